@@ -249,6 +249,8 @@ public final class ConfigLoader {
             String key = path(e, null);
             throw new ConfigException("invalid config at '" + key + "'" + from(origins, key) + ": "
                     + e.getOriginalMessage());
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("invalid config: " + e.getOriginalMessage());
         } catch (IllegalArgumentException e) {
             throw new ConfigException("invalid config: " + e.getMessage());
         }
