@@ -8,8 +8,8 @@ import java.util.List;
  * Packs encoded examples into rows of {@code seqLen} (input, target) positions so that short examples do not
  * waste compute. An example of n tokens fills n - 1 positions: inputs {@code tokens[0..n-1)}, targets
  * {@code tokens[1..n)}, a target being -1 where the token is not trained. Every position carries its
- * example's segment id (its index within the row, from 0), so attention can stay inside one example, and
- * positions restart at 0 in every segment, as if the example were alone.
+ * example's segment id (its index within the row, from 0), so attention can stay inside one example; the model
+ * restarts positions at 0 where the segment id changes, so a packed example computes what it computes alone.
  *
  * <p>Placement is first-fit in input order (deterministic): each example goes into the first row with room,
  * else a new row. Padding positions have token {@code padId}, target -1 and segment -1.
@@ -27,8 +27,8 @@ public final class SequencePacker {
         DROP
     }
 
-    /** One packed row: inputs, targets (-1 = no loss), segment ids (-1 = padding), positions. */
-    public record Row(int[] tokens, int[] targets, int[] segments, int[] positions) {
+    /** One packed row: inputs, targets (-1 = no loss), segment ids (-1 = padding). */
+    public record Row(int[] tokens, int[] targets, int[] segments) {
     }
 
     /** What packing did. */
@@ -100,7 +100,6 @@ public final class SequencePacker {
         final int[] tokens;
         final int[] targets;
         final int[] segments;
-        final int[] positions;
         int used;
         int nextSegment;
 
@@ -108,7 +107,6 @@ public final class SequencePacker {
             tokens = new int[seqLen];
             targets = new int[seqLen];
             segments = new int[seqLen];
-            positions = new int[seqLen];
             Arrays.fill(tokens, padId);
             Arrays.fill(targets, -1);
             Arrays.fill(segments, -1);
@@ -121,13 +119,12 @@ public final class SequencePacker {
                 tokens[used + i] = ex.tokens()[i];
                 targets[used + i] = ex.trained()[i + 1] ? ex.tokens()[i + 1] : -1;
                 segments[used + i] = segment;
-                positions[used + i] = i;
             }
             used += n;
         }
 
         Row row() {
-            return new Row(tokens, targets, segments, positions);
+            return new Row(tokens, targets, segments);
         }
     }
 }

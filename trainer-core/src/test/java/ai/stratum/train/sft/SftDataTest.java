@@ -115,7 +115,7 @@ class SftDataTest {
     }
 
     @Test
-    void packingShiftsTargetsKeepsSegmentsApartAndRestartsPositions() {
+    void packingShiftsTargetsAndKeepsSegmentsApart() {
         SftEncoder encoder = new SftEncoder(tokenizer, ChatTemplate.DEFAULT, false);
         SftEncoder.Encoded a = encoder.encode(SftExample.of("a", "b"));   // 7 tokens -> 6 positions
         SftEncoder.Encoded b = encoder.encode(SftExample.of("cc", "dd")); // 9 tokens -> 8 positions
@@ -127,12 +127,10 @@ class SftDataTest {
             assertEquals(a.tokens()[i], r0.tokens()[i]);
             assertEquals(a.trained()[i + 1] ? a.tokens()[i + 1] : -1, r0.targets()[i], "target " + i);
             assertEquals(0, r0.segments()[i]);
-            assertEquals(i, r0.positions()[i]);
         }
         for (int i = 0; i < 8; i++) {
             assertEquals(b.tokens()[i], r0.tokens()[6 + i]);
             assertEquals(1, r0.segments()[6 + i]);
-            assertEquals(i, r0.positions()[6 + i], "positions restart in each segment");
         }
         SequencePacker.Row r1 = result.rows().get(1);
         for (int i = 6; i < 14; i++) {
