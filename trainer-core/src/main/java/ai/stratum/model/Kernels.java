@@ -13,11 +13,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public interface Kernels {
 
-    /** out (N, C) = wte[tokens[n]] + wpe[n % T]; tokens (B*T) row-major. */
-    void embeddingForward(INDArray out, int[] tokens, int B, int T, INDArray wte, INDArray wpe);
+    /** out (N, C) = wte[tokens[n]] + wpe[positions[n]]; tokens and positions (N). */
+    void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe);
 
-    /** dwte (V, C) += scatter of dout (N, C) by tokens; dwpe (T', C) += dout summed over the batch. */
-    void embeddingBackward(INDArray dwte, INDArray dwpe, INDArray dout, int[] tokens, int B, int T);
+    /** dwte (V, C) += rows of dout (N, C) scattered by token; dwpe (T', C) += the same rows scattered by position. */
+    void embeddingBackward(INDArray dwte, INDArray dwpe, INDArray dout, int[] tokens, int[] positions);
 
     /** out (N, C) = (inp - mean) * rstd * weight + bias; also writes mean (N) and rstd (N) for the backward. */
     void layerNormForward(INDArray out, INDArray mean, INDArray rstd, INDArray inp, INDArray weight, INDArray bias);

@@ -13,14 +13,15 @@ public final class NaiveKernels implements Kernels {
     private static final double GELU_K = Math.sqrt(2.0 / Math.PI);
 
     @Override
-    public void embeddingForward(INDArray out, int[] tokens, int B, int T, INDArray wte, INDArray wpe) {
+    public void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe) {
         double[] e = read(wte);
         double[] p = read(wpe);
         int c = (int) wte.size(1);
-        double[] o = new double[B * T * c];
-        for (int n = 0; n < B * T; n++) {
+        int rows = (int) out.size(0);
+        double[] o = new double[rows * c];
+        for (int n = 0; n < rows; n++) {
             int tok = tokens[n];
-            int t = n % T;
+            int t = positions[n];
             for (int i = 0; i < c; i++) {
                 o[n * c + i] = e[tok * c + i] + p[t * c + i];
             }
@@ -29,14 +30,14 @@ public final class NaiveKernels implements Kernels {
     }
 
     @Override
-    public void embeddingBackward(INDArray dwte, INDArray dwpe, INDArray dout, int[] tokens, int B, int T) {
+    public void embeddingBackward(INDArray dwte, INDArray dwpe, INDArray dout, int[] tokens, int[] positions) {
         double[] de = read(dwte);
         double[] dp = read(dwpe);
         double[] d = read(dout);
         int c = (int) dwte.size(1);
-        for (int n = 0; n < B * T; n++) {
+        for (int n = 0; n < (int) dout.size(0); n++) {
             int tok = tokens[n];
-            int t = n % T;
+            int t = positions[n];
             for (int i = 0; i < c; i++) {
                 de[tok * c + i] += d[n * c + i];
                 dp[t * c + i] += d[n * c + i];

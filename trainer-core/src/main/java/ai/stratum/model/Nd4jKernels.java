@@ -7,7 +7,6 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Arrays;
@@ -27,26 +26,25 @@ public final class Nd4jKernels implements Kernels {
     private int[] cachedMaskKey;
 
     @Override
-    public void embeddingForward(INDArray out, int[] tokens, int B, int T, INDArray wte, INDArray wpe) {
-        // out (N, C) = wte rows gathered by token
-        Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(wte, indices(tokens, B * T)).addOutputs(out)
+    public void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe) {
+        int n = (int) out.size(0);
+        // out (N, C) = wte rows gathered by token + wpe rows gathered by position
+        Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(wte, indices(tokens, n)).addOutputs(out)
                 .addIntegerArguments(0).build());
-        // out (B, T, C) += wpe[:T] (T, C), broadcast over the batch
-        INDArray out3 = out.reshape(B, T, out.size(1));
-        INDArray pos = wpe.get(NDArrayIndex.interval(0, T),
-                NDArrayIndex.all());
-        Nd4j.exec(new BroadcastAddOp(out3, pos, out3, 1, 2));
+        INDArray pos = out.ulike();
+        Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(wpe, indices(positions, n)).addOutputs(pos)
+                .addIntegerArguments(0).build());
+        out.addi(pos);
     }
 
     @Override
-    public void embeddingBackward(INDArray dwte, INDArray dwpe, INDArray dout, int[] tokens, int B, int T) {
-        // dwte (V, C) += dout rows scattered by token; the lock flag makes repeated tokens add up serially
-        Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(dwte, indices(tokens, B * T), dout)
+    public void embeddingBackward(INDArray dwte, INDArray dwpe, INDArray dout, int[] tokens, int[] positions) {
+        int n = (int) dout.size(0);
+        // the lock flag makes repeated indices add up serially
+        Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(dwte, indices(tokens, n), dout)
                 .addOutputs(dwte).addBooleanArguments(true).build());
-        // dwpe[:T] (T, C) += dout (B, T, C) summed over the batch
-        INDArray pos = dwpe.get(NDArrayIndex.interval(0, T),
-                NDArrayIndex.all());
-        pos.addi(dout.reshape(B, T, dout.size(1)).sum(0));
+        Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(dwpe, indices(positions, n), dout)
+                .addOutputs(dwpe).addBooleanArguments(true).build());
     }
 
     @Override

@@ -41,12 +41,13 @@ class KernelsTest {
     @MethodSource("implementations")
     void embeddingMatchesNaive(Kernels k, DataType type) {
         int[] tokens = randomInts(1, B * T, 4); // few distinct ids, so repeated tokens must accumulate
+        int[] positions = {0, 1, 2, 3, 4, 0, 1, 0, 1, 2};
         INDArray wte = random(type, 2, 1, V, C);
         INDArray wpe = random(type, 3, 1, T + 2, C);
         INDArray expected = zeros(type, B * T, C);
         INDArray actual = zeros(type, B * T, C);
-        NAIVE.embeddingForward(expected, tokens, B, T, wte, wpe);
-        k.embeddingForward(actual, tokens, B, T, wte, wpe);
+        NAIVE.embeddingForward(expected, tokens, positions, wte, wpe);
+        k.embeddingForward(actual, tokens, positions, wte, wpe);
         assertClose(expected, actual, tolerance(type), "embedding forward");
 
         INDArray dout = random(type, 4, 1, B * T, C);
@@ -54,8 +55,8 @@ class KernelsTest {
         INDArray dwpeExpected = random(type, 6, 1, T + 2, C);
         INDArray dwteActual = dwteExpected.dup();
         INDArray dwpeActual = dwpeExpected.dup();
-        NAIVE.embeddingBackward(dwteExpected, dwpeExpected, dout, tokens, B, T);
-        k.embeddingBackward(dwteActual, dwpeActual, dout, tokens, B, T);
+        NAIVE.embeddingBackward(dwteExpected, dwpeExpected, dout, tokens, positions);
+        k.embeddingBackward(dwteActual, dwpeActual, dout, tokens, positions);
         assertClose(dwteExpected, dwteActual, tolerance(type), "embedding backward dwte");
         assertClose(dwpeExpected, dwpeActual, tolerance(type), "embedding backward dwpe");
     }
@@ -248,17 +249,18 @@ class KernelsTest {
     void naiveEmbeddingBackwardMatchesFiniteDifferences() {
         DataType d = DataType.DOUBLE;
         int[] tokens = {1, 1, 0, 4, 1, 2};
+        int[] positions = {0, 1, 2, 0, 1, 1};
         INDArray wte = random(d, 30, 1, 6, 4);
         INDArray wpe = random(d, 31, 1, 3, 4);
         INDArray r = random(d, 32, 1, 6, 4);
         INDArray out = zeros(d, 6, 4);
         java.util.function.DoubleSupplier loss = () -> {
-            NAIVE.embeddingForward(out, tokens, 2, 3, wte, wpe);
+            NAIVE.embeddingForward(out, tokens, positions, wte, wpe);
             return dot(out, r);
         };
         INDArray dwte = zeros(d, 6, 4);
         INDArray dwpe = zeros(d, 3, 4);
-        NAIVE.embeddingBackward(dwte, dwpe, r, tokens, 2, 3);
+        NAIVE.embeddingBackward(dwte, dwpe, r, tokens, positions);
         assertGradient(numericGradient(wte, loss, FD_EPS), dwte, "embedding dwte");
         assertGradient(numericGradient(wpe, loss, FD_EPS), dwpe, "embedding dwpe");
     }
