@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
                 EnvCommand.class,
                 BenchCommand.class,
+                ai.stratum.cli.tokenizer.TokenizerCommand.class,
         })
 public final class StratumCommand implements Runnable {
 
