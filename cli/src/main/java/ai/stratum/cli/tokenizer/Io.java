@@ -46,6 +46,10 @@ final class Io {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + output.getFileName(), ".tmp");
         try {
+            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                // Temp files are created private (rw-------); the result is an ordinary shareable file.
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
             try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
                 java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(data);
                 while (buf.hasRemaining()) {
