@@ -27,6 +27,10 @@ import java.util.function.Consumer;
  *       the pair, updating the counts of the pairs around each occurrence (no recount of the corpus).</li>
  * </ol>
  *
+ * <p>Special-token text in the corpus (e.g. {@code <|endoftext|>} between documents) is cut out before
+ * counting, since encoding matches it before BPE. (A special token containing a newline could be split by a
+ * chunk boundary and then be counted as text.)
+ *
  * <p>Tie-breaking (the result never depends on hash or thread order): the best pair has the highest count;
  * among equal counts, the one whose left token's bytes are lexicographically smallest (as unsigned bytes),
  * then whose right token's bytes are. Training stops at {@code vocab_size} tokens (special tokens included,
@@ -91,7 +95,7 @@ public final class BpeTrainer {
                 try {
                     for (String chunk = queue.take(); chunk != end; chunk = queue.take()) {
                         try {
-                            counts.addText(chunk);
+                            counts.addText(chunk, options.specialTokens());
                         } catch (RuntimeException e) {
                             synchronized (failure) {
                                 failure[0] = e; // keep draining so the reader never blocks

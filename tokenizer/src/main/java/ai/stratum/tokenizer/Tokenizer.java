@@ -186,34 +186,29 @@ public final class Tokenizer {
         }
     }
 
-    /** Encodes many texts on {@code threads} threads (ordinary encoding); results in input order. */
+    /**
+     * Encodes many texts on {@code threads} threads (ordinary encoding); results in input order. The calling
+     * thread works too; the others come from one process-wide pool of daemon threads, which live on so that
+     * their piece caches stay warm from one batch to the next.
+     */
     public List<int[]> encodeOrdinaryBatch(List<String> texts, int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
         int[][] results = new int[texts.size()][];
-        if (threads == 1 || texts.size() < 2) {
-            for (int i = 0; i < texts.size(); i++) {
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            for (int i = next.getAndIncrement(); i < texts.size(); i = next.getAndIncrement()) {
                 results[i] = encodeOrdinary(texts.get(i));
             }
-            return List.of(results);
+        };
+        List<Future<?>> helpers = new ArrayList<>();
+        for (int w = 1; w < Math.min(threads, texts.size()); w++) {
+            helpers.add(BatchPool.POOL.submit(worker));
         }
-        AtomicInteger next = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "stratum-encode");
-            t.setDaemon(true);
-            return t;
-        });
+        worker.run();
         try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int w = 0; w < threads; w++) {
-                futures.add(pool.submit(() -> {
-                    for (int i = next.getAndIncrement(); i < texts.size(); i = next.getAndIncrement()) {
-                        results[i] = encodeOrdinary(texts.get(i));
-                    }
-                }));
-            }
-            for (Future<?> f : futures) {
+            for (Future<?> f : helpers) {
                 f.get();
             }
         } catch (InterruptedException e) {
@@ -221,10 +216,17 @@ public final class Tokenizer {
             throw new IllegalStateException("interrupted while encoding", e);
         } catch (java.util.concurrent.ExecutionException e) {
             throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdownNow();
         }
         return List.of(results);
+    }
+
+    /** Created on first use only; daemon threads, so an idle pool never keeps the JVM alive. */
+    private static final class BatchPool {
+        static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "stratum-encode");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** The UTF-8 bytes of the tokens, concatenated. */

@@ -168,6 +168,20 @@ class BpeTrainerTest {
     }
 
     @Test
+    void specialTokenTextIsCutOutBeforeCounting() {
+        WordCounts counts = new WordCounts();
+        counts.addText("one<|endoftext|>two <|end|><|endoftext|> one", List.of("<|end|>", Tokenizer.END_OF_TEXT));
+        WordCounts expected = new WordCounts();
+        expected.addText("one");
+        expected.addText("two ");
+        expected.addText(" one");
+        assertEquals(expected.size(), counts.size());
+        assertEquals(expected.total(), counts.total());
+        expected.forEach((word, c) -> assertEquals(c, counts.count(word), word));
+        assertEquals(0, counts.count("endoftext"));
+    }
+
+    @Test
     void optionsNameTheBadKey() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new BpeTrainer.Options(100, 1, List.of(), 1))
                 .getMessage().startsWith("vocab_size: "));
