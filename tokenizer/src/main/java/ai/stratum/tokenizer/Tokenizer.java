@@ -149,13 +149,7 @@ public final class Tokenizer {
         if (allowedSpecial.isEmpty()) {
             return encodeOrdinary(text);
         }
-        List<String> allowed = new ArrayList<>(allowedSpecial);
-        for (String token : allowed) {
-            if (!specials.containsKey(token)) {
-                throw new IllegalArgumentException("'" + token + "' is not a special token of this tokenizer; known: "
-                        + specials.keySet());
-            }
-        }
+        List<String> allowed = checkSpecial(allowedSpecial);
         allowed.sort((a, b) -> b.length() != a.length() ? b.length() - a.length() : a.compareTo(b));
         int[] nextAt = new int[allowed.size()];
         for (int t = 0; t < nextAt.length; t++) {
@@ -184,6 +178,33 @@ public final class Tokenizer {
             out.add(specials.get(token));
             pos = nextAt[best] + token.length();
         }
+    }
+
+    /**
+     * Encodes a stream chunk by chunk, never holding the whole text: chunks end only where encoding is sure to
+     * split (see {@link TextChunks}), so the ids handed to {@code sink}, concatenated, equal
+     * {@code encode(wholeText, allowedSpecial)}. Returns the number of chars read.
+     */
+    public long encode(java.io.Reader reader, Set<String> allowedSpecial, java.util.function.Consumer<int[]> sink)
+            throws java.io.IOException {
+        return encode(reader, allowedSpecial, sink, TextChunks.DEFAULT_CHUNK_CHARS);
+    }
+
+    long encode(java.io.Reader reader, Set<String> allowedSpecial, java.util.function.Consumer<int[]> sink, int chunkChars)
+            throws java.io.IOException {
+        List<String> allowed = checkSpecial(allowedSpecial);
+        return TextChunks.read(reader, chunkChars, allowed, chunk -> sink.accept(encode(chunk, allowedSpecial)));
+    }
+
+    private List<String> checkSpecial(Set<String> allowedSpecial) {
+        List<String> allowed = new ArrayList<>(allowedSpecial);
+        for (String token : allowed) {
+            if (!specials.containsKey(token)) {
+                throw new IllegalArgumentException("'" + token + "' is not a special token of this tokenizer; known: "
+                        + specials.keySet());
+            }
+        }
+        return allowed;
     }
 
     /**
