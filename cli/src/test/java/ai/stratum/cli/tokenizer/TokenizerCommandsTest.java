@@ -111,6 +111,15 @@ class TokenizerCommandsTest {
         Result bad = run("tokenizer", "info", "--tokenizer", corrupt.toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().startsWith("stratum: " + corrupt + ": not valid JSON"), bad.err());
+        Path notWritten = dir.resolve("never.ids");
+        Result badSpecial = run("tokenizer", "encode", "--tokenizer", tokenizerDir.toString(), "--input", corpus.toString(),
+                "--allow-special", "<|nope|>", "--output", notWritten.toString());
+        assertEquals(2, badSpecial.code());
+        assertTrue(badSpecial.err().contains("'<|nope|>' is not a special token"), badSpecial.err());
+        assertTrue(!Files.exists(notWritten), "a failed run leaves no output file");
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "no temp files left");
+        }
         Result tooSmall = run("tokenizer", "train", "--input", corpus.toString(), "--vocab-size", "10", "--out", dir.toString());
         assertEquals(2, tooSmall.code());
         assertTrue(tooSmall.err().contains("vocab_size: must be at least 256"), tooSmall.err());
