@@ -1,5 +1,7 @@
 package ai.stratum.model;
 
+import ai.stratum.model.lora.LoraAdapters;
+import ai.stratum.model.lora.LoraLinear;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
@@ -33,6 +35,14 @@ public final class Gpt implements AutoCloseable {
     private final Block[] blocks;
     private final Block[] blockGrads;
     private final Activations acts;
+
+    // LoRA: adapters[layer][kind] or null, and whether the base weights' gradients are skipped
+    private static final int C_ATTN = 0;
+    private static final int ATTN_PROJ = 1;
+    private static final int C_FC = 2;
+    private static final int MLP_PROJ = 3;
+    private LoraLinear[][] adapters;
+    private boolean baseFrozen;
 
     // the last forward, read by backward()
     private int batch;
@@ -246,7 +256,7 @@ public final class Gpt implements AutoCloseable {
         INDArray ln1 = view(acts.ln1[l], n, c);
         kernels.layerNormForward(ln1, view(acts.ln1Mean[l], n), view(acts.ln1Rstd[l], n), residual, p.ln1w, p.ln1b);
         INDArray qkv = view(acts.qkv, n, 3 * c);
-        linear(qkv, ln1, p.attnW, p.attnB);
+        linear(qkv, ln1, p.attnW, p.attnB, l, C_ATTN);
         // qkv (B, T, 3, NH, hs) -> (3, B, NH, T, hs)
         view(acts.qkvHeads[l], 3, B, nh, T, hs).assign(view(acts.qkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4));
         INDArray q = Views.of(acts.qkvHeads[l], 0, bh, T, hs);
@@ -264,7 +274,7 @@ public final class Gpt implements AutoCloseable {
         INDArray attOut = view(acts.attOut[l], n, c);
         view(acts.attOut[l], B, T, nh, hs).assign(view(acts.heads, B, nh, T, hs).permute(0, 2, 1, 3));
         INDArray branch = view(acts.branch, n, c);
-        linear(branch, attOut, p.projW, p.projB);
+        linear(branch, attOut, p.projW, p.projB, l, ATTN_PROJ);
         dropout(branch, 2 + 3L * l);
         INDArray resid2 = view(acts.resid2[l], n, c);
         resid2.assign(residual).addi(branch);
@@ -272,10 +282,10 @@ public final class Gpt implements AutoCloseable {
         INDArray ln2 = view(acts.ln2[l], n, c);
         kernels.layerNormForward(ln2, view(acts.ln2Mean[l], n), view(acts.ln2Rstd[l], n), resid2, p.ln2w, p.ln2b);
         INDArray fch = view(acts.fch[l], n, 4 * c);
-        linear(fch, ln2, p.fcW, p.fcB);
+        linear(fch, ln2, p.fcW, p.fcB, l, C_FC);
         INDArray fchGelu = view(acts.fchGelu[l], n, 4 * c);
         kernels.geluForward(fchGelu, fch);
-        linear(branch, fchGelu, p.fcProjW, p.fcProjB);
+        linear(branch, fchGelu, p.fcProjW, p.fcProjB, l, MLP_PROJ);
         dropout(branch, 3 + 3L * l);
         INDArray resid3 = view(acts.resid3[l], n, c);
         resid3.assign(resid2).addi(branch);
@@ -319,7 +329,9 @@ public final class Gpt implements AutoCloseable {
         INDArray dlogits = view(acts.probs, n, v);
         kernels.crossEntropyBackward(dlogits, dlogits, targets, (double) lossScale / targetCount);
         INDArray lnf = view(acts.lnf, n, c);
-        Nd4j.gemm(dlogits, lnf, gradViews.get("wte.weight"), true, false, 1.0, 1.0);   // dwte (V, C) += dlogits^T lnf
+        if (!baseFrozen) {
+            Nd4j.gemm(dlogits, lnf, gradViews.get("wte.weight"), true, false, 1.0, 1.0); // dwte (V, C) += dlogits^T lnf
+        }
         INDArray dlnf = view(acts.dln, n, c);
         Nd4j.gemm(dlogits, paramViews.get("wte.weight"), dlnf, false, false, 1.0, 0.0); // dlnf (N, C) = dlogits wte
         INDArray dresid = view(acts.dresid, n, c).assign(0.0);
@@ -329,6 +341,9 @@ public final class Gpt implements AutoCloseable {
         for (int l = config.nLayer() - 1; l >= 0; l--) {
             INDArray residual = l == 0 ? view(acts.encoded, n, c) : view(acts.resid3[l - 1], n, c);
             blockBackward(l, residual, dresid, B, T);
+        }
+        if (baseFrozen) {
+            return;
         }
         dropout(dresid, 0);
         kernels.embeddingBackward(gradViews.get("wte.weight"), gradViews.get("wpe.weight"), dresid, tokens, positions);
@@ -348,10 +363,10 @@ public final class Gpt implements AutoCloseable {
         INDArray dbranch = view(acts.dbranch, n, c).assign(dresid);
         dropout(dbranch, 3 + 3L * l);
         INDArray dhidden = view(acts.dhidden, n, 4 * c);
-        linearBackward(dhidden, g.fcProjW, g.fcProjB, dbranch, view(acts.fchGelu[l], n, 4 * c), p.fcProjW);
+        linearBackward(dhidden, g.fcProjW, g.fcProjB, dbranch, view(acts.fchGelu[l], n, 4 * c), p.fcProjW, l, MLP_PROJ);
         kernels.geluBackward(dhidden, dhidden, view(acts.fch[l], n, 4 * c));
         INDArray dln = view(acts.dln, n, c);
-        linearBackward(dln, g.fcW, g.fcB, dhidden, view(acts.ln2[l], n, c), p.fcW);
+        linearBackward(dln, g.fcW, g.fcB, dhidden, view(acts.ln2[l], n, c), p.fcW, l, C_FC);
         kernels.layerNormBackward(dresid, g.ln2w, g.ln2b, dln, view(acts.resid2[l], n, c), p.ln2w,
                 view(acts.ln2Mean[l], n), view(acts.ln2Rstd[l], n));
 
@@ -359,7 +374,7 @@ public final class Gpt implements AutoCloseable {
         dbranch.assign(dresid);
         dropout(dbranch, 2 + 3L * l);
         INDArray dattOut = view(acts.dattOut, n, c);
-        linearBackward(dattOut, g.projW, g.projB, dbranch, view(acts.attOut[l], n, c), p.projW);
+        linearBackward(dattOut, g.projW, g.projB, dbranch, view(acts.attOut[l], n, c), p.projW, l, ATTN_PROJ);
         // dheads (B, NH, T, hs) = dattOut (B, T, NH, hs) permuted
         view(acts.dheads, B, nh, T, hs).assign(view(acts.dattOut, B, T, nh, hs).permute(0, 2, 1, 3));
         INDArray dheads = view(acts.dheads, bh, T, hs);
@@ -381,23 +396,69 @@ public final class Gpt implements AutoCloseable {
         Nd4j.matmul(datt, q, dk, true, false, false);            // dk (BH, T, hs) = dpre^T q
         // dqkv (B, T, 3, NH, hs) = dqkvHeads (3, B, NH, T, hs) permuted back
         view(acts.dqkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4).assign(view(acts.dqkvHeads, 3, B, nh, T, hs));
-        linearBackward(dln, g.attnW, g.attnB, view(acts.dqkv, n, 3 * c), view(acts.ln1[l], n, c), p.attnW);
+        linearBackward(dln, g.attnW, g.attnB, view(acts.dqkv, n, 3 * c), view(acts.ln1[l], n, c), p.attnW, l, C_ATTN);
         kernels.layerNormBackward(dresid, g.ln1w, g.ln1b, dln, residual, p.ln1w,
                 view(acts.ln1Mean[l], n), view(acts.ln1Rstd[l], n));
     }
 
-    /** out (N, out) = x (N, in) @ w (in, out) + b (out). */
-    private void linear(INDArray out, INDArray x, INDArray w, INDArray b) {
+    /**
+     * out (N, out) = x (N, in) @ w (in, out) + b (out), plus the LoRA update when the layer {@code kind} of block
+     * {@code l} has an adapter.
+     */
+    private void linear(INDArray out, INDArray x, INDArray w, INDArray b, int l, int kind) {
         Nd4j.gemm(x, w, out, false, false, 1.0, 0.0);
         Nd4j.exec(new BroadcastAddOp(out, b, out, 1));
+        LoraLinear lora = adapter(l, kind);
+        if (lora != null) {
+            lora.forward(out, x, dropoutOn, dropoutSeed, loraStream(l, kind));
+        }
     }
 
-    /** dx (N, in) = dout @ w^T (overwritten); dw (in, out) += x^T @ dout; db (out) += column sums of dout. */
-    private void linearBackward(INDArray dx, INDArray dw, INDArray db, INDArray dout, INDArray x, INDArray w) {
+    /**
+     * dx (N, in) = dout @ w^T (overwritten) plus the adapter's share; dw (in, out) += x^T @ dout and db (out) +=
+     * column sums of dout unless the base is frozen.
+     */
+    private void linearBackward(INDArray dx, INDArray dw, INDArray db, INDArray dout, INDArray x, INDArray w,
+                                int l, int kind) {
         int n = (int) dout.size(0);
-        Nd4j.gemm(x, dout, dw, true, false, 1.0, 1.0);
-        Nd4j.gemm(view(acts.ones, 1, n), dout, db.reshape(1, db.length()), false, false, 1.0, 1.0);
+        if (!baseFrozen) {
+            Nd4j.gemm(x, dout, dw, true, false, 1.0, 1.0);
+            Nd4j.gemm(view(acts.ones, 1, n), dout, db.reshape(1, db.length()), false, false, 1.0, 1.0);
+        }
         Nd4j.gemm(dout, w, dx, false, true, 1.0, 0.0);
+        LoraLinear lora = adapter(l, kind);
+        if (lora != null) {
+            lora.backward(dx, dout, x, dropoutOn, dropoutSeed, loraStream(l, kind));
+        }
+    }
+
+    private LoraLinear adapter(int l, int kind) {
+        return adapters == null ? null : adapters[l][kind];
+    }
+
+    /** Dropout streams of the adapters, apart from the model's own (0 .. 3 * n_layer). */
+    private long loraStream(int l, int kind) {
+        return 1_000_000L + 4L * l + kind;
+    }
+
+    /**
+     * Attaches LoRA adapters built over this model's layout: every later forward and backward includes them.
+     * With {@code freezeBase} the backward skips the gradients of the base weights (the adapters' and the
+     * input gradients are still computed), which is most of LoRA's saving; {@link #grads()} then holds
+     * meaningless values for the frozen weights.
+     */
+    public void attachAdapters(LoraAdapters lora, boolean freezeBase) {
+        checkOpen();
+        LoraLinear[][] byLayer = new LoraLinear[config.nLayer()][4];
+        for (int l = 0; l < config.nLayer(); l++) {
+            String p = "h." + l + ".";
+            byLayer[l][C_ATTN] = lora.forWeight(p + "attn.c_attn.weight");
+            byLayer[l][ATTN_PROJ] = lora.forWeight(p + "attn.c_proj.weight");
+            byLayer[l][C_FC] = lora.forWeight(p + "mlp.c_fc.weight");
+            byLayer[l][MLP_PROJ] = lora.forWeight(p + "mlp.c_proj.weight");
+        }
+        this.adapters = byLayer;
+        this.baseFrozen = freezeBase;
     }
 
     private void dropout(INDArray x, long stream) {
