@@ -4,7 +4,11 @@ import ai.stratum.model.Gpt;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.Nd4jKernels;
 import ai.stratum.model.ParameterLayout;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.file.Path;
 
 /** The GPT as the trainer sees it: every call goes straight to {@link Gpt}. */
 public final class GptModel implements LanguageModel {
@@ -19,6 +23,25 @@ public final class GptModel implements LanguageModel {
     public static ModelFactory factory() {
         return (config, maxBatch, maxSeqLen, dtype) ->
                 new GptModel(new Gpt(config, maxBatch, maxSeqLen, dtype, new Nd4jKernels()));
+    }
+
+    /**
+     * A float32 GPT with the weights of a checkpoint directory ({@code config.json} + {@code model.safetensors}),
+     * checked first so that a truncated or mismatched file is reported by name.
+     */
+    public static Gpt load(Path checkpoint, int maxBatch, int maxSeqLen) throws IOException {
+        ModelConfig config = HfConfig.read(checkpoint);
+        ParameterLayout layout = ParameterLayout.gpt2(config);
+        Checkpoints.validate(checkpoint, layout, false);
+        Gpt gpt = new Gpt(config, maxBatch, Math.min(maxSeqLen, config.contextLength()), DataType.FLOAT,
+                new Nd4jKernels());
+        try {
+            Checkpoints.loadParams(checkpoint, layout, gpt.params());
+        } catch (IOException | RuntimeException e) {
+            gpt.close();
+            throw e;
+        }
+        return gpt;
     }
 
     public Gpt gpt() {
