@@ -49,6 +49,11 @@ public final class Gpt2PreTokenizer {
         }
     }
 
+    /** Whether a UTF-16 unit is whitespace to the pattern (no whitespace lies outside the BMP). */
+    static boolean isSpace(char c) {
+        return BMP_CLASS[c] == SPACE;
+    }
+
     /** The end (exclusive) of the pre-token that starts at {@code i} in {@code s[i, end)}; requires {@code i < end}. */
     public static int tokenEnd(CharSequence s, int i, int end) {
         char c = s.charAt(i);

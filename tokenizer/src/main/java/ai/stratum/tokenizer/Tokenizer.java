@@ -381,38 +381,12 @@ public final class Tokenizer {
         final PieceCache cache = new PieceCache(CACHE_SLOTS);
         byte[] buf = new byte[256];
 
-        /** UTF-8 of text[from, to) into buf, with a lone surrogate as U+FFFD; returns the byte count. */
+        /** UTF-8 of text[from, to) into buf; returns the byte count. */
         int utf8(String text, int from, int to) {
             if (buf.length < 3 * (to - from)) {
                 buf = new byte[3 * (to - from)];
             }
-            int n = 0;
-            for (int i = from; i < to; i++) {
-                char c = text.charAt(i);
-                if (c < 0x80) {
-                    buf[n++] = (byte) c;
-                } else if (c < 0x800) {
-                    buf[n++] = (byte) (0xC0 | (c >> 6));
-                    buf[n++] = (byte) (0x80 | (c & 0x3F));
-                } else if (Character.isSurrogate(c)) {
-                    if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(text.charAt(i + 1))) {
-                        int cp = Character.toCodePoint(c, text.charAt(++i));
-                        buf[n++] = (byte) (0xF0 | (cp >> 18));
-                        buf[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-                        buf[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-                        buf[n++] = (byte) (0x80 | (cp & 0x3F));
-                    } else {
-                        buf[n++] = (byte) 0xEF;
-                        buf[n++] = (byte) 0xBF;
-                        buf[n++] = (byte) 0xBD;
-                    }
-                } else {
-                    buf[n++] = (byte) (0xE0 | (c >> 12));
-                    buf[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-                    buf[n++] = (byte) (0x80 | (c & 0x3F));
-                }
-            }
-            return n;
+            return Utf8.encode(text, from, to, buf);
         }
     }
 }

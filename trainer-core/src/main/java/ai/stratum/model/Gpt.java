@@ -141,6 +141,19 @@ public final class Gpt implements AutoCloseable {
         return gradViews.get(name);
     }
 
+    Kernels kernels() {
+        return kernels;
+    }
+
+    /**
+     * A KV-cached decoder over this model's current parameters, for up to {@code maxTokens} (at most the context
+     * length) tokens. Sessions are independent of training buffers and of each other.
+     */
+    public InferenceSession newSession(int maxTokens) {
+        checkOpen();
+        return new KvCacheSession(this, maxTokens);
+    }
+
     /** Bytes of the activation and scratch buffers. */
     public long activationBytes() {
         return acts.bytes();
