@@ -445,6 +445,22 @@ public final class Gpt implements AutoCloseable {
         }
     }
 
+    /** The adapter on a base weight ({@code h.0.attn.c_attn.weight}), or null; for the inference path. */
+    LoraLinear adapterOn(String baseWeight) {
+        if (adapters == null || !baseWeight.startsWith("h.")) {
+            return null;
+        }
+        int dot = baseWeight.indexOf('.', 2);
+        int l = Integer.parseInt(baseWeight.substring(2, dot));
+        return switch (baseWeight.substring(dot + 1)) {
+            case "attn.c_attn.weight" -> adapters[l][C_ATTN];
+            case "attn.c_proj.weight" -> adapters[l][ATTN_PROJ];
+            case "mlp.c_fc.weight" -> adapters[l][C_FC];
+            case "mlp.c_proj.weight" -> adapters[l][MLP_PROJ];
+            default -> null;
+        };
+    }
+
     private LoraLinear adapter(int l, int kind) {
         return adapters == null ? null : adapters[l][kind];
     }

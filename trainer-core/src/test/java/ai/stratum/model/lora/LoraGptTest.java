@@ -87,6 +87,29 @@ class LoraGptTest {
     }
 
     @Test
+    void kvCachedDecodingUsesTheUnmergedAdapter() {
+        try (Gpt gpt = new Gpt(TINY, 1, T, DataType.FLOAT, new Nd4jKernels())) {
+            gpt.initWeights(3);
+            LoraAdapters lora = new LoraAdapters(new LoraConfig(4, 8, 0.0, ALL), gpt.layout(), DataType.FLOAT,
+                    new Nd4jKernels(), T);
+            lora.init(9);
+            randomizeB(lora, 10);
+            gpt.attachAdapters(lora, true);
+            int[] tokens = java.util.Arrays.copyOf(ids(4, 13), T);
+            gpt.forward(tokens, null, 1, T, false, 0);
+            INDArray full = gpt.logits().dup();
+            try (var session = gpt.newSession(T)) {
+                for (int t = 0; t < T; t++) {
+                    float[] step = session.append(tokens[t]);
+                    for (int v = 0; v < step.length; v++) {
+                        assertEquals(full.getDouble(0, t, v), step[v], 1e-4, "position " + t + ", token " + v);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void adapterGradientsMatchFiniteDifferencesWithDropoutAndAFrozenBase() {
         try (Gpt gpt = model(DataType.DOUBLE)) {
             LoraAdapters lora = new LoraAdapters(new LoraConfig(2, 4, 0.2, ALL), gpt.layout(), DataType.DOUBLE,
