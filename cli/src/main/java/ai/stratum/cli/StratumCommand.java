@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
                 EnvCommand.class,
                 BenchCommand.class,
+                ai.stratum.cli.tokenizer.TokenizerCommand.class,
                 ai.stratum.cli.train.PretrainCommand.class, ai.stratum.cli.train.EvalCommand.class,
                 ai.stratum.cli.train.GenerateCommand.class, ai.stratum.cli.train.PlotCommand.class,
         })

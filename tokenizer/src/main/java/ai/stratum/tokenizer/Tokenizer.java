@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Tokenizer {
     public static final String END_OF_TEXT = "<|endoftext|>";
-    private static final int CACHE_SLOTS = 1 << 15;
+    private static final int CACHE_SLOTS = 1 << 16;
 
     private final BytePairModel model;
     /** Special token content -> id, ordered by id. */
@@ -138,7 +138,8 @@ public final class Tokenizer {
     public int[] encodeOrdinary(String text) {
         EncodeState s = state.get();
         IntList out = new IntList(text.length() / 3 + 8);
-        encodeSegment(text, 0, text.length(), out, s);
+        char[] chars = text.toCharArray();
+        encodeSegment(chars, 0, chars.length, out, s);
         return out.toArray();
     }
 
@@ -166,6 +167,7 @@ public final class Tokenizer {
         }
         EncodeState s = state.get();
         IntList out = new IntList(text.length() / 3 + 8);
+        char[] chars = text.toCharArray();
         int pos = 0;
         while (true) {
             int best = -1;
@@ -178,11 +180,11 @@ public final class Tokenizer {
                 }
             }
             if (best < 0) {
-                encodeSegment(text, pos, text.length(), out, s);
+                encodeSegment(chars, pos, chars.length, out, s);
                 return out.toArray();
             }
             String token = allowed.get(best);
-            encodeSegment(text, pos, nextAt[best], out, s);
+            encodeSegment(chars, pos, nextAt[best], out, s);
             out.add(specials.get(token));
             pos = nextAt[best] + token.length();
         }
@@ -343,11 +345,11 @@ public final class Tokenizer {
         return model;
     }
 
-    private void encodeSegment(String text, int from, int to, IntList out, EncodeState s) {
+    private void encodeSegment(char[] text, int from, int to, IntList out, EncodeState s) {
         int i = from;
         while (i < to) {
             int j = Gpt2PreTokenizer.tokenEnd(text, i, to);
-            char c = text.charAt(i);
+            char c = text[i];
             if (j - i == 1 && c < 0x80) {
                 out.add(model.byteId(c));
             } else {
@@ -357,7 +359,7 @@ public final class Tokenizer {
         }
     }
 
-    private void encodePiece(String text, int from, int to, IntList out, EncodeState s) {
+    private void encodePiece(char[] text, int from, int to, IntList out, EncodeState s) {
         boolean cacheable = to - from <= PieceCache.MAX_PIECE_CHARS;
         int hash = 0;
         if (cacheable) {
@@ -386,7 +388,7 @@ public final class Tokenizer {
         byte[] buf = new byte[256];
 
         /** UTF-8 of text[from, to) into buf; returns the byte count. */
-        int utf8(String text, int from, int to) {
+        int utf8(char[] text, int from, int to) {
             if (buf.length < 3 * (to - from)) {
                 buf = new byte[3 * (to - from)];
             }

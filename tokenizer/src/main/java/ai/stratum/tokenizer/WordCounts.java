@@ -10,7 +10,7 @@ import java.util.function.ObjLongConsumer;
  * the order).
  */
 public final class WordCounts {
-    private String[] keys = new String[1 << 12];
+    private char[][] keys = new char[1 << 12][];
     private int[] hashes = new int[1 << 12];
     private long[] counts = new long[1 << 12];
     private int size;
@@ -18,24 +18,24 @@ public final class WordCounts {
 
     /** Counts every pre-token of {@code text}. */
     public void addText(CharSequence text) {
-        int n = text.length();
+        char[] chars = text.toString().toCharArray();
+        int n = chars.length;
         for (int i = 0; i < n; ) {
-            int j = Gpt2PreTokenizer.tokenEnd(text, i, n);
-            add(text, i, j, 1);
+            int j = Gpt2PreTokenizer.tokenEnd(chars, i, n);
+            add(chars, i, j, 1);
             i = j;
         }
     }
 
     /** Adds {@code count} occurrences of the word {@code text[from, to)}. */
-    public void add(CharSequence text, int from, int to, long count) {
+    public void add(char[] text, int from, int to, long count) {
         int hash = PieceCache.hash(text, from, to);
         int mask = keys.length - 1;
-        int len = to - from;
         int slot = hash & mask;
         while (true) {
-            String key = keys[slot];
+            char[] key = keys[slot];
             if (key == null) {
-                keys[slot] = text.subSequence(from, to).toString();
+                keys[slot] = Arrays.copyOfRange(text, from, to);
                 hashes[slot] = hash;
                 counts[slot] = count;
                 total += count;
@@ -44,7 +44,7 @@ public final class WordCounts {
                 }
                 return;
             }
-            if (hashes[slot] == hash && key.length() == len && regionEquals(key, text, from, len)) {
+            if (hashes[slot] == hash && Arrays.equals(key, 0, key.length, text, from, to)) {
                 counts[slot] += count;
                 total += count;
                 return;
@@ -54,7 +54,12 @@ public final class WordCounts {
     }
 
     public void addAll(WordCounts other) {
-        other.forEach((word, count) -> add(word, 0, word.length(), count));
+        for (int slot = 0; slot < other.keys.length; slot++) {
+            char[] word = other.keys[slot];
+            if (word != null) {
+                add(word, 0, word.length, other.counts[slot]);
+            }
+        }
     }
 
     /** Distinct words. */
@@ -68,10 +73,11 @@ public final class WordCounts {
     }
 
     public long count(String word) {
-        int hash = PieceCache.hash(word, 0, word.length());
+        char[] chars = word.toCharArray();
+        int hash = PieceCache.hash(chars, 0, chars.length);
         int mask = keys.length - 1;
         for (int slot = hash & mask; keys[slot] != null; slot = (slot + 1) & mask) {
-            if (hashes[slot] == hash && keys[slot].equals(word)) {
+            if (hashes[slot] == hash && Arrays.equals(keys[slot], chars)) {
                 return counts[slot];
             }
         }
@@ -82,28 +88,16 @@ public final class WordCounts {
     public void forEach(ObjLongConsumer<String> visitor) {
         for (int slot = 0; slot < keys.length; slot++) {
             if (keys[slot] != null) {
-                visitor.accept(keys[slot], counts[slot]);
+                visitor.accept(new String(keys[slot]), counts[slot]);
             }
         }
-    }
-
-    private static boolean regionEquals(String key, CharSequence text, int from, int len) {
-        if (text instanceof String s) {
-            return key.regionMatches(0, s, from, len);
-        }
-        for (int k = 0; k < len; k++) {
-            if (key.charAt(k) != text.charAt(from + k)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void grow() {
-        String[] oldKeys = keys;
+        char[][] oldKeys = keys;
         int[] oldHashes = hashes;
         long[] oldCounts = counts;
-        keys = new String[oldKeys.length * 2];
+        keys = new char[oldKeys.length * 2][];
         hashes = new int[oldKeys.length * 2];
         counts = new long[oldKeys.length * 2];
         int mask = keys.length - 1;
