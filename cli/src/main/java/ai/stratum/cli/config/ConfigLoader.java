@@ -56,6 +56,7 @@ public final class ConfigLoader {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
             .build();
 
     private ConfigLoader() {
@@ -235,11 +236,12 @@ public final class ConfigLoader {
         } catch (MismatchedInputException e) {
             String key = path(e, null);
             String message = e.getOriginalMessage();
-            if (message.startsWith("Missing required creator property")) {
+            if (message.startsWith("Missing required creator property") || message.startsWith("Missing creator property")) {
                 int q1 = message.indexOf('\'');
                 int q2 = message.indexOf('\'', q1 + 1);
                 String field = q1 >= 0 && q2 > q1 ? message.substring(q1 + 1, q2) : "?";
-                String full = key.isEmpty() ? field : key + "." + field;
+                String full = key.equals(field) || key.endsWith("." + field) ? key
+                        : (key.isEmpty() ? field : key + "." + field);
                 throw new ConfigException("missing key '" + full + "': every key must be set by the preset, "
                         + "the config file or --set " + full + "=...");
             }
@@ -249,6 +251,8 @@ public final class ConfigLoader {
             String key = path(e, null);
             throw new ConfigException("invalid config at '" + key + "'" + from(origins, key) + ": "
                     + e.getOriginalMessage());
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("invalid config: " + e.getOriginalMessage());
         } catch (IllegalArgumentException e) {
             throw new ConfigException("invalid config: " + e.getMessage());
         }

@@ -1,0 +1,42 @@
+package ai.stratum.cli;
+
+import ai.stratum.cli.config.ConfigLoader;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The config options every configurable command shares: preset -> file -> {@code --set} overrides, and
+ * {@code --dry-run} to print the resolved config without running.
+ */
+public final class ConfigOptions {
+
+    @Option(names = "--preset", paramLabel = "NAME",
+            description = "A preset from configs/ (the base layer).")
+    String preset;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A YAML or JSON config file merged over the preset.")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override one key, e.g. --set optim.lr=3e-4 (repeatable; applied last).")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--dry-run", description = "Print the resolved config and exit.")
+    boolean dryRun;
+
+    /**
+     * Resolves the config: the preset (or {@code defaultPreset} when none is named) is always the base layer,
+     * so a config file needs to hold only the keys it changes.
+     */
+    public <T> ConfigLoader.Resolved<T> resolve(Class<T> type, String defaultPreset) {
+        return ConfigLoader.load(type, preset != null ? preset : defaultPreset, config, overrides);
+    }
+
+    public boolean dryRun() {
+        return dryRun;
+    }
+}

@@ -1,0 +1,23 @@
+package ai.stratum.tokenizer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/** A tokenizer file that is missing, unreadable or malformed; the message names the file and what is wrong. */
+public final class TokenizerFileException extends UncheckedIOException {
+    private final transient Path file;
+
+    public TokenizerFileException(Path file, String problem, Throwable cause) {
+        super(file + ": " + problem, cause instanceof IOException io ? io : new IOException(problem, cause));
+        this.file = file;
+    }
+
+    public TokenizerFileException(Path file, String problem) {
+        this(file, problem, null);
+    }
+
+    public Path file() {
+        return file;
+    }
+}

@@ -1,0 +1,131 @@
+package ai.stratum.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every activation and scratch buffer of a training step, allocated once for (maxBatch, maxSeqLen); a step with a
+ * smaller (B, T) uses row-major views over each buffer's prefix. Per-layer buffers hold what the backward reads;
+ * scratch buffers are shared by all layers.
+ */
+final class Activations implements AutoCloseable {
+
+    final int maxBatch;
+    final int maxSeqLen;
+    private final List<INDArray> owned = new ArrayList<>();
+    private final DataType dtype;
+
+    // kept for the backward
+    final INDArray encoded;                 // (N, C) embeddings after dropout = residual input of block 0
+    final INDArray[] ln1;                   // (N, C)
+    final INDArray[] ln1Mean;               // (N)
+    final INDArray[] ln1Rstd;               // (N)
+    final INDArray[] qkvHeads;              // (3, B, NH, T, hs) q, k, v split by head
+    final INDArray[] att;                   // (B, NH, T, T) attention probabilities before dropout
+    final INDArray[] attOut;                // (N, C) attention output, heads concatenated
+    final INDArray[] resid2;                // (N, C) residual after the attention branch
+    final INDArray[] ln2;                   // (N, C)
+    final INDArray[] ln2Mean;               // (N)
+    final INDArray[] ln2Rstd;               // (N)
+    final INDArray[] fch;                   // (N, 4C) MLP hidden before GELU
+    final INDArray[] fchGelu;               // (N, 4C)
+    final INDArray[] resid3;                // (N, C) residual after the MLP branch = block output
+    final INDArray lnf;                     // (N, C)
+    final INDArray lnfMean;                 // (N)
+    final INDArray lnfRstd;                 // (N)
+    final INDArray logits;                  // (N, V)
+    final INDArray probs;                   // (N, V) softmax, then dlogits in place
+
+    // scratch shared by all layers
+    final INDArray ones;                    // (N) of 1: bias gradients as a gemm
+    final INDArray qkv;                     // (N, 3C)
+    final INDArray heads;                   // (B, NH, T, hs)
+    final INDArray branch;                  // (N, C) a residual branch's output before dropout
+    final INDArray attDropped;              // (B, NH, T, T) probabilities after dropout (only if dropout > 0)
+    final INDArray dresid;                  // (N, C)
+    final INDArray dbranch;                 // (N, C)
+    final INDArray dln;                     // (N, C)
+    final INDArray dattOut;                 // (N, C)
+    final INDArray dheads;                  // (B, NH, T, hs)
+    final INDArray datt;                    // (B, NH, T, T)
+    final INDArray dqkvHeads;               // (3, B, NH, T, hs)
+    final INDArray dqkv;                    // (N, 3C)
+    final INDArray dhidden;                 // (N, 4C)
+
+    Activations(ModelConfig config, int maxBatch, int maxSeqLen, DataType dtype) {
+        this.maxBatch = maxBatch;
+        this.maxSeqLen = maxSeqLen;
+        this.dtype = dtype;
+        long n = (long) maxBatch * maxSeqLen;
+        long c = config.dModel();
+        long attSize = (long) maxBatch * config.nHead() * maxSeqLen * maxSeqLen;
+        int layers = config.nLayer();
+        encoded = alloc(n * c);
+        ln1 = alloc(layers, n * c);
+        ln1Mean = alloc(layers, n);
+        ln1Rstd = alloc(layers, n);
+        qkvHeads = alloc(layers, 3 * n * c);
+        att = alloc(layers, attSize);
+        attOut = alloc(layers, n * c);
+        resid2 = alloc(layers, n * c);
+        ln2 = alloc(layers, n * c);
+        ln2Mean = alloc(layers, n);
+        ln2Rstd = alloc(layers, n);
+        fch = alloc(layers, n * 4 * c);
+        fchGelu = alloc(layers, n * 4 * c);
+        resid3 = alloc(layers, n * c);
+        lnf = alloc(n * c);
+        lnfMean = alloc(n);
+        lnfRstd = alloc(n);
+        logits = alloc(n * config.vocabSize());
+        probs = alloc(n * config.vocabSize());
+        ones = alloc(n).assign(1.0);
+        qkv = alloc(3 * n * c);
+        heads = alloc(n * c);
+        branch = alloc(n * c);
+        attDropped = config.dropout() > 0 ? alloc(attSize) : null;
+        dresid = alloc(n * c);
+        dbranch = alloc(n * c);
+        dln = alloc(n * c);
+        dattOut = alloc(n * c);
+        dheads = alloc(n * c);
+        datt = alloc(attSize);
+        dqkvHeads = alloc(3 * n * c);
+        dqkv = alloc(3 * n * c);
+        dhidden = alloc(n * 4 * c);
+    }
+
+    private INDArray alloc(long length) {
+        INDArray a = Nd4j.zeros(dtype, length);
+        owned.add(a);
+        return a;
+    }
+
+    private INDArray[] alloc(int count, long length) {
+        INDArray[] a = new INDArray[count];
+        for (int i = 0; i < count; i++) {
+            a[i] = alloc(length);
+        }
+        return a;
+    }
+
+    /** Bytes held by all activation and scratch buffers. */
+    long bytes() {
+        return owned.stream().mapToLong(a -> a.length() * a.dataType().width()).sum();
+    }
+
+    /** A row-major view of the first elements of {@code buffer}. */
+    static INDArray view(INDArray buffer, long... shape) {
+        return Views.of(buffer, 0, shape);
+    }
+
+    @Override
+    public void close() {
+        owned.forEach(INDArray::close);
+        owned.clear();
+    }
+}

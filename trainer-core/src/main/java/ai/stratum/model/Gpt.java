@@ -1,0 +1,556 @@
+package ai.stratum.model;
+
+import ai.stratum.model.lora.LoraAdapters;
+import ai.stratum.model.lora.LoraLinear;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static ai.stratum.model.Activations.view;
+
+/**
+ * A GPT-2-architecture decoder with a hand-written forward and backward, the llm.c way: parameters and gradients
+ * are each one flat buffer laid out by {@link ParameterLayout} with a view per named tensor; activations are
+ * allocated once for (maxBatch, maxSeqLen); every matmul is a gemm with transpose flags into a preallocated
+ * output; element-wise work goes through {@link Kernels}.
+ *
+ * <p>Linear weights are GPT-2's Conv1D layout {@code [in, out]}: {@code y (N, out) = x (N, in) @ W + b}.
+ * Not thread-safe; one instance per training or inference thread.
+ */
+public final class Gpt implements AutoCloseable {
+
+    private final ModelConfig config;
+    private final ParameterLayout layout;
+    private final DataType dtype;
+    private final Kernels kernels;
+    private final INDArray params;
+    private final INDArray grads;
+    private final Map<String, INDArray> paramViews = new LinkedHashMap<>();
+    private final Map<String, INDArray> gradViews = new LinkedHashMap<>();
+    private final Block[] blocks;
+    private final Block[] blockGrads;
+    private final Activations acts;
+
+    // LoRA: adapters[layer][kind] or null, and whether the base weights' gradients are skipped
+    private static final int C_ATTN = 0;
+    private static final int ATTN_PROJ = 1;
+    private static final int C_FC = 2;
+    private static final int MLP_PROJ = 3;
+    private LoraLinear[][] adapters;
+    private boolean baseFrozen;
+
+    // the last forward, read by backward()
+    private int batch;
+    private int seqLen;
+    private int[] tokens;
+    private int[] targets;
+    private int[] segmentIds;
+    private int[] positions;
+    private int targetCount;
+    private boolean dropoutOn;
+    private long dropoutSeed;
+    private boolean forwardDone;
+    private boolean backwardPending;
+    private boolean closed;
+
+    /** Parameter views of one transformer block. */
+    private record Block(INDArray ln1w, INDArray ln1b, INDArray attnW, INDArray attnB, INDArray projW,
+                         INDArray projB, INDArray ln2w, INDArray ln2b, INDArray fcW, INDArray fcB,
+                         INDArray fcProjW, INDArray fcProjB) {
+        static Block of(Map<String, INDArray> views, int layer) {
+            String p = "h." + layer + ".";
+            return new Block(views.get(p + "ln_1.weight"), views.get(p + "ln_1.bias"),
+                    views.get(p + "attn.c_attn.weight"), views.get(p + "attn.c_attn.bias"),
+                    views.get(p + "attn.c_proj.weight"), views.get(p + "attn.c_proj.bias"),
+                    views.get(p + "ln_2.weight"), views.get(p + "ln_2.bias"),
+                    views.get(p + "mlp.c_fc.weight"), views.get(p + "mlp.c_fc.bias"),
+                    views.get(p + "mlp.c_proj.weight"), views.get(p + "mlp.c_proj.bias"));
+        }
+    }
+
+    /**
+     * @param maxBatch  largest B a forward will see; activations are allocated for it once
+     * @param maxSeqLen largest T a forward will see, at most the config's context length
+     * @param dtype     FLOAT for training, DOUBLE for gradient checks
+     */
+    public Gpt(ModelConfig config, int maxBatch, int maxSeqLen, DataType dtype, Kernels kernels) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("max_batch: must be at least 1, got " + maxBatch);
+        }
+        if (maxSeqLen < 1 || maxSeqLen > config.contextLength()) {
+            throw new IllegalArgumentException("max_seq_len: must be in [1, context_length=" + config.contextLength()
+                    + "], got " + maxSeqLen);
+        }
+        if (dtype != DataType.FLOAT && dtype != DataType.DOUBLE) {
+            throw new IllegalArgumentException("dtype: FLOAT or DOUBLE, got " + dtype);
+        }
+        this.config = config;
+        this.layout = ParameterLayout.gpt2(config);
+        this.dtype = dtype;
+        this.kernels = kernels;
+        this.params = Nd4j.zeros(dtype, layout.size());
+        this.grads = Nd4j.zeros(dtype, layout.size());
+        for (TensorSpec t : layout.tensors()) {
+            paramViews.put(t.name(), Views.of(params, t.offset(), t.shape()));
+            gradViews.put(t.name(), Views.of(grads, t.offset(), t.shape()));
+        }
+        this.blocks = new Block[config.nLayer()];
+        this.blockGrads = new Block[config.nLayer()];
+        for (int l = 0; l < config.nLayer(); l++) {
+            blocks[l] = Block.of(paramViews, l);
+            blockGrads[l] = Block.of(gradViews, l);
+        }
+        this.acts = new Activations(config, maxBatch, maxSeqLen, dtype);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ParameterLayout layout() {
+        return layout;
+    }
+
+    public DataType dataType() {
+        return dtype;
+    }
+
+    /** All parameters, flat [P] in layout order. */
+    public INDArray params() {
+        return params;
+    }
+
+    /** All gradients, flat [P] in layout order. */
+    public INDArray grads() {
+        return grads;
+    }
+
+    /** The view of one parameter tensor, shaped as its {@link TensorSpec#shape()}. */
+    public INDArray param(String name) {
+        layout.get(name);
+        return paramViews.get(name);
+    }
+
+    public INDArray grad(String name) {
+        layout.get(name);
+        return gradViews.get(name);
+    }
+
+    Kernels kernels() {
+        return kernels;
+    }
+
+    /**
+     * A KV-cached decoder over this model's current parameters, for up to {@code maxTokens} (at most the context
+     * length) tokens. Sessions are independent of training buffers and of each other.
+     */
+    public InferenceSession newSession(int maxTokens) {
+        checkOpen();
+        return new KvCacheSession(this, maxTokens);
+    }
+
+    /** Bytes of the activation and scratch buffers. */
+    public long activationBytes() {
+        return acts.bytes();
+    }
+
+    /**
+     * GPT-2's initialization: weights N(0, 0.02), the residual projections ({@code c_proj}) N(0, 0.02 /
+     * sqrt(2 * n_layer)), biases 0, LayerNorm weights 1 and biases 0.
+     */
+    public void initWeights(long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        double projStd = 0.02 / Math.sqrt(2.0 * config.nLayer());
+        for (TensorSpec t : layout.tensors()) {
+            INDArray v = paramViews.get(t.name());
+            if (t.name().contains(".ln_") || t.name().startsWith("ln_f.")) {
+                v.assign(t.name().endsWith(".weight") ? 1.0 : 0.0);
+            } else if (t.name().endsWith(".bias")) {
+                v.assign(0.0);
+            } else {
+                double std = t.name().endsWith("c_proj.weight") ? projStd : 0.02;
+                double[] values = new double[(int) t.length()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = std * rng.nextGaussian();
+                }
+                v.assign(Nd4j.createFromArray(values).reshape(t.shape()).castTo(dtype));
+            }
+        }
+    }
+
+    public void zeroGrads() {
+        grads.assign(0.0);
+    }
+
+    /** {@link #forward(int[], int[], int, int, boolean, long, int[])} with one attention segment per row. */
+    public float forward(int[] tokens, int[] targets, int B, int T, boolean training, long dropoutSeed) {
+        return forward(tokens, targets, B, T, training, dropoutSeed, null);
+    }
+
+    /**
+     * Runs the model on {@code tokens} (B, T) row-major.
+     *
+     * @param targets    (B, T) next-token ids; a negative id means "no loss here" (e.g. prompt tokens in SFT);
+     *                   null computes logits only
+     * @param training   false disables dropout
+     * @param dropoutSeed dropout masks are a pure function of (this seed, site, position)
+     * @param segmentIds (B, T) or null: position i attends to j only if j <= i and both have the same segment id,
+     *                   so examples packed into one row do not see each other; positions restart at 0 where the
+     *                   id changes, so a packed example computes exactly what it computes alone
+     * @return the mean cross-entropy over positions with a target (0 if there are none); NaN if targets is null
+     */
+    public float forward(int[] tokens, int[] targets, int B, int T, boolean training, long dropoutSeed,
+                         int[] segmentIds) {
+        checkOpen();
+        validate(tokens, targets, segmentIds, B, T);
+        this.batch = B;
+        this.seqLen = T;
+        this.tokens = tokens.clone();
+        this.targets = targets == null ? null : targets.clone();
+        this.segmentIds = segmentIds == null ? null : segmentIds.clone();
+        this.positions = positions(this.segmentIds, B, T);
+        this.dropoutOn = training && config.dropout() > 0;
+        this.dropoutSeed = dropoutSeed;
+        int n = B * T;
+        int c = config.dModel();
+        int v = config.vocabSize();
+
+        INDArray encoded = view(acts.encoded, n, c);
+        kernels.embeddingForward(encoded, this.tokens, positions, paramViews.get("wte.weight"),
+                paramViews.get("wpe.weight"));
+        dropout(encoded, 0);
+        INDArray residual = encoded;
+        for (int l = 0; l < config.nLayer(); l++) {
+            residual = blockForward(l, residual, B, T);
+        }
+        INDArray lnf = view(acts.lnf, n, c);
+        kernels.layerNormForward(lnf, view(acts.lnfMean, n), view(acts.lnfRstd, n), residual,
+                paramViews.get("ln_f.weight"), paramViews.get("ln_f.bias"));
+        // logits (N, V) = lnf (N, C) @ wte^T (C, V): the head is tied to the token embedding
+        INDArray logits = view(acts.logits, n, v);
+        Nd4j.gemm(lnf, paramViews.get("wte.weight"), logits, false, true, 1.0, 0.0);
+        forwardDone = true;
+        backwardPending = targets != null;
+        if (targets == null) {
+            targetCount = 0;
+            return Float.NaN;
+        }
+        targetCount = (int) java.util.Arrays.stream(targets).filter(t -> t >= 0).count();
+        double lossSum = kernels.crossEntropyForward(view(acts.probs, n, v), logits, this.targets);
+        return targetCount == 0 ? 0f : (float) (lossSum / targetCount);
+    }
+
+    /** Position of each token: its index in the row, or in its segment when rows pack several examples. */
+    private static int[] positions(int[] segmentIds, int B, int T) {
+        int[] pos = new int[B * T];
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+                int i = b * T + t;
+                boolean segmentStart = t == 0 || (segmentIds != null && segmentIds[i] != segmentIds[i - 1]);
+                pos[i] = segmentStart ? 0 : pos[i - 1] + 1;
+            }
+        }
+        return pos;
+    }
+
+    private INDArray blockForward(int l, INDArray residual, int B, int T) {
+        Block p = blocks[l];
+        int n = B * T;
+        int c = config.dModel();
+        int nh = config.nHead();
+        int hs = config.headDim();
+        long bh = (long) B * nh;
+
+        INDArray ln1 = view(acts.ln1[l], n, c);
+        kernels.layerNormForward(ln1, view(acts.ln1Mean[l], n), view(acts.ln1Rstd[l], n), residual, p.ln1w, p.ln1b);
+        INDArray qkv = view(acts.qkv, n, 3 * c);
+        linear(qkv, ln1, p.attnW, p.attnB, l, C_ATTN);
+        // qkv (B, T, 3, NH, hs) -> (3, B, NH, T, hs)
+        view(acts.qkvHeads[l], 3, B, nh, T, hs).assign(view(acts.qkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4));
+        INDArray q = Views.of(acts.qkvHeads[l], 0, bh, T, hs);
+        INDArray k = Views.of(acts.qkvHeads[l], (long) n * c, bh, T, hs);
+        INDArray vv = Views.of(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
+        // att (B*NH, T, T) = q @ k^T / sqrt(hs), then masked softmax
+        INDArray att = view(acts.att[l], bh, T, T);
+        Nd4j.matmul(q, k, att, false, true, false);
+        att.muli(1.0 / Math.sqrt(hs));
+        kernels.attentionSoftmaxForward(view(acts.att[l], B, nh, T, T), segmentIds);
+        INDArray attUsed = droppedAttention(l, B, T);
+        // heads (B*NH, T, hs) = att @ v; attOut (B, T, NH, hs) = heads permuted
+        INDArray heads = view(acts.heads, bh, T, hs);
+        Nd4j.matmul(attUsed, vv, heads, false, false, false);
+        INDArray attOut = view(acts.attOut[l], n, c);
+        view(acts.attOut[l], B, T, nh, hs).assign(view(acts.heads, B, nh, T, hs).permute(0, 2, 1, 3));
+        INDArray branch = view(acts.branch, n, c);
+        linear(branch, attOut, p.projW, p.projB, l, ATTN_PROJ);
+        dropout(branch, 2 + 3L * l);
+        INDArray resid2 = view(acts.resid2[l], n, c);
+        resid2.assign(residual).addi(branch);
+
+        INDArray ln2 = view(acts.ln2[l], n, c);
+        kernels.layerNormForward(ln2, view(acts.ln2Mean[l], n), view(acts.ln2Rstd[l], n), resid2, p.ln2w, p.ln2b);
+        INDArray fch = view(acts.fch[l], n, 4 * c);
+        linear(fch, ln2, p.fcW, p.fcB, l, C_FC);
+        INDArray fchGelu = view(acts.fchGelu[l], n, 4 * c);
+        kernels.geluForward(fchGelu, fch);
+        linear(branch, fchGelu, p.fcProjW, p.fcProjB, l, MLP_PROJ);
+        dropout(branch, 3 + 3L * l);
+        INDArray resid3 = view(acts.resid3[l], n, c);
+        resid3.assign(resid2).addi(branch);
+        return resid3;
+    }
+
+    /** The attention probabilities as used by att @ v: after dropout when it is on, else the stored ones. */
+    private INDArray droppedAttention(int l, int B, int T) {
+        long bh = (long) B * config.nHead();
+        INDArray att = view(acts.att[l], bh, T, T);
+        if (!dropoutOn) {
+            return att;
+        }
+        INDArray dropped = view(acts.attDropped, bh, T, T);
+        dropped.assign(att);
+        dropout(dropped, 1 + 3L * l);
+        return dropped;
+    }
+
+    /**
+     * Accumulates d(lossScale * loss)/d(params) into {@link #grads()}, once for the last forward with targets.
+     * Call {@link #zeroGrads()} first unless accumulating over micro-batches.
+     */
+    public void backward(float lossScale) {
+        checkOpen();
+        if (!backwardPending) {
+            throw new IllegalStateException("backward needs a forward with targets first, and runs once per forward");
+        }
+        // the backward overwrites the softmax probabilities with dlogits in place
+        backwardPending = false;
+        if (targetCount == 0) {
+            return;
+        }
+        int B = batch;
+        int T = seqLen;
+        int n = B * T;
+        int c = config.dModel();
+        int v = config.vocabSize();
+
+        // dlogits (N, V), in place over probs
+        INDArray dlogits = view(acts.probs, n, v);
+        kernels.crossEntropyBackward(dlogits, dlogits, targets, (double) lossScale / targetCount);
+        INDArray lnf = view(acts.lnf, n, c);
+        if (!baseFrozen) {
+            Nd4j.gemm(dlogits, lnf, gradViews.get("wte.weight"), true, false, 1.0, 1.0); // dwte (V, C) += dlogits^T lnf
+        }
+        INDArray dlnf = view(acts.dln, n, c);
+        Nd4j.gemm(dlogits, paramViews.get("wte.weight"), dlnf, false, false, 1.0, 0.0); // dlnf (N, C) = dlogits wte
+        INDArray dresid = view(acts.dresid, n, c).assign(0.0);
+        INDArray last = view(acts.resid3[config.nLayer() - 1], n, c);
+        kernels.layerNormBackward(dresid, gradViews.get("ln_f.weight"), gradViews.get("ln_f.bias"), dlnf, last,
+                paramViews.get("ln_f.weight"), view(acts.lnfMean, n), view(acts.lnfRstd, n));
+        for (int l = config.nLayer() - 1; l >= 0; l--) {
+            INDArray residual = l == 0 ? view(acts.encoded, n, c) : view(acts.resid3[l - 1], n, c);
+            blockBackward(l, residual, dresid, B, T);
+        }
+        if (baseFrozen) {
+            return;
+        }
+        dropout(dresid, 0);
+        kernels.embeddingBackward(gradViews.get("wte.weight"), gradViews.get("wpe.weight"), dresid, tokens, positions);
+    }
+
+    /** dresid (N, C): gradient w.r.t. the block's output in, w.r.t. its input {@code residual} out. */
+    private void blockBackward(int l, INDArray residual, INDArray dresid, int B, int T) {
+        Block p = blocks[l];
+        Block g = blockGrads[l];
+        int n = B * T;
+        int c = config.dModel();
+        int nh = config.nHead();
+        int hs = config.headDim();
+        long bh = (long) B * nh;
+
+        // MLP branch: resid3 = resid2 + dropout(fchGelu @ fcProjW + b)
+        INDArray dbranch = view(acts.dbranch, n, c).assign(dresid);
+        dropout(dbranch, 3 + 3L * l);
+        INDArray dhidden = view(acts.dhidden, n, 4 * c);
+        linearBackward(dhidden, g.fcProjW, g.fcProjB, dbranch, view(acts.fchGelu[l], n, 4 * c), p.fcProjW, l, MLP_PROJ);
+        kernels.geluBackward(dhidden, dhidden, view(acts.fch[l], n, 4 * c));
+        INDArray dln = view(acts.dln, n, c);
+        linearBackward(dln, g.fcW, g.fcB, dhidden, view(acts.ln2[l], n, c), p.fcW, l, C_FC);
+        kernels.layerNormBackward(dresid, g.ln2w, g.ln2b, dln, view(acts.resid2[l], n, c), p.ln2w,
+                view(acts.ln2Mean[l], n), view(acts.ln2Rstd[l], n));
+
+        // attention branch: resid2 = residual + dropout(attOut @ projW + b)
+        dbranch.assign(dresid);
+        dropout(dbranch, 2 + 3L * l);
+        INDArray dattOut = view(acts.dattOut, n, c);
+        linearBackward(dattOut, g.projW, g.projB, dbranch, view(acts.attOut[l], n, c), p.projW, l, ATTN_PROJ);
+        // dheads (B, NH, T, hs) = dattOut (B, T, NH, hs) permuted
+        view(acts.dheads, B, nh, T, hs).assign(view(acts.dattOut, B, T, nh, hs).permute(0, 2, 1, 3));
+        INDArray dheads = view(acts.dheads, bh, T, hs);
+        INDArray q = Views.of(acts.qkvHeads[l], 0, bh, T, hs);
+        INDArray k = Views.of(acts.qkvHeads[l], (long) n * c, bh, T, hs);
+        INDArray vv = Views.of(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
+        INDArray dq = Views.of(acts.dqkvHeads, 0, bh, T, hs);
+        INDArray dk = Views.of(acts.dqkvHeads, (long) n * c, bh, T, hs);
+        INDArray dv = Views.of(acts.dqkvHeads, 2L * n * c, bh, T, hs);
+        INDArray attUsed = droppedAttention(l, B, T);
+        INDArray datt = view(acts.datt, bh, T, T);
+        Nd4j.matmul(dheads, vv, datt, false, true, false);       // datt (BH, T, T) = dheads v^T
+        Nd4j.matmul(attUsed, dheads, dv, true, false, false);    // dv (BH, T, hs) = att^T dheads
+        dropout(datt, 1 + 3L * l);
+        INDArray datt4 = view(acts.datt, B, nh, T, T);
+        kernels.attentionSoftmaxBackward(datt4, datt4, view(acts.att[l], B, nh, T, T));
+        datt.muli(1.0 / Math.sqrt(hs));
+        Nd4j.matmul(datt, k, dq, false, false, false);           // dq (BH, T, hs) = dpre k
+        Nd4j.matmul(datt, q, dk, true, false, false);            // dk (BH, T, hs) = dpre^T q
+        // dqkv (B, T, 3, NH, hs) = dqkvHeads (3, B, NH, T, hs) permuted back
+        view(acts.dqkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4).assign(view(acts.dqkvHeads, 3, B, nh, T, hs));
+        linearBackward(dln, g.attnW, g.attnB, view(acts.dqkv, n, 3 * c), view(acts.ln1[l], n, c), p.attnW, l, C_ATTN);
+        kernels.layerNormBackward(dresid, g.ln1w, g.ln1b, dln, residual, p.ln1w,
+                view(acts.ln1Mean[l], n), view(acts.ln1Rstd[l], n));
+    }
+
+    /**
+     * out (N, out) = x (N, in) @ w (in, out) + b (out), plus the LoRA update when the layer {@code kind} of block
+     * {@code l} has an adapter.
+     */
+    private void linear(INDArray out, INDArray x, INDArray w, INDArray b, int l, int kind) {
+        Nd4j.gemm(x, w, out, false, false, 1.0, 0.0);
+        Nd4j.exec(new BroadcastAddOp(out, b, out, 1));
+        LoraLinear lora = adapter(l, kind);
+        if (lora != null) {
+            lora.forward(out, x, dropoutOn, dropoutSeed, loraStream(l, kind));
+        }
+    }
+
+    /**
+     * dx (N, in) = dout @ w^T (overwritten) plus the adapter's share; dw (in, out) += x^T @ dout and db (out) +=
+     * column sums of dout unless the base is frozen.
+     */
+    private void linearBackward(INDArray dx, INDArray dw, INDArray db, INDArray dout, INDArray x, INDArray w,
+                                int l, int kind) {
+        int n = (int) dout.size(0);
+        if (!baseFrozen) {
+            Nd4j.gemm(x, dout, dw, true, false, 1.0, 1.0);
+            Nd4j.gemm(view(acts.ones, 1, n), dout, db.reshape(1, db.length()), false, false, 1.0, 1.0);
+        }
+        Nd4j.gemm(dout, w, dx, false, true, 1.0, 0.0);
+        LoraLinear lora = adapter(l, kind);
+        if (lora != null) {
+            lora.backward(dx, dout, x, dropoutOn, dropoutSeed, loraStream(l, kind));
+        }
+    }
+
+    /** The adapter on a base weight ({@code h.0.attn.c_attn.weight}), or null; for the inference path. */
+    LoraLinear adapterOn(String baseWeight) {
+        if (adapters == null || !baseWeight.startsWith("h.")) {
+            return null;
+        }
+        int dot = baseWeight.indexOf('.', 2);
+        int l = Integer.parseInt(baseWeight.substring(2, dot));
+        return switch (baseWeight.substring(dot + 1)) {
+            case "attn.c_attn.weight" -> adapters[l][C_ATTN];
+            case "attn.c_proj.weight" -> adapters[l][ATTN_PROJ];
+            case "mlp.c_fc.weight" -> adapters[l][C_FC];
+            case "mlp.c_proj.weight" -> adapters[l][MLP_PROJ];
+            default -> null;
+        };
+    }
+
+    private LoraLinear adapter(int l, int kind) {
+        return adapters == null ? null : adapters[l][kind];
+    }
+
+    /** Dropout streams of the adapters, apart from the model's own (0 .. 3 * n_layer). */
+    private long loraStream(int l, int kind) {
+        return 1_000_000L + 4L * l + kind;
+    }
+
+    /**
+     * Attaches LoRA adapters built over this model's layout: every later forward and backward includes them.
+     * With {@code freezeBase} the backward skips the gradients of the base weights (the adapters' and the
+     * input gradients are still computed), which is most of LoRA's saving; {@link #grads()} then holds
+     * meaningless values for the frozen weights.
+     */
+    public void attachAdapters(LoraAdapters lora, boolean freezeBase) {
+        checkOpen();
+        LoraLinear[][] byLayer = new LoraLinear[config.nLayer()][4];
+        for (int l = 0; l < config.nLayer(); l++) {
+            String p = "h." + l + ".";
+            byLayer[l][C_ATTN] = lora.forWeight(p + "attn.c_attn.weight");
+            byLayer[l][ATTN_PROJ] = lora.forWeight(p + "attn.c_proj.weight");
+            byLayer[l][C_FC] = lora.forWeight(p + "mlp.c_fc.weight");
+            byLayer[l][MLP_PROJ] = lora.forWeight(p + "mlp.c_proj.weight");
+        }
+        this.adapters = byLayer;
+        this.baseFrozen = freezeBase;
+    }
+
+    private void dropout(INDArray x, long stream) {
+        if (dropoutOn) {
+            kernels.dropout(x, config.dropout(), dropoutSeed, stream);
+        }
+    }
+
+    /** Logits (B, T, V) of the last forward. */
+    public INDArray logits() {
+        checkOpen();
+        if (!forwardDone) {
+            throw new IllegalStateException("logits: no forward has run yet");
+        }
+        return view(acts.logits, batch, seqLen, config.vocabSize());
+    }
+
+    private void validate(int[] tokens, int[] targets, int[] segmentIds, int B, int T) {
+        if (B < 1 || B > acts.maxBatch) {
+            throw new IllegalArgumentException("batch: must be in [1, " + acts.maxBatch + "], got " + B);
+        }
+        if (T < 1 || T > acts.maxSeqLen) {
+            throw new IllegalArgumentException("seq_len: must be in [1, " + acts.maxSeqLen + "], got " + T);
+        }
+        int n = B * T;
+        if (tokens.length != n) {
+            throw new IllegalArgumentException("tokens: expected B*T = " + n + " ids, got " + tokens.length);
+        }
+        for (int i = 0; i < n; i++) {
+            if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
+                throw new IllegalArgumentException("tokens: id " + tokens[i] + " at position " + i
+                        + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+            }
+        }
+        if (targets != null) {
+            if (targets.length != n) {
+                throw new IllegalArgumentException("targets: expected B*T = " + n + " ids, got " + targets.length);
+            }
+            for (int i = 0; i < n; i++) {
+                if (targets[i] >= config.vocabSize()) {
+                    throw new IllegalArgumentException("targets: id " + targets[i] + " at position " + i
+                            + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+                }
+            }
+        }
+        if (segmentIds != null && segmentIds.length != n) {
+            throw new IllegalArgumentException("segment_ids: expected B*T = " + n + " ids, got " + segmentIds.length);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Gpt is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            acts.close();
+            params.close();
+            grads.close();
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package ai.stratum.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.Arrays;
+
+/**
+ * Kernels written only with ND4J ops (broadcasts, reductions, gather/scatter, softmax), so they run unchanged on
+ * the CUDA backend. Reductions allocate small temporaries; the fused {@link CpuKernels} are the fast CPU path.
+ */
+public final class Nd4jKernels implements Kernels {
+
+    /** Added to masked attention scores: exp of it underflows to exactly 0 in float and double. */
+    private static final double MASKED = -1e9;
+    private static final double GELU_K = Math.sqrt(2.0 / Math.PI);
+    private static final double GELU_CUBIC = 0.044715;
+
+    private INDArray cachedMask;
+    private int[] cachedMaskKey;
+
+    @Override
+    public void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe) {
+        int n = (int) out.size(0);
+        // out (N, C) = wte rows gathered by token + wpe rows gathered by position
+        Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(wte, indices(tokens, n)).addOutputs(out)
+                .addIntegerArguments(0).build());
+        INDArray pos = out.ulike();
+        Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(wpe, indices(positions, n)).addOutputs(pos)
+                .addIntegerArguments(0).build());
+        out.addi(pos);
+    }
+
+    @Override
+    public void embeddingBackward(INDArray dwte, INDArray dwpe, INDArray dout, int[] tokens, int[] positions) {
+        int n = (int) dout.size(0);
+        // the lock flag makes repeated indices add up serially
+        Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(dwte, indices(tokens, n), dout)
+                .addOutputs(dwte).addBooleanArguments(true).build());
+        Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(dwpe, indices(positions, n), dout)
+                .addOutputs(dwpe).addBooleanArguments(true).build());
+    }
+
+    @Override
+    public void layerNormForward(INDArray out, INDArray mean, INDArray rstd, INDArray inp, INDArray weight,
+                                 INDArray bias) {
+        mean.assign(inp.mean(1));                                   // (N)
+        Nd4j.exec(new BroadcastSubOp(inp, mean, out, 0));           // (N, C) centred
+        INDArray variance = out.mul(out).mean(1);                   // (N)
+        rstd.assign(Transforms.pow(variance.addi(ModelConfig.LAYER_NORM_EPS), -0.5, false));
+        Nd4j.exec(new BroadcastMulOp(out, rstd, out, 0));
+        Nd4j.exec(new BroadcastMulOp(out, weight, out, 1));
+        Nd4j.exec(new BroadcastAddOp(out, bias, out, 1));
+    }
+
+    @Override
+    public void layerNormBackward(INDArray dinp, INDArray dweight, INDArray dbias, INDArray dout, INDArray inp,
+                                  INDArray weight, INDArray mean, INDArray rstd) {
+        INDArray xhat = inp.ulike();                                // (N, C)
+        Nd4j.exec(new BroadcastSubOp(inp, mean, xhat, 0));
+        Nd4j.exec(new BroadcastMulOp(xhat, rstd, xhat, 0));
+        dbias.addi(dout.sum(0));
+        dweight.addi(dout.mul(xhat).sum(0));
+        INDArray dnorm = dout.ulike();                              // (N, C)
+        Nd4j.exec(new BroadcastMulOp(dout, weight, dnorm, 1));
+        INDArray dnormMean = dnorm.mean(1);                         // (N)
+        INDArray dnormXhatMean = dnorm.mul(xhat).mean(1);           // (N)
+        Nd4j.exec(new BroadcastMulOp(xhat, dnormXhatMean, xhat, 0));
+        dnorm.subi(xhat);
+        Nd4j.exec(new BroadcastSubOp(dnorm, dnormMean, dnorm, 0));
+        Nd4j.exec(new BroadcastMulOp(dnorm, rstd, dnorm, 0));
+        dinp.addi(dnorm);
+    }
+
+    @Override
+    public void geluForward(INDArray out, INDArray inp) {
+        // 0.5 x (1 + tanh(k (x + 0.044715 x^3)))
+        out.assign(inp).muli(inp).muli(inp).muli(GELU_CUBIC).addi(inp).muli(GELU_K);
+        Transforms.tanh(out, false);
+        out.addi(1.0).muli(inp).muli(0.5);
+    }
+
+    @Override
+    public void geluBackward(INDArray dinp, INDArray dout, INDArray inp) {
+        // 0.5 (1 + th) + 0.5 x (1 - th^2) k (1 + 3 * 0.044715 x^2), th = tanh(k (x + 0.044715 x^3))
+        INDArray th = inp.ulike().assign(inp).muli(inp).muli(inp).muli(GELU_CUBIC).addi(inp).muli(GELU_K);
+        Transforms.tanh(th, false);
+        INDArray slope = inp.mul(inp).muli(3 * GELU_CUBIC).addi(1.0).muli(GELU_K).muli(inp).muli(0.5);
+        slope.muli(th.mul(th).rsubi(1.0));
+        slope.addi(th.addi(1.0).muli(0.5));
+        dinp.assign(slope.muli(dout));
+    }
+
+    @Override
+    public void attentionSoftmaxForward(INDArray att, int[] segmentIds) {
+        int b = (int) att.size(0);
+        int t = (int) att.size(2);
+        // att (B, NH, T, T) += mask (B, T, T), broadcast over heads; then softmax over keys
+        Nd4j.exec(new BroadcastAddOp(att, mask(segmentIds, b, t, att), att, 0, 2, 3));
+        Nd4j.exec(new SoftMax(att, att, 3));
+    }
+
+    private INDArray mask(int[] segmentIds, int b, int t, INDArray like) {
+        int[] key = segmentIds == null ? new int[] {b, t} : concat(new int[] {b, t}, segmentIds);
+        if (cachedMask == null || !Arrays.equals(key, cachedMaskKey) || cachedMask.dataType() != like.dataType()) {
+            double[] m = new double[b * t * t];
+            for (int bi = 0; bi < b; bi++) {
+                for (int i = 0; i < t; i++) {
+                    for (int j = 0; j < t; j++) {
+                        m[(bi * t + i) * t + j] = NaiveKernels.allowed(segmentIds, bi, t, i, j) ? 0.0 : MASKED;
+                    }
+                }
+            }
+            cachedMask = Nd4j.createFromArray(m).reshape(b, t, t).castTo(like.dataType());
+            cachedMaskKey = key;
+        }
+        return cachedMask;
+    }
+
+    @Override
+    public void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att) {
+        INDArray dot = att.mul(datt).sum(3);                        // (B, NH, T)
+        Nd4j.exec(new BroadcastSubOp(datt, dot, dpreatt, 0, 1, 2));
+        dpreatt.muli(att);
+    }
+
+    @Override
+    public double crossEntropyForward(INDArray probs, INDArray logits, int[] targets) {
+        Nd4j.exec(new SoftMax(logits, probs, 1));
+        if (Arrays.stream(targets).noneMatch(t -> t >= 0)) {
+            return 0.0;
+        }
+        INDArray picked = Nd4j.exec(DynamicCustomOp.builder("gather")
+                .addInputs(probs.reshape(probs.length()), targetIndices(targets, probs.size(1)))
+                .addIntegerArguments(0).build())[0];
+        return -Transforms.log(picked, false).sumNumber().doubleValue();
+    }
+
+    @Override
+    public void crossEntropyBackward(INDArray dlogits, INDArray probs, int[] targets, double scale) {
+        if (dlogits != probs) {
+            dlogits.assign(probs);
+        }
+        dlogits.muli(scale);
+        if (Arrays.stream(targets).noneMatch(t -> t >= 0)) {
+            dlogits.assign(0);
+            return;
+        }
+        INDArray idx = targetIndices(targets, dlogits.size(1));
+        INDArray flat = dlogits.reshape(dlogits.length());
+        Nd4j.exec(DynamicCustomOp.builder("scatter_sub")
+                .addInputs(flat, idx, Nd4j.valueArrayOf(new long[] {idx.length()}, scale, dlogits.dataType()))
+                .addOutputs(flat).build());
+        double[] keep = new double[targets.length];
+        boolean anyMasked = false;
+        for (int n = 0; n < targets.length; n++) {
+            keep[n] = targets[n] >= 0 ? 1.0 : 0.0;
+            anyMasked |= targets[n] < 0;
+        }
+        if (anyMasked) {
+            Nd4j.exec(new BroadcastMulOp(dlogits, Nd4j.createFromArray(keep).castTo(dlogits.dataType()), dlogits, 0));
+        }
+    }
+
+    @Override
+    public void dropout(INDArray x, double p, long seed, long stream) {
+        double[] m = new double[(int) x.length()];
+        double scale = 1.0 / (1.0 - p);
+        for (int i = 0; i < m.length; i++) {
+            m[i] = Dropout.keep(seed, stream, i, p) ? scale : 0.0;
+        }
+        x.muli(Nd4j.createFromArray(m).reshape(x.shape()).castTo(x.dataType()));
+    }
+
+    private static INDArray indices(int[] tokens, int n) {
+        return Nd4j.createFromArray(tokens.length == n ? tokens : Arrays.copyOf(tokens, n));
+    }
+
+    /** Flat indices n * V + target[n] of the rows that have a target. */
+    private static INDArray targetIndices(int[] targets, long v) {
+        long[] idx = Arrays.stream(targets).filter(t -> t >= 0).asLongStream().toArray();
+        int k = 0;
+        for (int n = 0; n < targets.length; n++) {
+            if (targets[n] >= 0) {
+                idx[k++] = n * v + targets[n];
+            }
+        }
+        return Nd4j.createFromArray(idx);
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}

@@ -1,0 +1,125 @@
+package ai.stratum.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The one place that knows every parameter's name, shape and offset. Parameters, gradients and AdamW moments
+ * are each one flat buffer laid out by this; every named tensor is a view at {@link TensorSpec#offset()}.
+ *
+ * <p>Names and shapes are GPT-2's as Hugging Face stores them, so checkpoints need no renaming:
+ * <pre>
+ * wte.weight               [V, C]
+ * wpe.weight               [T, C]
+ * h.{i}.ln_1.weight/bias   [C]
+ * h.{i}.attn.c_attn.weight [C, 3C]   bias [3C]
+ * h.{i}.attn.c_proj.weight [C, C]    bias [C]
+ * h.{i}.ln_2.weight/bias   [C]
+ * h.{i}.mlp.c_fc.weight    [C, 4C]   bias [4C]
+ * h.{i}.mlp.c_proj.weight  [4C, C]   bias [C]
+ * ln_f.weight/bias         [C]
+ * </pre>
+ * The LM head is tied to {@code wte.weight} and has no tensor of its own.
+ */
+public final class ParameterLayout {
+
+    private final List<TensorSpec> tensors;
+    private final Map<String, TensorSpec> byName;
+    private final long size;
+
+    private ParameterLayout(List<TensorSpec> tensors) {
+        this.tensors = Collections.unmodifiableList(new ArrayList<>(tensors));
+        Map<String, TensorSpec> map = new LinkedHashMap<>();
+        long end = 0;
+        for (TensorSpec t : tensors) {
+            if (map.put(t.name(), t) != null) {
+                throw new IllegalArgumentException("name: duplicate tensor " + t.name());
+            }
+            if (t.offset() != end) {
+                throw new IllegalArgumentException("offset: tensor " + t.name() + " starts at " + t.offset()
+                        + " but the previous one ends at " + end);
+            }
+            end = t.end();
+        }
+        this.byName = Collections.unmodifiableMap(map);
+        this.size = end;
+    }
+
+    /** The GPT-2 layout for {@code config}. */
+    public static ParameterLayout gpt2(ModelConfig config) {
+        long c = config.dModel();
+        Builder b = new Builder();
+        b.add("wte.weight", config.vocabSize(), c);
+        b.add("wpe.weight", config.contextLength(), c);
+        for (int i = 0; i < config.nLayer(); i++) {
+            String p = "h." + i + ".";
+            b.add(p + "ln_1.weight", c);
+            b.add(p + "ln_1.bias", c);
+            b.add(p + "attn.c_attn.weight", c, 3 * c);
+            b.add(p + "attn.c_attn.bias", 3 * c);
+            b.add(p + "attn.c_proj.weight", c, c);
+            b.add(p + "attn.c_proj.bias", c);
+            b.add(p + "ln_2.weight", c);
+            b.add(p + "ln_2.bias", c);
+            b.add(p + "mlp.c_fc.weight", c, 4 * c);
+            b.add(p + "mlp.c_fc.bias", 4 * c);
+            b.add(p + "mlp.c_proj.weight", 4 * c, c);
+            b.add(p + "mlp.c_proj.bias", c);
+        }
+        b.add("ln_f.weight", c);
+        b.add("ln_f.bias", c);
+        return b.build();
+    }
+
+    /** A layout of the given tensors packed in order, e.g. the LoRA adapters' own flat buffer. */
+    public static ParameterLayout of(Map<String, long[]> shapesInOrder) {
+        Builder b = new Builder();
+        shapesInOrder.forEach(b::add);
+        return b.build();
+    }
+
+    public List<TensorSpec> tensors() {
+        return tensors;
+    }
+
+    public TensorSpec get(String name) {
+        TensorSpec t = byName.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("name: no tensor named '" + name + "' in this layout");
+        }
+        return t;
+    }
+
+    public boolean contains(String name) {
+        return byName.containsKey(name);
+    }
+
+    /** Total elements across all tensors: the length of the flat buffers. */
+    public long size() {
+        return size;
+    }
+
+    /** The tensors whose names match, in layout order (e.g. the trainable set of a fine-tuning method). */
+    public List<TensorSpec> select(Predicate<String> names) {
+        return tensors.stream().filter(t -> names.test(t.name())).toList();
+    }
+
+    private static final class Builder {
+        private final List<TensorSpec> tensors = new ArrayList<>();
+        private long offset;
+
+        void add(String name, long... shape) {
+            TensorSpec t = new TensorSpec(name, shape, offset);
+            tensors.add(t);
+            offset = t.end();
+        }
+
+        ParameterLayout build() {
+            return new ParameterLayout(tensors);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package ai.stratum.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Row-major views into the buffer of a contiguous array: how named parameters and activations are carved out. */
+public final class Views {
+
+    private Views() {
+    }
+
+    /** A row-major view of {@code shape} starting {@code offset} elements into {@code flat}'s buffer. */
+    public static INDArray of(INDArray flat, long offset, long... shape) {
+        long[] strides = new long[shape.length];
+        long stride = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            strides[i] = stride;
+            stride *= shape[i];
+        }
+        if (offset < 0 || offset + stride > flat.length()) {
+            throw new IllegalArgumentException("offset: view of " + stride + " elements at " + offset
+                    + " does not fit a buffer of " + flat.length());
+        }
+        return Nd4j.create(flat.data(), shape, strides, flat.offset() + offset, 'c', flat.dataType());
+    }
+}

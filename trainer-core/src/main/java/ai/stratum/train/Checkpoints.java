@@ -1,0 +1,234 @@
+package ai.stratum.train;
+
+import ai.stratum.model.ParameterLayout;
+import ai.stratum.model.TensorSpec;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A run's checkpoints: {@code RUN/checkpoints/step-N/} directories that Hugging Face loads as GPT-2
+ * ({@code model.safetensors} with the layout's tensor names, {@code config.json}, {@code tokenizer.json} when the
+ * run has one) plus what exact resume needs ({@code trainer_state.json}, {@code optimizer.safetensors} with each
+ * trainable tensor's {@code .exp_avg} and {@code .exp_avg_sq}). A checkpoint is written into a temporary
+ * directory, fsynced and renamed into place, so a crash leaves either the whole checkpoint or none; the
+ * {@code RUN/latest} symlink then points at it and only the last {@code keep_last} are kept.
+ */
+public final class Checkpoints {
+
+    public static final String MODEL = "model.safetensors";
+    public static final String OPTIMIZER = "optimizer.safetensors";
+    public static final String STATE = "trainer_state.json";
+    public static final String TOKENIZER = "tokenizer.json";
+    public static final String LATEST = "latest";
+    public static final String EXP_AVG = ".exp_avg";
+    public static final String EXP_AVG_SQ = ".exp_avg_sq";
+
+    private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
+    static final ObjectMapper STATE_JSON = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private final Path runDir;
+    private final int keepLast;
+
+    public Checkpoints(Path runDir, int keepLast) {
+        this.runDir = runDir;
+        this.keepLast = keepLast;
+    }
+
+    public Path directory() {
+        return runDir.resolve("checkpoints");
+    }
+
+    /** The checkpoint directories on disk, oldest step first. */
+    public List<Path> list() throws IOException {
+        if (!Files.isDirectory(directory())) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(directory())) {
+            return dirs.filter(p -> STEP_DIR.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p))
+                    .sorted(Comparator.comparingLong(Checkpoints::stepOf)).toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static long stepOf(Path dir) {
+        Matcher m = STEP_DIR.matcher(dir.getFileName().toString());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /** Writes checkpoint {@code step-<state.step>} atomically, points {@code latest} at it and prunes old ones. */
+    public Path save(TrainerState state, ParameterLayout layout, INDArray params, AdamW adam, int eosTokenId,
+                     Path tokenizerJson) throws IOException {
+        Files.createDirectories(directory());
+        Path tmp = Files.createTempDirectory(directory(), ".tmp-step-" + state.step() + "-");
+        try {
+            Safetensors.write(tmp.resolve(MODEL), Safetensors.sources(layout, params, ""), Map.of("format", "pt"));
+            List<Safetensors.Source> moments = new ArrayList<>(
+                    Safetensors.sources(adam.trainable().stateLayout(), adam.m(), EXP_AVG));
+            moments.addAll(Safetensors.sources(adam.trainable().stateLayout(), adam.v(), EXP_AVG_SQ));
+            Safetensors.write(tmp.resolve(OPTIMIZER), moments, Map.of("adam_steps", Long.toString(adam.stepsTaken())));
+            HfConfig.write(tmp, state.config().model(), eosTokenId);
+            AtomicFiles.writeString(tmp.resolve(STATE), STATE_JSON.writeValueAsString(state));
+            if (tokenizerJson != null) {
+                byte[] bytes = Files.readAllBytes(tokenizerJson);
+                AtomicFiles.write(tmp.resolve(TOKENIZER), ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(bytes)));
+            }
+            AtomicFiles.fsyncDirectory(tmp);
+            Path target = directory().resolve("step-" + state.step());
+            if (Files.exists(target)) {
+                Path old = Files.createTempDirectory(directory(), ".old-step-" + state.step() + "-");
+                Files.delete(old);
+                Files.move(target, old);
+                deleteRecursively(old);
+            }
+            AtomicFiles.moveAtomically(tmp, target);
+            AtomicFiles.fsyncDirectory(directory());
+            pointLatestAt(target);
+            prune();
+            return target;
+        } finally {
+            if (Files.exists(tmp)) {
+                deleteRecursively(tmp);
+            }
+        }
+    }
+
+    private void pointLatestAt(Path checkpoint) throws IOException {
+        Path link = runDir.resolve(LATEST);
+        Path tmp = runDir.resolve("." + LATEST + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createSymbolicLink(tmp, runDir.relativize(checkpoint));
+        AtomicFiles.moveAtomically(tmp, link);
+        AtomicFiles.fsyncDirectory(runDir);
+    }
+
+    private void prune() throws IOException {
+        List<Path> all = list();
+        for (int i = 0; i < all.size() - keepLast; i++) {
+            deleteRecursively(all.get(i));
+        }
+    }
+
+    /**
+     * The newest checkpoint that passes {@link #validate}. Newer invalid ones are reported through
+     * {@code report} and renamed to {@code step-N.invalid}, so that they are neither resumed nor kept in place of
+     * good ones.
+     */
+    public Optional<Path> latestValid(ParameterLayout layout, Consumer<String> report) throws IOException {
+        List<Path> all = new ArrayList<>(list());
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Path dir = all.get(i);
+            try {
+                validate(dir, layout, true);
+                return Optional.of(dir);
+            } catch (IOException | IllegalArgumentException e) {
+                Path aside = dir.resolveSibling(dir.getFileName() + ".invalid");
+                for (int k = 2; Files.exists(aside); k++) {
+                    aside = dir.resolveSibling(dir.getFileName() + ".invalid" + k);
+                }
+                Files.move(dir, aside);
+                report.accept("checkpoint " + dir + " is invalid and was moved to " + aside.getFileName() + ": "
+                        + e.getMessage() + (i > 0 ? "; trying the previous one" : ""));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Checks a checkpoint directory without loading it: {@code config.json} is a GPT-2 config, and
+     * {@code model.safetensors} has a valid header whose sizes match the file and which holds every tensor of
+     * {@code layout} with its shape; with {@code forResume}, also {@code trainer_state.json} and
+     * {@code optimizer.safetensors}.
+     */
+    public static void validate(Path dir, ParameterLayout layout, boolean forResume) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException(dir + ": no such checkpoint directory");
+        }
+        HfConfig.read(dir);
+        Safetensors.Header model = Safetensors.readHeader(dir.resolve(MODEL));
+        for (TensorSpec t : layout.tensors()) {
+            Safetensors.Entry e = model.get(t.name());
+            if (!Arrays.equals(e.shape(), t.shape())) {
+                throw new IOException(dir.resolve(MODEL) + ": tensor '" + t.name() + "' has shape "
+                        + Arrays.toString(e.shape()) + ", the model needs "
+                        + Arrays.toString(t.shape()));
+            }
+        }
+        if (forResume) {
+            readState(dir);
+            Safetensors.readHeader(dir.resolve(OPTIMIZER));
+        }
+    }
+
+    public static TrainerState readState(Path dir) throws IOException {
+        Path file = dir.resolve(STATE);
+        try {
+            return STATE_JSON.readValue(file.toFile(), TrainerState.class);
+        } catch (IOException e) {
+            throw new IOException(file + ": cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Fills {@code params} (laid out by {@code layout}) from the checkpoint's {@code model.safetensors}. */
+    public static void loadParams(Path dir, ParameterLayout layout, INDArray params) throws IOException {
+        Safetensors.Header header = Safetensors.readHeader(dir.resolve(MODEL));
+        for (TensorSpec t : layout.tensors()) {
+            Safetensors.readInto(header, t.name(), t.shape(), params, t.offset());
+        }
+    }
+
+    /** Restores AdamW's moments and step count; the checkpoint must cover exactly the same trainable tensors. */
+    public static void loadOptimizer(Path dir, AdamW adam) throws IOException {
+        Safetensors.Header header = Safetensors.readHeader(dir.resolve(OPTIMIZER));
+        ParameterLayout state = adam.trainable().stateLayout();
+        if (header.tensors().size() != 2 * state.tensors().size()) {
+            throw new IOException(dir.resolve(OPTIMIZER) + ": holds moments for " + header.tensors().size() / 2
+                    + " tensors but " + state.tensors().size() + " are trainable; was it written by another "
+                    + "fine-tuning method?");
+        }
+        for (TensorSpec t : state.tensors()) {
+            Safetensors.readInto(header, t.name() + EXP_AVG, t.shape(), adam.m(), t.offset());
+            Safetensors.readInto(header, t.name() + EXP_AVG_SQ, t.shape(), adam.v(), t.offset());
+        }
+        String steps = header.metadata().get("adam_steps");
+        if (steps == null || !steps.matches("\\d+")) {
+            throw new IOException(dir.resolve(OPTIMIZER) + ": metadata has no adam_steps count");
+        }
+        adam.restoreStepsTaken(Long.parseLong(steps));
+    }
+
+    static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

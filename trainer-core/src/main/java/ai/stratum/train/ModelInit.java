@@ -1,0 +1,18 @@
+package ai.stratum.train;
+
+import java.io.IOException;
+
+/**
+ * How a fresh run's weights start: from the seed (pretraining) or from a base checkpoint (fine-tuning).
+ * A resumed run ignores it and loads its own checkpoint.
+ */
+@FunctionalInterface
+public interface ModelInit {
+
+    void initialize(LanguageModel model, long seed) throws IOException;
+
+    /** Random initialization from the run seed. */
+    static ModelInit fromSeed() {
+        return (model, seed) -> model.initWeights(seed);
+    }
+}

@@ -1,0 +1,245 @@
+package ai.stratum.train;
+
+import ai.stratum.model.ModelConfig;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * The one training loop, for pretraining and fine-tuning alike: the method is the {@link ModelInit} (random or a
+ * base checkpoint) and the trainable-parameter filter (everything, or only adapters).
+ *
+ * <p>Per optimizer step: zero the gradients; for each of {@code batch_size_tokens / (B * T)} micro-batches run
+ * forward and backward with loss scale 1 / micro-steps (dropout seeded by (seed, step, micro-step)); stop on a
+ * NaN or infinite loss or gradient; clip the global norm; AdamW with the scheduled learning rate. Every
+ * {@code log.every} steps a line goes to {@code metrics.jsonl} and a progress line to {@code progress}; every
+ * {@code eval.every} steps the validation loss; every {@code checkpoint.every} steps and at the end a checkpoint.
+ */
+public final class Trainer {
+
+    /**
+     * A run.
+     *
+     * @param config             the resolved config
+     * @param data               the shards to train and evaluate on
+     * @param runDir             where metrics, checkpoints and {@code latest} go
+     * @param resume             continue from the newest valid checkpoint in {@code runDir}
+     * @param init               how a fresh run's weights start
+     * @param trainable          which parameter tensors train (by name)
+     * @param tokenizerJson      copied into every checkpoint when not null
+     * @param eosTokenId         written to {@code config.json}
+     * @param peakFlopsPerSecond the measured sgemm peak for MFU; 0 when unknown
+     */
+    public record Run(TrainConfig config, ShardSet data, Path runDir, boolean resume, ModelInit init,
+                      Predicate<String> trainable, Path tokenizerJson, int eosTokenId, double peakFlopsPerSecond) {
+        public Run {
+            if (eosTokenId < 0 || eosTokenId >= config.model().vocabSize()) {
+                throw new IllegalArgumentException("eos_token_id: must be in [0, vocab_size="
+                        + config.model().vocabSize() + "), got " + eosTokenId);
+            }
+        }
+
+        /** Pretraining: random init, every tensor trainable, end-of-text = the last id. */
+        public static Run pretrain(TrainConfig config, ShardSet data, Path runDir, boolean resume) {
+            return new Run(config, data, runDir, resume, ModelInit.fromSeed(), name -> true, null,
+                    config.model().vocabSize() - 1, 0);
+        }
+
+        public Run withTokenizer(Path tokenizer, int eos) {
+            return new Run(config, data, runDir, resume, init, trainable, tokenizer, eos, peakFlopsPerSecond);
+        }
+
+        public Run withPeakFlops(double peak) {
+            return new Run(config, data, runDir, resume, init, trainable, tokenizerJson, eosTokenId, peak);
+        }
+    }
+
+    /**
+     * How a run ended.
+     *
+     * @param steps          optimizer steps completed
+     * @param loss           the last step's training loss
+     * @param val            the last evaluation, or null without validation shards
+     * @param lastCheckpoint the checkpoint written at the end
+     */
+    public record Result(long steps, double loss, Evaluation.Result val, Path lastCheckpoint) {
+    }
+
+    private final Run run;
+    private final ModelFactory factory;
+    private final Consumer<String> progress;
+    private final Consumer<StepMetrics> onStep;
+
+    /**
+     * @param progress receives human-readable lines (the CLI prints them on stderr)
+     * @param onStep   receives every optimizer step's metrics, whether or not it is logged
+     */
+    public Trainer(Run run, ModelFactory factory, Consumer<String> progress, Consumer<StepMetrics> onStep) {
+        this.run = run;
+        this.factory = factory;
+        this.progress = progress;
+        this.onStep = onStep;
+    }
+
+    /** Training FLOPs per token (forward + backward): 6 per parameter plus attention, as in PaLM's appendix B. */
+    public static double flopsPerToken(ModelConfig m, long params, int seqLen) {
+        return 6.0 * params + 12.0 * m.nLayer() * m.dModel() * seqLen;
+    }
+
+    public Result run() throws IOException {
+        TrainConfig cfg = run.config();
+        TrainingConfig t = cfg.train();
+        int batch = t.microBatchSize();
+        int seqLen = t.seqLen();
+        int micro = t.accumulationSteps();
+        long totalSteps = t.totalSteps();
+        Files.createDirectories(run.runDir());
+        Checkpoints checkpoints = new Checkpoints(run.runDir(), cfg.checkpoint().keepLast());
+        LrSchedule schedule = LrSchedule.of(cfg.optim(), totalSteps);
+        DataType dtype = t.dtype().equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
+
+        try (LanguageModel model = factory.create(cfg.model(), batch, seqLen, dtype)) {
+            TrainableSet trainable = new TrainableSet(model.layout(), run.trainable());
+            AdamW adam = new AdamW(cfg.optim(), trainable, model.params(), model.grads());
+            progress.accept(trainable.describe());
+
+            long step = 0;
+            long tokensSeen = 0;
+            double loss = Double.NaN;
+            DataPosition position = DataPosition.START;
+            Path lastCheckpoint = null;
+            Optional<Path> from = Optional.empty();
+            if (run.resume()) {
+                from = checkpoints.latestValid(model.layout(), progress);
+                if (from.isEmpty()) {
+                    progress.accept("no valid checkpoint in " + checkpoints.directory() + "; starting from scratch");
+                }
+            } else if (!checkpoints.list().isEmpty()) {
+                throw new IllegalArgumentException("run_dir: " + run.runDir() + " already holds checkpoints; pass "
+                        + "--resume to continue that run or choose another --run-dir");
+            }
+            if (from.isPresent()) {
+                TrainerState state = Checkpoints.readState(from.get());
+                if (!state.config().model().equals(cfg.model())) {
+                    throw new IllegalArgumentException("model: the checkpoint " + from.get() + " is of "
+                            + state.config().model() + " but the config asks for " + cfg.model()
+                            + "; resume with the run's saved config");
+                }
+                Checkpoints.loadParams(from.get(), model.layout(), model.params());
+                Checkpoints.loadOptimizer(from.get(), adam);
+                step = state.step();
+                tokensSeen = state.tokensSeen();
+                position = state.dataPosition();
+                loss = state.loss();
+                lastCheckpoint = from.get();
+                progress.accept("resuming from " + from.get() + " at step " + step);
+            } else {
+                run.init().initialize(model, t.seed());
+            }
+
+            double flopsPerStep = flopsPerToken(cfg.model(), model.layout().size(), seqLen) * t.batchSizeTokens();
+            Evaluation.Result val = null;
+            try (MetricsLog metrics = MetricsLog.open(run.runDir(), step);
+                 ShardSampler train = ShardSampler.open(run.data().train(), batch, seqLen,
+                         cfg.model().vocabSize(), Seeds.derive(t.seed(), 0x5EEDDA7AL), true, position)) {
+                int[] tokens = new int[batch * seqLen];
+                int[] targets = new int[batch * seqLen];
+                long startStep = step;
+                long startNanos = System.nanoTime();
+                long lastLogNanos = startNanos;
+                long lastLogStep = step;
+                while (step < totalSteps) {
+                    model.zeroGrads();
+                    double lossSum = 0;
+                    for (int m = 0; m < micro; m++) {
+                        train.next(tokens, targets);
+                        float microLoss = model.forward(tokens, targets, batch, seqLen, true,
+                                Seeds.derive(t.seed(), step, m));
+                        if (!Float.isFinite(microLoss)) {
+                            throw diverged(step + 1, "loss is " + microLoss, lastCheckpoint);
+                        }
+                        model.backward(1.0f / micro);
+                        lossSum += microLoss;
+                    }
+                    loss = lossSum / micro;
+                    double gradNorm = adam.clipGradients();
+                    if (!Double.isFinite(gradNorm)) {
+                        throw diverged(step + 1, "the gradient norm is " + gradNorm, lastCheckpoint);
+                    }
+                    double lr = schedule.at(step);
+                    adam.step(lr);
+                    step++;
+                    tokensSeen += t.batchSizeTokens();
+
+                    long now = System.nanoTime();
+                    double seconds = (now - lastLogNanos) / 1e9;
+                    double tokensPerSecond = (step - lastLogStep) * t.batchSizeTokens() / seconds;
+                    double mfu = run.peakFlopsPerSecond() > 0
+                            ? (step - lastLogStep) * flopsPerStep / seconds / run.peakFlopsPerSecond() : Double.NaN;
+                    StepMetrics sm = new StepMetrics(step, loss, lr, gradNorm, tokensPerSecond, mfu);
+                    onStep.accept(sm);
+                    boolean last = step == totalSteps;
+                    if (step % cfg.log().every() == 0 || last) {
+                        metrics.step(sm);
+                        double eta = (now - startNanos) / 1e9 / (step - startStep) * (totalSteps - step);
+                        progress.accept(progressLine(sm, totalSteps, eta));
+                        lastLogNanos = now;
+                        lastLogStep = step;
+                    }
+                    if ((cfg.eval().every() > 0 && step % cfg.eval().every() == 0) || last) {
+                        val = evaluate(model, cfg, metrics, step);
+                    }
+                    if ((cfg.checkpoint().every() > 0 && step % cfg.checkpoint().every() == 0) || last) {
+                        TrainerState state = new TrainerState(step, tokensSeen, train.position(), t.seed(),
+                                adam.stepsTaken(), loss, cfg);
+                        lastCheckpoint = checkpoints.save(state, model.layout(), model.params(), adam,
+                                run.eosTokenId(), run.tokenizerJson());
+                        progress.accept("checkpoint " + lastCheckpoint);
+                    }
+                }
+                if (step == startStep) {
+                    progress.accept("nothing to do: the run already completed " + step + " of " + totalSteps + " steps");
+                }
+            }
+            return new Result(step, loss, val, lastCheckpoint);
+        }
+    }
+
+    private Evaluation.Result evaluate(LanguageModel model, TrainConfig cfg, MetricsLog metrics, long step)
+            throws IOException {
+        if (run.data().val().isEmpty()) {
+            if (step == cfg.eval().every() || step == cfg.train().totalSteps()) {
+                progress.accept("no validation shards in " + run.data().dir() + "; skipping evaluation");
+            }
+            return null;
+        }
+        try (ShardSampler val = ShardSampler.open(run.data().val(), cfg.train().microBatchSize(),
+                cfg.train().seqLen(), cfg.model().vocabSize(), 0, false, DataPosition.START)) {
+            Evaluation.Result r = Evaluation.run(model, val, cfg.eval().steps());
+            metrics.eval(step, r);
+            progress.accept(String.format("step %d | val loss %.4f | val ppl %.2f", step, r.loss(), r.perplexity()));
+            return r;
+        }
+    }
+
+    private TrainingDivergedException diverged(long step, String what, Path lastCheckpoint) {
+        return new TrainingDivergedException("step " + step + ": " + what + "; training stopped. "
+                + (lastCheckpoint == null ? "No checkpoint was written yet. "
+                : "The last good checkpoint is " + lastCheckpoint + ". ")
+                + "Lower optim.lr, lengthen optim.warmup_steps or set optim.grad_clip, then "
+                + (lastCheckpoint == null ? "start again." : "rerun with --resume."));
+    }
+
+    static String progressLine(StepMetrics m, long totalSteps, double etaSeconds) {
+        long eta = Math.round(etaSeconds);
+        return String.format("step %d/%d | loss %.4f | lr %.2e | grad norm %.3f | %,.0f tok/s | MFU %s | ETA %d:%02d:%02d",
+                m.step(), totalSteps, m.loss(), m.lr(), m.gradNorm(), m.tokensPerSecond(),
+                Double.isFinite(m.mfu()) ? String.format("%.1f%%", 100 * m.mfu()) : "n/a",
+                eta / 3600, eta / 60 % 60, eta % 60);
+    }
+}

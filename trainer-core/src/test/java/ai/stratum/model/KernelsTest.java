@@ -1,0 +1,267 @@
+package ai.stratum.model;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.stream.Stream;
+
+import static ai.stratum.model.TestArrays.assertClose;
+import static ai.stratum.model.TestArrays.dot;
+import static ai.stratum.model.TestArrays.numericGradient;
+import static ai.stratum.model.TestArrays.random;
+import static ai.stratum.model.TestArrays.randomInts;
+import static ai.stratum.model.TestArrays.zeros;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every kernel implementation against {@link NaiveKernels}; the naive backwards against finite differences. */
+class KernelsTest {
+
+    private static final Kernels NAIVE = new NaiveKernels();
+    private static final int B = 2;
+    private static final int T = 5;
+    private static final int C = 12;
+    private static final int NH = 3;
+    private static final int V = 37;
+
+    static Stream<Arguments> implementations() {
+        return Stream.of(DataType.FLOAT, DataType.DOUBLE).flatMap(type -> Stream.of(
+                Arguments.of(new Nd4jKernels(), type)));
+    }
+
+    private static double tolerance(DataType type) {
+        return type == DataType.DOUBLE ? 1e-10 : 2e-4;
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void embeddingMatchesNaive(Kernels k, DataType type) {
+        int[] tokens = randomInts(1, B * T, 4); // few distinct ids, so repeated tokens must accumulate
+        int[] positions = {0, 1, 2, 3, 4, 0, 1, 0, 1, 2};
+        INDArray wte = random(type, 2, 1, V, C);
+        INDArray wpe = random(type, 3, 1, T + 2, C);
+        INDArray expected = zeros(type, B * T, C);
+        INDArray actual = zeros(type, B * T, C);
+        NAIVE.embeddingForward(expected, tokens, positions, wte, wpe);
+        k.embeddingForward(actual, tokens, positions, wte, wpe);
+        assertClose(expected, actual, tolerance(type), "embedding forward");
+
+        INDArray dout = random(type, 4, 1, B * T, C);
+        INDArray dwteExpected = random(type, 5, 1, V, C);
+        INDArray dwpeExpected = random(type, 6, 1, T + 2, C);
+        INDArray dwteActual = dwteExpected.dup();
+        INDArray dwpeActual = dwpeExpected.dup();
+        NAIVE.embeddingBackward(dwteExpected, dwpeExpected, dout, tokens, positions);
+        k.embeddingBackward(dwteActual, dwpeActual, dout, tokens, positions);
+        assertClose(dwteExpected, dwteActual, tolerance(type), "embedding backward dwte");
+        assertClose(dwpeExpected, dwpeActual, tolerance(type), "embedding backward dwpe");
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void layerNormMatchesNaive(Kernels k, DataType type) {
+        INDArray inp = random(type, 7, 3, B * T, C);
+        INDArray w = random(type, 8, 1, C);
+        INDArray b = random(type, 9, 1, C);
+        INDArray[] e = {zeros(type, B * T, C), zeros(type, B * T), zeros(type, B * T)};
+        INDArray[] a = {zeros(type, B * T, C), zeros(type, B * T), zeros(type, B * T)};
+        NAIVE.layerNormForward(e[0], e[1], e[2], inp, w, b);
+        k.layerNormForward(a[0], a[1], a[2], inp, w, b);
+        for (int i = 0; i < 3; i++) {
+            assertClose(e[i], a[i], tolerance(type), "layer norm forward output " + i);
+        }
+        INDArray dout = random(type, 10, 1, B * T, C);
+        INDArray[] de = {random(type, 11, 1, B * T, C), random(type, 12, 1, C), random(type, 13, 1, C)};
+        INDArray[] da = {de[0].dup(), de[1].dup(), de[2].dup()};
+        NAIVE.layerNormBackward(de[0], de[1], de[2], dout, inp, w, e[1], e[2]);
+        k.layerNormBackward(da[0], da[1], da[2], dout, inp, w, e[1], e[2]);
+        for (int i = 0; i < 3; i++) {
+            assertClose(de[i], da[i], tolerance(type) * 10, "layer norm backward output " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void geluMatchesNaive(Kernels k, DataType type) {
+        INDArray inp = random(type, 14, 4, B * T, C);
+        INDArray e = zeros(type, B * T, C);
+        INDArray a = zeros(type, B * T, C);
+        NAIVE.geluForward(e, inp);
+        k.geluForward(a, inp);
+        assertClose(e, a, tolerance(type), "gelu forward");
+        INDArray dout = random(type, 15, 1, B * T, C);
+        NAIVE.geluBackward(e, dout, inp);
+        k.geluBackward(a, dout, inp);
+        assertClose(e, a, tolerance(type), "gelu backward");
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void attentionSoftmaxMatchesNaive(Kernels k, DataType type) {
+        int[][] segmentings = {null, {0, 0, 1, 1, 1, 7, 7, 7, 7, 2}};
+        for (int[] segments : segmentings) {
+            INDArray e = random(type, 16, 5, B, NH, T, T);
+            INDArray a = e.dup();
+            NAIVE.attentionSoftmaxForward(e, segments);
+            k.attentionSoftmaxForward(a, segments);
+            assertClose(e, a, tolerance(type), "attention softmax forward");
+            INDArray datt = random(type, 17, 1, B, NH, T, T);
+            INDArray de = zeros(type, B, NH, T, T);
+            INDArray da = zeros(type, B, NH, T, T);
+            NAIVE.attentionSoftmaxBackward(de, datt, e);
+            k.attentionSoftmaxBackward(da, datt, e);
+            assertClose(de, da, tolerance(type), "attention softmax backward");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void crossEntropyMatchesNaive(Kernels k, DataType type) {
+        INDArray logits = random(type, 18, 4, B * T, V);
+        int[] targets = randomInts(19, B * T, V);
+        targets[3] = -1;
+        targets[7] = -100;
+        INDArray e = zeros(type, B * T, V);
+        INDArray a = zeros(type, B * T, V);
+        double le = NAIVE.crossEntropyForward(e, logits, targets);
+        double la = k.crossEntropyForward(a, logits, targets);
+        assertEquals(le, la, Math.abs(le) * tolerance(type), "cross-entropy loss");
+        assertClose(e, a, tolerance(type), "cross-entropy probabilities");
+        INDArray de = zeros(type, B * T, V);
+        NAIVE.crossEntropyBackward(de, e, targets, 0.37);
+        k.crossEntropyBackward(a, a, targets, 0.37); // in place, as the model calls it
+        assertClose(de, a, tolerance(type), "cross-entropy backward");
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void dropoutMatchesNaive(Kernels k, DataType type) {
+        INDArray e = random(type, 20, 1, B * T, C);
+        INDArray a = e.dup();
+        NAIVE.dropout(e, 0.3, 99, 5);
+        k.dropout(a, 0.3, 99, 5);
+        assertClose(e, a, tolerance(type), "dropout");
+    }
+
+    @Test
+    void dropoutDropsAboutPAndScalesTheRest() {
+        INDArray x = zeros(DataType.DOUBLE, 100, 100).assign(1.0);
+        NAIVE.dropout(x, 0.25, 42, 3);
+        double zeros = x.eq(0.0).castTo(DataType.DOUBLE).sumNumber().doubleValue();
+        assertEquals(2500, zeros, 200, "dropped elements");
+        assertEquals(10000 - zeros, x.sumNumber().doubleValue() * 0.75, 1e-9, "kept elements scaled by 1/(1-p)");
+        INDArray other = zeros(DataType.DOUBLE, 100, 100).assign(1.0);
+        NAIVE.dropout(other, 0.25, 42, 4);
+        assertTrue(x.neq(other).castTo(DataType.DOUBLE).sumNumber().doubleValue() > 1000, "streams differ");
+    }
+
+    // ---- the reference itself against finite differences (double precision) ----
+
+    private static final double FD_EPS = 1e-5;
+    private static final double FD_TOLERANCE = 1e-6;
+
+    private static void assertGradient(INDArray numeric, INDArray analytic, String what) {
+        double err = TestArrays.maxRelativeError(numeric, analytic, 1e-4);
+        assertTrue(err < FD_TOLERANCE, what + ": max relative error vs finite differences " + err);
+    }
+
+    @Test
+    void naiveLayerNormBackwardMatchesFiniteDifferences() {
+        DataType d = DataType.DOUBLE;
+        INDArray inp = random(d, 21, 2, 4, C);
+        INDArray w = random(d, 22, 1, C);
+        INDArray b = random(d, 23, 1, C);
+        INDArray r = random(d, 24, 1, 4, C);
+        INDArray out = zeros(d, 4, C);
+        INDArray mean = zeros(d, 4);
+        INDArray rstd = zeros(d, 4);
+        java.util.function.DoubleSupplier loss = () -> {
+            NAIVE.layerNormForward(out, mean, rstd, inp, w, b);
+            return dot(out, r);
+        };
+        loss.getAsDouble();
+        INDArray dinp = zeros(d, 4, C);
+        INDArray dw = zeros(d, C);
+        INDArray db = zeros(d, C);
+        NAIVE.layerNormBackward(dinp, dw, db, r, inp, w, mean, rstd);
+        assertGradient(numericGradient(inp, loss, FD_EPS), dinp, "layer norm dinp");
+        assertGradient(numericGradient(w, loss, FD_EPS), dw, "layer norm dweight");
+        assertGradient(numericGradient(b, loss, FD_EPS), db, "layer norm dbias");
+    }
+
+    @Test
+    void naiveGeluBackwardMatchesFiniteDifferences() {
+        DataType d = DataType.DOUBLE;
+        INDArray inp = random(d, 25, 4, 3, C);
+        INDArray r = random(d, 26, 1, 3, C);
+        INDArray out = zeros(d, 3, C);
+        java.util.function.DoubleSupplier loss = () -> {
+            NAIVE.geluForward(out, inp);
+            return dot(out, r);
+        };
+        INDArray dinp = zeros(d, 3, C);
+        NAIVE.geluBackward(dinp, r, inp);
+        assertGradient(numericGradient(inp, loss, FD_EPS), dinp, "gelu");
+    }
+
+    @Test
+    void naiveAttentionSoftmaxBackwardMatchesFiniteDifferences() {
+        DataType d = DataType.DOUBLE;
+        int[] segments = {0, 0, 1, 1, 1, 3, 3, 3, 4, 4};
+        INDArray pre = random(d, 27, 3, B, 2, T, T);
+        INDArray r = random(d, 28, 1, B, 2, T, T);
+        INDArray att = zeros(d, B, 2, T, T);
+        java.util.function.DoubleSupplier loss = () -> {
+            att.assign(pre);
+            NAIVE.attentionSoftmaxForward(att, segments);
+            return dot(att, r);
+        };
+        loss.getAsDouble();
+        INDArray dpre = zeros(d, B, 2, T, T);
+        NAIVE.attentionSoftmaxBackward(dpre, r, att);
+        assertGradient(numericGradient(pre, loss, FD_EPS), dpre, "attention softmax");
+        // masked probabilities are exactly zero and rows sum to one
+        assertEquals(0.0, att.getDouble(0, 0, 1, 2), 0.0, "future key");
+        assertEquals(0.0, att.getDouble(0, 0, 2, 1), 0.0, "other segment");
+        assertEquals(1.0, att.getDouble(1, 1, 4, 3) + att.getDouble(1, 1, 4, 4), 1e-12, "segment row sums to one");
+    }
+
+    @Test
+    void naiveCrossEntropyBackwardMatchesFiniteDifferences() {
+        DataType d = DataType.DOUBLE;
+        INDArray logits = random(d, 29, 3, 4, 9);
+        int[] targets = {3, -1, 0, 8};
+        INDArray probs = zeros(d, 4, 9);
+        java.util.function.DoubleSupplier loss = () -> 0.7 * NAIVE.crossEntropyForward(probs, logits, targets);
+        double l = loss.getAsDouble();
+        assertEquals(-Math.log(probs.getDouble(0, 3)) - Math.log(probs.getDouble(2, 0))
+                - Math.log(probs.getDouble(3, 8)), l / 0.7, 1e-12, "loss is the sum over unmasked rows");
+        INDArray dlogits = zeros(d, 4, 9);
+        NAIVE.crossEntropyBackward(dlogits, probs, targets, 0.7);
+        assertGradient(numericGradient(logits, loss, FD_EPS), dlogits, "cross-entropy");
+    }
+
+    @Test
+    void naiveEmbeddingBackwardMatchesFiniteDifferences() {
+        DataType d = DataType.DOUBLE;
+        int[] tokens = {1, 1, 0, 4, 1, 2};
+        int[] positions = {0, 1, 2, 0, 1, 1};
+        INDArray wte = random(d, 30, 1, 6, 4);
+        INDArray wpe = random(d, 31, 1, 3, 4);
+        INDArray r = random(d, 32, 1, 6, 4);
+        INDArray out = zeros(d, 6, 4);
+        java.util.function.DoubleSupplier loss = () -> {
+            NAIVE.embeddingForward(out, tokens, positions, wte, wpe);
+            return dot(out, r);
+        };
+        INDArray dwte = zeros(d, 6, 4);
+        INDArray dwpe = zeros(d, 3, 4);
+        NAIVE.embeddingBackward(dwte, dwpe, r, tokens, positions);
+        assertGradient(numericGradient(wte, loss, FD_EPS), dwte, "embedding dwte");
+        assertGradient(numericGradient(wpe, loss, FD_EPS), dwpe, "embedding dwpe");
+    }
+}
