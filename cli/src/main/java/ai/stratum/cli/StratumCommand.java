@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
                 BenchCommand.class,
                 ai.stratum.cli.train.PretrainCommand.class, ai.stratum.cli.train.EvalCommand.class,
                 ai.stratum.cli.train.GenerateCommand.class, ai.stratum.cli.train.PlotCommand.class,
+                ai.stratum.cli.tokenizer.TokenizerCommand.class,
         })
 public final class StratumCommand implements Runnable {
 
