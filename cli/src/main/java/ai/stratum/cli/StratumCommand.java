@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
                 ai.stratum.cli.train.PretrainCommand.class, ai.stratum.cli.train.EvalCommand.class,
                 ai.stratum.cli.train.GenerateCommand.class, ai.stratum.cli.train.PlotCommand.class,
                 ai.stratum.cli.tokenizer.TokenizerCommand.class,
+                ai.stratum.cli.data.DataCommand.class,
         })
 public final class StratumCommand implements Runnable {
 
