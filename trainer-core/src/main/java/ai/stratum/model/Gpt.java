@@ -47,6 +47,7 @@ public final class Gpt implements AutoCloseable {
     private boolean forwardDone;
     private boolean backwardPending;
     private boolean closed;
+    private StepProfile profile;
 
     /** Parameter views of one transformer block. */
     private record Block(INDArray ln1w, INDArray ln1b, INDArray attnW, INDArray attnB, INDArray projW,
@@ -144,6 +145,17 @@ public final class Gpt implements AutoCloseable {
         return new KvCacheSession(this, maxTokens);
     }
 
+    /** Times every following forward and backward by kind of layer into {@code profile}; null stops timing. */
+    public void profile(StepProfile profile) {
+        this.profile = profile;
+    }
+
+    private void lap(StepProfile.Kind kind, boolean isBackward) {
+        if (profile != null) {
+            profile.lap(kind, isBackward);
+        }
+    }
+
     /** Bytes of the activation and scratch buffers. */
     public long activationBytes() {
         return acts.bytes();
@@ -210,10 +222,14 @@ public final class Gpt implements AutoCloseable {
         int c = config.dModel();
         int v = config.vocabSize();
 
+        if (profile != null) {
+            profile.start();
+        }
         INDArray encoded = view(acts.encoded, n, c);
         kernels.embeddingForward(encoded, this.tokens, positions, paramViews.get("wte.weight"),
                 paramViews.get("wpe.weight"));
         dropout(encoded, 0);
+        lap(StepProfile.Kind.EMBEDDING, false);
         INDArray residual = encoded;
         for (int l = 0; l < config.nLayer(); l++) {
             residual = blockForward(l, residual, B, T);
@@ -221,6 +237,7 @@ public final class Gpt implements AutoCloseable {
         INDArray lnf = view(acts.lnf, n, c);
         kernels.layerNormForward(lnf, view(acts.lnfMean, n), view(acts.lnfRstd, n), residual,
                 paramViews.get("ln_f.weight"), paramViews.get("ln_f.bias"));
+        lap(StepProfile.Kind.LAYER_NORM, false);
         // logits (N, V) = lnf (N, C) @ wte^T (C, V): the head is tied to the token embedding
         INDArray logits = view(acts.logits, n, v);
         Nd4j.gemm(lnf, paramViews.get("wte.weight"), logits, false, true, 1.0, 0.0);
@@ -228,10 +245,12 @@ public final class Gpt implements AutoCloseable {
         backwardPending = targets != null;
         if (targets == null) {
             targetCount = 0;
+            lap(StepProfile.Kind.LM_HEAD, false);
             return Float.NaN;
         }
         targetCount = (int) java.util.Arrays.stream(targets).filter(t -> t >= 0).count();
         double lossSum = kernels.crossEntropyForward(view(acts.probs, n, v), logits, this.targets);
+        lap(StepProfile.Kind.LM_HEAD, false);
         return targetCount == 0 ? 0f : (float) (lossSum / targetCount);
     }
 
@@ -258,8 +277,10 @@ public final class Gpt implements AutoCloseable {
 
         INDArray ln1 = view(acts.ln1[l], n, c);
         kernels.layerNormForward(ln1, view(acts.ln1Mean[l], n), view(acts.ln1Rstd[l], n), residual, p.ln1w, p.ln1b);
+        lap(StepProfile.Kind.LAYER_NORM, false);
         INDArray qkv = view(acts.qkv, n, 3 * c);
         linear(qkv, ln1, p.attnW, p.attnB);
+        lap(StepProfile.Kind.ATTENTION_LINEAR, false);
         // qkv (B, T, 3, NH, hs) -> (3, B, NH, T, hs)
         view(acts.qkvHeads[l], 3, B, nh, T, hs).assign(view(acts.qkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4));
         INDArray q = Views.of(acts.qkvHeads[l], 0, bh, T, hs);
@@ -276,22 +297,30 @@ public final class Gpt implements AutoCloseable {
         Nd4j.matmul(attUsed, vv, heads, false, false, false);
         INDArray attOut = view(acts.attOut[l], n, c);
         view(acts.attOut[l], B, T, nh, hs).assign(view(acts.heads, B, nh, T, hs).permute(0, 2, 1, 3));
+        lap(StepProfile.Kind.ATTENTION_CORE, false);
         INDArray branch = view(acts.branch, n, c);
         linear(branch, attOut, p.projW, p.projB);
+        lap(StepProfile.Kind.ATTENTION_LINEAR, false);
         dropout(branch, 2 + 3L * l);
         INDArray resid2 = view(acts.resid2[l], n, c);
         resid2.assign(residual).addi(branch);
+        lap(StepProfile.Kind.RESIDUAL, false);
 
         INDArray ln2 = view(acts.ln2[l], n, c);
         kernels.layerNormForward(ln2, view(acts.ln2Mean[l], n), view(acts.ln2Rstd[l], n), resid2, p.ln2w, p.ln2b);
+        lap(StepProfile.Kind.LAYER_NORM, false);
         INDArray fch = view(acts.fch[l], n, 4 * c);
         linear(fch, ln2, p.fcW, p.fcB);
+        lap(StepProfile.Kind.MLP_LINEAR, false);
         INDArray fchGelu = view(acts.fchGelu[l], n, 4 * c);
         kernels.geluForward(fchGelu, fch);
+        lap(StepProfile.Kind.GELU, false);
         linear(branch, fchGelu, p.fcProjW, p.fcProjB);
+        lap(StepProfile.Kind.MLP_LINEAR, false);
         dropout(branch, 3 + 3L * l);
         INDArray resid3 = view(acts.resid3[l], n, c);
         resid3.assign(resid2).addi(branch);
+        lap(StepProfile.Kind.RESIDUAL, false);
         return resid3;
     }
 
@@ -328,6 +357,9 @@ public final class Gpt implements AutoCloseable {
         int c = config.dModel();
         int v = config.vocabSize();
 
+        if (profile != null) {
+            profile.start();
+        }
         // dlogits (N, V), in place over probs
         INDArray dlogits = view(acts.probs, n, v);
         kernels.crossEntropyBackward(dlogits, dlogits, targets, (double) lossScale / targetCount);
@@ -335,16 +367,19 @@ public final class Gpt implements AutoCloseable {
         Nd4j.gemm(dlogits, lnf, gradViews.get("wte.weight"), true, false, 1.0, 1.0);   // dwte (V, C) += dlogits^T lnf
         INDArray dlnf = view(acts.dln, n, c);
         Nd4j.gemm(dlogits, paramViews.get("wte.weight"), dlnf, false, false, 1.0, 0.0); // dlnf (N, C) = dlogits wte
+        lap(StepProfile.Kind.LM_HEAD, true);
         INDArray dresid = view(acts.dresid, n, c).assign(0.0);
         INDArray last = view(acts.resid3[config.nLayer() - 1], n, c);
         kernels.layerNormBackward(dresid, gradViews.get("ln_f.weight"), gradViews.get("ln_f.bias"), dlnf, last,
                 paramViews.get("ln_f.weight"), view(acts.lnfMean, n), view(acts.lnfRstd, n));
+        lap(StepProfile.Kind.LAYER_NORM, true);
         for (int l = config.nLayer() - 1; l >= 0; l--) {
             INDArray residual = l == 0 ? view(acts.encoded, n, c) : view(acts.resid3[l - 1], n, c);
             blockBackward(l, residual, dresid, B, T);
         }
         dropout(dresid, 0);
         kernels.embeddingBackward(gradViews.get("wte.weight"), gradViews.get("wpe.weight"), dresid, tokens, positions);
+        lap(StepProfile.Kind.EMBEDDING, true);
     }
 
     /** dresid (N, C): gradient w.r.t. the block's output in, w.r.t. its input {@code residual} out. */
@@ -360,19 +395,26 @@ public final class Gpt implements AutoCloseable {
         // MLP branch: resid3 = resid2 + dropout(fchGelu @ fcProjW + b)
         INDArray dbranch = view(acts.dbranch, n, c).assign(dresid);
         dropout(dbranch, 3 + 3L * l);
+        lap(StepProfile.Kind.RESIDUAL, true);
         INDArray dhidden = view(acts.dhidden, n, 4 * c);
         linearBackward(dhidden, g.fcProjW, g.fcProjB, dbranch, view(acts.fchGelu[l], n, 4 * c), p.fcProjW);
+        lap(StepProfile.Kind.MLP_LINEAR, true);
         kernels.geluBackward(dhidden, dhidden, view(acts.fch[l], n, 4 * c));
+        lap(StepProfile.Kind.GELU, true);
         INDArray dln = view(acts.dln, n, c);
         linearBackward(dln, g.fcW, g.fcB, dhidden, view(acts.ln2[l], n, c), p.fcW);
+        lap(StepProfile.Kind.MLP_LINEAR, true);
         kernels.layerNormBackward(dresid, g.ln2w, g.ln2b, dln, view(acts.resid2[l], n, c), p.ln2w,
                 view(acts.ln2Mean[l], n), view(acts.ln2Rstd[l], n));
+        lap(StepProfile.Kind.LAYER_NORM, true);
 
         // attention branch: resid2 = residual + dropout(attOut @ projW + b)
         dbranch.assign(dresid);
         dropout(dbranch, 2 + 3L * l);
+        lap(StepProfile.Kind.RESIDUAL, true);
         INDArray dattOut = view(acts.dattOut, n, c);
         linearBackward(dattOut, g.projW, g.projB, dbranch, view(acts.attOut[l], n, c), p.projW);
+        lap(StepProfile.Kind.ATTENTION_LINEAR, true);
         // dheads (B, NH, T, hs) = dattOut (B, T, NH, hs) permuted
         view(acts.dheads, B, nh, T, hs).assign(view(acts.dattOut, B, T, nh, hs).permute(0, 2, 1, 3));
         INDArray dheads = view(acts.dheads, bh, T, hs);
@@ -394,9 +436,12 @@ public final class Gpt implements AutoCloseable {
         Nd4j.matmul(datt, q, dk, true, false, false);            // dk (BH, T, hs) = dpre^T q
         // dqkv (B, T, 3, NH, hs) = dqkvHeads (3, B, NH, T, hs) permuted back
         view(acts.dqkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4).assign(view(acts.dqkvHeads, 3, B, nh, T, hs));
+        lap(StepProfile.Kind.ATTENTION_CORE, true);
         linearBackward(dln, g.attnW, g.attnB, view(acts.dqkv, n, 3 * c), view(acts.ln1[l], n, c), p.attnW);
+        lap(StepProfile.Kind.ATTENTION_LINEAR, true);
         kernels.layerNormBackward(dresid, g.ln1w, g.ln1b, dln, residual, p.ln1w,
                 view(acts.ln1Mean[l], n), view(acts.ln1Rstd[l], n));
+        lap(StepProfile.Kind.LAYER_NORM, true);
     }
 
     /** out (N, out) = x (N, in) @ w (in, out) + b (out). */
