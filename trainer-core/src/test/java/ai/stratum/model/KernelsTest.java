@@ -161,6 +161,11 @@ class KernelsTest {
     }
 
     @Test
+    void theCpuBackendGetsTheFusedKernels() {
+        assertTrue(Kernels.forCurrentBackend() instanceof CpuKernels);
+    }
+
+    @Test
     void cpuExpIsAccurateToFloatRounding() {
         double worst = 0;
         for (float x = -87f; x <= 88f; x += 0.00137f) {
