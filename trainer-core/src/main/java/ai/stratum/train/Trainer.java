@@ -16,8 +16,8 @@ import java.util.function.Predicate;
  *
  * <p>Per optimizer step: zero the gradients; for each of {@code batch_size_tokens / (B * T)} micro-batches run
  * forward and backward with loss scale 1 / micro-steps (dropout seeded by (seed, step, micro-step)); stop on a
- * NaN or infinite loss or gradient; clip the global norm; AdamW with the scheduled learning rate. Every
- * {@code log.every} steps a line goes to {@code metrics.jsonl} and a progress line to {@code progress}; every
+ * NaN or infinite loss or gradient; clip the global norm; AdamW with the scheduled learning rate. At step 1 and
+ * every {@code log.every} steps a line goes to {@code metrics.jsonl} and a progress line to {@code progress}; every
  * {@code eval.every} steps the validation loss; every {@code checkpoint.every} steps and at the end a checkpoint.
  */
 public final class Trainer {
@@ -184,7 +184,7 @@ public final class Trainer {
                     StepMetrics sm = new StepMetrics(step, loss, lr, gradNorm, tokensPerSecond, mfu);
                     onStep.accept(sm);
                     boolean last = step == totalSteps;
-                    if (step % cfg.log().every() == 0 || last) {
+                    if (step % cfg.log().every() == 0 || step == 1 || last) {
                         metrics.step(sm);
                         double eta = (now - startNanos) / 1e9 / (step - startStep) * (totalSteps - step);
                         progress.accept(progressLine(sm, totalSteps, eta));
