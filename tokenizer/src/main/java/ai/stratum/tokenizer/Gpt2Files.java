@@ -93,4 +93,45 @@ final class Gpt2Files {
         }
         return new Tokenizer(model, specials);
     }
+
+    static void write(Tokenizer tokenizer, Path dir) {
+        for (String special : tokenizer.specialTokens().keySet()) {
+            if (!special.equals(Tokenizer.END_OF_TEXT)) {
+                throw new IllegalArgumentException("GPT-2's encoder.json can mark only " + Tokenizer.END_OF_TEXT
+                        + " as special, not '" + special + "'; save a tokenizer.json instead");
+            }
+        }
+        BytePairModel model = tokenizer.model();
+        Path encoder = dir.resolve("encoder.json");
+        try {
+            AtomicWrite.write(encoder, out -> {
+                try (com.fasterxml.jackson.core.JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+                    g.writeStartObject();
+                    for (int id = 0; id < model.tokens.length; id++) {
+                        if (model.tokens[id] != null) {
+                            g.writeNumberField(model.tokens[id], id);
+                        }
+                    }
+                    for (Map.Entry<String, Integer> e : tokenizer.specialTokens().entrySet()) {
+                        g.writeNumberField(e.getKey(), e.getValue());
+                    }
+                    g.writeEndObject();
+                }
+            });
+        } catch (IOException e) {
+            throw new TokenizerFileException(encoder, "cannot write: " + e.getMessage(), e);
+        }
+        Path merges = dir.resolve("vocab.bpe");
+        try {
+            AtomicWrite.write(merges, out -> {
+                StringBuilder sb = new StringBuilder("#version: 0.2\n");
+                for (int rank = 0; rank < model.mergeCount(); rank++) {
+                    sb.append(model.tokens[model.mergeLeft[rank]]).append(' ').append(model.tokens[model.mergeRight[rank]]).append('\n');
+                }
+                out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+            });
+        } catch (IOException e) {
+            throw new TokenizerFileException(merges, "cannot write: " + e.getMessage(), e);
+        }
+    }
 }

@@ -108,6 +108,23 @@ public final class Tokenizer {
         return Gpt2Files.read(encoderJson, vocabBpe);
     }
 
+    /**
+     * Builds a tokenizer from a tiktoken rank file (e.g. {@code r50k_base.tiktoken}: GPT-2's vocabulary),
+     * recovering the merge list from the ranks (see {@link TiktokenRanks}).
+     *
+     * @param specialTokens special token -> id, e.g. {@code <|endoftext|>} -> 50256 for GPT-2
+     * @throws IllegalArgumentException naming the source and line of a malformed entry
+     */
+    public static Tokenizer fromTiktoken(java.io.InputStream ranks, String sourceName, Map<String, Integer> specialTokens)
+            throws java.io.IOException {
+        return TiktokenRanks.read(ranks, sourceName, specialTokens);
+    }
+
+    /** Writes GPT-2's {@code encoder.json} and {@code vocab.bpe} into a directory, atomically each. */
+    public void saveGpt2(Path dir) {
+        Gpt2Files.write(this, dir);
+    }
+
     /** Writes a Hugging Face {@code tokenizer.json} atomically. */
     public void save(Path tokenizerJson) {
         TokenizerJson.write(this, tokenizerJson);

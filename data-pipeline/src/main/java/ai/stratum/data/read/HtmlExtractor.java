@@ -1,0 +1,181 @@
+package ai.stratum.data.read;
+
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Element;
+import org.jsoup.nodes.Node;
+import org.jsoup.nodes.TextNode;
+import org.jsoup.select.NodeVisitor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * HTML to main text on jsoup, dropping navigation and boilerplate.
+ *
+ * <p>Three passes: (1) remove elements that never hold main text (scripts, styles, forms, {@code nav},
+ * {@code header}, {@code footer}, {@code aside}, ARIA navigation/banner/contentinfo roles, hidden elements);
+ * (2) remove elements whose id or class names a boilerplate region (menu, sidebar, breadcrumb, cookie banner,
+ * share buttons, comments, ads); (3) remove link-dense blocks (more than half their text inside links: link
+ * lists, tag clouds, pagers). What is left is written out one block element per line, whitespace collapsed
+ * except inside {@code pre}.
+ */
+public final class HtmlExtractor {
+    private static final String NEVER_TEXT = "script, style, noscript, template, svg, canvas, object, embed, "
+            + "nav, header, footer, aside, form, iframe, button, select, input, textarea, menu, "
+            + "[role=navigation], [role=banner], [role=contentinfo], [role=complementary], [role=search], "
+            + "[aria-hidden=true], [hidden]";
+    private static final Pattern BOILERPLATE_NAME = Pattern.compile(
+            "(?:^|[-_\\s])(?:nav|navbar|navigation|menu|breadcrumbs?|footer|masthead|sidebar|sidenav|toc|cookies?|"
+                    + "consent|banner|share|sharing|social|related|comments?|advert|ads|sponsored|subscribe|"
+                    + "newsletter|popup|modal|skip|pagination|pager)(?:$|[-_\\s])",
+            Pattern.CASE_INSENSITIVE);
+    private static final Set<String> LINK_DENSITY_CHECKED = Set.of("ul", "ol", "dl", "div", "table", "p", "section");
+    private static final Set<String> BLOCKS = Set.of("p", "div", "section", "article", "main", "h1", "h2", "h3", "h4",
+            "h5", "h6", "li", "dt", "dd", "tr", "td", "th", "pre", "blockquote", "figcaption", "caption", "table",
+            "ul", "ol", "dl", "br", "hr", "address", "details", "summary", "body");
+    private static final double MAX_LINK_DENSITY = 0.5;
+
+    /** Extracts the main text of an HTML page; {@code charset} null lets jsoup detect it (BOM, meta tag). */
+    public String extract(InputStream html, String charset, String baseUri) throws IOException {
+        return extract(Jsoup.parse(html, charset, baseUri == null ? "" : baseUri));
+    }
+
+    public String extract(String html) {
+        return extract(Jsoup.parse(html));
+    }
+
+    private String extract(org.jsoup.nodes.Document page) {
+        Element body = page.body();
+        if (body == null) {
+            return "";
+        }
+        body.select(NEVER_TEXT).remove();
+        List<Element> boilerplate = new ArrayList<>();
+        for (Element el : body.getAllElements()) {
+            if (el != body && (BOILERPLATE_NAME.matcher(el.id()).find()
+                    || BOILERPLATE_NAME.matcher(el.className()).find())) {
+                boilerplate.add(el);
+            }
+        }
+        boilerplate.forEach(Element::remove);
+        removeLinkDense(body);
+        TextWriter writer = new TextWriter();
+        body.traverse(writer);
+        return writer.text();
+    }
+
+    /** Removes link-dense blocks bottom-up and returns {textLength, linkTextLength} of what remains under el. */
+    private static int[] removeLinkDense(Element el) {
+        int text = 0;
+        int link = 0;
+        for (Node child : new ArrayList<>(el.childNodes())) {
+            if (child instanceof TextNode t) {
+                int n = nonSpaceLength(t.getWholeText());
+                text += n;
+                if (el.nameIs("a")) {
+                    link += n;
+                }
+            } else if (child instanceof Element c) {
+                int[] sub = removeLinkDense(c);
+                if (c.parent() == null) {
+                    continue;
+                }
+                text += sub[0];
+                link += el.nameIs("a") ? sub[0] : sub[1];
+            }
+        }
+        if (el.parent() != null && LINK_DENSITY_CHECKED.contains(el.normalName()) && text > 0
+                && link > MAX_LINK_DENSITY * text) {
+            el.remove();
+            return new int[] {0, 0};
+        }
+        return new int[] {text, link};
+    }
+
+    private static int nonSpaceLength(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (!Character.isWhitespace(s.charAt(i))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Writes text nodes with collapsed whitespace, a line break at each block boundary. */
+    private static final class TextWriter implements NodeVisitor {
+        private final StringBuilder out = new StringBuilder();
+        private int preDepth;
+        private boolean pendingSpace;
+
+        @Override
+        public void head(Node node, int depth) {
+            if (node instanceof TextNode t) {
+                if (preDepth > 0) {
+                    out.append(t.getWholeText());
+                    return;
+                }
+                appendCollapsed(t.getWholeText());
+            } else if (node instanceof Element e) {
+                if (e.nameIs("pre")) {
+                    preDepth++;
+                }
+                if (BLOCKS.contains(e.normalName())) {
+                    newline();
+                }
+            }
+        }
+
+        @Override
+        public void tail(Node node, int depth) {
+            if (node instanceof Element e) {
+                if (e.nameIs("pre")) {
+                    preDepth--;
+                }
+                if (BLOCKS.contains(e.normalName())) {
+                    newline();
+                }
+            }
+        }
+
+        private void appendCollapsed(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (Character.isWhitespace(c) || c == '\u00a0') {
+                    pendingSpace = true;
+                } else {
+                    if (pendingSpace && out.length() > 0 && out.charAt(out.length() - 1) != '\n') {
+                        out.append(' ');
+                    }
+                    pendingSpace = false;
+                    out.append(c);
+                }
+            }
+        }
+
+        private void newline() {
+            pendingSpace = false;
+            if (out.length() > 0 && out.charAt(out.length() - 1) != '\n') {
+                out.append('\n');
+            }
+        }
+
+        String text() {
+            StringBuilder clean = new StringBuilder(out.length());
+            for (String line : out.toString().split("\n")) {
+                String stripped = line.strip();
+                if (!stripped.isEmpty()) {
+                    if (clean.length() > 0) {
+                        clean.append('\n');
+                    }
+                    clean.append(stripped);
+                }
+            }
+            return clean.toString();
+        }
+    }
+}

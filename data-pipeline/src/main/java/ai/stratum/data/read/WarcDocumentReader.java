@@ -1,0 +1,127 @@
+package ai.stratum.data.read;
+
+import ai.stratum.data.Document;
+import ai.stratum.data.Reject;
+import ai.stratum.data.StepStats;
+import org.netpreserve.jwarc.HttpResponse;
+import org.netpreserve.jwarc.MediaType;
+import org.netpreserve.jwarc.WarcConversion;
+import org.netpreserve.jwarc.WarcReader;
+import org.netpreserve.jwarc.WarcRecord;
+import org.netpreserve.jwarc.WarcResource;
+import org.netpreserve.jwarc.WarcResponse;
+import org.netpreserve.jwarc.WarcTargetRecord;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * WARC and WET files (plain or gzipped, read with jwarc). A {@code response} or {@code resource} record with an
+ * HTML payload becomes a document through {@link HtmlExtractor}; a {@code conversion} record (WET) with a text
+ * payload becomes a document as is. Other record types ({@code warcinfo}, {@code request}, {@code metadata})
+ * hold no document and are only counted. Rejects: {@code not_html} (a response of another media type),
+ * {@code bad_http}, {@code empty_extraction}, {@code bad_warc} (the rest of a damaged file).
+ */
+public final class WarcDocumentReader implements DocumentReader {
+    private final HtmlExtractor extractor = new HtmlExtractor();
+
+    @Override
+    public String name() {
+        return "read_warc";
+    }
+
+    @Override
+    public void read(Path file, String source, DocumentSink sink, StepStats stats) throws IOException {
+        String label = file.getFileName().toString();
+        try (WarcReader reader = new WarcReader(file)) {
+            while (true) {
+                long offset = reader.position();
+                Optional<WarcRecord> next;
+                try {
+                    next = reader.next();
+                } catch (IOException | RuntimeException e) {
+                    String where = label + "@" + offset;
+                    stats.in(0);
+                    stats.dropped("bad_warc");
+                    sink.reject(new Reject(where, source, name(), "bad_warc",
+                            where + ": unreadable WARC record (" + e.getMessage() + "); the rest of the file is skipped",
+                            ""));
+                    return;
+                }
+                if (next.isEmpty()) {
+                    if (offset == 0) {
+                        stats.count("empty_files", 1);
+                    }
+                    return;
+                }
+                readRecord(next.get(), label + "@" + offset, source, sink, stats);
+            }
+        }
+    }
+
+    private void readRecord(WarcRecord record, String where, String source, DocumentSink sink, StepStats stats) {
+        if (!(record instanceof WarcResponse || record instanceof WarcResource || record instanceof WarcConversion)) {
+            stats.count("skipped_" + record.type(), 1);
+            return;
+        }
+        WarcTargetRecord target = (WarcTargetRecord) record;
+        String id = record.id().toString();
+        TreeMap<String, String> meta = new TreeMap<>();
+        meta.put("url", target.target());
+        String text;
+        try {
+            MediaType type;
+            InputStream body;
+            long size;
+            if (record instanceof WarcResponse response) {
+                HttpResponse http = response.http();
+                type = http.contentType();
+                body = http.body().stream();
+                size = http.body().size();
+            } else {
+                type = target.contentType();
+                body = target.body().stream();
+                size = target.body().size();
+            }
+            stats.in(size);
+            String base = type.base().toString();
+            if (record instanceof WarcConversion || base.equals("text/plain")) {
+                text = new String(body.readAllBytes(), charset(type));
+            } else if (base.equals("text/html") || base.equals("application/xhtml+xml")) {
+                text = extractor.extract(body, type.parameters().get("charset"), target.target());
+            } else {
+                stats.dropped("not_html");
+                sink.reject(new Reject(id, source, name(), "not_html",
+                        where + ": payload is " + base + ", not HTML or text", ""));
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            stats.dropped("bad_http");
+            sink.reject(new Reject(id, source, name(), "bad_http",
+                    where + ": cannot parse the HTTP payload (" + e.getMessage() + ")", ""));
+            return;
+        }
+        if (text.isBlank()) {
+            stats.dropped("empty_extraction");
+            sink.reject(new Reject(id, source, name(), "empty_extraction", where + ": no text left after extraction",
+                    ""));
+            return;
+        }
+        Document doc = new Document(id, text, source, meta);
+        stats.kept(doc.utf8Length());
+        sink.accept(doc);
+    }
+
+    private static java.nio.charset.Charset charset(MediaType type) {
+        String name = type.parameters().get("charset");
+        try {
+            return name == null ? StandardCharsets.UTF_8 : java.nio.charset.Charset.forName(name);
+        } catch (IllegalArgumentException e) {
+            return StandardCharsets.UTF_8;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package ai.stratum.data.step;
+
+import ai.stratum.data.Document;
+import ai.stratum.data.Reject;
+import ai.stratum.data.StepStats;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Runs documents through steps in order, keeping every step's counters (in, kept, dropped by reason, bytes,
+ * time) and turning each drop into a {@link Reject}. One chain per worker thread; merge the stats afterwards.
+ */
+public final class StepChain {
+    private final List<DocumentStep> steps;
+    private final List<StepStats> stats = new ArrayList<>();
+
+    public StepChain(List<DocumentStep> steps) {
+        this.steps = List.copyOf(steps);
+        for (DocumentStep s : steps) {
+            stats.add(new StepStats(s.name()));
+        }
+    }
+
+    /** Returns the document after every step, or null if one dropped it (then {@code rejects} got it). */
+    public Document apply(Document doc, Consumer<Reject> rejects) {
+        long bytes = doc.utf8Length();
+        for (int i = 0; i < steps.size(); i++) {
+            DocumentStep step = steps.get(i);
+            StepStats s = stats.get(i);
+            s.in(bytes);
+            long t0 = System.nanoTime();
+            StepResult result = step.apply(doc, s);
+            s.addNanos(System.nanoTime() - t0);
+            if (result instanceof StepResult.Drop drop) {
+                s.dropped(drop.reason());
+                rejects.accept(Reject.of(doc, step.name(), drop.reason(), drop.detail()));
+                return null;
+            }
+            Document next = ((StepResult.Keep) result).doc();
+            if (!next.text().equals(doc.text())) {
+                bytes = next.utf8Length();
+            }
+            doc = next;
+            s.kept(bytes);
+        }
+        return doc;
+    }
+
+    public List<StepStats> stats() {
+        return stats;
+    }
+}

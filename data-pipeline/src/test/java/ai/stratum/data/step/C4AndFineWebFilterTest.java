@@ -1,0 +1,132 @@
+package ai.stratum.data.step;
+
+import ai.stratum.data.Document;
+import ai.stratum.data.StepStats;
+import ai.stratum.data.recipe.C4Config;
+import ai.stratum.data.recipe.FineWebConfig;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class C4AndFineWebFilterTest {
+    private final C4Filter c4 = new C4Filter(C4Config.defaults());
+    private final FineWebFilter fineweb = new FineWebFilter(FineWebConfig.defaults());
+
+    private StepResult c4(String text) {
+        return c4.apply(new Document("d", text, "s"), new StepStats("c4"));
+    }
+
+    private static String kept(StepResult r) {
+        return ((StepResult.Keep) r).doc().text();
+    }
+
+    private static String dropped(StepResult r) {
+        return r instanceof StepResult.Drop d ? d.reason() : null;
+    }
+
+    @Test
+    void c4KeepsFiveSentencesAndDropsFour() {
+        String four = "One sentence here. Two sentences here.\nThree is here! Four is here?";
+        assertEquals("too_few_sentences", dropped(c4(four)));
+        assertEquals(four + "\nFive is here too.", kept(c4(four + "\nFive is here too.")));
+    }
+
+    @Test
+    void c4RemovesBadLinesAndKeepsTheRest() {
+        String good = "This line is fine. It has two sentences.\nAnd this one is also fine. Yes it is. Really.";
+        String text = String.join("\n",
+                "Menu Home About",
+                good.split("\n")[0],
+                "Please enable JavaScript to see this page.",
+                "Too short.",
+                "We use cookies and this site uses cookies to work.",
+                "A line with a " + "x".repeat(1001) + " word.",
+                "The sentence trails off...",
+                good.split("\n")[1] + "[12]");
+        StepStats stats = new StepStats("c4");
+        StepResult r = c4.apply(new Document("d", text, "s"), stats);
+        assertEquals(good, kept(r));
+        assertEquals(6L, stats.counters().get("lines_removed"));
+    }
+
+    @Test
+    void c4DropsLoremIpsumAndCurlyBracketsInKeptLines() {
+        String base = "This is fine. And more of it. Also this. Another one. The fifth one.";
+        assertEquals("lorem_ipsum", dropped(c4(base + "\nLorem ipsum dolor sit amet.")));
+        assertEquals("curly_bracket", dropped(c4(base + "\nThe code is {x} here.")));
+        assertEquals(base, kept(c4(base + "\nno punctuation so {this} line goes")), "a removed line cannot drop");
+    }
+
+    /** n lines of about 60 characters, the first {@code punct} ending with a period. */
+    private static List<String> lines(int n, int punct) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add("line " + i + " has quite a few words in it and goes on for a while" + (i < punct ? "." : ""));
+        }
+        return out;
+    }
+
+    @Test
+    void fineWebPunctuationRatioBothSides() {
+        // ratio <= 0.12 drops: 3/25 = 0.12 drops, 4/25 = 0.16 keeps
+        assertEquals("line_punct_ratio", fineweb.reject(String.join("\n", lines(25, 3))));
+        assertNull(fineweb.reject(String.join("\n", lines(25, 4))));
+    }
+
+    @Test
+    void fineWebShortLineRatioBothSides() {
+        List<String> l = lines(30, 30);
+        for (int i = 0; i < 20; i++) {
+            l.set(i, "short line " + i + ".");
+        }
+        // 20/30 = 0.667 < 0.67 keeps; 21/30 = 0.7 drops
+        assertNull(fineweb.reject(String.join("\n", l)));
+        l.set(20, "short line 20.");
+        assertEquals("short_line_ratio", fineweb.reject(String.join("\n", l)));
+    }
+
+    @Test
+    void fineWebDuplicateCharactersBothSides() {
+        List<String> l = lines(200, 200);
+        String text = String.join("\n", l);
+        assertNull(fineweb.reject(text));
+        String dup = "dup.";
+        // ratio = dup chars / chars without newlines; >= 0.01 drops
+        int total = text.length() - 199;
+        int copies = (int) Math.ceil(0.01 * total / dup.length()) + 1;
+        List<String> withDup = new ArrayList<>(l);
+        withDup.addAll(Collections.nCopies(copies, dup));
+        assertEquals("char_dup_ratio", fineweb.reject(String.join("\n", withDup)));
+        List<String> fewDup = new ArrayList<>(l);
+        fewDup.addAll(Collections.nCopies(3, dup));
+        assertNull(fineweb.reject(String.join("\n", fewDup)));
+    }
+
+    @Test
+    void fineWebListRatioBothSides() {
+        // 10 lines of 3 words + period = 4 tokens each: 9 newlines / 40 tokens = 0.225 keeps
+        List<String> l = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            l.add("item " + i + " value long enough to not be short line.".substring(0, 0) + "word" + i + " alpha beta.");
+        }
+        FineWebFilter onlyList = new FineWebFilter(new FineWebConfig(true, 0, false, 1.0, 0, 1.0, 0.3));
+        assertNull(onlyList.reject(String.join("\n", l)));
+        List<String> items = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            items.add("word" + i + ".");
+        }
+        // 9 newlines / 20 tokens = 0.45 drops
+        assertEquals("list_ratio", onlyList.reject(String.join("\n", items)));
+    }
+
+    @Test
+    void defaultsAreDatatroves() {
+        assertEquals(new FineWebConfig(true, 0.12, false, 0.67, 30, 0.01, 0.3), FineWebConfig.defaults());
+        assertEquals(new C4Config(true, true, true, 5, 3, 1000, true, true, true, true), C4Config.defaults());
+    }
+}

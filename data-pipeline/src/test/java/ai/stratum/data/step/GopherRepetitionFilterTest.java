@@ -1,0 +1,147 @@
+package ai.stratum.data.step;
+
+import ai.stratum.data.recipe.GopherRepetitionConfig;
+import ai.stratum.fixtures.web.SyntheticWeb;
+import ai.stratum.fixtures.web.WordLists;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class GopherRepetitionFilterTest {
+    private static final GopherRepetitionConfig OFF = new GopherRepetitionConfig(true, 0, 0, 0, 0, List.of(),
+            List.of());
+
+    private static GopherRepetitionFilter only(double line, double para, double lineChar, double paraChar) {
+        return new GopherRepetitionFilter(new GopherRepetitionConfig(true, line, para, lineChar, paraChar, List.of(),
+                List.of()));
+    }
+
+    private static String distinctLine(int i) {
+        return "line number " + i + " says something different";
+    }
+
+    @Test
+    void duplicateLineAndParagraphFractionsBothSides() {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            lines.add(i < 7 ? distinctLine(i) : distinctLine(0));
+        }
+        GopherRepetitionFilter f = only(0.3, 0, 0, 0);
+        assertNull(f.reject(String.join("\n", lines)));
+        lines.set(6, distinctLine(1));
+        assertEquals("dup_line_frac", f.reject(String.join("\n", lines)));
+        GopherRepetitionFilter p = only(0, 0.3, 0, 0);
+        assertNull(p.reject(String.join("\n\n", lines.subList(0, 6)) + "\n\n" + distinctLine(8)));
+        List<String> paras = new ArrayList<>(lines.subList(0, 6));
+        paras.add(distinctLine(0));
+        paras.add(distinctLine(0));
+        paras.add(distinctLine(0));
+        paras.add(distinctLine(0));
+        paras.add(distinctLine(9));
+        // 11 paragraphs, 4 duplicates: 0.36 > 0.3
+        assertEquals("dup_para_frac", p.reject(String.join("\n\n", paras)));
+    }
+
+    @Test
+    void duplicateCharacterFractionsBothSides() {
+        String longLine = "x".repeat(100);
+        // text: 4 distinct 100-char lines + 1 duplicate: 100 / 504 chars = 0.198 <= 0.2
+        String text = String.join("\n", "a".repeat(100), "b".repeat(100), "c".repeat(100), "d".repeat(100), longLine);
+        String withDup = text.replace("d".repeat(100), longLine);
+        assertNull(only(0, 0, 0.2, 0).reject(withDup.replace("a".repeat(100), "a".repeat(104))));
+        assertEquals("dup_line_char_frac", only(0, 0, 0.2, 0).reject(withDup.replace("a".repeat(100), "a".repeat(90))));
+        String paras = withDup.replace("\n", "\n\n");
+        assertEquals("dup_para_char_frac", only(0, 0, 0, 0.2).reject(paras.replace("a".repeat(100), "a".repeat(90))));
+    }
+
+    /** datatrove's n-gram functions written plainly with strings: the reference. */
+    private static long naiveTop(List<String> words, int n) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i + n <= words.size(); i++) {
+            counts.merge(String.join(" ", words.subList(i, i + n)), 1, Integer::sum);
+        }
+        String best = null;
+        int bestCount = 0;
+        for (int i = 0; i + n <= words.size(); i++) {
+            String g = String.join(" ", words.subList(i, i + n));
+            if (counts.get(g) > bestCount) {
+                best = g;
+                bestCount = counts.get(g);
+            }
+        }
+        return best == null ? 0 : (long) best.length() * bestCount;
+    }
+
+    private static long naiveAllDuplicates(List<String> words, int n) {
+        Set<String> unique = new HashSet<>();
+        long repeated = 0;
+        int idx = 0;
+        while (idx < words.size() - n + 1) {
+            String gram = String.join("", words.subList(idx, idx + n));
+            if (!unique.add(gram)) {
+                repeated += gram.length();
+                idx += n;
+            } else {
+                idx++;
+            }
+        }
+        return repeated;
+    }
+
+    @Test
+    void nGramCharacterCountsMatchAPlainStringImplementation() {
+        SyntheticWeb web = new SyntheticWeb(5);
+        for (int doc = 0; doc < 40; doc++) {
+            String text = doc % 3 == 0 ? web.spam(30) : web.prose(WordLists.EN, 1 + doc % 4);
+            List<String> words = Words.tokenize(text);
+            int[] ids = new int[words.size()];
+            int[] lengths = new int[words.size()];
+            Map<String, Integer> vocab = new HashMap<>();
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = vocab.computeIfAbsent(words.get(i), k -> vocab.size());
+                lengths[i] = words.get(i).length();
+            }
+            for (int n = 2; n <= 10; n++) {
+                if (ids.length < n) {
+                    continue;
+                }
+                assertEquals(naiveTop(words, n), GopherRepetitionFilter.topNGramChars(ids, lengths, n), "top " + n);
+                assertEquals(naiveAllDuplicates(words, n), GopherRepetitionFilter.duplicateNGramChars(ids, lengths, n),
+                        "dup " + n);
+            }
+        }
+    }
+
+    @Test
+    void topAndDuplicateNGramRulesBothSides() {
+        StringBuilder base = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            base.append("w").append(1000 + i).append(' ');
+        }
+        String unique = base.toString().strip();
+        // "aa bb" (5 chars) repeated k times; threshold 0.2 of the text length
+        GopherRepetitionFilter top = new GopherRepetitionFilter(new GopherRepetitionConfig(true, 0, 0, 0, 0,
+                List.of(List.of(2.0, 0.2)), List.of()));
+        String low = unique + " aa bb".repeat(60);
+        String high = unique + " aa bb".repeat(80);
+        assertEquals(naiveTop(Words.tokenize(low), 2) / (double) low.length() <= 0.2, top.reject(low) == null);
+        assertNull(top.reject(low));
+        assertEquals("top_2_gram", top.reject(high));
+        GopherRepetitionFilter dup = new GopherRepetitionFilter(new GopherRepetitionConfig(true, 0, 0, 0, 0,
+                List.of(), List.of(List.of(5.0, 0.15))));
+        String phrase = " one two three four five";
+        String few = unique + phrase.repeat(12);
+        String many = unique + phrase.repeat(14);
+        assertNull(dup.reject(few));
+        assertEquals("duplicated_5_n_grams", dup.reject(many));
+        assertNull(new GopherRepetitionFilter(OFF).reject(many));
+    }
+}

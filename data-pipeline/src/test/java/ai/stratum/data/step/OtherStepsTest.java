@@ -1,0 +1,148 @@
+package ai.stratum.data.step;
+
+import ai.stratum.data.Document;
+import ai.stratum.data.Reject;
+import ai.stratum.data.StepStats;
+import ai.stratum.data.recipe.LanguageConfig;
+import ai.stratum.data.recipe.PiiConfig;
+import ai.stratum.fixtures.web.SyntheticWeb;
+import ai.stratum.fixtures.web.WordLists;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OtherStepsTest {
+    private static Document doc(String text) {
+        return new Document("d", text, "s");
+    }
+
+    @Test
+    void normalizerComposesAndStripsControls() {
+        UnicodeNormalizer n = new UnicodeNormalizer("NFC");
+        StepResult r = n.apply(doc("Cafe\u0301\r\nline\u0000two\u200b\rend\u00ad"), new StepStats("normalize"));
+        assertEquals("Caf\u00e9\nlinetwo\nend", ((StepResult.Keep) r).doc().text());
+        assertEquals("\ufb01", ((StepResult.Keep) n.apply(doc("\ufb01"), new StepStats("n"))).doc().text());
+        assertEquals("fi", ((StepResult.Keep) new UnicodeNormalizer("NFKC").apply(doc("\ufb01"), new StepStats("n")))
+                .doc().text());
+        assertEquals("empty_after_normalization",
+                ((StepResult.Drop) n.apply(doc("\u200b \u0007\n"), new StepStats("n"))).reason());
+        Document same = doc("plain ascii");
+        assertTrue(((StepResult.Keep) n.apply(same, new StepStats("n"))).doc() == same);
+    }
+
+    @Test
+    void languageFilterKeepsAllowedLanguagesAndNamesTheOthers() {
+        SyntheticWeb web = new SyntheticWeb(11);
+        LanguageFilter en = new LanguageFilter(LanguageConfig.defaults(), 42);
+        LanguageFilter de = new LanguageFilter(new LanguageConfig(true, List.of("de", "fr"), 0.65, 10_000), 42);
+        StepStats stats = new StepStats("language");
+        for (WordLists lang : WordLists.values()) {
+            for (int i = 0; i < 5; i++) {
+                String text = web.prose(lang, 3);
+                StepResult r = en.apply(doc(text), stats);
+                if (lang == WordLists.EN) {
+                    Document kept = ((StepResult.Keep) r).doc();
+                    assertEquals("en", kept.metadata().get("language"));
+                    assertTrue(Double.parseDouble(kept.metadata().get("language_score")) >= 0.65);
+                } else {
+                    StepResult.Drop d = (StepResult.Drop) r;
+                    assertEquals("language_not_allowed", d.reason());
+                    assertEquals(lang.code(), d.detail());
+                }
+                boolean allowed = lang == WordLists.DE || lang == WordLists.FR;
+                assertEquals(allowed, de.apply(doc(text), new StepStats("language")) instanceof StepResult.Keep, lang + ": " + text);
+            }
+        }
+        assertEquals(5L, stats.counters().get("top_es"));
+    }
+
+    @Test
+    void languageScoreThresholdBothSides() {
+        String mixed = new SyntheticWeb(2).prose(WordLists.EN, 2) + " " + new SyntheticWeb(3).prose(WordLists.DE, 1);
+        LanguageFilter loose = new LanguageFilter(new LanguageConfig(true, List.of("en", "de"), 0.0, 10_000), 1);
+        Document kept = ((StepResult.Keep) loose.apply(doc(mixed), new StepStats("l"))).doc();
+        double score = Double.parseDouble(kept.metadata().get("language_score"));
+        LanguageFilter below = new LanguageFilter(new LanguageConfig(true, List.of("en", "de"), score - 0.01,
+                10_000), 1);
+        LanguageFilter above = new LanguageFilter(new LanguageConfig(true, List.of("en", "de"),
+                Math.min(1, score + 0.01), 10_000), 1);
+        assertTrue(below.apply(doc(mixed), new StepStats("l")) instanceof StepResult.Keep);
+        assertEquals("language_low_score", ((StepResult.Drop) above.apply(doc(mixed), new StepStats("l"))).reason());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new LanguageFilter(new LanguageConfig(true, List.of("xx"), 0.5, 100), 1));
+        assertTrue(e.getMessage().startsWith("languages: 'xx'"), e.getMessage());
+    }
+
+    @Test
+    void piiRedactsEmailsAndAddressesButNotLookAlikes() {
+        PiiRedactor pii = new PiiRedactor(PiiConfig.defaults());
+        StepStats stats = new StepStats("pii");
+        String text = "Write to anna.berg42@mail-example.org or j.smith@post.example.net today. "
+                + "Server 192.168.1.20 and 10.0.0.1, not 256.1.1.1 nor version 1.2.3.4.5. "
+                + "IPv6 2001:0db8:85a3:0000:0000:8a2e:0370:7334 and fe80::1ff:fe23:4567:890a, "
+                + "not the time 12:30:45 nor ::1 nor an @handle.";
+        String out = ((StepResult.Keep) pii.apply(doc(text), stats)).doc().text();
+        assertEquals("Write to email@example.com or email@example.com today. "
+                + "Server 0.0.0.0 and 0.0.0.0, not 256.1.1.1 nor version 1.2.3.4.5. "
+                + "IPv6 :: and ::, not the time 12:30:45 nor ::1 nor an @handle.", out);
+        assertEquals(2L, stats.counters().get("emails"));
+        assertEquals(2L, stats.counters().get("ipv4"));
+        assertEquals(2L, stats.counters().get("ipv6"));
+        PiiRedactor emailsOnly = new PiiRedactor(new PiiConfig(true, true, false, false, "<EMAIL>", "", ""));
+        assertEquals("<EMAIL> at 10.0.0.1", ((StepResult.Keep) emailsOnly.apply(doc("a@b.io at 10.0.0.1"),
+                new StepStats("p"))).doc().text());
+    }
+
+    @Test
+    void generatedPiiIsAlwaysFound() {
+        SyntheticWeb web = new SyntheticWeb(17);
+        PiiRedactor pii = new PiiRedactor(PiiConfig.defaults());
+        for (int i = 0; i < 200; i++) {
+            String email = web.email();
+            String v4 = web.ipv4();
+            String v6 = web.ipv6();
+            String out = ((StepResult.Keep) pii.apply(doc("Mail " + email + ", hosts " + v4 + " and " + v6 + "."),
+                    new StepStats("p"))).doc().text();
+            assertEquals("Mail email@example.com, hosts 0.0.0.0 and ::.", out, email + " " + v4 + " " + v6);
+        }
+    }
+
+    @Test
+    void chainCountsEveryStepAndRoutesDrops() {
+        DocumentStep upper = new DocumentStep() {
+            public String name() {
+                return "upper";
+            }
+
+            public StepResult apply(Document d, StepStats s) {
+                return StepResult.keep(d.withText(d.text().toUpperCase()));
+            }
+        };
+        DocumentStep noShort = new DocumentStep() {
+            public String name() {
+                return "no_short";
+            }
+
+            public StepResult apply(Document d, StepStats s) {
+                return d.text().length() < 4 ? StepResult.drop("short", "len " + d.text().length()) : StepResult.keep(d);
+            }
+        };
+        StepChain chain = new StepChain(List.of(upper, noShort));
+        List<Reject> rejects = new ArrayList<>();
+        assertEquals("LONGER", chain.apply(doc("longer"), rejects::add).text());
+        assertNull(chain.apply(new Document("x1", "ab", "src"), rejects::add));
+        assertEquals(List.of(new Reject("x1", "src", "no_short", "short", "len 2", "AB")), rejects);
+        StepStats up = chain.stats().get(0);
+        StepStats ns = chain.stats().get(1);
+        assertEquals(List.of(2L, 2L, 8L, 8L), List.of(up.documentsIn(), up.kept(), up.bytesIn(), up.bytesOut()));
+        assertEquals(List.of(2L, 1L, 1L, 6L), List.of(ns.documentsIn(), ns.kept(), ns.droppedTotal(), ns.bytesOut()));
+        assertFalse(ns.dropped().isEmpty());
+    }
+}
