@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -130,6 +131,11 @@ public final class Trainer {
                             + state.config().model() + " but the config asks for " + cfg.model()
                             + "; resume with the run's saved config");
                 }
+                if (!state.trainShards().equals(shardNames(run.data()))) {
+                    throw new IllegalArgumentException("data: the checkpoint " + from.get() + " was trained on shards "
+                            + state.trainShards() + " but " + run.data().dir() + " has " + shardNames(run.data())
+                            + "; resume with the same --data");
+                }
                 Checkpoints.loadParams(from.get(), model.layout(), model.params());
                 Checkpoints.loadOptimizer(from.get(), adam);
                 step = state.step();
@@ -195,7 +201,8 @@ public final class Trainer {
                         val = evaluate(model, cfg, metrics, step);
                     }
                     if ((cfg.checkpoint().every() > 0 && step % cfg.checkpoint().every() == 0) || last) {
-                        TrainerState state = new TrainerState(step, tokensSeen, train.position(), t.seed(),
+                        TrainerState state = new TrainerState(step, tokensSeen, train.position(),
+                                shardNames(run.data()), t.seed(),
                                 adam.stepsTaken(), loss, cfg);
                         lastCheckpoint = checkpoints.save(state, model.layout(), model.params(), adam,
                                 run.eosTokenId(), run.tokenizerJson());
@@ -208,6 +215,10 @@ public final class Trainer {
             }
             return new Result(step, loss, val, lastCheckpoint);
         }
+    }
+
+    private static List<String> shardNames(ShardSet data) {
+        return data.train().stream().map(p -> p.getFileName().toString()).toList();
     }
 
     private Evaluation.Result evaluate(LanguageModel model, TrainConfig cfg, MetricsLog metrics, long step)

@@ -84,6 +84,7 @@ class TrainerTest {
         assertEquals(24 * 64, state.tokensSeen());
         assertEquals(config(24), state.config());
         assertEquals(24, state.adamSteps());
+        assertEquals(List.of("synthetic_train_000000.bin"), state.trainShards());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("trainable: 1,056 params in 2 tensors; weight decay on 1 tensors (1,024")), lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.matches("step 24/24 \\| loss [0-9.]+ \\| lr 1\\.05e-02 \\| .* tok/s \\| MFU n/a \\| ETA 0:00:00")), lines.toString());
     }
@@ -146,6 +147,12 @@ class TrainerTest {
         List<String> lines = new ArrayList<>();
         train(config(8), data, runDir, true, -1, m -> { }, lines);
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("nothing to do")), lines.toString());
+        Path otherData = tmp.resolve("other");
+        SyntheticShards.writeShard(otherData.resolve("web_train_000001.bin"), new int[1000], false);
+        IllegalArgumentException wrongData = assertThrows(IllegalArgumentException.class,
+                () -> train(config(8), otherData, runDir, true, -1, m -> { }, new ArrayList<>()));
+        assertTrue(wrongData.getMessage().startsWith("data: ") && wrongData.getMessage().contains(
+                "[synthetic_train_000000.bin] but " + otherData + " has [web_train_000001.bin]"), wrongData.getMessage());
         assertFalse(Files.exists(runDir.resolve("checkpoints/step-16")));
     }
 
