@@ -90,6 +90,26 @@ class TrainerTest {
     }
 
     @Test
+    void accumulatingMicroBatchesEqualsOneLargeBatch() throws IOException {
+        // the same 8 windows per step, as one batch of 8 or as 4 micro-batches of 2 (float64, no dropout)
+        TrainConfig base = config(10);
+        ModelConfig model = new ModelConfig(VOCAB, 8, 1, 1, 4, 0.0);
+        TrainConfig whole = new TrainConfig(model, base.optim(), new TrainingConfig(10, 0, 8, 8, 64, 5, "float64"),
+                base.eval(), base.checkpoint(), base.log());
+        TrainConfig accumulated = new TrainConfig(model, base.optim(),
+                new TrainingConfig(10, 0, 2, 8, 64, 5, "float64"), base.eval(), base.checkpoint(), base.log());
+        assertEquals(4, accumulated.train().accumulationSteps());
+        List<StepMetrics> a = new ArrayList<>();
+        List<StepMetrics> b = new ArrayList<>();
+        train(whole, data, tmp.resolve("whole"), false, -1, a::add, new ArrayList<>());
+        train(accumulated, data, tmp.resolve("accumulated"), false, -1, b::add, new ArrayList<>());
+        for (int i = 0; i < 10; i++) {
+            assertEquals(a.get(i).loss(), b.get(i).loss(), 1e-6, "loss at step " + (i + 1));
+            assertEquals(a.get(i).gradNorm(), b.get(i).gradNorm(), 1e-9, "grad norm at step " + (i + 1));
+        }
+    }
+
+    @Test
     void resumingAfterACrashRepeatsTheUninterruptedLossesExactly() throws IOException {
         Path straight = tmp.resolve("straight");
         train(config(24), data, straight, false, -1, m -> { }, new ArrayList<>());
