@@ -116,6 +116,7 @@ public final class Trainer {
             Path lastCheckpoint = null;
             Optional<Path> from = Optional.empty();
             if (run.resume()) {
+                checkpoints.removeUnfinished(progress);
                 from = checkpoints.latestValid(model.layout(), progress);
                 if (from.isEmpty()) {
                     progress.accept("no valid checkpoint in " + checkpoints.directory() + "; starting from scratch");

@@ -136,8 +136,13 @@ class TrainerTest {
         try (FileChannel ch = FileChannel.open(model, StandardOpenOption.WRITE)) {
             ch.truncate(ch.size() - 100);
         }
+        Path unfinished = Files.createDirectories(runDir.resolve("checkpoints/.tmp-step-24-123"));
+        Files.writeString(unfinished.resolve(Checkpoints.MODEL), "half a file");
         List<String> lines = new ArrayList<>();
         train(config(16), data, runDir, true, -1, m -> { }, lines);
+        assertFalse(Files.exists(unfinished));
+        assertTrue(lines.contains("removed .tmp-step-24-123, a checkpoint left unfinished by an interrupted run"),
+                lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("checkpoint " + runDir.resolve("checkpoints/step-16")
                 + " is invalid and was moved to step-16.invalid") && l.contains("(truncated)")), lines.toString());
         assertTrue(lines.contains("resuming from " + runDir.resolve("checkpoints/step-8") + " at step 8"), lines.toString());
