@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -91,7 +92,8 @@ public final class Checkpoints {
                     Safetensors.sources(adam.trainable().stateLayout(), adam.m(), EXP_AVG));
             moments.addAll(Safetensors.sources(adam.trainable().stateLayout(), adam.v(), EXP_AVG_SQ));
             Safetensors.write(tmp.resolve(OPTIMIZER), moments, Map.of("adam_steps", Long.toString(adam.stepsTaken())));
-            HfConfig.write(tmp, state.config().model(), eosTokenId);
+            HfConfig.write(tmp, state.config().model(), eosTokenId,
+                    params.dataType() == DataType.DOUBLE ? "float64" : "float32");
             AtomicFiles.writeString(tmp.resolve(STATE), STATE_JSON.writeValueAsString(state));
             if (tokenizerJson != null) {
                 byte[] bytes = Files.readAllBytes(tokenizerJson);
@@ -114,6 +116,27 @@ public final class Checkpoints {
             if (Files.exists(tmp)) {
                 deleteRecursively(tmp);
             }
+        }
+    }
+
+    /**
+     * Deletes what a crash in the middle of {@link #save} leaves behind: {@code .tmp-step-*} and
+     * {@code .old-step-*} directories, never a complete {@code step-N}.
+     */
+    public void removeUnfinished(Consumer<String> report) throws IOException {
+        if (!Files.isDirectory(directory())) {
+            return;
+        }
+        List<Path> leftovers;
+        try (Stream<Path> dirs = Files.list(directory())) {
+            leftovers = dirs.filter(p -> p.getFileName().toString().startsWith(".tmp-step-")
+                    || p.getFileName().toString().startsWith(".old-step-")).sorted().toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        for (Path p : leftovers) {
+            deleteRecursively(p);
+            report.accept("removed " + p.getFileName() + ", a checkpoint left unfinished by an interrupted run");
         }
     }
 

@@ -171,6 +171,6 @@ class TrainCommandsTest {
         TrainConfig small = ConfigLoader.load(TrainConfig.class, "gpt2-small", null, List.of()).value();
         assertEquals(124_439_808L, ParameterLayout.gpt2(small.model()).size());
         assertEquals(19_074, small.train().totalSteps());
-        assertEquals(64, small.train().accumulationSteps());
+        assertEquals(256, small.train().accumulationSteps());
     }
 }
