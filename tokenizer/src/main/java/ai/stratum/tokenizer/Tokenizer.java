@@ -79,7 +79,8 @@ public final class Tokenizer {
 
     /**
      * Loads a tokenizer: a Hugging Face {@code tokenizer.json} file, a directory holding one, or a directory
-     * holding GPT-2's {@code encoder.json} and {@code vocab.bpe}.
+     * holding GPT-2's {@code encoder.json} and {@code vocab.bpe} (or the same files as Hugging Face names them,
+     * {@code vocab.json} and {@code merges.txt}).
      *
      * @throws TokenizerFileException if the file is missing or malformed (the message names it)
      */
@@ -89,13 +90,16 @@ public final class Tokenizer {
             if (Files.exists(json)) {
                 return TokenizerJson.read(json);
             }
-            Path encoder = path.resolve("encoder.json");
-            Path merges = path.resolve("vocab.bpe");
-            if (Files.exists(encoder) && Files.exists(merges)) {
-                return Gpt2Files.read(encoder, merges);
+            // GPT-2's original names, then the names Hugging Face's slow GPT2Tokenizer saves (same formats)
+            for (String[] names : new String[][] {{"encoder.json", "vocab.bpe"}, {"vocab.json", "merges.txt"}}) {
+                Path encoder = path.resolve(names[0]);
+                Path merges = path.resolve(names[1]);
+                if (Files.exists(encoder) && Files.exists(merges)) {
+                    return Gpt2Files.read(encoder, merges);
+                }
             }
-            throw new TokenizerFileException(path,
-                    "directory holds neither tokenizer.json nor GPT-2's encoder.json + vocab.bpe");
+            throw new TokenizerFileException(path, "directory holds none of tokenizer.json, GPT-2's encoder.json + "
+                    + "vocab.bpe, or Hugging Face's vocab.json + merges.txt");
         }
         if (!Files.exists(path)) {
             throw new TokenizerFileException(path, "no such tokenizer file or directory");

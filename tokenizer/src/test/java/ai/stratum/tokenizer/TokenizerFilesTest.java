@@ -78,7 +78,8 @@ class TokenizerFilesTest {
     void missingAndCorruptFilesAreNamed() throws IOException {
         Path missing = dir.resolve("nope.json");
         assertEquals(missing + ": no such tokenizer file or directory", loadError(missing));
-        assertEquals(dir + ": directory holds neither tokenizer.json nor GPT-2's encoder.json + vocab.bpe", loadError(dir));
+        assertEquals(dir + ": directory holds none of tokenizer.json, GPT-2's encoder.json + vocab.bpe, or Hugging Face's "
+                + "vocab.json + merges.txt", loadError(dir));
         Path corrupt = dir.resolve("corrupt.json");
         Files.writeString(corrupt, "{\"model\": {\"vocab\": {\"a\": 1,");
         assertTrue(loadError(corrupt).startsWith(corrupt + ": not valid JSON"), loadError(corrupt));

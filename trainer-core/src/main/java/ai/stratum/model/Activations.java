@@ -5,7 +5,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every activation and scratch buffer of a training step, allocated once for (maxBatch, maxSeqLen); a step with a
@@ -118,9 +122,43 @@ final class Activations implements AutoCloseable {
         return owned.stream().mapToLong(a -> a.length() * a.dataType().width()).sum();
     }
 
-    /** A row-major view of the first elements of {@code buffer}. */
-    static INDArray view(INDArray buffer, long... shape) {
-        return Views.of(buffer, 0, shape);
+    /** (buffer id, offset, shape...) of a memoized view. */
+    private record ViewKey(long[] key) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ViewKey k && Arrays.equals(k.key, key);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(key);
+        }
+    }
+
+    // creating an INDArray view costs tens of microseconds in ND4J, and a step takes hundreds of them
+    private final Map<INDArray, Integer> ids = new IdentityHashMap<>();
+    private final Map<ViewKey, INDArray> views = new HashMap<>();
+
+    /** A row-major view of the first elements of {@code buffer}, memoized. */
+    INDArray view(INDArray buffer, long... shape) {
+        return viewAt(buffer, 0, shape);
+    }
+
+    /**
+     * A row-major view of {@code shape} at {@code offset} inside {@code buffer} (one of these buffers or a
+     * parameter or gradient buffer), created once and reused until {@link #clearViews()}.
+     */
+    INDArray viewAt(INDArray buffer, long offset, long... shape) {
+        long[] key = new long[shape.length + 2];
+        key[0] = ids.computeIfAbsent(buffer, b -> ids.size());
+        key[1] = offset;
+        System.arraycopy(shape, 0, key, 2, shape.length);
+        return views.computeIfAbsent(new ViewKey(key), k -> Views.of(buffer, offset, shape));
+    }
+
+    /** Forgets the memoized views, e.g. when the batch shape changes, so that they do not pile up. */
+    void clearViews() {
+        views.clear();
     }
 
     @Override

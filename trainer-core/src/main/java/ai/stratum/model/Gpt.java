@@ -1,15 +1,16 @@
 package ai.stratum.model;
 
+import ai.stratum.model.lora.LoraAdapters;
+import ai.stratum.model.lora.LoraLinear;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static ai.stratum.model.Activations.view;
 
 /**
  * A GPT-2-architecture decoder with a hand-written forward and backward, the llm.c way: parameters and gradients
@@ -34,6 +35,14 @@ public final class Gpt implements AutoCloseable {
     private final Block[] blockGrads;
     private final Activations acts;
 
+    // LoRA: adapters[layer][kind] or null, and whether the base weights' gradients are skipped
+    private static final int C_ATTN = 0;
+    private static final int ATTN_PROJ = 1;
+    private static final int C_FC = 2;
+    private static final int MLP_PROJ = 3;
+    private LoraLinear[][] adapters;
+    private boolean baseFrozen;
+
     // the last forward, read by backward()
     private int batch;
     private int seqLen;
@@ -47,6 +56,7 @@ public final class Gpt implements AutoCloseable {
     private boolean forwardDone;
     private boolean backwardPending;
     private boolean closed;
+    private StepProfile profile;
 
     /** Parameter views of one transformer block. */
     private record Block(INDArray ln1w, INDArray ln1b, INDArray attnW, INDArray attnB, INDArray projW,
@@ -131,6 +141,30 @@ public final class Gpt implements AutoCloseable {
         return gradViews.get(name);
     }
 
+    Kernels kernels() {
+        return kernels;
+    }
+
+    /**
+     * A KV-cached decoder over this model's current parameters, for up to {@code maxTokens} (at most the context
+     * length) tokens. Sessions are independent of training buffers and of each other.
+     */
+    public InferenceSession newSession(int maxTokens) {
+        checkOpen();
+        return new KvCacheSession(this, maxTokens);
+    }
+
+    /** Times every following forward and backward by kind of layer into {@code profile}; null stops timing. */
+    public void profile(StepProfile profile) {
+        this.profile = profile;
+    }
+
+    private void lap(StepProfile.Kind kind, boolean isBackward) {
+        if (profile != null) {
+            profile.lap(kind, isBackward);
+        }
+    }
+
     /** Bytes of the activation and scratch buffers. */
     public long activationBytes() {
         return acts.bytes();
@@ -185,6 +219,9 @@ public final class Gpt implements AutoCloseable {
                          int[] segmentIds) {
         checkOpen();
         validate(tokens, targets, segmentIds, B, T);
+        if (B != batch || T != seqLen) {
+            acts.clearViews();
+        }
         this.batch = B;
         this.seqLen = T;
         this.tokens = tokens.clone();
@@ -197,28 +234,35 @@ public final class Gpt implements AutoCloseable {
         int c = config.dModel();
         int v = config.vocabSize();
 
-        INDArray encoded = view(acts.encoded, n, c);
+        if (profile != null) {
+            profile.start();
+        }
+        INDArray encoded = acts.view(acts.encoded, n, c);
         kernels.embeddingForward(encoded, this.tokens, positions, paramViews.get("wte.weight"),
                 paramViews.get("wpe.weight"));
         dropout(encoded, 0);
+        lap(StepProfile.Kind.EMBEDDING, false);
         INDArray residual = encoded;
         for (int l = 0; l < config.nLayer(); l++) {
             residual = blockForward(l, residual, B, T);
         }
-        INDArray lnf = view(acts.lnf, n, c);
-        kernels.layerNormForward(lnf, view(acts.lnfMean, n), view(acts.lnfRstd, n), residual,
+        INDArray lnf = acts.view(acts.lnf, n, c);
+        kernels.layerNormForward(lnf, acts.view(acts.lnfMean, n), acts.view(acts.lnfRstd, n), residual,
                 paramViews.get("ln_f.weight"), paramViews.get("ln_f.bias"));
+        lap(StepProfile.Kind.LAYER_NORM, false);
         // logits (N, V) = lnf (N, C) @ wte^T (C, V): the head is tied to the token embedding
-        INDArray logits = view(acts.logits, n, v);
+        INDArray logits = acts.view(acts.logits, n, v);
         Nd4j.gemm(lnf, paramViews.get("wte.weight"), logits, false, true, 1.0, 0.0);
         forwardDone = true;
         backwardPending = targets != null;
         if (targets == null) {
             targetCount = 0;
+            lap(StepProfile.Kind.LM_HEAD, false);
             return Float.NaN;
         }
         targetCount = (int) java.util.Arrays.stream(targets).filter(t -> t >= 0).count();
-        double lossSum = kernels.crossEntropyForward(view(acts.probs, n, v), logits, this.targets);
+        double lossSum = kernels.crossEntropyForward(acts.view(acts.probs, n, v), logits, this.targets);
+        lap(StepProfile.Kind.LM_HEAD, false);
         return targetCount == 0 ? 0f : (float) (lossSum / targetCount);
     }
 
@@ -243,53 +287,66 @@ public final class Gpt implements AutoCloseable {
         int hs = config.headDim();
         long bh = (long) B * nh;
 
-        INDArray ln1 = view(acts.ln1[l], n, c);
-        kernels.layerNormForward(ln1, view(acts.ln1Mean[l], n), view(acts.ln1Rstd[l], n), residual, p.ln1w, p.ln1b);
-        INDArray qkv = view(acts.qkv, n, 3 * c);
-        linear(qkv, ln1, p.attnW, p.attnB);
+        INDArray ln1 = acts.view(acts.ln1[l], n, c);
+        kernels.layerNormForward(ln1, acts.view(acts.ln1Mean[l], n), acts.view(acts.ln1Rstd[l], n), residual,
+                p.ln1w, p.ln1b);
+        lap(StepProfile.Kind.LAYER_NORM, false);
+        INDArray qkv = acts.view(acts.qkv, n, 3 * c);
+        linear(qkv, ln1, p.attnW, p.attnB, l, C_ATTN);
+        lap(StepProfile.Kind.ATTENTION_LINEAR, false);
         // qkv (B, T, 3, NH, hs) -> (3, B, NH, T, hs)
-        view(acts.qkvHeads[l], 3, B, nh, T, hs).assign(view(acts.qkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4));
-        INDArray q = Views.of(acts.qkvHeads[l], 0, bh, T, hs);
-        INDArray k = Views.of(acts.qkvHeads[l], (long) n * c, bh, T, hs);
-        INDArray vv = Views.of(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
+        acts.view(acts.qkvHeads[l], 3, B, nh, T, hs)
+                .assign(acts.view(acts.qkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4));
+        INDArray q = acts.viewAt(acts.qkvHeads[l], 0, bh, T, hs);
+        INDArray k = acts.viewAt(acts.qkvHeads[l], (long) n * c, bh, T, hs);
+        INDArray vv = acts.viewAt(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
         // att (B*NH, T, T) = q @ k^T / sqrt(hs), then masked softmax
-        INDArray att = view(acts.att[l], bh, T, T);
+        INDArray att = acts.view(acts.att[l], bh, T, T);
         Nd4j.matmul(q, k, att, false, true, false);
         att.muli(1.0 / Math.sqrt(hs));
-        kernels.attentionSoftmaxForward(view(acts.att[l], B, nh, T, T), segmentIds);
+        kernels.attentionSoftmaxForward(acts.view(acts.att[l], B, nh, T, T), segmentIds);
         INDArray attUsed = droppedAttention(l, B, T);
         // heads (B*NH, T, hs) = att @ v; attOut (B, T, NH, hs) = heads permuted
-        INDArray heads = view(acts.heads, bh, T, hs);
+        INDArray heads = acts.view(acts.heads, bh, T, hs);
         Nd4j.matmul(attUsed, vv, heads, false, false, false);
-        INDArray attOut = view(acts.attOut[l], n, c);
-        view(acts.attOut[l], B, T, nh, hs).assign(view(acts.heads, B, nh, T, hs).permute(0, 2, 1, 3));
-        INDArray branch = view(acts.branch, n, c);
-        linear(branch, attOut, p.projW, p.projB);
+        INDArray attOut = acts.view(acts.attOut[l], n, c);
+        acts.view(acts.attOut[l], B, T, nh, hs).assign(acts.view(acts.heads, B, nh, T, hs).permute(0, 2, 1, 3));
+        lap(StepProfile.Kind.ATTENTION_CORE, false);
+        INDArray branch = acts.view(acts.branch, n, c);
+        linear(branch, attOut, p.projW, p.projB, l, ATTN_PROJ);
+        lap(StepProfile.Kind.ATTENTION_LINEAR, false);
         dropout(branch, 2 + 3L * l);
-        INDArray resid2 = view(acts.resid2[l], n, c);
-        resid2.assign(residual).addi(branch);
+        INDArray resid2 = acts.view(acts.resid2[l], n, c);
+        Nd4j.exec(new AddOp(residual, branch, resid2));
+        lap(StepProfile.Kind.RESIDUAL, false);
 
-        INDArray ln2 = view(acts.ln2[l], n, c);
-        kernels.layerNormForward(ln2, view(acts.ln2Mean[l], n), view(acts.ln2Rstd[l], n), resid2, p.ln2w, p.ln2b);
-        INDArray fch = view(acts.fch[l], n, 4 * c);
-        linear(fch, ln2, p.fcW, p.fcB);
-        INDArray fchGelu = view(acts.fchGelu[l], n, 4 * c);
+        INDArray ln2 = acts.view(acts.ln2[l], n, c);
+        kernels.layerNormForward(ln2, acts.view(acts.ln2Mean[l], n), acts.view(acts.ln2Rstd[l], n), resid2,
+                p.ln2w, p.ln2b);
+        lap(StepProfile.Kind.LAYER_NORM, false);
+        INDArray fch = acts.view(acts.fch[l], n, 4 * c);
+        linear(fch, ln2, p.fcW, p.fcB, l, C_FC);
+        lap(StepProfile.Kind.MLP_LINEAR, false);
+        INDArray fchGelu = acts.view(acts.fchGelu[l], n, 4 * c);
         kernels.geluForward(fchGelu, fch);
-        linear(branch, fchGelu, p.fcProjW, p.fcProjB);
+        lap(StepProfile.Kind.GELU, false);
+        linear(branch, fchGelu, p.fcProjW, p.fcProjB, l, MLP_PROJ);
+        lap(StepProfile.Kind.MLP_LINEAR, false);
         dropout(branch, 3 + 3L * l);
-        INDArray resid3 = view(acts.resid3[l], n, c);
-        resid3.assign(resid2).addi(branch);
+        INDArray resid3 = acts.view(acts.resid3[l], n, c);
+        Nd4j.exec(new AddOp(resid2, branch, resid3));
+        lap(StepProfile.Kind.RESIDUAL, false);
         return resid3;
     }
 
     /** The attention probabilities as used by att @ v: after dropout when it is on, else the stored ones. */
     private INDArray droppedAttention(int l, int B, int T) {
         long bh = (long) B * config.nHead();
-        INDArray att = view(acts.att[l], bh, T, T);
+        INDArray att = acts.view(acts.att[l], bh, T, T);
         if (!dropoutOn) {
             return att;
         }
-        INDArray dropped = view(acts.attDropped, bh, T, T);
+        INDArray dropped = acts.view(acts.attDropped, bh, T, T);
         dropped.assign(att);
         dropout(dropped, 1 + 3L * l);
         return dropped;
@@ -315,23 +372,34 @@ public final class Gpt implements AutoCloseable {
         int c = config.dModel();
         int v = config.vocabSize();
 
+        if (profile != null) {
+            profile.start();
+        }
         // dlogits (N, V), in place over probs
-        INDArray dlogits = view(acts.probs, n, v);
+        INDArray dlogits = acts.view(acts.probs, n, v);
         kernels.crossEntropyBackward(dlogits, dlogits, targets, (double) lossScale / targetCount);
-        INDArray lnf = view(acts.lnf, n, c);
-        Nd4j.gemm(dlogits, lnf, gradViews.get("wte.weight"), true, false, 1.0, 1.0);   // dwte (V, C) += dlogits^T lnf
-        INDArray dlnf = view(acts.dln, n, c);
+        INDArray lnf = acts.view(acts.lnf, n, c);
+        if (!baseFrozen) {
+            Nd4j.gemm(dlogits, lnf, gradViews.get("wte.weight"), true, false, 1.0, 1.0); // dwte (V, C) += dlogits^T lnf
+        }
+        INDArray dlnf = acts.view(acts.dln, n, c);
         Nd4j.gemm(dlogits, paramViews.get("wte.weight"), dlnf, false, false, 1.0, 0.0); // dlnf (N, C) = dlogits wte
-        INDArray dresid = view(acts.dresid, n, c).assign(0.0);
-        INDArray last = view(acts.resid3[config.nLayer() - 1], n, c);
+        lap(StepProfile.Kind.LM_HEAD, true);
+        INDArray dresid = acts.view(acts.dresid, n, c).assign(0.0);
+        INDArray last = acts.view(acts.resid3[config.nLayer() - 1], n, c);
         kernels.layerNormBackward(dresid, gradViews.get("ln_f.weight"), gradViews.get("ln_f.bias"), dlnf, last,
-                paramViews.get("ln_f.weight"), view(acts.lnfMean, n), view(acts.lnfRstd, n));
+                paramViews.get("ln_f.weight"), acts.view(acts.lnfMean, n), acts.view(acts.lnfRstd, n));
+        lap(StepProfile.Kind.LAYER_NORM, true);
         for (int l = config.nLayer() - 1; l >= 0; l--) {
-            INDArray residual = l == 0 ? view(acts.encoded, n, c) : view(acts.resid3[l - 1], n, c);
+            INDArray residual = l == 0 ? acts.view(acts.encoded, n, c) : acts.view(acts.resid3[l - 1], n, c);
             blockBackward(l, residual, dresid, B, T);
+        }
+        if (baseFrozen) {
+            return;
         }
         dropout(dresid, 0);
         kernels.embeddingBackward(gradViews.get("wte.weight"), gradViews.get("wpe.weight"), dresid, tokens, positions);
+        lap(StepProfile.Kind.EMBEDDING, true);
     }
 
     /** dresid (N, C): gradient w.r.t. the block's output in, w.r.t. its input {@code residual} out. */
@@ -345,59 +413,140 @@ public final class Gpt implements AutoCloseable {
         long bh = (long) B * nh;
 
         // MLP branch: resid3 = resid2 + dropout(fchGelu @ fcProjW + b)
-        INDArray dbranch = view(acts.dbranch, n, c).assign(dresid);
-        dropout(dbranch, 3 + 3L * l);
-        INDArray dhidden = view(acts.dhidden, n, 4 * c);
-        linearBackward(dhidden, g.fcProjW, g.fcProjB, dbranch, view(acts.fchGelu[l], n, 4 * c), p.fcProjW);
-        kernels.geluBackward(dhidden, dhidden, view(acts.fch[l], n, 4 * c));
-        INDArray dln = view(acts.dln, n, c);
-        linearBackward(dln, g.fcW, g.fcB, dhidden, view(acts.ln2[l], n, c), p.fcW);
-        kernels.layerNormBackward(dresid, g.ln2w, g.ln2b, dln, view(acts.resid2[l], n, c), p.ln2w,
-                view(acts.ln2Mean[l], n), view(acts.ln2Rstd[l], n));
+        INDArray dbranch = droppedBranchGradient(dresid, 3 + 3L * l);
+        lap(StepProfile.Kind.RESIDUAL, true);
+        INDArray dhidden = acts.view(acts.dhidden, n, 4 * c);
+        linearBackward(dhidden, g.fcProjW, g.fcProjB, dbranch, acts.view(acts.fchGelu[l], n, 4 * c), p.fcProjW, l, MLP_PROJ);
+        lap(StepProfile.Kind.MLP_LINEAR, true);
+        kernels.geluBackward(dhidden, dhidden, acts.view(acts.fch[l], n, 4 * c));
+        lap(StepProfile.Kind.GELU, true);
+        INDArray dln = acts.view(acts.dln, n, c);
+        linearBackward(dln, g.fcW, g.fcB, dhidden, acts.view(acts.ln2[l], n, c), p.fcW, l, C_FC);
+        lap(StepProfile.Kind.MLP_LINEAR, true);
+        kernels.layerNormBackward(dresid, g.ln2w, g.ln2b, dln, acts.view(acts.resid2[l], n, c), p.ln2w,
+                acts.view(acts.ln2Mean[l], n), acts.view(acts.ln2Rstd[l], n));
+        lap(StepProfile.Kind.LAYER_NORM, true);
 
         // attention branch: resid2 = residual + dropout(attOut @ projW + b)
-        dbranch.assign(dresid);
-        dropout(dbranch, 2 + 3L * l);
-        INDArray dattOut = view(acts.dattOut, n, c);
-        linearBackward(dattOut, g.projW, g.projB, dbranch, view(acts.attOut[l], n, c), p.projW);
+        dbranch = droppedBranchGradient(dresid, 2 + 3L * l);
+        lap(StepProfile.Kind.RESIDUAL, true);
+        INDArray dattOut = acts.view(acts.dattOut, n, c);
+        linearBackward(dattOut, g.projW, g.projB, dbranch, acts.view(acts.attOut[l], n, c), p.projW, l, ATTN_PROJ);
+        lap(StepProfile.Kind.ATTENTION_LINEAR, true);
         // dheads (B, NH, T, hs) = dattOut (B, T, NH, hs) permuted
-        view(acts.dheads, B, nh, T, hs).assign(view(acts.dattOut, B, T, nh, hs).permute(0, 2, 1, 3));
-        INDArray dheads = view(acts.dheads, bh, T, hs);
-        INDArray q = Views.of(acts.qkvHeads[l], 0, bh, T, hs);
-        INDArray k = Views.of(acts.qkvHeads[l], (long) n * c, bh, T, hs);
-        INDArray vv = Views.of(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
-        INDArray dq = Views.of(acts.dqkvHeads, 0, bh, T, hs);
-        INDArray dk = Views.of(acts.dqkvHeads, (long) n * c, bh, T, hs);
-        INDArray dv = Views.of(acts.dqkvHeads, 2L * n * c, bh, T, hs);
+        acts.view(acts.dheads, B, nh, T, hs).assign(acts.view(acts.dattOut, B, T, nh, hs).permute(0, 2, 1, 3));
+        INDArray dheads = acts.view(acts.dheads, bh, T, hs);
+        INDArray q = acts.viewAt(acts.qkvHeads[l], 0, bh, T, hs);
+        INDArray k = acts.viewAt(acts.qkvHeads[l], (long) n * c, bh, T, hs);
+        INDArray vv = acts.viewAt(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
+        INDArray dq = acts.viewAt(acts.dqkvHeads, 0, bh, T, hs);
+        INDArray dk = acts.viewAt(acts.dqkvHeads, (long) n * c, bh, T, hs);
+        INDArray dv = acts.viewAt(acts.dqkvHeads, 2L * n * c, bh, T, hs);
         INDArray attUsed = droppedAttention(l, B, T);
-        INDArray datt = view(acts.datt, bh, T, T);
+        INDArray datt = acts.view(acts.datt, bh, T, T);
         Nd4j.matmul(dheads, vv, datt, false, true, false);       // datt (BH, T, T) = dheads v^T
         Nd4j.matmul(attUsed, dheads, dv, true, false, false);    // dv (BH, T, hs) = att^T dheads
         dropout(datt, 1 + 3L * l);
-        INDArray datt4 = view(acts.datt, B, nh, T, T);
-        kernels.attentionSoftmaxBackward(datt4, datt4, view(acts.att[l], B, nh, T, T));
+        INDArray datt4 = acts.view(acts.datt, B, nh, T, T);
+        kernels.attentionSoftmaxBackward(datt4, datt4, acts.view(acts.att[l], B, nh, T, T));
         datt.muli(1.0 / Math.sqrt(hs));
         Nd4j.matmul(datt, k, dq, false, false, false);           // dq (BH, T, hs) = dpre k
         Nd4j.matmul(datt, q, dk, true, false, false);            // dk (BH, T, hs) = dpre^T q
         // dqkv (B, T, 3, NH, hs) = dqkvHeads (3, B, NH, T, hs) permuted back
-        view(acts.dqkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4).assign(view(acts.dqkvHeads, 3, B, nh, T, hs));
-        linearBackward(dln, g.attnW, g.attnB, view(acts.dqkv, n, 3 * c), view(acts.ln1[l], n, c), p.attnW);
+        acts.view(acts.dqkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4).assign(acts.view(acts.dqkvHeads, 3, B, nh, T, hs));
+        lap(StepProfile.Kind.ATTENTION_CORE, true);
+        linearBackward(dln, g.attnW, g.attnB, acts.view(acts.dqkv, n, 3 * c), acts.view(acts.ln1[l], n, c), p.attnW, l, C_ATTN);
+        lap(StepProfile.Kind.ATTENTION_LINEAR, true);
         kernels.layerNormBackward(dresid, g.ln1w, g.ln1b, dln, residual, p.ln1w,
-                view(acts.ln1Mean[l], n), view(acts.ln1Rstd[l], n));
+                acts.view(acts.ln1Mean[l], n), acts.view(acts.ln1Rstd[l], n));
+        lap(StepProfile.Kind.LAYER_NORM, true);
     }
 
-    /** out (N, out) = x (N, in) @ w (in, out) + b (out). */
-    private void linear(INDArray out, INDArray x, INDArray w, INDArray b) {
+    /** The gradient w.r.t. a residual branch's output before dropout: dresid itself when dropout is off. */
+    private INDArray droppedBranchGradient(INDArray dresid, long stream) {
+        if (!dropoutOn) {
+            return dresid;
+        }
+        INDArray dbranch = acts.view(acts.dbranch, dresid.size(0), dresid.size(1)).assign(dresid);
+        dropout(dbranch, stream);
+        return dbranch;
+    }
+
+    /**
+     * out (N, out) = x (N, in) @ w (in, out) + b (out), plus the LoRA update when the layer {@code kind} of block
+     * {@code l} has an adapter.
+     */
+    private void linear(INDArray out, INDArray x, INDArray w, INDArray b, int l, int kind) {
         Nd4j.gemm(x, w, out, false, false, 1.0, 0.0);
         Nd4j.exec(new BroadcastAddOp(out, b, out, 1));
+        LoraLinear lora = adapter(l, kind);
+        if (lora != null) {
+            lora.forward(out, x, dropoutOn, dropoutSeed, loraStream(l, kind));
+        }
     }
 
-    /** dx (N, in) = dout @ w^T (overwritten); dw (in, out) += x^T @ dout; db (out) += column sums of dout. */
-    private void linearBackward(INDArray dx, INDArray dw, INDArray db, INDArray dout, INDArray x, INDArray w) {
+    /**
+     * dx (N, in) = dout @ w^T (overwritten) plus the adapter's share; dw (in, out) += x^T @ dout and db (out) +=
+     * column sums of dout unless the base is frozen.
+     */
+    private void linearBackward(INDArray dx, INDArray dw, INDArray db, INDArray dout, INDArray x, INDArray w,
+                                int l, int kind) {
         int n = (int) dout.size(0);
-        Nd4j.gemm(x, dout, dw, true, false, 1.0, 1.0);
-        Nd4j.gemm(view(acts.ones, 1, n), dout, db.reshape(1, db.length()), false, false, 1.0, 1.0);
+        if (!baseFrozen) {
+            Nd4j.gemm(x, dout, dw, true, false, 1.0, 1.0);
+            INDArray dbRow = acts.viewAt(grads, db.offset() - grads.offset(), 1, db.length());
+            Nd4j.gemm(acts.view(acts.ones, 1, n), dout, dbRow, false, false, 1.0, 1.0);
+        }
         Nd4j.gemm(dout, w, dx, false, true, 1.0, 0.0);
+        LoraLinear lora = adapter(l, kind);
+        if (lora != null) {
+            lora.backward(dx, dout, x, dropoutOn, dropoutSeed, loraStream(l, kind));
+        }
+    }
+
+    /** The adapter on a base weight ({@code h.0.attn.c_attn.weight}), or null; for the inference path. */
+    LoraLinear adapterOn(String baseWeight) {
+        if (adapters == null || !baseWeight.startsWith("h.")) {
+            return null;
+        }
+        int dot = baseWeight.indexOf('.', 2);
+        int l = Integer.parseInt(baseWeight.substring(2, dot));
+        return switch (baseWeight.substring(dot + 1)) {
+            case "attn.c_attn.weight" -> adapters[l][C_ATTN];
+            case "attn.c_proj.weight" -> adapters[l][ATTN_PROJ];
+            case "mlp.c_fc.weight" -> adapters[l][C_FC];
+            case "mlp.c_proj.weight" -> adapters[l][MLP_PROJ];
+            default -> null;
+        };
+    }
+
+    private LoraLinear adapter(int l, int kind) {
+        return adapters == null ? null : adapters[l][kind];
+    }
+
+    /** Dropout streams of the adapters, apart from the model's own (0 .. 3 * n_layer). */
+    private long loraStream(int l, int kind) {
+        return 1_000_000L + 4L * l + kind;
+    }
+
+    /**
+     * Attaches LoRA adapters built over this model's layout: every later forward and backward includes them.
+     * With {@code freezeBase} the backward skips the gradients of the base weights (the adapters' and the
+     * input gradients are still computed), which is most of LoRA's saving; {@link #grads()} then holds
+     * meaningless values for the frozen weights.
+     */
+    public void attachAdapters(LoraAdapters lora, boolean freezeBase) {
+        checkOpen();
+        LoraLinear[][] byLayer = new LoraLinear[config.nLayer()][4];
+        for (int l = 0; l < config.nLayer(); l++) {
+            String p = "h." + l + ".";
+            byLayer[l][C_ATTN] = lora.forWeight(p + "attn.c_attn.weight");
+            byLayer[l][ATTN_PROJ] = lora.forWeight(p + "attn.c_proj.weight");
+            byLayer[l][C_FC] = lora.forWeight(p + "mlp.c_fc.weight");
+            byLayer[l][MLP_PROJ] = lora.forWeight(p + "mlp.c_proj.weight");
+        }
+        this.adapters = byLayer;
+        this.baseFrozen = freezeBase;
     }
 
     private void dropout(INDArray x, long stream) {
@@ -412,7 +561,7 @@ public final class Gpt implements AutoCloseable {
         if (!forwardDone) {
             throw new IllegalStateException("logits: no forward has run yet");
         }
-        return view(acts.logits, batch, seqLen, config.vocabSize());
+        return acts.view(acts.logits, batch, seqLen, config.vocabSize());
     }
 
     private void validate(int[] tokens, int[] targets, int[] segmentIds, int B, int T) {

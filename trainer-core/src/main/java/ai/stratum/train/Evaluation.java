@@ -1,5 +1,8 @@
 package ai.stratum.train;
 
+import java.io.IOException;
+import java.nio.file.Path;
+
 /** Validation loss and perplexity over a fixed number of micro-batches. */
 public final class Evaluation {
 
@@ -12,6 +15,27 @@ public final class Evaluation {
     }
 
     private Evaluation() {
+    }
+
+    /**
+     * Evaluates a checkpoint on the validation shards of {@code data}: the first {@code steps} micro-batches of
+     * {@code batch} x {@code seqLen} tokens, in file order.
+     */
+    public static Result ofCheckpoint(Path checkpoint, ShardSet data, int batch, int seqLen, int steps)
+            throws IOException {
+        if (data.val().isEmpty()) {
+            throw new IOException(data.dir() + ": has no validation shards (split \"val\" in manifest.json, or "
+                    + "*val*.bin files)");
+        }
+        if (batch < 1 || seqLen < 1 || steps < 1) {
+            throw new IllegalArgumentException("batch: batch, seq_len and steps must be >= 1, got " + batch + ", "
+                    + seqLen + ", " + steps);
+        }
+        try (GptModel model = new GptModel(GptModel.load(checkpoint, batch, seqLen));
+             ShardSampler val = ShardSampler.open(data.val(), batch, Math.min(seqLen, model.config().contextLength()),
+                     model.config().vocabSize(), 0, false, DataPosition.START)) {
+            return run(model, val, steps);
+        }
     }
 
     /** Mean loss of {@code steps} micro-batches from {@code sampler} (no dropout, no gradients). */

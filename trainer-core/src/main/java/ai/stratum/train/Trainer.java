@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -16,8 +17,8 @@ import java.util.function.Predicate;
  *
  * <p>Per optimizer step: zero the gradients; for each of {@code batch_size_tokens / (B * T)} micro-batches run
  * forward and backward with loss scale 1 / micro-steps (dropout seeded by (seed, step, micro-step)); stop on a
- * NaN or infinite loss or gradient; clip the global norm; AdamW with the scheduled learning rate. Every
- * {@code log.every} steps a line goes to {@code metrics.jsonl} and a progress line to {@code progress}; every
+ * NaN or infinite loss or gradient; clip the global norm; AdamW with the scheduled learning rate. At step 1 and
+ * every {@code log.every} steps a line goes to {@code metrics.jsonl} and a progress line to {@code progress}; every
  * {@code eval.every} steps the validation loss; every {@code checkpoint.every} steps and at the end a checkpoint.
  */
 public final class Trainer {
@@ -115,6 +116,7 @@ public final class Trainer {
             Path lastCheckpoint = null;
             Optional<Path> from = Optional.empty();
             if (run.resume()) {
+                checkpoints.removeUnfinished(progress);
                 from = checkpoints.latestValid(model.layout(), progress);
                 if (from.isEmpty()) {
                     progress.accept("no valid checkpoint in " + checkpoints.directory() + "; starting from scratch");
@@ -129,6 +131,11 @@ public final class Trainer {
                     throw new IllegalArgumentException("model: the checkpoint " + from.get() + " is of "
                             + state.config().model() + " but the config asks for " + cfg.model()
                             + "; resume with the run's saved config");
+                }
+                if (!state.trainShards().equals(shardNames(run.data()))) {
+                    throw new IllegalArgumentException("data: the checkpoint " + from.get() + " was trained on shards "
+                            + state.trainShards() + " but " + run.data().dir() + " has " + shardNames(run.data())
+                            + "; resume with the same --data");
                 }
                 Checkpoints.loadParams(from.get(), model.layout(), model.params());
                 Checkpoints.loadOptimizer(from.get(), adam);
@@ -184,7 +191,7 @@ public final class Trainer {
                     StepMetrics sm = new StepMetrics(step, loss, lr, gradNorm, tokensPerSecond, mfu);
                     onStep.accept(sm);
                     boolean last = step == totalSteps;
-                    if (step % cfg.log().every() == 0 || last) {
+                    if (step % cfg.log().every() == 0 || step == 1 || last) {
                         metrics.step(sm);
                         double eta = (now - startNanos) / 1e9 / (step - startStep) * (totalSteps - step);
                         progress.accept(progressLine(sm, totalSteps, eta));
@@ -195,7 +202,8 @@ public final class Trainer {
                         val = evaluate(model, cfg, metrics, step);
                     }
                     if ((cfg.checkpoint().every() > 0 && step % cfg.checkpoint().every() == 0) || last) {
-                        TrainerState state = new TrainerState(step, tokensSeen, train.position(), t.seed(),
+                        TrainerState state = new TrainerState(step, tokensSeen, train.position(),
+                                shardNames(run.data()), t.seed(),
                                 adam.stepsTaken(), loss, cfg);
                         lastCheckpoint = checkpoints.save(state, model.layout(), model.params(), adam,
                                 run.eosTokenId(), run.tokenizerJson());
@@ -208,6 +216,10 @@ public final class Trainer {
             }
             return new Result(step, loss, val, lastCheckpoint);
         }
+    }
+
+    private static List<String> shardNames(ShardSet data) {
+        return data.train().stream().map(p -> p.getFileName().toString()).toList();
     }
 
     private Evaluation.Result evaluate(LanguageModel model, TrainConfig cfg, MetricsLog metrics, long step)

@@ -1,5 +1,7 @@
 package ai.stratum.train;
 
+import java.util.List;
+
 /**
  * A checkpoint's {@code trainer_state.json}: everything besides weights and moments that exact resume needs.
  * Every random choice of a run (data order, dropout masks) is a pure function of {@code seed} and the run's
@@ -8,19 +10,22 @@ package ai.stratum.train;
  * @param step         optimizer steps completed
  * @param tokensSeen   training tokens consumed
  * @param dataPosition the next training window
+ * @param trainShards  the training shards' file names, in order: a resumed run must read the same ones
  * @param seed         the run seed ({@code train.seed})
  * @param adamSteps    AdamW's step count (its bias correction)
  * @param loss         the training loss of the last step
  * @param config       the resolved run config
  */
-public record TrainerState(long step, long tokensSeen, DataPosition dataPosition, long seed, long adamSteps,
-                           double loss, TrainConfig config) {
+public record TrainerState(long step, long tokensSeen, DataPosition dataPosition, List<String> trainShards, long seed,
+                           long adamSteps, double loss, TrainConfig config) {
     public TrainerState {
         if (step < 0 || tokensSeen < 0 || adamSteps < 0) {
             throw new IllegalArgumentException("step: step, tokens_seen and adam_steps must be >= 0");
         }
-        if (dataPosition == null || config == null) {
-            throw new IllegalArgumentException("data_position: trainer state needs data_position and config");
+        if (dataPosition == null || trainShards == null || config == null) {
+            throw new IllegalArgumentException("data_position: trainer state needs data_position, train_shards and "
+                    + "config");
         }
+        trainShards = List.copyOf(trainShards);
     }
 }

@@ -30,7 +30,8 @@ class KernelsTest {
 
     static Stream<Arguments> implementations() {
         return Stream.of(DataType.FLOAT, DataType.DOUBLE).flatMap(type -> Stream.of(
-                Arguments.of(new Nd4jKernels(), type)));
+                Arguments.of(new Nd4jKernels(), type), Arguments.of(new CpuKernels(), type),
+                Arguments.of(new CpuKernels(1), type)));
     }
 
     private static double tolerance(DataType type) {
@@ -157,6 +158,31 @@ class KernelsTest {
         INDArray other = zeros(DataType.DOUBLE, 100, 100).assign(1.0);
         NAIVE.dropout(other, 0.25, 42, 4);
         assertTrue(x.neq(other).castTo(DataType.DOUBLE).sumNumber().doubleValue() > 1000, "streams differ");
+    }
+
+    @Test
+    void theCpuBackendGetsTheFusedKernels() {
+        assertTrue(Kernels.forCurrentBackend() instanceof CpuKernels);
+    }
+
+    @Test
+    void cpuExpIsAccurateToFloatRounding() {
+        double worst = 0;
+        for (float x = -87f; x <= 88f; x += 0.00137f) {
+            double exact = Math.exp(x);
+            worst = Math.max(worst, Math.abs(CpuKernels.exp(x) - exact) / exact);
+        }
+        assertTrue(worst < 3e-7, "max relative error of CpuKernels.exp: " + worst);
+        assertEquals(0f, CpuKernels.exp(-100f), 0f);
+        assertEquals(Float.POSITIVE_INFINITY, CpuKernels.exp(100f), 0f);
+    }
+
+    @Test
+    void cpuKernelsRejectStridedFloatViews() {
+        INDArray strided = zeros(DataType.FLOAT, 4, 6).transpose();
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new CpuKernels().geluForward(zeros(DataType.FLOAT, 6, 4), strided));
+        assertTrue(e.getMessage().startsWith("array: CpuKernels needs row-major contiguous arrays"), e.getMessage());
     }
 
     // ---- the reference itself against finite differences (double precision) ----

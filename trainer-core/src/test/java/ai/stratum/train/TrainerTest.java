@@ -84,8 +84,29 @@ class TrainerTest {
         assertEquals(24 * 64, state.tokensSeen());
         assertEquals(config(24), state.config());
         assertEquals(24, state.adamSteps());
+        assertEquals(List.of("synthetic_train_000000.bin"), state.trainShards());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("trainable: 1,056 params in 2 tensors; weight decay on 1 tensors (1,024")), lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.matches("step 24/24 \\| loss [0-9.]+ \\| lr 1\\.05e-02 \\| .* tok/s \\| MFU n/a \\| ETA 0:00:00")), lines.toString());
+    }
+
+    @Test
+    void accumulatingMicroBatchesEqualsOneLargeBatch() throws IOException {
+        // the same 8 windows per step, as one batch of 8 or as 4 micro-batches of 2 (float64, no dropout)
+        TrainConfig base = config(10);
+        ModelConfig model = new ModelConfig(VOCAB, 8, 1, 1, 4, 0.0);
+        TrainConfig whole = new TrainConfig(model, base.optim(), new TrainingConfig(10, 0, 8, 8, 64, 5, "float64"),
+                base.eval(), base.checkpoint(), base.log());
+        TrainConfig accumulated = new TrainConfig(model, base.optim(),
+                new TrainingConfig(10, 0, 2, 8, 64, 5, "float64"), base.eval(), base.checkpoint(), base.log());
+        assertEquals(4, accumulated.train().accumulationSteps());
+        List<StepMetrics> a = new ArrayList<>();
+        List<StepMetrics> b = new ArrayList<>();
+        train(whole, data, tmp.resolve("whole"), false, -1, a::add, new ArrayList<>());
+        train(accumulated, data, tmp.resolve("accumulated"), false, -1, b::add, new ArrayList<>());
+        for (int i = 0; i < 10; i++) {
+            assertEquals(a.get(i).loss(), b.get(i).loss(), 1e-6, "loss at step " + (i + 1));
+            assertEquals(a.get(i).gradNorm(), b.get(i).gradNorm(), 1e-9, "grad norm at step " + (i + 1));
+        }
     }
 
     @Test
@@ -115,8 +136,13 @@ class TrainerTest {
         try (FileChannel ch = FileChannel.open(model, StandardOpenOption.WRITE)) {
             ch.truncate(ch.size() - 100);
         }
+        Path unfinished = Files.createDirectories(runDir.resolve("checkpoints/.tmp-step-24-123"));
+        Files.writeString(unfinished.resolve(Checkpoints.MODEL), "half a file");
         List<String> lines = new ArrayList<>();
         train(config(16), data, runDir, true, -1, m -> { }, lines);
+        assertFalse(Files.exists(unfinished));
+        assertTrue(lines.contains("removed .tmp-step-24-123, a checkpoint left unfinished by an interrupted run"),
+                lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("checkpoint " + runDir.resolve("checkpoints/step-16")
                 + " is invalid and was moved to step-16.invalid") && l.contains("(truncated)")), lines.toString());
         assertTrue(lines.contains("resuming from " + runDir.resolve("checkpoints/step-8") + " at step 8"), lines.toString());
@@ -146,6 +172,12 @@ class TrainerTest {
         List<String> lines = new ArrayList<>();
         train(config(8), data, runDir, true, -1, m -> { }, lines);
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("nothing to do")), lines.toString());
+        Path otherData = tmp.resolve("other");
+        SyntheticShards.writeShard(otherData.resolve("web_train_000001.bin"), new int[1000], false);
+        IllegalArgumentException wrongData = assertThrows(IllegalArgumentException.class,
+                () -> train(config(8), otherData, runDir, true, -1, m -> { }, new ArrayList<>()));
+        assertTrue(wrongData.getMessage().startsWith("data: ") && wrongData.getMessage().contains(
+                "[synthetic_train_000000.bin] but " + otherData + " has [web_train_000001.bin]"), wrongData.getMessage());
         assertFalse(Files.exists(runDir.resolve("checkpoints/step-16")));
     }
 

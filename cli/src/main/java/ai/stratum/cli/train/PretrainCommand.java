@@ -1,0 +1,101 @@
+package ai.stratum.cli.train;
+
+import ai.stratum.cli.ConfigOptions;
+import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.tokenizer.Tokenizer;
+import ai.stratum.train.GptModel;
+import ai.stratum.train.SgemmProbe;
+import ai.stratum.train.ShardSet;
+import ai.stratum.train.TrainConfig;
+import ai.stratum.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code stratum pretrain}: train a GPT from scratch on token shards into a run directory. */
+@Command(name = "pretrain", mixinStandardHelpOptions = true,
+        description = "Pretrain a GPT-2-architecture model from scratch on token shards (default preset: tiny-cpu).")
+public final class PretrainCommand implements Callable<Integer> {
+
+    static final String RUN_CONFIG = "config.yaml";
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Token shards: a data-pipeline output (manifest.json) or llm.c *_train_*.bin / *_val_*.bin.")
+    Path data;
+
+    @Option(names = "--run-dir", paramLabel = "DIR",
+            description = "Where config.yaml, metrics.jsonl, checkpoints/ and latest go, e.g. runs/NAME.")
+    Path runDir;
+
+    @Option(names = "--resume", description = "Continue from the newest valid checkpoint in --run-dir.")
+    boolean resume;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "tokenizer.json to copy into checkpoints (default: DIR/tokenizer.json of --data if present).")
+    Path tokenizer;
+
+    @Override
+    public Integer call() throws IOException {
+        ConfigLoader.Resolved<TrainConfig> resolved = config.resolve(TrainConfig.class, "tiny-cpu");
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (config.dryRun()) {
+            out.print(resolved.toYaml());
+            out.flush();
+            return 0;
+        }
+        if (data == null || runDir == null) {
+            throw new ParameterException(spec.commandLine(), "pretrain needs --data DIR and --run-dir DIR");
+        }
+        TrainConfig cfg = resolved.value();
+        ShardSet shards = ShardSet.open(data);
+        Path tokenizerFile = tokenizer != null ? tokenizer
+                : Files.isRegularFile(data.resolve("tokenizer.json")) ? data.resolve("tokenizer.json") : null;
+        int eos = cfg.model().vocabSize() - 1;
+        if (tokenizerFile != null) {
+            Tokenizer tok = Tokenizer.load(tokenizerFile);
+            if (tok.vocabSize() > cfg.model().vocabSize()) {
+                throw new IllegalArgumentException("model.vocab_size: " + cfg.model().vocabSize() + " is smaller than "
+                        + tokenizerFile + "'s " + tok.vocabSize() + " tokens; --set model.vocab_size=" + tok.vocabSize());
+            }
+            eos = tok.specialTokens().getOrDefault(Tokenizer.END_OF_TEXT, eos);
+        }
+        Files.createDirectories(runDir);
+        Path saved = runDir.resolve(RUN_CONFIG);
+        if (resume && Files.isRegularFile(saved) && !Files.readString(saved).equals(resolved.toYaml())) {
+            err.println("note: the config differs from the run's saved " + saved + "; continuing with the new one");
+        }
+        resolved.writeTo(saved);
+
+        double peakGflops = SgemmProbe.measure(new int[]{512, 1024}, 200).peakGflops();
+        err.printf("sgemm peak %.0f GFLOP/s (MFU is measured against it)%n", peakGflops);
+        Trainer.Run run = Trainer.Run.pretrain(cfg, shards, runDir, resume).withTokenizer(tokenizerFile, eos)
+                .withPeakFlops(peakGflops * 1e9);
+        Trainer.Result result = new Trainer(run, GptModel.factory(), line -> {
+            err.println(line);
+            err.flush();
+        }, step -> { }).run();
+        out.printf("steps %d | loss %.4f", result.steps(), result.loss());
+        if (result.val() != null) {
+            out.printf(" | val loss %.4f | val ppl %.2f", result.val().loss(), result.val().perplexity());
+        }
+        out.printf(" | checkpoint %s%n", result.lastCheckpoint());
+        out.flush();
+        return 0;
+    }
+}

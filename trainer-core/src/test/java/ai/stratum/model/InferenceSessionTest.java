@@ -1,0 +1,66 @@
+package ai.stratum.model;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.SplittableRandom;
+
+import static ai.stratum.model.TestArrays.randomInts;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class InferenceSessionTest {
+
+    private static final ModelConfig CONFIG = new ModelConfig(23, 10, 2, 2, 8, 0.1);
+
+    private static void randomize(Gpt gpt) {
+        SplittableRandom rng = new SplittableRandom(5);
+        INDArray p = gpt.params();
+        double[] v = new double[(int) p.length()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = 0.5 * (2 * rng.nextDouble() - 1);
+        }
+        p.assign(Nd4j.createFromArray(v).castTo(gpt.dataType()));
+    }
+
+    @Test
+    void incrementalLogitsEqualTheFullForward() {
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            for (Kernels kernels : new Kernels[] {new Nd4jKernels(), new NaiveKernels()}) {
+                try (Gpt gpt = new Gpt(CONFIG, 1, 10, type, kernels); InferenceSession s = gpt.newSession(10)) {
+                    randomize(gpt);
+                    int[] tokens = randomInts(6, 10, 23);
+                    gpt.forward(tokens, null, 1, 10, false, 0);
+                    double[] full = gpt.logits().dup('c').data().asDouble();
+                    // append returns floats, so even the double model is compared at float rounding
+                    double tolerance = type == DataType.DOUBLE ? 2e-7 : 1e-5;
+                    for (int p = 0; p < 10; p++) {
+                        float[] logits = s.append(tokens[p]);
+                        assertEquals(23, logits.length);
+                        for (int j = 0; j < 23; j++) {
+                            assertEquals(full[p * 23 + j], logits[j], tolerance * Math.max(1, Math.abs(full[p * 23 + j])),
+                                    type + " position " + p + " logit " + j);
+                        }
+                        assertEquals(p + 1, s.length());
+                    }
+                    IllegalStateException full10 = assertThrows(IllegalStateException.class, () -> s.append(1));
+                    assertTrue(full10.getMessage().contains("max_tokens=10"), full10.getMessage());
+                }
+            }
+        }
+    }
+
+    @Test
+    void badArgumentsAreRejected() {
+        try (Gpt gpt = new Gpt(CONFIG, 1, 4, DataType.FLOAT, new Nd4jKernels())) {
+            assertThrows(IllegalArgumentException.class, () -> gpt.newSession(11));
+            try (InferenceSession s = gpt.newSession(3)) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.append(23));
+                assertTrue(e.getMessage().startsWith("token: id 23"), e.getMessage());
+            }
+        }
+    }
+}
