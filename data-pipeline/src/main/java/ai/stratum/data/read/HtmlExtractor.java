@@ -6,8 +6,6 @@ import org.jsoup.nodes.Node;
 import org.jsoup.nodes.TextNode;
 import org.jsoup.select.NodeVisitor;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -39,11 +37,7 @@ public final class HtmlExtractor {
             "ul", "ol", "dl", "br", "hr", "address", "details", "summary", "body");
     private static final double MAX_LINK_DENSITY = 0.5;
 
-    /** Extracts the main text of an HTML page; {@code charset} null lets jsoup detect it (BOM, meta tag). */
-    public String extract(InputStream html, String charset, String baseUri) throws IOException {
-        return extract(Jsoup.parse(html, charset, baseUri == null ? "" : baseUri));
-    }
-
+    /** The main text of an HTML page, one block per line. */
     public String extract(String html) {
         return extract(Jsoup.parse(html));
     }
