@@ -45,7 +45,6 @@ final class Activations implements AutoCloseable {
     final INDArray probs;                   // (N, V) softmax, then dlogits in place
 
     // scratch shared by all layers
-    final INDArray ones;                    // (N) of 1: bias gradients as a gemm
     final INDArray qkv;                     // (N, 3C)
     final INDArray heads;                   // (B, NH, T, hs)
     final INDArray branch;                  // (N, C) a residual branch's output before dropout
@@ -87,7 +86,6 @@ final class Activations implements AutoCloseable {
         lnfRstd = alloc(n);
         logits = alloc(n * config.vocabSize());
         probs = alloc(n * config.vocabSize());
-        ones = alloc(n).assign(1.0);
         qkv = alloc(3 * n * c);
         heads = alloc(n * c);
         branch = alloc(n * c);

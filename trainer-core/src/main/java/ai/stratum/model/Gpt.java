@@ -290,11 +290,10 @@ public final class Gpt implements AutoCloseable {
         INDArray q = acts.viewAt(acts.qkvHeads[l], 0, bh, T, hs);
         INDArray k = acts.viewAt(acts.qkvHeads[l], (long) n * c, bh, T, hs);
         INDArray vv = acts.viewAt(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
-        // att (B*NH, T, T) = q @ k^T / sqrt(hs), then masked softmax
+        // att (B*NH, T, T) = q @ k^T, then the masked softmax of att / sqrt(hs)
         INDArray att = acts.view(acts.att[l], bh, T, T);
         Nd4j.matmul(q, k, att, false, true, false);
-        att.muli(1.0 / Math.sqrt(hs));
-        kernels.attentionSoftmaxForward(acts.view(acts.att[l], B, nh, T, T), segmentIds);
+        kernels.attentionSoftmaxForward(acts.view(acts.att[l], B, nh, T, T), 1.0 / Math.sqrt(hs), segmentIds);
         INDArray attUsed = droppedAttention(l, B, T);
         // heads (B*NH, T, hs) = att @ v; attOut (B, T, NH, hs) = heads permuted
         INDArray heads = acts.view(acts.heads, bh, T, hs);
@@ -433,8 +432,7 @@ public final class Gpt implements AutoCloseable {
         Nd4j.matmul(attUsed, dheads, dv, true, false, false);    // dv (BH, T, hs) = att^T dheads
         dropout(datt, 1 + 3L * l);
         INDArray datt4 = acts.view(acts.datt, B, nh, T, T);
-        kernels.attentionSoftmaxBackward(datt4, datt4, acts.view(acts.att[l], B, nh, T, T));
-        datt.muli(1.0 / Math.sqrt(hs));
+        kernels.attentionSoftmaxBackward(datt4, datt4, acts.view(acts.att[l], B, nh, T, T), 1.0 / Math.sqrt(hs));
         Nd4j.matmul(datt, k, dq, false, false, false);           // dq (BH, T, hs) = dpre k
         Nd4j.matmul(datt, q, dk, true, false, false);            // dk (BH, T, hs) = dpre^T q
         // dqkv (B, T, 3, NH, hs) = dqkvHeads (3, B, NH, T, hs) permuted back
@@ -467,8 +465,7 @@ public final class Gpt implements AutoCloseable {
     private void linearBackward(INDArray dx, INDArray dw, INDArray db, INDArray dout, INDArray x, INDArray w) {
         int n = (int) dout.size(0);
         Nd4j.gemm(x, dout, dw, true, false, 1.0, 1.0);
-        INDArray dbRow = acts.viewAt(grads, db.offset() - grads.offset(), 1, db.length());
-        Nd4j.gemm(acts.view(acts.ones, 1, n), dout, dbRow, false, false, 1.0, 1.0);
+        kernels.biasGradient(db, dout);
         Nd4j.gemm(dout, w, dx, false, true, 1.0, 0.0);
     }
 
