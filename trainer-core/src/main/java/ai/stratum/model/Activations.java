@@ -154,6 +154,18 @@ final class Activations implements AutoCloseable {
         return views.computeIfAbsent(new ViewKey(key), k -> Views.of(buffer, offset, shape));
     }
 
+    /** A memoized row-major view of {@code shape} over {@code buffer}, with its dimensions reordered. */
+    INDArray permutedView(INDArray buffer, int[] order, long... shape) {
+        long[] key = new long[2 + order.length + shape.length];
+        key[0] = ids.computeIfAbsent(buffer, b -> ids.size());
+        key[1] = -1 - order.length; // never a valid offset, so never equal to a plain view's key
+        for (int i = 0; i < order.length; i++) {
+            key[2 + i] = order[i];
+        }
+        System.arraycopy(shape, 0, key, 2 + order.length, shape.length);
+        return views.computeIfAbsent(new ViewKey(key), k -> Views.of(buffer, 0, shape).permute(order));
+    }
+
     /** Forgets the memoized views, e.g. when the batch shape changes, so that they do not pile up. */
     void clearViews() {
         views.clear();
