@@ -84,7 +84,7 @@ class TrainerTest {
         assertEquals(24 * 64, state.tokensSeen());
         assertEquals(config(24), state.config());
         assertEquals(24, state.adamSteps());
-        assertEquals(List.of("synthetic_train_000000.bin"), state.trainShards());
+        assertEquals(List.of("synthetic_train_000000.bin"), state.data());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("trainable: 1,056 params in 2 tensors; weight decay on 1 tensors (1,024")), lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.matches("step 24/24 \\| loss [0-9.]+ \\| lr 1\\.05e-02 \\| .* tok/s \\| MFU n/a \\| ETA 0:00:00")), lines.toString());
     }
