@@ -35,6 +35,11 @@ public final class StepStats {
         bytesOut += bytes;
     }
 
+    /** Counts {@code n} kept documents whose bytes are not tracked (stages that see signatures, not text). */
+    public void keptCount(long n) {
+        kept += n;
+    }
+
     public void dropped(String reason) {
         dropped.merge(reason, 1L, Long::sum);
     }

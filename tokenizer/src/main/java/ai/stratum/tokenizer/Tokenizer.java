@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Tokenizer {
     public static final String END_OF_TEXT = "<|endoftext|>";
-    private static final int CACHE_SLOTS = 1 << 15;
+    private static final int CACHE_SLOTS = 1 << 16;
 
     private final BytePairModel model;
     /** Special token content -> id, ordered by id. */
@@ -79,7 +79,8 @@ public final class Tokenizer {
 
     /**
      * Loads a tokenizer: a Hugging Face {@code tokenizer.json} file, a directory holding one, or a directory
-     * holding GPT-2's {@code encoder.json} and {@code vocab.bpe}.
+     * holding GPT-2's {@code encoder.json} and {@code vocab.bpe} (or the same files as Hugging Face names them,
+     * {@code vocab.json} and {@code merges.txt}).
      *
      * @throws TokenizerFileException if the file is missing or malformed (the message names it)
      */
@@ -89,13 +90,16 @@ public final class Tokenizer {
             if (Files.exists(json)) {
                 return TokenizerJson.read(json);
             }
-            Path encoder = path.resolve("encoder.json");
-            Path merges = path.resolve("vocab.bpe");
-            if (Files.exists(encoder) && Files.exists(merges)) {
-                return Gpt2Files.read(encoder, merges);
+            // GPT-2's original names, then the names Hugging Face's slow GPT2Tokenizer saves (same formats)
+            for (String[] names : new String[][] {{"encoder.json", "vocab.bpe"}, {"vocab.json", "merges.txt"}}) {
+                Path encoder = path.resolve(names[0]);
+                Path merges = path.resolve(names[1]);
+                if (Files.exists(encoder) && Files.exists(merges)) {
+                    return Gpt2Files.read(encoder, merges);
+                }
             }
-            throw new TokenizerFileException(path,
-                    "directory holds neither tokenizer.json nor GPT-2's encoder.json + vocab.bpe");
+            throw new TokenizerFileException(path, "directory holds none of tokenizer.json, GPT-2's encoder.json + "
+                    + "vocab.bpe, or Hugging Face's vocab.json + merges.txt");
         }
         if (!Files.exists(path)) {
             throw new TokenizerFileException(path, "no such tokenizer file or directory");
@@ -134,7 +138,8 @@ public final class Tokenizer {
     public int[] encodeOrdinary(String text) {
         EncodeState s = state.get();
         IntList out = new IntList(text.length() / 3 + 8);
-        encodeSegment(text, 0, text.length(), out, s);
+        char[] chars = text.toCharArray();
+        encodeSegment(chars, 0, chars.length, out, s);
         return out.toArray();
     }
 
@@ -162,6 +167,7 @@ public final class Tokenizer {
         }
         EncodeState s = state.get();
         IntList out = new IntList(text.length() / 3 + 8);
+        char[] chars = text.toCharArray();
         int pos = 0;
         while (true) {
             int best = -1;
@@ -174,11 +180,11 @@ public final class Tokenizer {
                 }
             }
             if (best < 0) {
-                encodeSegment(text, pos, text.length(), out, s);
+                encodeSegment(chars, pos, chars.length, out, s);
                 return out.toArray();
             }
             String token = allowed.get(best);
-            encodeSegment(text, pos, nextAt[best], out, s);
+            encodeSegment(chars, pos, nextAt[best], out, s);
             out.add(specials.get(token));
             pos = nextAt[best] + token.length();
         }
@@ -339,11 +345,11 @@ public final class Tokenizer {
         return model;
     }
 
-    private void encodeSegment(String text, int from, int to, IntList out, EncodeState s) {
+    private void encodeSegment(char[] text, int from, int to, IntList out, EncodeState s) {
         int i = from;
         while (i < to) {
             int j = Gpt2PreTokenizer.tokenEnd(text, i, to);
-            char c = text.charAt(i);
+            char c = text[i];
             if (j - i == 1 && c < 0x80) {
                 out.add(model.byteId(c));
             } else {
@@ -353,7 +359,7 @@ public final class Tokenizer {
         }
     }
 
-    private void encodePiece(String text, int from, int to, IntList out, EncodeState s) {
+    private void encodePiece(char[] text, int from, int to, IntList out, EncodeState s) {
         boolean cacheable = to - from <= PieceCache.MAX_PIECE_CHARS;
         int hash = 0;
         if (cacheable) {
@@ -381,38 +387,12 @@ public final class Tokenizer {
         final PieceCache cache = new PieceCache(CACHE_SLOTS);
         byte[] buf = new byte[256];
 
-        /** UTF-8 of text[from, to) into buf, with a lone surrogate as U+FFFD; returns the byte count. */
-        int utf8(String text, int from, int to) {
+        /** UTF-8 of text[from, to) into buf; returns the byte count. */
+        int utf8(char[] text, int from, int to) {
             if (buf.length < 3 * (to - from)) {
                 buf = new byte[3 * (to - from)];
             }
-            int n = 0;
-            for (int i = from; i < to; i++) {
-                char c = text.charAt(i);
-                if (c < 0x80) {
-                    buf[n++] = (byte) c;
-                } else if (c < 0x800) {
-                    buf[n++] = (byte) (0xC0 | (c >> 6));
-                    buf[n++] = (byte) (0x80 | (c & 0x3F));
-                } else if (Character.isSurrogate(c)) {
-                    if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(text.charAt(i + 1))) {
-                        int cp = Character.toCodePoint(c, text.charAt(++i));
-                        buf[n++] = (byte) (0xF0 | (cp >> 18));
-                        buf[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-                        buf[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-                        buf[n++] = (byte) (0x80 | (cp & 0x3F));
-                    } else {
-                        buf[n++] = (byte) 0xEF;
-                        buf[n++] = (byte) 0xBF;
-                        buf[n++] = (byte) 0xBD;
-                    }
-                } else {
-                    buf[n++] = (byte) (0xE0 | (c >> 12));
-                    buf[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-                    buf[n++] = (byte) (0x80 | (c & 0x3F));
-                }
-            }
-            return n;
+            return Utf8.encode(text, from, to, buf);
         }
     }
 }

@@ -9,7 +9,8 @@ public final class TokenizerFileException extends UncheckedIOException {
     private final transient Path file;
 
     public TokenizerFileException(Path file, String problem, Throwable cause) {
-        super(file + ": " + problem, cause instanceof IOException io ? io : new IOException(problem, cause));
+        // The cause carries the full message too: callers often report an UncheckedIOException by its cause.
+        super(file + ": " + problem, new IOException(file + ": " + problem, cause));
         this.file = file;
     }
 

@@ -115,5 +115,8 @@ class TokenizerFilesTest {
         try (var files = Files.list(dir)) {
             assertEquals(List.of(file), files.toList());
         }
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        }
     }
 }

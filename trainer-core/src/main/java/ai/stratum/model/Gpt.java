@@ -1,5 +1,7 @@
 package ai.stratum.model;
 
+import ai.stratum.model.lora.LoraAdapters;
+import ai.stratum.model.lora.LoraLinear;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
@@ -32,6 +34,14 @@ public final class Gpt implements AutoCloseable {
     private final Block[] blocks;
     private final Block[] blockGrads;
     private final Activations acts;
+
+    // LoRA: adapters[layer][kind] or null, and whether the base weights' gradients are skipped
+    private static final int C_ATTN = 0;
+    private static final int ATTN_PROJ = 1;
+    private static final int C_FC = 2;
+    private static final int MLP_PROJ = 3;
+    private LoraLinear[][] adapters;
+    private boolean baseFrozen;
 
     // the last forward, read by backward()
     private int batch;
@@ -282,7 +292,7 @@ public final class Gpt implements AutoCloseable {
                 p.ln1w, p.ln1b);
         lap(StepProfile.Kind.LAYER_NORM, false);
         INDArray qkv = acts.view(acts.qkv, n, 3 * c);
-        linear(qkv, ln1, p.attnW, p.attnB);
+        linear(qkv, ln1, p.attnW, p.attnB, l, C_ATTN);
         lap(StepProfile.Kind.ATTENTION_LINEAR, false);
         // qkv (B, T, 3, NH, hs) -> (3, B, NH, T, hs)
         acts.view(acts.qkvHeads[l], 3, B, nh, T, hs)
@@ -303,7 +313,7 @@ public final class Gpt implements AutoCloseable {
         acts.view(acts.attOut[l], B, T, nh, hs).assign(acts.view(acts.heads, B, nh, T, hs).permute(0, 2, 1, 3));
         lap(StepProfile.Kind.ATTENTION_CORE, false);
         INDArray branch = acts.view(acts.branch, n, c);
-        linear(branch, attOut, p.projW, p.projB);
+        linear(branch, attOut, p.projW, p.projB, l, ATTN_PROJ);
         lap(StepProfile.Kind.ATTENTION_LINEAR, false);
         dropout(branch, 2 + 3L * l);
         INDArray resid2 = acts.view(acts.resid2[l], n, c);
@@ -315,12 +325,12 @@ public final class Gpt implements AutoCloseable {
                 p.ln2w, p.ln2b);
         lap(StepProfile.Kind.LAYER_NORM, false);
         INDArray fch = acts.view(acts.fch[l], n, 4 * c);
-        linear(fch, ln2, p.fcW, p.fcB);
+        linear(fch, ln2, p.fcW, p.fcB, l, C_FC);
         lap(StepProfile.Kind.MLP_LINEAR, false);
         INDArray fchGelu = acts.view(acts.fchGelu[l], n, 4 * c);
         kernels.geluForward(fchGelu, fch);
         lap(StepProfile.Kind.GELU, false);
-        linear(branch, fchGelu, p.fcProjW, p.fcProjB);
+        linear(branch, fchGelu, p.fcProjW, p.fcProjB, l, MLP_PROJ);
         lap(StepProfile.Kind.MLP_LINEAR, false);
         dropout(branch, 3 + 3L * l);
         INDArray resid3 = acts.view(acts.resid3[l], n, c);
@@ -369,7 +379,9 @@ public final class Gpt implements AutoCloseable {
         INDArray dlogits = acts.view(acts.probs, n, v);
         kernels.crossEntropyBackward(dlogits, dlogits, targets, (double) lossScale / targetCount);
         INDArray lnf = acts.view(acts.lnf, n, c);
-        Nd4j.gemm(dlogits, lnf, gradViews.get("wte.weight"), true, false, 1.0, 1.0);   // dwte (V, C) += dlogits^T lnf
+        if (!baseFrozen) {
+            Nd4j.gemm(dlogits, lnf, gradViews.get("wte.weight"), true, false, 1.0, 1.0); // dwte (V, C) += dlogits^T lnf
+        }
         INDArray dlnf = acts.view(acts.dln, n, c);
         Nd4j.gemm(dlogits, paramViews.get("wte.weight"), dlnf, false, false, 1.0, 0.0); // dlnf (N, C) = dlogits wte
         lap(StepProfile.Kind.LM_HEAD, true);
@@ -381,6 +393,9 @@ public final class Gpt implements AutoCloseable {
         for (int l = config.nLayer() - 1; l >= 0; l--) {
             INDArray residual = l == 0 ? acts.view(acts.encoded, n, c) : acts.view(acts.resid3[l - 1], n, c);
             blockBackward(l, residual, dresid, B, T);
+        }
+        if (baseFrozen) {
+            return;
         }
         dropout(dresid, 0);
         kernels.embeddingBackward(gradViews.get("wte.weight"), gradViews.get("wpe.weight"), dresid, tokens, positions);
@@ -401,12 +416,12 @@ public final class Gpt implements AutoCloseable {
         INDArray dbranch = droppedBranchGradient(dresid, 3 + 3L * l);
         lap(StepProfile.Kind.RESIDUAL, true);
         INDArray dhidden = acts.view(acts.dhidden, n, 4 * c);
-        linearBackward(dhidden, g.fcProjW, g.fcProjB, dbranch, acts.view(acts.fchGelu[l], n, 4 * c), p.fcProjW);
+        linearBackward(dhidden, g.fcProjW, g.fcProjB, dbranch, acts.view(acts.fchGelu[l], n, 4 * c), p.fcProjW, l, MLP_PROJ);
         lap(StepProfile.Kind.MLP_LINEAR, true);
         kernels.geluBackward(dhidden, dhidden, acts.view(acts.fch[l], n, 4 * c));
         lap(StepProfile.Kind.GELU, true);
         INDArray dln = acts.view(acts.dln, n, c);
-        linearBackward(dln, g.fcW, g.fcB, dhidden, acts.view(acts.ln2[l], n, c), p.fcW);
+        linearBackward(dln, g.fcW, g.fcB, dhidden, acts.view(acts.ln2[l], n, c), p.fcW, l, C_FC);
         lap(StepProfile.Kind.MLP_LINEAR, true);
         kernels.layerNormBackward(dresid, g.ln2w, g.ln2b, dln, acts.view(acts.resid2[l], n, c), p.ln2w,
                 acts.view(acts.ln2Mean[l], n), acts.view(acts.ln2Rstd[l], n));
@@ -416,7 +431,7 @@ public final class Gpt implements AutoCloseable {
         dbranch = droppedBranchGradient(dresid, 2 + 3L * l);
         lap(StepProfile.Kind.RESIDUAL, true);
         INDArray dattOut = acts.view(acts.dattOut, n, c);
-        linearBackward(dattOut, g.projW, g.projB, dbranch, acts.view(acts.attOut[l], n, c), p.projW);
+        linearBackward(dattOut, g.projW, g.projB, dbranch, acts.view(acts.attOut[l], n, c), p.projW, l, ATTN_PROJ);
         lap(StepProfile.Kind.ATTENTION_LINEAR, true);
         // dheads (B, NH, T, hs) = dattOut (B, T, NH, hs) permuted
         acts.view(acts.dheads, B, nh, T, hs).assign(acts.view(acts.dattOut, B, T, nh, hs).permute(0, 2, 1, 3));
@@ -440,7 +455,7 @@ public final class Gpt implements AutoCloseable {
         // dqkv (B, T, 3, NH, hs) = dqkvHeads (3, B, NH, T, hs) permuted back
         acts.view(acts.dqkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4).assign(acts.view(acts.dqkvHeads, 3, B, nh, T, hs));
         lap(StepProfile.Kind.ATTENTION_CORE, true);
-        linearBackward(dln, g.attnW, g.attnB, acts.view(acts.dqkv, n, 3 * c), acts.view(acts.ln1[l], n, c), p.attnW);
+        linearBackward(dln, g.attnW, g.attnB, acts.view(acts.dqkv, n, 3 * c), acts.view(acts.ln1[l], n, c), p.attnW, l, C_ATTN);
         lap(StepProfile.Kind.ATTENTION_LINEAR, true);
         kernels.layerNormBackward(dresid, g.ln1w, g.ln1b, dln, residual, p.ln1w,
                 acts.view(acts.ln1Mean[l], n), acts.view(acts.ln1Rstd[l], n));
@@ -457,19 +472,81 @@ public final class Gpt implements AutoCloseable {
         return dbranch;
     }
 
-    /** out (N, out) = x (N, in) @ w (in, out) + b (out). */
-    private void linear(INDArray out, INDArray x, INDArray w, INDArray b) {
+    /**
+     * out (N, out) = x (N, in) @ w (in, out) + b (out), plus the LoRA update when the layer {@code kind} of block
+     * {@code l} has an adapter.
+     */
+    private void linear(INDArray out, INDArray x, INDArray w, INDArray b, int l, int kind) {
         Nd4j.gemm(x, w, out, false, false, 1.0, 0.0);
         Nd4j.exec(new BroadcastAddOp(out, b, out, 1));
+        LoraLinear lora = adapter(l, kind);
+        if (lora != null) {
+            lora.forward(out, x, dropoutOn, dropoutSeed, loraStream(l, kind));
+        }
     }
 
-    /** dx (N, in) = dout @ w^T (overwritten); dw (in, out) += x^T @ dout; db (out) += column sums of dout. */
-    private void linearBackward(INDArray dx, INDArray dw, INDArray db, INDArray dout, INDArray x, INDArray w) {
+    /**
+     * dx (N, in) = dout @ w^T (overwritten) plus the adapter's share; dw (in, out) += x^T @ dout and db (out) +=
+     * column sums of dout unless the base is frozen.
+     */
+    private void linearBackward(INDArray dx, INDArray dw, INDArray db, INDArray dout, INDArray x, INDArray w,
+                                int l, int kind) {
         int n = (int) dout.size(0);
-        Nd4j.gemm(x, dout, dw, true, false, 1.0, 1.0);
-        INDArray dbRow = acts.viewAt(grads, db.offset() - grads.offset(), 1, db.length());
-        Nd4j.gemm(acts.view(acts.ones, 1, n), dout, dbRow, false, false, 1.0, 1.0);
+        if (!baseFrozen) {
+            Nd4j.gemm(x, dout, dw, true, false, 1.0, 1.0);
+            INDArray dbRow = acts.viewAt(grads, db.offset() - grads.offset(), 1, db.length());
+            Nd4j.gemm(acts.view(acts.ones, 1, n), dout, dbRow, false, false, 1.0, 1.0);
+        }
         Nd4j.gemm(dout, w, dx, false, true, 1.0, 0.0);
+        LoraLinear lora = adapter(l, kind);
+        if (lora != null) {
+            lora.backward(dx, dout, x, dropoutOn, dropoutSeed, loraStream(l, kind));
+        }
+    }
+
+    /** The adapter on a base weight ({@code h.0.attn.c_attn.weight}), or null; for the inference path. */
+    LoraLinear adapterOn(String baseWeight) {
+        if (adapters == null || !baseWeight.startsWith("h.")) {
+            return null;
+        }
+        int dot = baseWeight.indexOf('.', 2);
+        int l = Integer.parseInt(baseWeight.substring(2, dot));
+        return switch (baseWeight.substring(dot + 1)) {
+            case "attn.c_attn.weight" -> adapters[l][C_ATTN];
+            case "attn.c_proj.weight" -> adapters[l][ATTN_PROJ];
+            case "mlp.c_fc.weight" -> adapters[l][C_FC];
+            case "mlp.c_proj.weight" -> adapters[l][MLP_PROJ];
+            default -> null;
+        };
+    }
+
+    private LoraLinear adapter(int l, int kind) {
+        return adapters == null ? null : adapters[l][kind];
+    }
+
+    /** Dropout streams of the adapters, apart from the model's own (0 .. 3 * n_layer). */
+    private long loraStream(int l, int kind) {
+        return 1_000_000L + 4L * l + kind;
+    }
+
+    /**
+     * Attaches LoRA adapters built over this model's layout: every later forward and backward includes them.
+     * With {@code freezeBase} the backward skips the gradients of the base weights (the adapters' and the
+     * input gradients are still computed), which is most of LoRA's saving; {@link #grads()} then holds
+     * meaningless values for the frozen weights.
+     */
+    public void attachAdapters(LoraAdapters lora, boolean freezeBase) {
+        checkOpen();
+        LoraLinear[][] byLayer = new LoraLinear[config.nLayer()][4];
+        for (int l = 0; l < config.nLayer(); l++) {
+            String p = "h." + l + ".";
+            byLayer[l][C_ATTN] = lora.forWeight(p + "attn.c_attn.weight");
+            byLayer[l][ATTN_PROJ] = lora.forWeight(p + "attn.c_proj.weight");
+            byLayer[l][C_FC] = lora.forWeight(p + "mlp.c_fc.weight");
+            byLayer[l][MLP_PROJ] = lora.forWeight(p + "mlp.c_proj.weight");
+        }
+        this.adapters = byLayer;
+        this.baseFrozen = freezeBase;
     }
 
     private void dropout(INDArray x, long stream) {

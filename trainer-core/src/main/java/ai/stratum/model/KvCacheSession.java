@@ -1,5 +1,6 @@
 package ai.stratum.model;
 
+import ai.stratum.model.lora.LoraLinear;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -101,7 +102,7 @@ final class KvCacheSession implements InferenceSession {
         int hs = config.headDim();
         int keysSoFar = pos + 1;
         k.layerNormForward(ln, mean, rstd, x, gpt.param(p + "ln_1.weight"), gpt.param(p + "ln_1.bias"));
-        linear(qkv, ln, gpt.param(p + "attn.c_attn.weight"), gpt.param(p + "attn.c_attn.bias"));
+        linear(qkv, ln, p + "attn.c_attn");
         // cache k and v (NH, hs) at this position
         strided(keys[l], (long) pos * hs, nh, hs).assign(Views.of(qkv, c, nh, hs));
         strided(values[l], (long) pos * hs, nh, hs).assign(Views.of(qkv, 2L * c, nh, hs));
@@ -120,12 +121,12 @@ final class KvCacheSession implements InferenceSession {
             Nd4j.gemm(Views.of(att, (long) h * keysSoFar, 1, keysSoFar), vh, Views.of(y, (long) h * hs, 1, hs),
                     false, false, 1.0, 0.0);
         }
-        linear(branch, y, gpt.param(p + "attn.c_proj.weight"), gpt.param(p + "attn.c_proj.bias"));
+        linear(branch, y, p + "attn.c_proj");
         x.addi(branch);
         k.layerNormForward(ln, mean, rstd, x, gpt.param(p + "ln_2.weight"), gpt.param(p + "ln_2.bias"));
-        linear(hidden, ln, gpt.param(p + "mlp.c_fc.weight"), gpt.param(p + "mlp.c_fc.bias"));
+        linear(hidden, ln, p + "mlp.c_fc");
         k.geluForward(hiddenGelu, hidden);
-        linear(branch, hiddenGelu, gpt.param(p + "mlp.c_proj.weight"), gpt.param(p + "mlp.c_proj.bias"));
+        linear(branch, hiddenGelu, p + "mlp.c_proj");
         x.addi(branch);
     }
 
@@ -135,9 +136,14 @@ final class KvCacheSession implements InferenceSession {
                 cache.offset() + offset, 'c', cache.dataType());
     }
 
-    private static void linear(INDArray out, INDArray in, INDArray w, INDArray b) {
-        Nd4j.gemm(in, w, out, false, false, 1.0, 0.0);
-        Nd4j.exec(new BroadcastAddOp(out, b, out, 1));
+    /** out = in @ W + b of the named module, plus its LoRA update when the model has an adapter there. */
+    private void linear(INDArray out, INDArray in, String module) {
+        Nd4j.gemm(in, gpt.param(module + ".weight"), out, false, false, 1.0, 0.0);
+        Nd4j.exec(new BroadcastAddOp(out, gpt.param(module + ".bias"), out, 1));
+        LoraLinear lora = gpt.adapterOn(module + ".weight");
+        if (lora != null) {
+            lora.forward(out, in, false, 0, 0);
+        }
     }
 
     @Override

@@ -194,7 +194,7 @@ public final class Checkpoints {
         HfConfig.read(dir);
         Safetensors.Header model = Safetensors.readHeader(dir.resolve(MODEL));
         for (TensorSpec t : layout.tensors()) {
-            Safetensors.Entry e = model.get(t.name());
+            Safetensors.Entry e = model.get(storedName(model, t.name()));
             if (!Arrays.equals(e.shape(), t.shape())) {
                 throw new IOException(dir.resolve(MODEL) + ": tensor '" + t.name() + "' has shape "
                         + Arrays.toString(e.shape()) + ", the model needs "
@@ -217,11 +217,42 @@ public final class Checkpoints {
     }
 
     /** Fills {@code params} (laid out by {@code layout}) from the checkpoint's {@code model.safetensors}. */
+    /**
+     * Fills {@code params} (laid out by {@code layout}) from the checkpoint's {@code model.safetensors}: ours, or a
+     * Hugging Face GPT-2's, whose tensors may carry a {@code transformer.} prefix, may be F16 or BF16, may include
+     * the causal-mask buffers {@code h.N.attn.bias} (ignored) and may include {@code lm_head.weight}, which must
+     * equal {@code wte.weight} since the head is tied.
+     */
     public static void loadParams(Path dir, ParameterLayout layout, INDArray params) throws IOException {
         Safetensors.Header header = Safetensors.readHeader(dir.resolve(MODEL));
         for (TensorSpec t : layout.tensors()) {
-            Safetensors.readInto(header, t.name(), t.shape(), params, t.offset());
+            Safetensors.readInto(header, storedName(header, t.name()), t.shape(), params, t.offset());
         }
+        Safetensors.Entry head = header.tensors().get("lm_head.weight");
+        if (head != null) {
+            TensorSpec wte = layout.get("wte.weight");
+            INDArray stored = org.nd4j.linalg.factory.Nd4j.create(params.dataType(), wte.length());
+            Safetensors.readInto(header, "lm_head.weight", wte.shape(), stored, 0);
+            INDArray loaded = params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(wte.offset(), wte.end()));
+            double diff = stored.sub(loaded).amaxNumber().doubleValue();
+            stored.close();
+            if (diff > 1e-6) {
+                throw new IOException(dir.resolve(MODEL) + ": lm_head.weight differs from wte.weight (by up to " + diff
+                        + "); GPT-2's LM head is tied to the token embedding and an untied head is not supported");
+            }
+        }
+    }
+
+    /** The name a layout tensor has in {@code header}: as is, or with Hugging Face's {@code transformer.} prefix. */
+    static String storedName(Safetensors.Header header, String name) throws IOException {
+        if (header.tensors().containsKey(name)) {
+            return name;
+        }
+        if (header.tensors().containsKey("transformer." + name)) {
+            return "transformer." + name;
+        }
+        throw new IOException(header.file() + ": no tensor '" + name + "' (nor 'transformer." + name
+                + "'); is this a GPT-2 checkpoint of the same size?");
     }
 
     /** Restores AdamW's moments and step count; the checkpoint must cover exactly the same trainable tensors. */

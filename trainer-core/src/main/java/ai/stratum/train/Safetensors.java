@@ -36,9 +36,12 @@ import java.util.Map;
  */
 public final class Safetensors {
 
-    /** Element types written and read: what a checkpoint holds. */
+    /**
+     * Element types: F32 and F64 are written and read; F16 and BF16 (half-precision Hugging Face checkpoints) are
+     * read and widened to the target's type.
+     */
     public enum Dtype {
-        F32(4, DataType.FLOAT), F64(8, DataType.DOUBLE);
+        F32(4, DataType.FLOAT), F64(8, DataType.DOUBLE), F16(2, DataType.HALF), BF16(2, DataType.BFLOAT16);
 
         final int bytes;
         final DataType nd4j;
@@ -49,7 +52,7 @@ public final class Safetensors {
         }
 
         static Dtype of(DataType type) {
-            for (Dtype d : values()) {
+            for (Dtype d : new Dtype[] {F32, F64}) {
                 if (d.nd4j == type) {
                     return d;
                 }
@@ -261,19 +264,46 @@ public final class Safetensors {
                 buf.clear().limit(count * e.dtype.bytes);
                 readFully(ch, buf, header.dataStart + e.begin + start * e.dtype.bytes, header.file);
                 INDArray chunk;
-                if (e.dtype == Dtype.F32) {
-                    float[] values = new float[count];
-                    buf.asFloatBuffer().get(values);
-                    chunk = Nd4j.createFromArray(values);
-                } else {
-                    double[] values = new double[count];
-                    buf.asDoubleBuffer().get(values);
-                    chunk = Nd4j.createFromArray(values);
-                }
+                chunk = switch (e.dtype) {
+                    case F32 -> {
+                        float[] values = new float[count];
+                        buf.asFloatBuffer().get(values);
+                        yield Nd4j.createFromArray(values);
+                    }
+                    case F64 -> {
+                        double[] values = new double[count];
+                        buf.asDoubleBuffer().get(values);
+                        yield Nd4j.createFromArray(values);
+                    }
+                    case F16, BF16 -> {
+                        float[] values = new float[count];
+                        for (int i = 0; i < count; i++) {
+                            short bits = buf.getShort(2 * i);
+                            values[i] = e.dtype == Dtype.F16 ? halfToFloat(bits) : Float.intBitsToFloat(bits << 16);
+                        }
+                        yield Nd4j.createFromArray(values);
+                    }
+                };
                 target.get(NDArrayIndex.interval(offset + start, offset + start + count))
                         .assign(chunk.castTo(target.dataType()));
             }
         }
+    }
+
+    /** IEEE 754 binary16 to float (Java 17 has no Float.float16ToFloat). */
+    static float halfToFloat(short half) {
+        int h = half & 0xFFFF;
+        int sign = (h & 0x8000) << 16;
+        int exp = (h >>> 10) & 0x1F;
+        int mant = h & 0x3FF;
+        if (exp == 0x1F) {
+            return Float.intBitsToFloat(sign | 0x7F800000 | (mant << 13)); // inf or NaN
+        }
+        if (exp == 0) {
+            float sub = mant * 0x1.0p-24f; // subnormal (or zero): mant * 2^-24
+            return sign == 0 ? sub : -sub;
+        }
+        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long position, Path file) throws IOException {

@@ -11,6 +11,7 @@ import picocli.CommandLine.Spec;
         description = "Benchmarks: each reports throughput against a reference measured in the same run.",
         subcommands = {
                 SgemmBenchCommand.class,
+                TokenizerBenchCommand.class,
                 TrainBenchCommand.class,
         })
 public final class BenchCommand implements Runnable {

@@ -1,14 +1,18 @@
 package ai.stratum.data.recipe;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import java.util.List;
 
 /**
  * Gopher repetition rules (Rae et al. 2021, table A1) with datatrove's defaults. {@code top_n_grams} and
- * {@code dup_n_grams} are lists of {@code [n, max_fraction]}; a fraction of 0 disables a rule.
+ * {@code dup_n_grams} are lists of {@code [n, max_fraction]}; a fraction of 0 disables a rule. (Their keys are
+ * spelled out because snake_case naming would turn {@code topNGrams} into {@code top_ngrams}.)
  */
 public record GopherRepetitionConfig(boolean enabled, double dupLineFrac, double dupParaFrac, double dupLineCharFrac,
-                                     double dupParaCharFrac, List<List<Double>> topNGrams,
-                                     List<List<Double>> dupNGrams) {
+                                     double dupParaCharFrac,
+                                     @JsonProperty("top_n_grams") List<List<Double>> topNGrams,
+                                     @JsonProperty("dup_n_grams") List<List<Double>> dupNGrams) {
     public GopherRepetitionConfig {
         Checks.fraction("dup_line_frac", dupLineFrac);
         Checks.fraction("dup_para_frac", dupParaFrac);

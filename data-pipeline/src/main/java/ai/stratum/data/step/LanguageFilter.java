@@ -17,7 +17,9 @@ import java.io.UncheckedIOException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Language identification with Optimaize's n-gram model (its 71 built-in language profiles). Keeps a document
@@ -29,6 +31,8 @@ import java.util.Set;
  */
 public final class LanguageFilter implements DocumentStep {
     private static volatile List<LanguageProfile> profiles;
+    /** Detectors are immutable and thread-safe but take a second to build: one per seed. */
+    private static final Map<Long, LanguageDetector> DETECTORS = new ConcurrentHashMap<>();
     private final LanguageDetector detector;
     private final TextObjectFactory texts;
     private final Set<String> allowed;
@@ -37,10 +41,10 @@ public final class LanguageFilter implements DocumentStep {
     public LanguageFilter(LanguageConfig config, long seed) {
         this.c = config;
         this.allowed = new HashSet<>(config.languages());
-        this.detector = LanguageDetectorBuilder.create(NgramExtractors.standard())
+        this.detector = DETECTORS.computeIfAbsent(seed, s -> LanguageDetectorBuilder.create(NgramExtractors.standard())
                 .withProfiles(builtInProfiles())
-                .seed(seed)
-                .build();
+                .seed(s)
+                .build());
         this.texts = CommonTextObjectFactories.forDetectingOnLargeText();
         Set<String> known = new HashSet<>();
         for (LanguageProfile p : builtInProfiles()) {

@@ -1,0 +1,130 @@
+package ai.stratum.cli.bench;
+
+import ai.stratum.tokenizer.Tokenizer;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code stratum bench tokenizer}: encoding throughput of Stratum's tokenizer and of JTokkit on GPT-2's
+ * vocabulary (r50k_base, read from JTokkit's jar by both), on the same text in the same run, single-threaded
+ * and multi-threaded, after checking that both give the same ids. {@code train} benchmarks training.
+ */
+@Command(name = "tokenizer", mixinStandardHelpOptions = true,
+        description = "Encode MB/s of Stratum vs JTokkit (GPT-2 vocabulary), 1 thread and N threads.",
+        subcommands = TokenizerBenchTrainCommand.class)
+public final class TokenizerBenchCommand implements Callable<Integer> {
+    static final String R50K = "/com/knuddels/jtokkit/r50k_base.tiktoken";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--input", arity = "1..*", paramLabel = "FILE",
+            description = "UTF-8 text files (default: bench-data/**/*.txt, else generated text).")
+    List<Path> inputs;
+
+    @Option(names = "--generated-mb", defaultValue = "8", paramLabel = "MB",
+            description = "Size of generated text when there are no input files (default: ${DEFAULT-VALUE}).")
+    double generatedMb;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads for batch encoding (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--seconds", defaultValue = "3", paramLabel = "S",
+            description = "Minimum time per measurement (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        List<String> docs = TokenizerBenchInput.documents(TokenizerBenchInput.resolveFiles(inputs), (long) (generatedMb * 1e6), out);
+        long bytes = TokenizerBenchInput.utf8Bytes(docs);
+        out.printf("text: %.1f MB UTF-8%n", bytes / 1e6);
+
+        Tokenizer ours;
+        try (InputStream in = Encodings.class.getResourceAsStream(R50K)) {
+            ours = Tokenizer.fromTiktoken(in, R50K, Map.of(Tokenizer.END_OF_TEXT, 50256));
+        }
+        Encoding jtokkit = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
+
+        long tokens = 0;
+        int mismatched = 0;
+        for (String doc : docs) {
+            int[] a = ours.encodeOrdinary(doc);
+            int[] b = jtokkit.encodeOrdinary(doc).toArray();
+            tokens += a.length;
+            if (!Arrays.equals(a, b)) {
+                mismatched++;
+            }
+        }
+        out.printf("tokens: %d (%.2f bytes/token); documents whose ids differ from JTokkit: %d of %d%n",
+                tokens, (double) bytes / tokens, mismatched, docs.size());
+
+        double jtokkit1 = mbPerSecond(bytes, () -> docs.forEach(jtokkit::encodeOrdinary));
+        double ours1 = mbPerSecond(bytes, () -> docs.forEach(ours::encodeOrdinary));
+        double jtokkitN = mbPerSecond(bytes, () -> parallel(docs, workers, jtokkit::encodeOrdinary));
+        double oursN = mbPerSecond(bytes, () -> ours.encodeOrdinaryBatch(docs, workers));
+        out.printf("%-24s %10s %10s%n", "encode MB/s", "1 thread", workers + " threads");
+        out.printf("%-24s %10.2f %10.2f%n", "JTokkit 1.1.0 r50k", jtokkit1, jtokkitN);
+        out.printf("%-24s %10.2f %10.2f%n", "Stratum", ours1, oursN);
+        out.printf("Stratum / JTokkit: %.2fx single-threaded, %.2fx with %d threads; Stratum scaling 1 -> %d threads: %.2fx%n",
+                ours1 / jtokkit1, oursN / jtokkitN, workers, workers, oursN / ours1);
+        return mismatched == 0 ? 0 : 1;
+    }
+
+    /** Warms up (the JIT) for half the minimum time, then repeats the work until the minimum time has passed; returns MB/s. */
+    private double mbPerSecond(long bytes, Runnable work) {
+        long warmUntil = System.nanoTime() + (long) (seconds * 0.5e9);
+        do {
+            work.run();
+        } while (System.nanoTime() < warmUntil);
+        long start = System.nanoTime();
+        long deadline = start + (long) (seconds * 1e9);
+        int runs = 0;
+        do {
+            work.run();
+            runs++;
+        } while (System.nanoTime() < deadline);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        return bytes * (double) runs / elapsed / 1e6;
+    }
+
+    private static void parallel(List<String> docs, int workers, Consumer<String> encode) {
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        try {
+            AtomicInteger next = new AtomicInteger();
+            Future<?>[] futures = new Future<?>[workers];
+            for (int w = 0; w < workers; w++) {
+                futures[w] = pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < docs.size(); i = next.getAndIncrement()) {
+                        encode.accept(docs.get(i));
+                    }
+                });
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("parallel encoding failed", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

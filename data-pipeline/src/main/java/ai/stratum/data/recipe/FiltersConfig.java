@@ -1,0 +1,23 @@
+package ai.stratum.data.recipe;
+
+/**
+ * The per-document steps, run in this order (FineWeb's): normalize, language, gopher_repetition,
+ * gopher_quality, c4, fineweb. Each has {@code enabled}.
+ */
+public record FiltersConfig(NormalizeConfig normalize, LanguageConfig language,
+                            GopherRepetitionConfig gopherRepetition, GopherQualityConfig gopherQuality, C4Config c4,
+                            FineWebConfig fineweb) {
+    public FiltersConfig {
+        if (normalize == null || language == null || gopherRepetition == null || gopherQuality == null || c4 == null
+                || fineweb == null) {
+            throw new IllegalArgumentException("filters: normalize, language, gopher_repetition, gopher_quality, c4 "
+                    + "and fineweb must all be present (set enabled: false to skip one)");
+        }
+    }
+
+    public static FiltersConfig defaults() {
+        return new FiltersConfig(NormalizeConfig.defaults(), LanguageConfig.defaults(),
+                GopherRepetitionConfig.defaults(), GopherQualityConfig.defaults(), C4Config.defaults(),
+                FineWebConfig.defaults());
+    }
+}

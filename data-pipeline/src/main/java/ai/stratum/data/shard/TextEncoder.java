@@ -1,0 +1,16 @@
+package ai.stratum.data.shard;
+
+/** The tokenizer as the shard step sees it. Implementations must be safe to call from several threads. */
+public interface TextEncoder {
+    /** Token ids of ordinary text (special-token spellings in the text are encoded as text). */
+    int[] encode(String text);
+
+    /** The end-of-text token put before each document. */
+    int eotId();
+
+    /** One more than the largest id; decides uint16 or uint32 shards. */
+    int vocabSize();
+
+    /** A stable hash of the vocabulary and merges, written to the manifest so a trainer can check it. */
+    String fingerprint();
+}
