@@ -85,7 +85,7 @@ public final class Checkpoints {
     public Path save(TrainerState state, ParameterLayout layout, INDArray params, AdamW adam, int eosTokenId,
                      Path tokenizerJson) throws IOException {
         Files.createDirectories(directory());
-        Path tmp = Files.createTempDirectory(directory(), ".tmp-step-" + state.step() + "-");
+        Path tmp = Files.createDirectory(AtomicFiles.uniqueSibling(directory(), ".tmp-step-" + state.step(), ""));
         try {
             Safetensors.write(tmp.resolve(MODEL), Safetensors.sources(layout, params, ""), Map.of("format", "pt"));
             List<Safetensors.Source> moments = new ArrayList<>(
@@ -102,8 +102,7 @@ public final class Checkpoints {
             AtomicFiles.fsyncDirectory(tmp);
             Path target = directory().resolve("step-" + state.step());
             if (Files.exists(target)) {
-                Path old = Files.createTempDirectory(directory(), ".old-step-" + state.step() + "-");
-                Files.delete(old);
+                Path old = AtomicFiles.uniqueSibling(directory(), ".old-step-" + state.step(), "");
                 Files.move(target, old);
                 deleteRecursively(old);
             }

@@ -79,6 +79,10 @@ class TrainerTest {
         for (String f : List.of("model.safetensors", "optimizer.safetensors", "config.json", "trainer_state.json")) {
             assertTrue(Files.isRegularFile(runDir.resolve("latest").resolve(f)), f);
         }
+        Path plain = Files.createFile(tmp.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain),
+                Files.getPosixFilePermissions(runDir.resolve("latest/model.safetensors")),
+                "checkpoint files get the umask's permissions like any other output, not owner-only");
         TrainerState state = Checkpoints.readState(runDir.resolve("latest"));
         assertEquals(24, state.step());
         assertEquals(24 * 64, state.tokensSeen());
