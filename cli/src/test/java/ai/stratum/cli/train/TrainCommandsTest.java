@@ -93,6 +93,11 @@ class TrainCommandsTest {
         assertEquals(0, resumed.code(), resumed.err());
         assertTrue(resumed.err().contains("the config differs from the run's saved")
                 && resumed.err().contains("resuming from " + runDir.resolve("checkpoints/step-6")), resumed.err());
+        // without config options, --resume takes the run's own saved config (now max_steps=7): nothing left to do
+        Result plain = run("pretrain", "--data", data.toString(), "--run-dir", runDir.toString(), "--resume");
+        assertEquals(0, plain.code(), plain.err());
+        assertTrue(plain.err().contains("resuming with the run's saved " + runDir.resolve("config.yaml"))
+                && plain.err().contains("nothing to do: the run already completed 7 of 7 steps"), plain.err());
     }
 
     @Test
