@@ -63,6 +63,13 @@ public final class Checkpoints {
         return runDir.resolve("checkpoints");
     }
 
+    /** A checkpoint directory as given, or a run directory standing for its {@code latest} checkpoint. */
+    public static Path resolve(Path checkpointOrRun) {
+        boolean isCheckpoint = Files.isRegularFile(checkpointOrRun.resolve(HfConfig.FILE));
+        return !isCheckpoint && Files.isDirectory(checkpointOrRun.resolve(LATEST))
+                ? checkpointOrRun.resolve(LATEST) : checkpointOrRun;
+    }
+
     /** The checkpoint directories on disk, oldest step first. */
     public List<Path> list() throws IOException {
         if (!Files.isDirectory(directory())) {

@@ -112,12 +112,15 @@ class TrainCommandsTest {
         assertEquals(Math.exp(loss), ppl, 0.01 * ppl);
         assertEquals("64 tokens", parts[2]);
         assertTrue(loss < Math.log(257), "loss " + loss + " below ln(V) after training");
+        Result viaRunDir = run("eval", "--checkpoint", runDir.toString(), "--data", data.toString(), "--steps", "2",
+                "--batch-size", "2");
+        assertEquals(r.out(), viaRunDir.out(), "a run directory stands for its latest checkpoint");
     }
 
     @Test
     @Order(3)
     void generateIsReproducibleForASeed() {
-        String[] args = {"generate", "--checkpoint", runDir.resolve("latest").toString(), "--prompt", "ab",
+        String[] args = {"generate", "--checkpoint", runDir.toString(), "--prompt", "ab",
                 "--max-new-tokens", "8", "--temperature", "1.0"};
         Result a = run(concat(args, "--seed", "3"));
         Result b = run(concat(args, "--seed", "3"));
