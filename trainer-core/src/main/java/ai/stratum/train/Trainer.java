@@ -54,6 +54,12 @@ public final class Trainer {
             return new Run(config, data, runDir, resume, init, trainable, tokenizer, eos, peakFlopsPerSecond);
         }
 
+        /** Starts from {@code init} instead of random weights, e.g. {@link ModelInit#fromCheckpoint}. */
+        public Run withInit(ModelInit modelInit) {
+            return new Run(config, data, runDir, resume, modelInit, trainable, tokenizerJson, eosTokenId,
+                    peakFlopsPerSecond);
+        }
+
         public Run withPeakFlops(double peak) {
             return new Run(config, data, runDir, resume, init, trainable, tokenizerJson, eosTokenId, peak);
         }
