@@ -155,6 +155,20 @@ class TrainerTest {
     }
 
     @Test
+    void resumingWithAnotherModelConfigIsAnErrorAndMovesNothing() throws IOException {
+        Path runDir = tmp.resolve("run");
+        train(config(8), data, runDir, false, -1, m -> { }, new ArrayList<>());
+        TrainConfig other = config(8);
+        TrainConfig wider = new TrainConfig(new ModelConfig(VOCAB + 1, 8, 1, 1, 4, 0.1), other.optim(), other.train(),
+                other.eval(), other.checkpoint(), other.log());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> train(wider, data, runDir, true, -1, m -> { }, new ArrayList<>()));
+        assertTrue(e.getMessage().startsWith("model: ") && e.getMessage().contains("has shape [32, 32], the model "
+                + "needs [33, 33]") && e.getMessage().contains("resume with the run's saved config"), e.getMessage());
+        assertEquals(List.of(runDir.resolve("checkpoints/step-8")), new Checkpoints(runDir, 2).list());
+    }
+
+    @Test
     void aNanLossStopsTheRunAndKeepsTheLastGoodCheckpoint() throws IOException {
         Path runDir = tmp.resolve("run");
         // forward calls 1-16 are steps 1-8 (two micro-steps each), 17-19 the evaluation at step 8, 21 step 9's second
