@@ -181,6 +181,19 @@ class TrainerTest {
     }
 
     @Test
+    void withoutValidationShardsEvaluationIsSkippedWithANote() throws IOException {
+        Path trainOnly = tmp.resolve("train-only");
+        Files.createDirectories(trainOnly);
+        Files.copy(data.resolve("synthetic_train_000000.bin"), trainOnly.resolve("synthetic_train_000000.bin"));
+        List<String> lines = new ArrayList<>();
+        Trainer.Result result = train(config(8), trainOnly, tmp.resolve("run"), false, -1, m -> { }, lines);
+        assertEquals(null, result.val());
+        assertEquals(1, lines.stream().filter(l -> l.equals("no validation split in " + trainOnly
+                + "; skipping evaluation")).count(), lines.toString());
+        assertTrue(MetricsLog.read(tmp.resolve("run")).stream().noneMatch(n -> n.has("val_loss")));
+    }
+
+    @Test
     void aFreshRunRefusesARunDirectoryWithCheckpoints() throws IOException {
         Path runDir = tmp.resolve("run");
         train(config(8), data, runDir, false, -1, m -> { }, new ArrayList<>());

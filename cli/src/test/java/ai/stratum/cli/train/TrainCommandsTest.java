@@ -157,6 +157,10 @@ class TrainCommandsTest {
         Result noData = run("pretrain", "--data", empty.toString(), "--run-dir", tmp.resolve("y").toString());
         assertEquals(Main.USER_ERROR, noData.code());
         assertTrue(noData.err().contains("*train*.bin"), noData.err());
+        Result noMetrics = run("plot", empty.toString());
+        assertEquals(Main.USER_ERROR, noMetrics.code());
+        assertTrue(noMetrics.err().contains("metrics.jsonl: not found; is " + empty + " a run directory"),
+                noMetrics.err());
         Result noCheckpoint = run("eval", "--checkpoint", empty.toString(), "--data", data.toString());
         assertEquals(Main.USER_ERROR, noCheckpoint.code());
         assertTrue(noCheckpoint.err().contains("config.json"), noCheckpoint.err());
