@@ -49,7 +49,7 @@ class HfImportTest {
     /** A directory as {@code GPT2LMHeadModel.save_pretrained} + the slow tokenizer write it. */
     Path huggingFaceDirectory(Gpt gpt) throws IOException {
         Path hf = Files.createDirectories(dir.resolve("hf-gpt2"));
-        HfConfig.write(hf, CONFIG, 256);
+        HfConfig.write(hf, CONFIG, 256, "float32");
         List<Safetensors.Source> sources = new ArrayList<>();
         for (TensorSpec t : gpt.layout().tensors()) {
             sources.add(new Safetensors.Source("transformer." + t.name(), t.shape(), gpt.params(), t.offset()));
@@ -127,7 +127,7 @@ class HfImportTest {
     void exportThenImportGivesTheSameModel() throws IOException {
         try (Gpt original = model()) {
             Path export = Files.createDirectories(dir.resolve("export"));
-            HfConfig.write(export, CONFIG, 256);
+            HfConfig.write(export, CONFIG, 256, "float32");
             Safetensors.write(export.resolve(Checkpoints.MODEL), Safetensors.sources(original.layout(), original.params(), ""),
                     Map.of("format", "pt"));
             int[] tokens = {1, 5, 9, 200, 256, 3, 7, 11};
