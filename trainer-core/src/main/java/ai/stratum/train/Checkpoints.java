@@ -63,6 +63,13 @@ public final class Checkpoints {
         return runDir.resolve("checkpoints");
     }
 
+    /** A checkpoint directory as given, or a run directory standing for its {@code latest} checkpoint. */
+    public static Path resolve(Path checkpointOrRun) {
+        boolean isCheckpoint = Files.isRegularFile(checkpointOrRun.resolve(HfConfig.FILE));
+        return !isCheckpoint && Files.isDirectory(checkpointOrRun.resolve(LATEST))
+                ? checkpointOrRun.resolve(LATEST) : checkpointOrRun;
+    }
+
     /** The checkpoint directories on disk, oldest step first. */
     public List<Path> list() throws IOException {
         if (!Files.isDirectory(directory())) {
@@ -85,7 +92,7 @@ public final class Checkpoints {
     public Path save(TrainerState state, ParameterLayout layout, INDArray params, AdamW adam, int eosTokenId,
                      Path tokenizerJson) throws IOException {
         Files.createDirectories(directory());
-        Path tmp = Files.createTempDirectory(directory(), ".tmp-step-" + state.step() + "-");
+        Path tmp = Files.createDirectory(AtomicFiles.uniqueSibling(directory(), ".tmp-step-" + state.step(), ""));
         try {
             Safetensors.write(tmp.resolve(MODEL), Safetensors.sources(layout, params, ""), Map.of("format", "pt"));
             List<Safetensors.Source> moments = new ArrayList<>(
@@ -102,8 +109,7 @@ public final class Checkpoints {
             AtomicFiles.fsyncDirectory(tmp);
             Path target = directory().resolve("step-" + state.step());
             if (Files.exists(target)) {
-                Path old = Files.createTempDirectory(directory(), ".old-step-" + state.step() + "-");
-                Files.delete(old);
+                Path old = AtomicFiles.uniqueSibling(directory(), ".old-step-" + state.step(), "");
                 Files.move(target, old);
                 deleteRecursively(old);
             }
@@ -157,17 +163,17 @@ public final class Checkpoints {
     }
 
     /**
-     * The newest checkpoint that passes {@link #validate}. Newer invalid ones are reported through
+     * The newest intact checkpoint (see {@link #checkIntegrity}). Newer damaged ones are reported through
      * {@code report} and renamed to {@code step-N.invalid}, so that they are neither resumed nor kept in place of
-     * good ones.
+     * good ones. An intact checkpoint of another model (tensors missing or of other shapes than {@code layout})
+     * is not damage but a wrong config: that is an {@link IllegalArgumentException} and nothing is moved.
      */
     public Optional<Path> latestValid(ParameterLayout layout, Consumer<String> report) throws IOException {
         List<Path> all = new ArrayList<>(list());
         for (int i = all.size() - 1; i >= 0; i--) {
             Path dir = all.get(i);
             try {
-                validate(dir, layout, true);
-                return Optional.of(dir);
+                checkIntegrity(dir, true);
             } catch (IOException | IllegalArgumentException e) {
                 Path aside = dir.resolveSibling(dir.getFileName() + ".invalid");
                 for (int k = 2; Files.exists(aside); k++) {
@@ -176,34 +182,54 @@ public final class Checkpoints {
                 Files.move(dir, aside);
                 report.accept("checkpoint " + dir + " is invalid and was moved to " + aside.getFileName() + ": "
                         + e.getMessage() + (i > 0 ? "; trying the previous one" : ""));
+                continue;
             }
+            try {
+                checkCompatible(dir, layout);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("model: " + e.getMessage() + "; the run was made with another "
+                        + "model config: resume with the run's saved config", e);
+            }
+            return Optional.of(dir);
         }
         return Optional.empty();
     }
 
     /**
-     * Checks a checkpoint directory without loading it: {@code config.json} is a GPT-2 config, and
-     * {@code model.safetensors} has a valid header whose sizes match the file and which holds every tensor of
-     * {@code layout} with its shape; with {@code forResume}, also {@code trainer_state.json} and
-     * {@code optimizer.safetensors}.
+     * Checks a checkpoint directory without loading it: it is intact and holds every tensor of {@code layout}
+     * with its shape.
      */
     public static void validate(Path dir, ParameterLayout layout, boolean forResume) throws IOException {
+        checkIntegrity(dir, forResume);
+        checkCompatible(dir, layout);
+    }
+
+    /**
+     * The files are whole: {@code config.json} is a GPT-2 config and {@code model.safetensors} has a valid header
+     * whose sizes and offsets match the file; with {@code forResume}, {@code trainer_state.json} parses and
+     * {@code optimizer.safetensors} is whole too.
+     */
+    public static void checkIntegrity(Path dir, boolean forResume) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": no such checkpoint directory");
         }
         HfConfig.read(dir);
+        Safetensors.readHeader(dir.resolve(MODEL));
+        if (forResume) {
+            readState(dir);
+            Safetensors.readHeader(dir.resolve(OPTIMIZER));
+        }
+    }
+
+    /** {@code model.safetensors} holds every tensor of {@code layout} with its shape. */
+    public static void checkCompatible(Path dir, ParameterLayout layout) throws IOException {
         Safetensors.Header model = Safetensors.readHeader(dir.resolve(MODEL));
         for (TensorSpec t : layout.tensors()) {
             Safetensors.Entry e = model.get(storedName(model, t.name()));
             if (!Arrays.equals(e.shape(), t.shape())) {
                 throw new IOException(dir.resolve(MODEL) + ": tensor '" + t.name() + "' has shape "
-                        + Arrays.toString(e.shape()) + ", the model needs "
-                        + Arrays.toString(t.shape()));
+                        + Arrays.toString(e.shape()) + ", the model needs " + Arrays.toString(t.shape()));
             }
-        }
-        if (forResume) {
-            readState(dir);
-            Safetensors.readHeader(dir.resolve(OPTIMIZER));
         }
     }
 

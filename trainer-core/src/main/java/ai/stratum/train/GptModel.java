@@ -79,8 +79,9 @@ public final class GptModel implements LanguageModel {
     }
 
     @Override
-    public float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed) {
-        return gpt.forward(tokens, targets, batch, seqLen, training, dropoutSeed);
+    public float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed,
+                         int[] segmentIds) {
+        return gpt.forward(tokens, targets, batch, seqLen, training, dropoutSeed, segmentIds);
     }
 
     @Override

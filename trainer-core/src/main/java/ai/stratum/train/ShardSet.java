@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -19,7 +20,7 @@ import java.util.stream.Stream;
  * {@code train} or {@code val} are used, in name order, as llm.c names them
  * ({@code fineweb_train_000001.bin}, {@code fineweb_val_000000.bin}).
  */
-public record ShardSet(Path dir, List<Path> train, List<Path> val) {
+public record ShardSet(Path dir, List<Path> train, List<Path> val) implements TrainData {
 
     public static final String MANIFEST = "manifest.json";
 
@@ -34,6 +35,31 @@ public record ShardSet(Path dir, List<Path> train, List<Path> val) {
         }
         Path manifest = dir.resolve(MANIFEST);
         return Files.isRegularFile(manifest) ? fromManifest(dir, manifest) : fromNames(dir);
+    }
+
+    /** Shuffled windows of the train shards; see {@link ShardSampler}. */
+    @Override
+    public BatchSource openTrain(int batch, int seqLen, int vocabSize, long seed, DataPosition start)
+            throws IOException {
+        return ShardSampler.open(train, batch, seqLen, vocabSize, seed, true, start);
+    }
+
+    /** The val shards' windows in file order. */
+    @Override
+    public Optional<BatchSource> openVal(int batch, int seqLen, int vocabSize) throws IOException {
+        return val.isEmpty() ? Optional.empty()
+                : Optional.of(ShardSampler.open(val, batch, seqLen, vocabSize, 0, false, DataPosition.START));
+    }
+
+    /** The train shards' file names (not paths: the directory may move between a run and its resume). */
+    @Override
+    public List<String> identity() {
+        return train.stream().map(p -> p.getFileName().toString()).toList();
+    }
+
+    @Override
+    public String describe() {
+        return dir.toString();
     }
 
     private static ShardSet fromManifest(Path dir, Path manifest) throws IOException {
