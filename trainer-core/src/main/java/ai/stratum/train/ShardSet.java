@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 
 /**
  * The train and validation shards of a data directory. With a {@code manifest.json} (written by the data
- * pipeline) the shards are the manifest's {@code shards} entries, each with a {@code path} relative to the
+ * pipeline) the shards are the manifest's {@code shards} entries, each with a {@code file} name relative to the
  * directory and a {@code split} of {@code train} or {@code val} (a {@code tokens} count, when present, must
  * match the shard's header). Without one, the directory's {@code *.bin} files whose names contain
  * {@code train} or {@code val} are used, in name order, as llm.c names them
@@ -71,17 +71,17 @@ public record ShardSet(Path dir, List<Path> train, List<Path> val) implements Tr
         }
         JsonNode shards = root.path("shards");
         if (!shards.isArray()) {
-            throw new IOException(manifest + ": expected a 'shards' array of {\"path\", \"split\"} entries");
+            throw new IOException(manifest + ": expected a 'shards' array of {\"file\", \"split\"} entries");
         }
         List<Path> train = new ArrayList<>();
         List<Path> val = new ArrayList<>();
         for (int i = 0; i < shards.size(); i++) {
             JsonNode entry = shards.get(i);
             String where = manifest + ": shards[" + i + "]";
-            if (!entry.path("path").isTextual()) {
-                throw new IOException(where + ": missing the string 'path' of the shard file");
+            if (!entry.path("file").isTextual()) {
+                throw new IOException(where + ": missing the string 'file' (the shard file name)");
             }
-            Path file = dir.resolve(entry.get("path").asText());
+            Path file = dir.resolve(entry.get("file").asText());
             String split = entry.path("split").asText("");
             switch (split) {
                 case "train" -> train.add(file);
