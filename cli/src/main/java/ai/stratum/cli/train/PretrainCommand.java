@@ -81,7 +81,12 @@ public final class PretrainCommand implements Callable<Integer> {
         ShardSet shards = ShardSet.open(data);
         Path tokenizerFile = tokenizer != null ? tokenizer
                 : Files.isRegularFile(data.resolve("tokenizer.json")) ? data.resolve("tokenizer.json") : null;
-        int eos = cfg.model().vocabSize() - 1;
+        if (shards.vocabSize() > cfg.model().vocabSize()) {
+            throw new IllegalArgumentException("model.vocab_size: " + cfg.model().vocabSize() + " is smaller than the "
+                    + "data's vocabulary of " + shards.vocabSize() + " (manifest.json); --set model.vocab_size="
+                    + shards.vocabSize());
+        }
+        int eos = shards.eotId() >= 0 ? shards.eotId() : cfg.model().vocabSize() - 1;
         if (tokenizerFile != null) {
             Tokenizer tok = Tokenizer.load(tokenizerFile);
             if (tok.vocabSize() > cfg.model().vocabSize()) {
