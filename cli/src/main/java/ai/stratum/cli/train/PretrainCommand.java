@@ -102,7 +102,7 @@ public final class PretrainCommand implements Callable<Integer> {
         }
         resolved.writeTo(saved);
 
-        double peakGflops = SgemmProbe.measure(new int[]{512, 1024}, 200).peakGflops();
+        double peakGflops = SgemmProbe.measure().peakGflops();
         err.printf("sgemm peak %.0f GFLOP/s (MFU is measured against it)%n", peakGflops);
         Trainer.Run run = Trainer.Run.pretrain(cfg, shards, runDir, resume).withTokenizer(tokenizerFile, eos)
                 .withPeakFlops(peakGflops * 1e9);
