@@ -324,11 +324,12 @@ public final class CpuKernels implements Kernels {
     // ---- attention softmax ------------------------------------------------------------------------------------
 
     @Override
-    public void attentionSoftmaxForward(INDArray att, int[] segmentIds) {
+    public void attentionSoftmaxForward(INDArray att, double scale, int[] segmentIds) {
         if (!isFloat(att)) {
-            fallback.attentionSoftmaxForward(att, segmentIds);
+            fallback.attentionSoftmaxForward(att, scale, segmentIds);
             return;
         }
+        float s = (float) scale;
         int nh = (int) att.size(1);
         int t = (int) att.size(2);
         FloatBuffer a = buf(att);
@@ -343,6 +344,7 @@ public final class CpuKernels implements Kernels {
                 a.get(start, row, 0, query + 1);
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j <= query; j++) {
+                    row[j] *= s;
                     if (segmentIds == null || segmentIds[b * t + j] == segmentIds[b * t + query]) {
                         max = Math.max(max, row[j]);
                     } else {
@@ -366,11 +368,12 @@ public final class CpuKernels implements Kernels {
     }
 
     @Override
-    public void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att) {
+    public void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att, double scale) {
         if (!isFloat(dpreatt, datt, att)) {
-            fallback.attentionSoftmaxBackward(dpreatt, datt, att);
+            fallback.attentionSoftmaxBackward(dpreatt, datt, att, scale);
             return;
         }
+        float s = (float) scale;
         int t = (int) att.size(3);
         FloatBuffer p = buf(att);
         FloatBuffer dp = buf(datt);
@@ -391,12 +394,39 @@ public final class CpuKernels implements Kernels {
                     dot += pr[j] * dr[j];
                 }
                 for (int j = 0; j < keys; j++) {
-                    dr[j] = pr[j] * (dr[j] - dot);
+                    dr[j] = s * pr[j] * (dr[j] - dot);
                 }
                 java.util.Arrays.fill(dr, keys, t, 0f);
                 d.put(db + r * t, dr, 0, t);
             }
         });
+    }
+
+    // ---- linear layers ----------------------------------------------------------------------------------------
+
+    @Override
+    public void biasGradient(INDArray dbias, INDArray dout) {
+        if (!isFloat(dbias, dout)) {
+            fallback.biasGradient(dbias, dout);
+            return;
+        }
+        int n = (int) dout.size(0);
+        int c = (int) dout.size(1);
+        FloatBuffer d = buf(dout);
+        int dbs = base(dout);
+        int parts = Math.max(1, Math.min(threads, n));
+        float[][] partial = new float[parts][c];
+        IntStream.range(0, parts).parallel().forEach(part -> {
+            float[] row = new float[c];
+            float[] sum = partial[part];
+            for (int r = (int) ((long) n * part / parts); r < (int) ((long) n * (part + 1) / parts); r++) {
+                d.get(dbs + r * c, row, 0, c);
+                for (int i = 0; i < c; i++) {
+                    sum[i] += row[i];
+                }
+            }
+        });
+        addParts(dbias, partial);
     }
 
     // ---- cross-entropy ----------------------------------------------------------------------------------------
