@@ -164,9 +164,11 @@ public final class Trainer {
                 int[] segments = new int[batch * seqLen];
                 long startStep = step;
                 long startNanos = System.nanoTime();
-                long lastLogNanos = startNanos;
+                // throughput counts training time only: evaluations and checkpoints are not training
+                long trainingNanosSinceLog = 0;
                 long lastLogStep = step;
                 while (step < totalSteps) {
+                    long stepStart = System.nanoTime();
                     model.zeroGrads();
                     double lossSum = 0;
                     for (int m = 0; m < micro; m++) {
@@ -190,7 +192,8 @@ public final class Trainer {
                     tokensSeen += t.batchSizeTokens();
 
                     long now = System.nanoTime();
-                    double seconds = (now - lastLogNanos) / 1e9;
+                    trainingNanosSinceLog += now - stepStart;
+                    double seconds = trainingNanosSinceLog / 1e9;
                     double tokensPerSecond = (step - lastLogStep) * t.batchSizeTokens() / seconds;
                     double mfu = run.peakFlopsPerSecond() > 0
                             ? (step - lastLogStep) * flopsPerStep / seconds / run.peakFlopsPerSecond() : Double.NaN;
@@ -201,7 +204,7 @@ public final class Trainer {
                         metrics.step(sm);
                         double eta = (now - startNanos) / 1e9 / (step - startStep) * (totalSteps - step);
                         progress.accept(progressLine(sm, totalSteps, eta));
-                        lastLogNanos = now;
+                        trainingNanosSinceLog = 0;
                         lastLogStep = step;
                     }
                     if ((cfg.eval().every() > 0 && step % cfg.eval().every() == 0) || last) {

@@ -115,6 +115,8 @@ final class Quickstart {
         }
         tok.addAll(List.of("--out", d.resolve("tokenizer").toString()));
         stratum(tok.toArray(String[]::new));
+        // a small world has few distinct words: the tokenizer may stop below the requested size
+        int vocab = Tokenizer.load(d.resolve("tokenizer/tokenizer.json")).vocabSize();
 
         header("Tokenize the cleaned documents into llm.c shards with a validation split");
         Path tokenizeRecipe = recipes.resolve("tokenize.yaml");
@@ -150,11 +152,12 @@ final class Quickstart {
 
         header("Pretrain tiny-cpu on the shards");
         Path pretrainRun = d.resolve("runs/pretrain");
-        stratum("pretrain", "--preset", "tiny-cpu", "--set", "model.vocab_size=" + o.vocabSize(),
+        stratum("pretrain", "--preset", "tiny-cpu", "--set", "model.vocab_size=" + vocab,
                 "--set", "train.max_steps=" + o.pretrainSteps(),
                 "--set", "optim.warmup_steps=" + Math.max(1, o.pretrainSteps() / 20),
                 "--set", "eval.every=" + Math.max(1, o.pretrainSteps() / 4),
                 "--set", "checkpoint.every=" + o.pretrainSteps(),
+                "--tokenizer", d.resolve("tokenizer/tokenizer.json").toString(),
                 "--data", d.resolve("shards").toString(), "--run-dir", pretrainRun.toString());
 
         header("Ask the pretrained model the held-out questions (greedy, chat template)");

@@ -81,7 +81,12 @@ public final class PretrainCommand implements Callable<Integer> {
         ShardSet shards = ShardSet.open(data);
         Path tokenizerFile = tokenizer != null ? tokenizer
                 : Files.isRegularFile(data.resolve("tokenizer.json")) ? data.resolve("tokenizer.json") : null;
-        int eos = cfg.model().vocabSize() - 1;
+        if (shards.vocabSize() > cfg.model().vocabSize()) {
+            throw new IllegalArgumentException("model.vocab_size: " + cfg.model().vocabSize() + " is smaller than the "
+                    + "data's vocabulary of " + shards.vocabSize() + " (manifest.json); --set model.vocab_size="
+                    + shards.vocabSize());
+        }
+        int eos = shards.eotId() >= 0 ? shards.eotId() : cfg.model().vocabSize() - 1;
         if (tokenizerFile != null) {
             Tokenizer tok = Tokenizer.load(tokenizerFile);
             if (tok.vocabSize() > cfg.model().vocabSize()) {
@@ -97,7 +102,7 @@ public final class PretrainCommand implements Callable<Integer> {
         }
         resolved.writeTo(saved);
 
-        double peakGflops = SgemmProbe.measure(new int[]{512, 1024}, 200).peakGflops();
+        double peakGflops = SgemmProbe.measure().peakGflops();
         err.printf("sgemm peak %.0f GFLOP/s (MFU is measured against it)%n", peakGflops);
         Trainer.Run run = Trainer.Run.pretrain(cfg, shards, runDir, resume).withTokenizer(tokenizerFile, eos)
                 .withPeakFlops(peakGflops * 1e9);

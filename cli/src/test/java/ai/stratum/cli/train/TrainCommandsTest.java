@@ -157,6 +157,15 @@ class TrainCommandsTest {
         Result noData = run("pretrain", "--data", empty.toString(), "--run-dir", tmp.resolve("y").toString());
         assertEquals(Main.USER_ERROR, noData.code());
         assertTrue(noData.err().contains("*train*.bin"), noData.err());
+        Path bigVocab = tmp.resolve("big-vocab");
+        SyntheticShards.writeDataset(bigVocab, 257, 5_000, 500, 2);
+        Files.writeString(bigVocab.resolve("manifest.json"),
+                Files.readString(bigVocab.resolve("manifest.json")).replaceFirst("\\{", "{\"vocab_size\": 50257,"));
+        Result tooSmall = run(concat(concat(new String[]{"pretrain"}, TINY), "--data", bigVocab.toString(),
+                "--run-dir", tmp.resolve("z").toString()));
+        assertEquals(Main.USER_ERROR, tooSmall.code());
+        assertTrue(tooSmall.err().contains("model.vocab_size: 257 is smaller than the data's vocabulary of 50257"
+                + " (manifest.json); --set model.vocab_size=50257"), tooSmall.err());
         Result noMetrics = run("plot", empty.toString());
         assertEquals(Main.USER_ERROR, noMetrics.code());
         assertTrue(noMetrics.err().contains("metrics.jsonl: not found; is " + empty + " a run directory"),
