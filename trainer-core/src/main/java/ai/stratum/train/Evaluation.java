@@ -2,6 +2,7 @@ package ai.stratum.train;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /** Validation loss and perplexity over a fixed number of micro-batches. */
 public final class Evaluation {
@@ -38,17 +39,31 @@ public final class Evaluation {
         }
     }
 
-    /** Mean loss of {@code steps} micro-batches from {@code sampler} (no dropout, no gradients). */
-    public static Result run(LanguageModel model, ShardSampler sampler, int steps) {
-        int n = sampler.batch() * sampler.seqLen();
+    /**
+     * Mean loss per trained target over {@code steps} micro-batches from {@code source} (no dropout, no
+     * gradients): each batch's mean weighted by its count of targets, so that masked and padded positions do
+     * not count.
+     */
+    public static Result run(LanguageModel model, BatchSource source, int steps) {
+        int n = source.batch() * source.seqLen();
         int[] tokens = new int[n];
         int[] targets = new int[n];
+        int[] segments = new int[n];
         double sum = 0;
+        long counted = 0;
         for (int i = 0; i < steps; i++) {
-            sampler.next(tokens, targets);
-            sum += model.forward(tokens, targets, sampler.batch(), sampler.seqLen(), false, 0L);
+            boolean segmented = source.next(tokens, targets, segments);
+            long batchTargets = Arrays.stream(targets).filter(t -> t >= 0).count();
+            if (batchTargets > 0) {
+                sum += batchTargets * (double) model.forward(tokens, targets, source.batch(), source.seqLen(), false,
+                        0L, segmented ? segments : null);
+                counted += batchTargets;
+            }
         }
-        double loss = sum / steps;
-        return new Result(loss, Math.exp(loss), (long) steps * n);
+        if (counted == 0) {
+            throw new IllegalArgumentException("eval: the validation data holds no trained target");
+        }
+        double loss = sum / counted;
+        return new Result(loss, Math.exp(loss), counted);
     }
 }

@@ -32,7 +32,7 @@ public final class GptModel implements LanguageModel {
     public static Gpt load(Path checkpoint, int maxBatch, int maxSeqLen) throws IOException {
         ModelConfig config = HfConfig.read(checkpoint);
         ParameterLayout layout = ParameterLayout.gpt2(config);
-        Checkpoints.validate(checkpoint, layout, false);
+        Checkpoints.validate(checkpoint, layout);
         Gpt gpt = new Gpt(config, maxBatch, Math.min(maxSeqLen, config.contextLength()), DataType.FLOAT,
                 Kernels.forCurrentBackend());
         try {
@@ -79,8 +79,9 @@ public final class GptModel implements LanguageModel {
     }
 
     @Override
-    public float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed) {
-        return gpt.forward(tokens, targets, batch, seqLen, training, dropoutSeed);
+    public float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed,
+                         int[] segmentIds) {
+        return gpt.forward(tokens, targets, batch, seqLen, training, dropoutSeed, segmentIds);
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  * permuted order; both permutations are pure functions of (seed, epoch, shard), so the {@link DataPosition}
  * alone restores the stream. Sequential (validation): shards and windows in file order, restarting at the end.
  */
-public final class ShardSampler implements AutoCloseable {
+public final class ShardSampler implements BatchSource {
 
     private final List<TokenShard> shards;
     private final int batch;
@@ -106,7 +106,7 @@ public final class ShardSampler implements AutoCloseable {
     }
 
     /** Fisher-Yates with a seeded generator. */
-    static int[] permutation(int n, long seed) {
+    public static int[] permutation(int n, long seed) {
         int[] a = identity(n);
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = n - 1; i > 0; i--) {
@@ -119,12 +119,19 @@ public final class ShardSampler implements AutoCloseable {
     }
 
     /** The position of the next window to be read. */
+    @Override
     public DataPosition position() {
         return new DataPosition(epoch, shardCursor, windowCursor);
     }
 
     /** Fills {@code tokens} and {@code targets}, each (B, T) row-major, with the next B windows. */
     public void next(int[] tokens, int[] targets) {
+        next(tokens, targets, null);
+    }
+
+    /** Fills the next B windows; every row is one document stream, so {@code segments} is left untouched. */
+    @Override
+    public boolean next(int[] tokens, int[] targets, int[] segments) {
         for (int b = 0; b < batch; b++) {
             if (windowCursor == windowOrder.length) {
                 advanceShard();
@@ -147,6 +154,7 @@ public final class ShardSampler implements AutoCloseable {
             System.arraycopy(window, 1, targets, b * seqLen, seqLen);
             windowCursor++;
         }
+        return false;
     }
 
     private void advanceShard() {
@@ -159,10 +167,12 @@ public final class ShardSampler implements AutoCloseable {
         }
     }
 
+    @Override
     public int batch() {
         return batch;
     }
 
+    @Override
     public int seqLen() {
         return seqLen;
     }

@@ -6,7 +6,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -27,7 +26,7 @@ public final class Trainer {
      * A run.
      *
      * @param config             the resolved config
-     * @param data               the shards to train and evaluate on
+     * @param data               what to train and evaluate on (token shards, or packed SFT rows)
      * @param runDir             where metrics, checkpoints and {@code latest} go
      * @param resume             continue from the newest valid checkpoint in {@code runDir}
      * @param init               how a fresh run's weights start
@@ -36,7 +35,7 @@ public final class Trainer {
      * @param eosTokenId         written to {@code config.json}
      * @param peakFlopsPerSecond the measured sgemm peak for MFU; 0 when unknown
      */
-    public record Run(TrainConfig config, ShardSet data, Path runDir, boolean resume, ModelInit init,
+    public record Run(TrainConfig config, TrainingData data, Path runDir, boolean resume, ModelInit init,
                       Predicate<String> trainable, Path tokenizerJson, int eosTokenId, double peakFlopsPerSecond) {
         public Run {
             if (eosTokenId < 0 || eosTokenId >= config.model().vocabSize()) {
@@ -47,8 +46,17 @@ public final class Trainer {
 
         /** Pretraining: random init, every tensor trainable, end-of-text = the last id. */
         public static Run pretrain(TrainConfig config, ShardSet data, Path runDir, boolean resume) {
-            return new Run(config, data, runDir, resume, ModelInit.fromSeed(), name -> true, null,
+            return new Run(config, new ShardData(data), runDir, resume, ModelInit.fromSeed(), name -> true, null,
                     config.model().vocabSize() - 1, 0);
+        }
+
+        /**
+         * Fine-tuning: weights from {@code init} (a base model, or fresh adapters over one), the tensors that
+         * {@code trainable} selects of the model's layout.
+         */
+        public static Run finetune(TrainConfig config, TrainingData data, Path runDir, boolean resume, ModelInit init,
+                                   Predicate<String> trainable) {
+            return new Run(config, data, runDir, resume, init, trainable, null, config.model().vocabSize() - 1, 0);
         }
 
         public Run withTokenizer(Path tokenizer, int eos) {
@@ -108,6 +116,8 @@ public final class Trainer {
             TrainableSet trainable = new TrainableSet(model.layout(), run.trainable());
             AdamW adam = new AdamW(cfg.optim(), trainable, model.params(), model.grads());
             progress.accept(trainable.describe());
+            progress.accept(String.format("parameters: %,d trainable of %,d (%.3f%%)", trainable.size(),
+                    model.totalParameters(), 100.0 * trainable.size() / model.totalParameters()));
 
             long step = 0;
             long tokensSeen = 0;
@@ -117,7 +127,7 @@ public final class Trainer {
             Optional<Path> from = Optional.empty();
             if (run.resume()) {
                 checkpoints.removeUnfinished(progress);
-                from = checkpoints.latestValid(model.layout(), progress);
+                from = checkpoints.latestValid(model, progress);
                 if (from.isEmpty()) {
                     progress.accept("no valid checkpoint in " + checkpoints.directory() + "; starting from scratch");
                 }
@@ -132,12 +142,12 @@ public final class Trainer {
                             + state.config().model() + " but the config asks for " + cfg.model()
                             + "; resume with the run's saved config");
                 }
-                if (!state.trainShards().equals(shardNames(run.data()))) {
-                    throw new IllegalArgumentException("data: the checkpoint " + from.get() + " was trained on shards "
-                            + state.trainShards() + " but " + run.data().dir() + " has " + shardNames(run.data())
-                            + "; resume with the same --data");
+                if (!state.trainShards().equals(run.data().identity())) {
+                    throw new IllegalArgumentException("data: the checkpoint " + from.get() + " was trained on "
+                            + state.trainShards() + " but " + run.data().describe() + " has "
+                            + run.data().identity() + "; resume with the same --data");
                 }
-                Checkpoints.loadParams(from.get(), model.layout(), model.params());
+                model.loadWeights(from.get());
                 Checkpoints.loadOptimizer(from.get(), adam);
                 step = state.step();
                 tokensSeen = state.tokensSeen();
@@ -149,13 +159,14 @@ public final class Trainer {
                 run.init().initialize(model, t.seed());
             }
 
-            double flopsPerStep = flopsPerToken(cfg.model(), model.layout().size(), seqLen) * t.batchSizeTokens();
+            double flopsPerStep = flopsPerToken(cfg.model(), model.totalParameters(), seqLen) * t.batchSizeTokens();
             Evaluation.Result val = null;
             try (MetricsLog metrics = MetricsLog.open(run.runDir(), step);
-                 ShardSampler train = ShardSampler.open(run.data().train(), batch, seqLen,
-                         cfg.model().vocabSize(), Seeds.derive(t.seed(), 0x5EEDDA7AL), true, position)) {
+                 BatchSource train = run.data().openTrain(batch, seqLen, cfg.model().vocabSize(), t.seed(),
+                         position)) {
                 int[] tokens = new int[batch * seqLen];
                 int[] targets = new int[batch * seqLen];
+                int[] segments = new int[batch * seqLen];
                 long startStep = step;
                 long startNanos = System.nanoTime();
                 long lastLogNanos = startNanos;
@@ -164,9 +175,9 @@ public final class Trainer {
                     model.zeroGrads();
                     double lossSum = 0;
                     for (int m = 0; m < micro; m++) {
-                        train.next(tokens, targets);
+                        boolean segmented = train.next(tokens, targets, segments);
                         float microLoss = model.forward(tokens, targets, batch, seqLen, true,
-                                Seeds.derive(t.seed(), step, m));
+                                Seeds.derive(t.seed(), step, m), segmented ? segments : null);
                         if (!Float.isFinite(microLoss)) {
                             throw diverged(step + 1, "loss is " + microLoss, lastCheckpoint);
                         }
@@ -203,10 +214,8 @@ public final class Trainer {
                     }
                     if ((cfg.checkpoint().every() > 0 && step % cfg.checkpoint().every() == 0) || last) {
                         TrainerState state = new TrainerState(step, tokensSeen, train.position(),
-                                shardNames(run.data()), t.seed(),
-                                adam.stepsTaken(), loss, cfg);
-                        lastCheckpoint = checkpoints.save(state, model.layout(), model.params(), adam,
-                                run.eosTokenId(), run.tokenizerJson());
+                                run.data().identity(), t.seed(), adam.stepsTaken(), loss, cfg);
+                        lastCheckpoint = checkpoints.save(state, model, adam, run.eosTokenId(), run.tokenizerJson());
                         progress.accept("checkpoint " + lastCheckpoint);
                     }
                 }
@@ -218,21 +227,17 @@ public final class Trainer {
         }
     }
 
-    private static List<String> shardNames(ShardSet data) {
-        return data.train().stream().map(p -> p.getFileName().toString()).toList();
-    }
-
     private Evaluation.Result evaluate(LanguageModel model, TrainConfig cfg, MetricsLog metrics, long step)
             throws IOException {
-        if (run.data().val().isEmpty()) {
+        if (!run.data().hasValidation()) {
             if (step == cfg.eval().every() || step == cfg.train().totalSteps()) {
-                progress.accept("no validation shards in " + run.data().dir() + "; skipping evaluation");
+                progress.accept("no validation data in " + run.data().describe() + "; skipping evaluation");
             }
             return null;
         }
-        try (ShardSampler val = ShardSampler.open(run.data().val(), cfg.train().microBatchSize(),
-                cfg.train().seqLen(), cfg.model().vocabSize(), 0, false, DataPosition.START)) {
-            Evaluation.Result r = Evaluation.run(model, val, cfg.eval().steps());
+        try (BatchSource val = run.data().openValidation(cfg.train().microBatchSize(), cfg.train().seqLen(),
+                cfg.model().vocabSize())) {
+            Evaluation.Result r = Evaluation.run(model, val, run.data().evalSteps(cfg.eval().steps(), val));
             metrics.eval(step, r);
             progress.accept(String.format("step %d | val loss %.4f | val ppl %.2f", step, r.loss(), r.perplexity()));
             return r;

@@ -82,7 +82,8 @@ final class BigramModel implements LanguageModel {
     }
 
     @Override
-    public float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed) {
+    public float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed,
+                         int[] segmentIds) {
         forwardCalls++;
         int v = config.vocabSize();
         int n = batch * seqLen;

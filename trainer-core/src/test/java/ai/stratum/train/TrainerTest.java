@@ -195,7 +195,7 @@ class TrainerTest {
             assertTrue(adam.v().minNumber().doubleValue() >= 0 && adam.v().maxNumber().doubleValue() > 0);
             Path again = tmp.resolve("again");
             TrainerState state = Checkpoints.readState(ckpt);
-            new Checkpoints(again, 1).save(state, a.layout(), a.params(), adam, VOCAB - 1, null);
+            new Checkpoints(again, 1).save(state, a, adam, VOCAB - 1, null);
             assertEquals(-1L, Files.mismatch(ckpt.resolve("model.safetensors"),
                     again.resolve("checkpoints/step-8/model.safetensors")));
             assertEquals(-1L, Files.mismatch(ckpt.resolve("optimizer.safetensors"),
