@@ -24,6 +24,23 @@ public final class Evaluation {
      */
     public static Result ofCheckpoint(Path checkpoint, ShardSet data, int batch, int seqLen, int steps)
             throws IOException {
+        checkArguments(data, batch, seqLen, steps);
+        try (GptModel model = new GptModel(GptModel.load(checkpoint, batch, seqLen))) {
+            return ofShards(model, data, batch, seqLen, steps);
+        }
+    }
+
+    /** {@link #ofCheckpoint} for a model already open (a checkpoint, or a base with an adapter). */
+    public static Result ofShards(LanguageModel model, ShardSet data, int batch, int seqLen, int steps)
+            throws IOException {
+        checkArguments(data, batch, seqLen, steps);
+        try (ShardSampler val = ShardSampler.open(data.val(), batch, Math.min(seqLen, model.config().contextLength()),
+                model.config().vocabSize(), 0, false, DataPosition.START)) {
+            return run(model, val, steps);
+        }
+    }
+
+    private static void checkArguments(ShardSet data, int batch, int seqLen, int steps) throws IOException {
         if (data.val().isEmpty()) {
             throw new IOException(data.dir() + ": has no validation shards (split \"val\" in manifest.json, or "
                     + "*val*.bin files)");
@@ -31,11 +48,6 @@ public final class Evaluation {
         if (batch < 1 || seqLen < 1 || steps < 1) {
             throw new IllegalArgumentException("batch: batch, seq_len and steps must be >= 1, got " + batch + ", "
                     + seqLen + ", " + steps);
-        }
-        try (GptModel model = new GptModel(GptModel.load(checkpoint, batch, seqLen));
-             ShardSampler val = ShardSampler.open(data.val(), batch, Math.min(seqLen, model.config().contextLength()),
-                     model.config().vocabSize(), 0, false, DataPosition.START)) {
-            return run(model, val, steps);
         }
     }
 

@@ -120,6 +120,26 @@ public final class Finetune {
         return new Prepared(run, factory);
     }
 
+    /**
+     * The masked loss (response tokens only) and perplexity of {@code model} on every example of an SFT file,
+     * encoded with the default chat template and packed into rows of {@code seqLen} (over-long examples truncated).
+     * {@code tokenizer} must already hold the template's tokens with ids inside the model's vocabulary.
+     */
+    public static Evaluation.Result evaluateSft(LanguageModel model, ai.stratum.tokenizer.Tokenizer tokenizer,
+                                                Path file, int batch, int seqLen, Consumer<String> progress)
+            throws IOException {
+        int rowLength = Math.min(seqLen, model.config().contextLength());
+        SftConfig sft = new SftConfig(false, SequencePacker.Overflow.TRUNCATE,
+                ai.stratum.train.sft.ChatTemplate.DEFAULT);
+        int pad = tokenizer.specialTokenId(ai.stratum.tokenizer.Tokenizer.END_OF_TEXT).orElse(0);
+        SequencePacker.Result packed = pack(file, new SftEncoder(tokenizer, sft.template(), false), rowLength, sft,
+                pad, progress);
+        SftData data = new SftData(file.getFileName().toString(), packed.rows(), packed.rows(), pad);
+        try (BatchSource rows = data.openValidation(batch, rowLength, model.config().vocabSize())) {
+            return Evaluation.run(model, rows, data.evalSteps(Integer.MAX_VALUE, rows));
+        }
+    }
+
     /** Reads, encodes and packs one SFT file, reporting the counts. */
     static SequencePacker.Result pack(Path file, SftEncoder encoder, int seqLen, SftConfig sft, int padId,
                                       Consumer<String> progress) throws IOException {

@@ -104,6 +104,13 @@ public final class PeftAdapter {
         }
     }
 
+    /** The adapter's {@code base_model_name_or_path}, or empty when it names none. */
+    public static java.util.Optional<String> baseModel(Path dir) throws IOException {
+        readConfig(dir);
+        JsonNode n = JSON.readTree(Files.readString(dir.resolve(CONFIG))).path("base_model_name_or_path");
+        return n.isTextual() && !n.asText().isEmpty() ? java.util.Optional.of(n.asText()) : java.util.Optional.empty();
+    }
+
     /** Loads an adapter for a base model of layout {@code base}; every tensor's name and shape is checked. */
     public static LoraAdapters load(Path dir, ParameterLayout base, DataType dtype, Kernels kernels, int maxRows)
             throws IOException {
