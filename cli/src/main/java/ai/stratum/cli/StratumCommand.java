@@ -6,7 +6,9 @@ import ai.stratum.cli.env.EnvCommand;
 import ai.stratum.cli.quickstart.QuickstartCommand;
 import ai.stratum.cli.tokenizer.TokenizerCommand;
 import ai.stratum.cli.train.EvalCommand;
+import ai.stratum.cli.train.FinetuneCommand;
 import ai.stratum.cli.train.GenerateCommand;
+import ai.stratum.cli.train.MergeCommand;
 import ai.stratum.cli.train.PlotCommand;
 import ai.stratum.cli.train.PretrainCommand;
 import picocli.CommandLine.Command;
@@ -25,6 +27,8 @@ import picocli.CommandLine.Spec;
                 TokenizerCommand.class,
                 DataCommand.class,
                 PretrainCommand.class,
+                FinetuneCommand.class,
+                MergeCommand.class,
                 EvalCommand.class,
                 GenerateCommand.class,
                 PlotCommand.class,

@@ -3,24 +3,27 @@ package ai.stratum.train;
 import java.io.IOException;
 
 /**
- * A stream of (B, T) batches that can be reopened at a saved {@link DataPosition}: windows of token shards for
- * pretraining, packed example rows for fine-tuning.
+ * Where the trainer's micro-batches come from: token shards ({@link ShardSampler}) for pretraining, packed SFT
+ * rows ({@link ai.stratum.train.sft.SftBatchSource}) for fine-tuning. A source is a deterministic stream whose
+ * {@link #position()} alone restores it, so a checkpoint's {@code trainer_state.json} makes resume exact.
  */
 public interface BatchSource extends AutoCloseable {
+
+    /**
+     * Fills the next micro-batch, each array (B, T) row-major: inputs, targets (-1 = no loss at that position)
+     * and attention segment ids (positions attend only within their segment; see
+     * {@link LanguageModel#forward(int[], int[], int, int, boolean, long, int[])}).
+     *
+     * @return whether {@code segments} was filled; false means one segment per row, and the model is given none
+     */
+    boolean next(int[] tokens, int[] targets, int[] segments);
+
+    /** The position of the next micro-batch. */
+    DataPosition position();
 
     int batch();
 
     int seqLen();
-
-    /**
-     * Fills {@code tokens} and {@code targets}, each (B, T) row-major; a negative target means no loss there.
-     * When rows pack several examples it also fills {@code segmentIds} (attention stays within a segment) and
-     * returns true; otherwise it returns false and leaves {@code segmentIds} untouched.
-     */
-    boolean next(int[] tokens, int[] targets, int[] segmentIds);
-
-    /** The position of the next batch: a source reopened there continues the same stream. */
-    DataPosition position();
 
     @Override
     void close() throws IOException;

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -88,19 +87,21 @@ public final class Checkpoints {
         return m.matches() ? Long.parseLong(m.group(1)) : -1;
     }
 
-    /** Writes checkpoint {@code step-<state.step>} atomically, points {@code latest} at it and prunes old ones. */
-    public Path save(TrainerState state, ParameterLayout layout, INDArray params, AdamW adam, int eosTokenId,
-                     Path tokenizerJson) throws IOException {
+    /**
+     * Writes checkpoint {@code step-<state.step>} atomically (the model's weights as {@link
+     * LanguageModel#saveWeights} lays them out, the optimizer's moments, the trainer state and the tokenizer),
+     * points {@code latest} at it and prunes old ones.
+     */
+    public Path save(TrainerState state, LanguageModel model, AdamW adam, int eosTokenId, Path tokenizerJson)
+            throws IOException {
         Files.createDirectories(directory());
         Path tmp = Files.createDirectory(AtomicFiles.uniqueSibling(directory(), ".tmp-step-" + state.step(), ""));
         try {
-            Safetensors.write(tmp.resolve(MODEL), Safetensors.sources(layout, params, ""), Map.of("format", "pt"));
+            model.saveWeights(tmp, eosTokenId);
             List<Safetensors.Source> moments = new ArrayList<>(
                     Safetensors.sources(adam.trainable().stateLayout(), adam.m(), EXP_AVG));
             moments.addAll(Safetensors.sources(adam.trainable().stateLayout(), adam.v(), EXP_AVG_SQ));
             Safetensors.write(tmp.resolve(OPTIMIZER), moments, Map.of("adam_steps", Long.toString(adam.stepsTaken())));
-            HfConfig.write(tmp, state.config().model(), eosTokenId,
-                    params.dataType() == DataType.DOUBLE ? "float64" : "float32");
             AtomicFiles.writeString(tmp.resolve(STATE), STATE_JSON.writeValueAsString(state));
             if (tokenizerJson != null) {
                 byte[] bytes = Files.readAllBytes(tokenizerJson);
@@ -163,18 +164,26 @@ public final class Checkpoints {
     }
 
     /**
-     * The newest intact checkpoint (see {@link #checkIntegrity}). Newer damaged ones are reported through
-     * {@code report} and renamed to {@code step-N.invalid}, so that they are neither resumed nor kept in place of
-     * good ones. An intact checkpoint of another model (tensors missing or of other shapes than {@code layout})
-     * is not damage but a wrong config: that is an {@link IllegalArgumentException} and nothing is moved.
+     * The newest intact checkpoint: its weights pass {@link LanguageModel#validateWeights}, its trainer state and
+     * optimizer header read. Newer damaged ones (an {@link IOException}: truncated, unreadable) are reported
+     * through {@code report} and renamed to {@code step-N.invalid}, so that they are neither resumed nor kept in
+     * place of good ones. An intact checkpoint of another model (an {@link IllegalArgumentException} from
+     * {@code validateWeights}: tensors missing or of other shapes) is not damage but a wrong config: that is an
+     * error and nothing is moved.
      */
-    public Optional<Path> latestValid(ParameterLayout layout, Consumer<String> report) throws IOException {
+    public Optional<Path> latestValid(LanguageModel model, Consumer<String> report) throws IOException {
         List<Path> all = new ArrayList<>(list());
         for (int i = all.size() - 1; i >= 0; i--) {
             Path dir = all.get(i);
             try {
-                checkIntegrity(dir, true);
-            } catch (IOException | IllegalArgumentException e) {
+                model.validateWeights(dir);
+                readState(dir);
+                Safetensors.readHeader(dir.resolve(OPTIMIZER));
+                return Optional.of(dir);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("model: " + e.getMessage() + "; the run was made with another "
+                        + "model config: resume with the run's saved config", e);
+            } catch (IOException e) {
                 Path aside = dir.resolveSibling(dir.getFileName() + ".invalid");
                 for (int k = 2; Files.exists(aside); k++) {
                     aside = dir.resolveSibling(dir.getFileName() + ".invalid" + k);
@@ -182,52 +191,45 @@ public final class Checkpoints {
                 Files.move(dir, aside);
                 report.accept("checkpoint " + dir + " is invalid and was moved to " + aside.getFileName() + ": "
                         + e.getMessage() + (i > 0 ? "; trying the previous one" : ""));
-                continue;
             }
-            try {
-                checkCompatible(dir, layout);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("model: " + e.getMessage() + "; the run was made with another "
-                        + "model config: resume with the run's saved config", e);
-            }
-            return Optional.of(dir);
         }
         return Optional.empty();
     }
 
     /**
-     * Checks a checkpoint directory without loading it: it is intact and holds every tensor of {@code layout}
-     * with its shape.
+     * Checks a checkpoint directory without loading it: it is intact ({@link #checkIntegrity}, an
+     * {@link IOException} otherwise) and holds every tensor of {@code layout} with its shape (an
+     * {@link IllegalArgumentException} otherwise).
      */
-    public static void validate(Path dir, ParameterLayout layout, boolean forResume) throws IOException {
-        checkIntegrity(dir, forResume);
+    public static void validate(Path dir, ParameterLayout layout) throws IOException {
+        checkIntegrity(dir);
         checkCompatible(dir, layout);
     }
 
     /**
      * The files are whole: {@code config.json} is a GPT-2 config and {@code model.safetensors} has a valid header
-     * whose sizes and offsets match the file; with {@code forResume}, {@code trainer_state.json} parses and
-     * {@code optimizer.safetensors} is whole too.
+     * whose sizes and offsets match the file.
      */
-    public static void checkIntegrity(Path dir, boolean forResume) throws IOException {
+    public static void checkIntegrity(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": no such checkpoint directory");
         }
         HfConfig.read(dir);
         Safetensors.readHeader(dir.resolve(MODEL));
-        if (forResume) {
-            readState(dir);
-            Safetensors.readHeader(dir.resolve(OPTIMIZER));
-        }
     }
 
-    /** {@code model.safetensors} holds every tensor of {@code layout} with its shape. */
+    /** {@code model.safetensors} holds every tensor of {@code layout} with its shape; names the first that does not. */
     public static void checkCompatible(Path dir, ParameterLayout layout) throws IOException {
         Safetensors.Header model = Safetensors.readHeader(dir.resolve(MODEL));
         for (TensorSpec t : layout.tensors()) {
-            Safetensors.Entry e = model.get(storedName(model, t.name()));
+            Safetensors.Entry e;
+            try {
+                e = model.get(storedName(model, t.name()));
+            } catch (IOException missing) {
+                throw new IllegalArgumentException(missing.getMessage(), missing);
+            }
             if (!Arrays.equals(e.shape(), t.shape())) {
-                throw new IOException(dir.resolve(MODEL) + ": tensor '" + t.name() + "' has shape "
+                throw new IllegalArgumentException(dir.resolve(MODEL) + ": tensor '" + t.name() + "' has shape "
                         + Arrays.toString(e.shape()) + ", the model needs " + Arrays.toString(t.shape()));
             }
         }
@@ -242,7 +244,6 @@ public final class Checkpoints {
         }
     }
 
-    /** Fills {@code params} (laid out by {@code layout}) from the checkpoint's {@code model.safetensors}. */
     /**
      * Fills {@code params} (laid out by {@code layout}) from the checkpoint's {@code model.safetensors}: ours, or a
      * Hugging Face GPT-2's, whose tensors may carry a {@code transformer.} prefix, may be F16 or BF16, may include
@@ -250,16 +251,33 @@ public final class Checkpoints {
      * equal {@code wte.weight} since the head is tied.
      */
     public static void loadParams(Path dir, ParameterLayout layout, INDArray params) throws IOException {
+        loadParams(dir, layout, params, layout.get("wte.weight").shape()[0]);
+    }
+
+    /**
+     * {@link #loadParams(Path, ParameterLayout, INDArray)} from a checkpoint whose vocabulary is
+     * {@code storedVocab} rows, at most the layout's: the stored rows of {@code wte.weight} fill the first rows and
+     * the rest are left as they are (for a vocabulary grown by added special tokens).
+     */
+    public static void loadParams(Path dir, ParameterLayout layout, INDArray params, long storedVocab)
+            throws IOException {
         Safetensors.Header header = Safetensors.readHeader(dir.resolve(MODEL));
+        TensorSpec wte = layout.get("wte.weight");
+        long[] storedWte = {storedVocab, wte.shape()[1]};
+        if (storedVocab > wte.shape()[0]) {
+            throw new IllegalArgumentException("vocab_size: the checkpoint " + dir + " has " + storedVocab
+                    + " token rows, more than the model's " + wte.shape()[0]);
+        }
         for (TensorSpec t : layout.tensors()) {
-            Safetensors.readInto(header, storedName(header, t.name()), t.shape(), params, t.offset());
+            Safetensors.readInto(header, storedName(header, t.name()), t == wte ? storedWte : t.shape(), params,
+                    t.offset());
         }
         Safetensors.Entry head = header.tensors().get("lm_head.weight");
         if (head != null) {
-            TensorSpec wte = layout.get("wte.weight");
-            INDArray stored = org.nd4j.linalg.factory.Nd4j.create(params.dataType(), wte.length());
-            Safetensors.readInto(header, "lm_head.weight", wte.shape(), stored, 0);
-            INDArray loaded = params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(wte.offset(), wte.end()));
+            INDArray stored = org.nd4j.linalg.factory.Nd4j.create(params.dataType(), storedVocab * storedWte[1]);
+            Safetensors.readInto(header, "lm_head.weight", storedWte, stored, 0);
+            INDArray loaded = params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(wte.offset(),
+                    wte.offset() + stored.length()));
             double diff = stored.sub(loaded).amaxNumber().doubleValue();
             stored.close();
             if (diff > 1e-6) {

@@ -32,7 +32,7 @@ public final class GptModel implements LanguageModel {
     public static Gpt load(Path checkpoint, int maxBatch, int maxSeqLen) throws IOException {
         ModelConfig config = HfConfig.read(checkpoint);
         ParameterLayout layout = ParameterLayout.gpt2(config);
-        Checkpoints.validate(checkpoint, layout, false);
+        Checkpoints.validate(checkpoint, layout);
         Gpt gpt = new Gpt(config, maxBatch, Math.min(maxSeqLen, config.contextLength()), DataType.FLOAT,
                 Kernels.forCurrentBackend());
         try {

@@ -2,12 +2,19 @@ package ai.stratum.train;
 
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
 /**
- * What the trainer needs of a model: flat parameter and gradient buffers laid out by a {@link ParameterLayout},
- * and a forward/backward pair over a (B, T) batch. The GPT is one; a LoRA-wrapped GPT (whose layout holds only
- * adapters as trainable tensors) is another, trained by the same loop.
+ * What the trainer needs of a model: flat parameter and gradient buffers laid out by a {@link ParameterLayout}
+ * (the tensors the optimizer may update), a forward/backward pair over a (B, T) batch, and how its weights go
+ * into and come out of a checkpoint directory. The GPT is one ({@link GptModel}: every weight, in the Hugging
+ * Face GPT-2 layout); a LoRA-wrapped GPT ({@link LoraModel}: only the adapters, in PEFT's layout) is another,
+ * trained by the same loop.
  */
 public interface LanguageModel extends AutoCloseable {
 
@@ -23,6 +30,11 @@ public interface LanguageModel extends AutoCloseable {
 
     void initWeights(long seed);
 
+    /** Every parameter the model computes with, trainable or not (a LoRA model's frozen base included). */
+    default long totalParameters() {
+        return layout().size();
+    }
+
     void zeroGrads();
 
     /**
@@ -30,13 +42,39 @@ public interface LanguageModel extends AutoCloseable {
      * whose target is {@code >= 0} (a negative target contributes no loss).
      *
      * @param dropoutSeed dropout masks are a pure function of this seed and the position
-     * @param segmentIds  (B, T) or null: a position attends only to earlier positions of its own segment
+     * @param segmentIds  (B, T) or null: several examples packed in a row, each attending only to itself (see
+     *                    {@link ai.stratum.model.Gpt#forward(int[], int[], int, int, boolean, long, int[])})
      */
     float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed,
                   int[] segmentIds);
 
+    /** {@link #forward(int[], int[], int, int, boolean, long, int[])} with one segment per row. */
+    default float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed) {
+        return forward(tokens, targets, batch, seqLen, training, dropoutSeed, null);
+    }
+
     /** Backpropagates the last forward's loss times {@code lossScale}, adding into {@link #grads()}. */
     void backward(float lossScale);
+
+    /**
+     * Writes the weights of a checkpoint into {@code dir}: by default {@code model.safetensors} (every tensor of
+     * the layout) and {@code config.json}, which Hugging Face loads as GPT-2.
+     */
+    default void saveWeights(Path dir, int eosTokenId) throws IOException {
+        Safetensors.write(dir.resolve(Checkpoints.MODEL), Safetensors.sources(layout(), params(), ""),
+                Map.of("format", "pt"));
+        HfConfig.write(dir, config(), eosTokenId, params().dataType() == DataType.DOUBLE ? "float64" : "float32");
+    }
+
+    /** Checks, without loading, that {@code dir} holds weights {@link #loadWeights} can read; names what is wrong. */
+    default void validateWeights(Path dir) throws IOException {
+        Checkpoints.validate(dir, layout());
+    }
+
+    /** Replaces {@link #params()} with the weights {@link #saveWeights} wrote into {@code dir}. */
+    default void loadWeights(Path dir) throws IOException {
+        Checkpoints.loadParams(dir, layout(), params());
+    }
 
     @Override
     void close();

@@ -104,19 +104,57 @@ public final class PeftAdapter {
         }
     }
 
+    /** The adapter's {@code base_model_name_or_path}, or empty when it names none. */
+    public static java.util.Optional<String> baseModel(Path dir) throws IOException {
+        readConfig(dir);
+        JsonNode n = JSON.readTree(Files.readString(dir.resolve(CONFIG))).path("base_model_name_or_path");
+        return n.isTextual() && !n.asText().isEmpty() ? java.util.Optional.of(n.asText()) : java.util.Optional.empty();
+    }
+
     /** Loads an adapter for a base model of layout {@code base}; every tensor's name and shape is checked. */
     public static LoraAdapters load(Path dir, ParameterLayout base, DataType dtype, Kernels kernels, int maxRows)
             throws IOException {
         LoraAdapters adapters = new LoraAdapters(readConfig(dir), base, dtype, kernels, maxRows);
+        loadInto(dir, adapters);
+        return adapters;
+    }
+
+    /**
+     * Checks without loading that {@code dir} holds an adapter of exactly {@code adapters}' configuration and
+     * tensors (names and shapes).
+     */
+    public static void validate(Path dir, LoraAdapters adapters) throws IOException {
+        LoraConfig stored = readConfig(dir);
+        if (!stored.equals(adapters.config())) {
+            throw new IOException(dir.resolve(CONFIG) + ": describes " + stored + " but the run uses "
+                    + adapters.config());
+        }
+        Safetensors.Header header = Safetensors.readHeader(dir.resolve(WEIGHTS));
+        for (TensorSpec t : adapters.layout().tensors()) {
+            Safetensors.Entry e = header.get(PREFIX + t.name());
+            if (!java.util.Arrays.equals(e.shape(), t.shape())) {
+                throw new IOException(dir.resolve(WEIGHTS) + ": tensor '" + PREFIX + t.name() + "' has shape "
+                        + java.util.Arrays.toString(e.shape()) + ", the adapter needs "
+                        + java.util.Arrays.toString(t.shape()));
+            }
+        }
+        checkCount(dir, header, adapters.layout());
+    }
+
+    /** Replaces {@code adapters}' parameters with the tensors in {@code dir}. */
+    public static void loadInto(Path dir, LoraAdapters adapters) throws IOException {
         Safetensors.Header header = Safetensors.readHeader(dir.resolve(WEIGHTS));
         ParameterLayout layout = adapters.layout();
         for (TensorSpec t : layout.tensors()) {
             Safetensors.readInto(header, PREFIX + t.name(), t.shape(), adapters.params(), t.offset());
         }
+        checkCount(dir, header, layout);
+    }
+
+    private static void checkCount(Path dir, Safetensors.Header header, ParameterLayout layout) throws IOException {
         if (header.tensors().size() != layout.tensors().size()) {
             throw new IOException(dir.resolve(WEIGHTS) + ": holds " + header.tensors().size() + " tensors but the "
                     + "adapter config describes " + layout.tensors().size() + " for this base model");
         }
-        return adapters;
     }
 }

@@ -106,7 +106,7 @@ public final class ShardSampler implements BatchSource {
     }
 
     /** Fisher-Yates with a seeded generator. */
-    static int[] permutation(int n, long seed) {
+    public static int[] permutation(int n, long seed) {
         int[] a = identity(n);
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = n - 1; i > 0; i--) {
@@ -126,6 +126,12 @@ public final class ShardSampler implements BatchSource {
 
     /** Fills {@code tokens} and {@code targets}, each (B, T) row-major, with the next B windows. */
     public void next(int[] tokens, int[] targets) {
+        next(tokens, targets, null);
+    }
+
+    /** Fills the next B windows; every row is one document stream, so {@code segments} is left untouched. */
+    @Override
+    public boolean next(int[] tokens, int[] targets, int[] segments) {
         for (int b = 0; b < batch; b++) {
             if (windowCursor == windowOrder.length) {
                 advanceShard();
@@ -148,6 +154,7 @@ public final class ShardSampler implements BatchSource {
             System.arraycopy(window, 1, targets, b * seqLen, seqLen);
             windowCursor++;
         }
+        return false;
     }
 
     private void advanceShard() {
@@ -158,13 +165,6 @@ public final class ShardSampler implements BatchSource {
             loadShardOrder();
             windowCursor = 0;
         }
-    }
-
-    /** Rows are single windows: segment ids are never used. */
-    @Override
-    public boolean next(int[] tokens, int[] targets, int[] segmentIds) {
-        next(tokens, targets);
-        return false;
     }
 
     @Override

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * @param vocabSize the tokenizer's vocabulary size from the manifest, or 0 when unknown
  * @param eotId     the end-of-text id from the manifest, or -1 when unknown
  */
-public record ShardSet(Path dir, List<Path> train, List<Path> val, int vocabSize, int eotId) implements TrainData {
+public record ShardSet(Path dir, List<Path> train, List<Path> val, int vocabSize, int eotId) {
 
     public static final String MANIFEST = "manifest.json";
 
@@ -41,30 +41,8 @@ public record ShardSet(Path dir, List<Path> train, List<Path> val, int vocabSize
     }
 
     /** Shuffled windows of the train shards; see {@link ShardSampler}. */
-    @Override
-    public BatchSource openTrain(int batch, int seqLen, int vocabSize, long seed, DataPosition start)
-            throws IOException {
-        return ShardSampler.open(train, batch, seqLen, vocabSize, seed, true, start);
-    }
-
     /** The val shards' windows in file order. */
-    @Override
-    public Optional<BatchSource> openVal(int batch, int seqLen, int vocabSize) throws IOException {
-        return val.isEmpty() ? Optional.empty()
-                : Optional.of(ShardSampler.open(val, batch, seqLen, vocabSize, 0, false, DataPosition.START));
-    }
-
     /** The train shards' file names (not paths: the directory may move between a run and its resume). */
-    @Override
-    public List<String> identity() {
-        return train.stream().map(p -> p.getFileName().toString()).toList();
-    }
-
-    @Override
-    public String describe() {
-        return dir.toString();
-    }
-
     private static ShardSet fromManifest(Path dir, Path manifest) throws IOException {
         JsonNode root;
         try {

@@ -26,7 +26,7 @@ public final class Trainer {
      * A run.
      *
      * @param config             the resolved config
-     * @param data               what to train and evaluate on
+     * @param data               what to train and evaluate on (token shards, or packed SFT rows)
      * @param runDir             where metrics, checkpoints and {@code latest} go
      * @param resume             continue from the newest valid checkpoint in {@code runDir}
      * @param init               how a fresh run's weights start
@@ -35,7 +35,7 @@ public final class Trainer {
      * @param eosTokenId         written to {@code config.json}
      * @param peakFlopsPerSecond the measured sgemm peak for MFU; 0 when unknown
      */
-    public record Run(TrainConfig config, TrainData data, Path runDir, boolean resume, ModelInit init,
+    public record Run(TrainConfig config, TrainingData data, Path runDir, boolean resume, ModelInit init,
                       Predicate<String> trainable, Path tokenizerJson, int eosTokenId, double peakFlopsPerSecond) {
         public Run {
             if (eosTokenId < 0 || eosTokenId >= config.model().vocabSize()) {
@@ -45,9 +45,18 @@ public final class Trainer {
         }
 
         /** Pretraining: random init, every tensor trainable, end-of-text = the last id. */
-        public static Run pretrain(TrainConfig config, TrainData data, Path runDir, boolean resume) {
-            return new Run(config, data, runDir, resume, ModelInit.fromSeed(), name -> true, null,
+        public static Run pretrain(TrainConfig config, ShardSet data, Path runDir, boolean resume) {
+            return new Run(config, new ShardData(data), runDir, resume, ModelInit.fromSeed(), name -> true, null,
                     config.model().vocabSize() - 1, 0);
+        }
+
+        /**
+         * Fine-tuning: weights from {@code init} (a base model, or fresh adapters over one), the tensors that
+         * {@code trainable} selects of the model's layout.
+         */
+        public static Run finetune(TrainConfig config, TrainingData data, Path runDir, boolean resume, ModelInit init,
+                                   Predicate<String> trainable) {
+            return new Run(config, data, runDir, resume, init, trainable, null, config.model().vocabSize() - 1, 0);
         }
 
         public Run withTokenizer(Path tokenizer, int eos) {
@@ -113,6 +122,8 @@ public final class Trainer {
             TrainableSet trainable = new TrainableSet(model.layout(), run.trainable());
             AdamW adam = new AdamW(cfg.optim(), trainable, model.params(), model.grads());
             progress.accept(trainable.describe());
+            progress.accept(String.format("parameters: %,d trainable of %,d (%.3f%%)", trainable.size(),
+                    model.totalParameters(), 100.0 * trainable.size() / model.totalParameters()));
 
             long step = 0;
             long tokensSeen = 0;
@@ -122,7 +133,7 @@ public final class Trainer {
             Optional<Path> from = Optional.empty();
             if (run.resume()) {
                 checkpoints.removeUnfinished(progress);
-                from = checkpoints.latestValid(model.layout(), progress);
+                from = checkpoints.latestValid(model, progress);
                 if (from.isEmpty()) {
                     progress.accept("no valid checkpoint in " + checkpoints.directory() + "; starting from scratch");
                 }
@@ -139,10 +150,10 @@ public final class Trainer {
                 }
                 if (!state.data().equals(run.data().identity())) {
                     throw new IllegalArgumentException("data: the checkpoint " + from.get() + " was trained on "
-                            + state.data() + " but " + run.data().describe() + " has " + run.data().identity()
-                            + "; resume with the same --data");
+                            + state.data() + " but " + run.data().describe() + " has "
+                            + run.data().identity() + "; resume with the same --data");
                 }
-                Checkpoints.loadParams(from.get(), model.layout(), model.params());
+                model.loadWeights(from.get());
                 Checkpoints.loadOptimizer(from.get(), adam);
                 step = state.step();
                 tokensSeen = state.tokensSeen();
@@ -154,11 +165,11 @@ public final class Trainer {
                 run.init().initialize(model, t.seed());
             }
 
-            double flopsPerStep = flopsPerToken(cfg.model(), model.layout().size(), seqLen) * t.batchSizeTokens();
+            double flopsPerStep = flopsPerToken(cfg.model(), model.totalParameters(), seqLen) * t.batchSizeTokens();
             Evaluation.Result val = null;
             try (MetricsLog metrics = MetricsLog.open(run.runDir(), step);
-                 BatchSource train = run.data().openTrain(batch, seqLen, cfg.model().vocabSize(),
-                         Seeds.derive(t.seed(), 0x5EEDDA7AL), position)) {
+                 BatchSource train = run.data().openTrain(batch, seqLen, cfg.model().vocabSize(), t.seed(),
+                         position)) {
                 int[] tokens = new int[batch * seqLen];
                 int[] targets = new int[batch * seqLen];
                 int[] segments = new int[batch * seqLen];
@@ -212,10 +223,8 @@ public final class Trainer {
                     }
                     if ((cfg.checkpoint().every() > 0 && step % cfg.checkpoint().every() == 0) || last) {
                         TrainerState state = new TrainerState(step, tokensSeen, train.position(),
-                                run.data().identity(), t.seed(),
-                                adam.stepsTaken(), loss, cfg);
-                        lastCheckpoint = checkpoints.save(state, model.layout(), model.params(), adam,
-                                run.eosTokenId(), run.tokenizerJson());
+                                run.data().identity(), t.seed(), adam.stepsTaken(), loss, cfg);
+                        lastCheckpoint = checkpoints.save(state, model, adam, run.eosTokenId(), run.tokenizerJson());
                         progress.accept("checkpoint " + lastCheckpoint);
                     }
                 }
@@ -229,16 +238,15 @@ public final class Trainer {
 
     private Evaluation.Result evaluate(LanguageModel model, TrainConfig cfg, MetricsLog metrics, long step)
             throws IOException {
-        Optional<BatchSource> source = run.data().openVal(cfg.train().microBatchSize(), cfg.train().seqLen(),
-                cfg.model().vocabSize());
-        if (source.isEmpty()) {
+        if (!run.data().hasValidation()) {
             if (step == cfg.eval().every() || step == cfg.train().totalSteps()) {
-                progress.accept("no validation split in " + run.data().describe() + "; skipping evaluation");
+                progress.accept("no validation data in " + run.data().describe() + "; skipping evaluation");
             }
             return null;
         }
-        try (BatchSource val = source.get()) {
-            Evaluation.Result r = Evaluation.run(model, val, cfg.eval().steps());
+        try (BatchSource val = run.data().openValidation(cfg.train().microBatchSize(), cfg.train().seqLen(),
+                cfg.model().vocabSize())) {
+            Evaluation.Result r = Evaluation.run(model, val, run.data().evalSteps(cfg.eval().steps(), val));
             metrics.eval(step, r);
             progress.accept(String.format("step %d | val loss %.4f | val ppl %.2f", step, r.loss(), r.perplexity()));
             return r;

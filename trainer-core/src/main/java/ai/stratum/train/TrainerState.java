@@ -10,7 +10,7 @@ import java.util.List;
  * @param step         optimizer steps completed
  * @param tokensSeen   training tokens consumed
  * @param dataPosition the next training window
- * @param data         {@link TrainData#identity()} of the training data: a resumed run must read the same
+ * @param data         {@link TrainingData#identity()} of the training data: a resumed run must read the same
  * @param seed         the run seed ({@code train.seed})
  * @param adamSteps    AdamW's step count (its bias correction)
  * @param loss         the training loss of the last step

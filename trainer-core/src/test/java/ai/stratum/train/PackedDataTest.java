@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,15 +71,25 @@ class PackedDataTest {
         }
     }
 
-    static final class PackedData implements TrainData {
+    static final class PackedData implements TrainingData {
         @Override
         public BatchSource openTrain(int batch, int seqLen, int vocabSize, long seed, DataPosition start) {
             return new PackedRows(batch, start.window());
         }
 
         @Override
-        public Optional<BatchSource> openVal(int batch, int seqLen, int vocabSize) {
-            return Optional.of(new PackedRows(batch, 1000));
+        public boolean hasValidation() {
+            return true;
+        }
+
+        @Override
+        public BatchSource openValidation(int batch, int seqLen, int vocabSize) {
+            return new PackedRows(batch, 1000);
+        }
+
+        @Override
+        public int evalSteps(int configured, BatchSource validation) {
+            return configured;
         }
 
         @Override
@@ -161,7 +170,8 @@ class PackedDataTest {
                 new EvalConfig(0, 2), new CheckpointConfig(0, 1), new LogConfig(10));
         List<Recording> models = new ArrayList<>();
         List<StepMetrics> steps = new ArrayList<>();
-        Trainer.Result result = new Trainer(Trainer.Run.pretrain(cfg, new PackedData(), tmp.resolve("run"), false),
+        Trainer.Result result = new Trainer(new Trainer.Run(cfg, new PackedData(), tmp.resolve("run"), false, ModelInit.fromSeed(), name -> true,
+                        null, cfg.model().vocabSize() - 1, 0),
                 (config, batch, seqLen, dtype) -> {
                     Recording r = new Recording(config);
                     models.add(r);

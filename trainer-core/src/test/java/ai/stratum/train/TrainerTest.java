@@ -188,7 +188,7 @@ class TrainerTest {
         List<String> lines = new ArrayList<>();
         Trainer.Result result = train(config(8), trainOnly, tmp.resolve("run"), false, -1, m -> { }, lines);
         assertEquals(null, result.val());
-        assertEquals(1, lines.stream().filter(l -> l.equals("no validation split in " + trainOnly
+        assertEquals(1, lines.stream().filter(l -> l.equals("no validation data in " + trainOnly
                 + "; skipping evaluation")).count(), lines.toString());
         assertTrue(MetricsLog.read(tmp.resolve("run")).stream().noneMatch(n -> n.has("val_loss")));
     }
@@ -226,7 +226,7 @@ class TrainerTest {
             assertTrue(adam.v().minNumber().doubleValue() >= 0 && adam.v().maxNumber().doubleValue() > 0);
             Path again = tmp.resolve("again");
             TrainerState state = Checkpoints.readState(ckpt);
-            new Checkpoints(again, 1).save(state, a.layout(), a.params(), adam, VOCAB - 1, null);
+            new Checkpoints(again, 1).save(state, a, adam, VOCAB - 1, null);
             assertEquals(-1L, Files.mismatch(ckpt.resolve("model.safetensors"),
                     again.resolve("checkpoints/step-8/model.safetensors")));
             assertEquals(-1L, Files.mismatch(ckpt.resolve("optimizer.safetensors"),

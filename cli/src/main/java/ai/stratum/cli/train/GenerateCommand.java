@@ -1,12 +1,13 @@
 package ai.stratum.cli.train;
 
-import ai.stratum.model.Gpt;
 import ai.stratum.tokenizer.Tokenizer;
-import ai.stratum.train.Checkpoints;
 import ai.stratum.train.Generator;
-import ai.stratum.train.GptModel;
+import ai.stratum.train.LanguageModel;
 import ai.stratum.train.HfConfig;
 import ai.stratum.train.Sampler;
+import ai.stratum.train.sft.ChatTemplate;
+import ai.stratum.train.sft.Message;
+import ai.stratum.train.sft.SftEncoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -14,9 +15,9 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -28,16 +29,24 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
-            description = "A checkpoint directory, or a run directory for its latest checkpoint.")
+    @Option(names = "--checkpoint", paramLabel = "DIR",
+            description = "e.g. runs/NAME/latest; with --adapter, the base (default: the adapter's base_model_name_or_path).")
     Path checkpoint;
+
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "A LoRA adapter (e.g. runs/NAME/latest of a LoRA fine-tune), applied unmerged over the base.")
+    Path adapter;
+
+    @Option(names = "--chat", description = "Wrap the prompt in the default chat template as a user turn and print "
+            + "the assistant's answer, stopping at <|end|>.")
+    boolean chat;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT",
             description = "The text to continue (empty: start from the end-of-text token).")
     String prompt;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
-            description = "tokenizer.json (default: the checkpoint's own tokenizer.json).")
+            description = "tokenizer.json (default: the adapter's, else the checkpoint's own tokenizer).")
     Path tokenizer;
 
     @Option(names = "--max-new-tokens", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}.")
@@ -57,21 +66,27 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path checkpoint = Checkpoints.resolve(this.checkpoint);
+        checkpoint = Models.resolve(checkpoint);
+        adapter = Models.resolve(adapter);
         Sampler sampler = new Sampler(new Sampler.Settings(temperature, topK, topP), new SplittableRandom(seed));
-        Path tokenizerFile = tokenizer != null ? tokenizer : checkpoint.resolve(Checkpoints.TOKENIZER);
-        if (!Files.isRegularFile(tokenizerFile)) {
-            throw new IOException(checkpoint + " has no " + Checkpoints.TOKENIZER + "; pass --tokenizer FILE");
-        }
-        Tokenizer tok = Tokenizer.load(tokenizerFile);
-        int eos = HfConfig.eosTokenId(checkpoint);
-        int[] ids = prompt.isEmpty() ? new int[]{eos} : tok.encodeOrdinary(prompt);
+        Tokenizer tok = Models.tokenizer(tokenizer, checkpoint, adapter);
+        int eos = HfConfig.eosTokenId(Models.base(checkpoint, adapter));
+        int[] ids;
+        int stop;
         PrintWriter out = spec.commandLine().getOut();
-        out.print(prompt);
-        out.flush();
-        try (Gpt gpt = GptModel.load(checkpoint, 1, Integer.MAX_VALUE)) {
+        if (chat) {
+            SftEncoder encoder = new SftEncoder(tok, ChatTemplate.DEFAULT, false);
+            ids = encoder.encodePrompt(List.of(new Message(Message.Role.USER, prompt)));
+            stop = encoder.turnEndId();
+        } else {
+            ids = prompt.isEmpty() ? new int[]{eos} : tok.encodeOrdinary(prompt);
+            stop = eos;
+            out.print(prompt);
+            out.flush();
+        }
+        try (LanguageModel model = Models.open(checkpoint, adapter, 1, Integer.MAX_VALUE)) {
             StreamingDecoder decoder = new StreamingDecoder(tok, out);
-            Generator.generate(gpt, ids, maxNewTokens, eos, sampler, decoder::accept);
+            Generator.generate(Models.gpt(model), ids, maxNewTokens, stop, sampler, decoder::accept);
             decoder.finish();
         }
         out.println();
