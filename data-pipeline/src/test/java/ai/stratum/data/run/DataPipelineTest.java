@@ -142,7 +142,7 @@ class DataPipelineTest {
     }
 
     /** Everything under a run directory except the work area: shard bytes, manifest, stats minus timings, rejects. */
-    private static Map<String, String> snapshot(Path out) throws IOException {
+    static Map<String, String> snapshot(Path out) throws IOException {
         Map<String, String> m = new TreeMap<>();
         try (Stream<Path> files = Files.walk(out)) {
             for (Path f : files.filter(Files::isRegularFile).filter(p -> !out.relativize(p).startsWith("work"))
