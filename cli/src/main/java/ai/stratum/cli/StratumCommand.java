@@ -1,7 +1,14 @@
 package ai.stratum.cli;
 
 import ai.stratum.cli.bench.BenchCommand;
+import ai.stratum.cli.data.DataCommand;
 import ai.stratum.cli.env.EnvCommand;
+import ai.stratum.cli.quickstart.QuickstartCommand;
+import ai.stratum.cli.tokenizer.TokenizerCommand;
+import ai.stratum.cli.train.EvalCommand;
+import ai.stratum.cli.train.GenerateCommand;
+import ai.stratum.cli.train.PlotCommand;
+import ai.stratum.cli.train.PretrainCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -13,12 +20,15 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Pretrain and fine-tune decoder-only language models on the JVM.",
         subcommands = {
+                QuickstartCommand.class,
                 EnvCommand.class,
+                TokenizerCommand.class,
+                DataCommand.class,
+                PretrainCommand.class,
+                EvalCommand.class,
+                GenerateCommand.class,
+                PlotCommand.class,
                 BenchCommand.class,
-                ai.stratum.cli.train.PretrainCommand.class, ai.stratum.cli.train.EvalCommand.class,
-                ai.stratum.cli.train.GenerateCommand.class, ai.stratum.cli.train.PlotCommand.class,
-                ai.stratum.cli.tokenizer.TokenizerCommand.class,
-                ai.stratum.cli.data.DataCommand.class,
         })
 public final class StratumCommand implements Runnable {
 

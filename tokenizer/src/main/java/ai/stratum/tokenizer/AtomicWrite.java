@@ -24,6 +24,10 @@ final class AtomicWrite {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
+            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                // Temp files are created private (rw-------); the result is an ordinary shareable file.
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
                 // The body may close its stream (JSON generators do); the channel must stay open for the fsync.

@@ -54,16 +54,20 @@ public final class Gpt2PreTokenizer {
         return BMP_CLASS[c] == SPACE;
     }
 
-    /** The end (exclusive) of the pre-token that starts at {@code i} in {@code s[i, end)}; requires {@code i < end}. */
-    public static int tokenEnd(CharSequence s, int i, int end) {
-        char c = s.charAt(i);
+    /**
+     * The end (exclusive) of the pre-token that starts at {@code i} in {@code s[i, end)}; requires {@code i < end}.
+     * Works on a char array: Java strings may hold Latin-1 or UTF-16 internally, and reading a char array is
+     * the same fast path for both.
+     */
+    public static int tokenEnd(char[] s, int i, int end) {
+        char c = s[i];
         if (c == '\'' && i + 1 < end) {
-            char d = s.charAt(i + 1);
+            char d = s[i + 1];
             if (d == 's' || d == 't' || d == 'm' || d == 'd') {
                 return i + 2;
             }
             if (i + 2 < end) {
-                char e = s.charAt(i + 2);
+                char e = s[i + 2];
                 if ((d == 'r' && e == 'e') || (d == 'v' && e == 'e') || (d == 'l' && e == 'l')) {
                     return i + 3;
                 }
@@ -84,19 +88,19 @@ public final class Gpt2PreTokenizer {
         return j < end && j - i >= 2 ? j - 1 : j;
     }
 
-    private static byte classAt(CharSequence s, int i, int end) {
-        char c = s.charAt(i);
-        if (Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(s.charAt(i + 1))) {
-            return classify(Character.toCodePoint(c, s.charAt(i + 1)));
+    private static byte classAt(char[] s, int i, int end) {
+        char c = s[i];
+        if (Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(s[i + 1])) {
+            return classify(Character.toCodePoint(c, s[i + 1]));
         }
         return BMP_CLASS[c];
     }
 
-    private static int runEnd(CharSequence s, int i, int end, byte cls) {
+    private static int runEnd(char[] s, int i, int end, byte cls) {
         while (i < end) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(s.charAt(i + 1))) {
-                if (classify(Character.toCodePoint(c, s.charAt(i + 1))) != cls) {
+            char c = s[i];
+            if (Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(s[i + 1])) {
+                if (classify(Character.toCodePoint(c, s[i + 1])) != cls) {
                     return i;
                 }
                 i += 2;

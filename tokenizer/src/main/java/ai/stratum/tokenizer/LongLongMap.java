@@ -2,19 +2,20 @@ package ai.stratum.tokenizer;
 
 import java.util.Arrays;
 
-/** An open-addressing map from non-negative long keys to long values, without boxing; -1 means absent. */
+/**
+ * An open-addressing map from non-negative long keys to long values, without boxing; -1 means absent.
+ * Keys and values are interleaved in one array so that a lookup touches one cache line.
+ */
 final class LongLongMap {
     private static final long EMPTY = -1L;
-    private long[] keys;
-    private long[] values;
+    private long[] table; // key at 2i, value at 2i + 1
     private int mask;
     private int size;
 
     LongLongMap(int expected) {
         int capacity = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
-        keys = new long[capacity];
-        values = new long[capacity];
-        Arrays.fill(keys, EMPTY);
+        table = new long[2 * capacity];
+        Arrays.fill(table, EMPTY);
         mask = capacity - 1;
     }
 
@@ -25,9 +26,9 @@ final class LongLongMap {
     long get(long key) {
         int slot = slot(key);
         while (true) {
-            long k = keys[slot];
+            long k = table[2 * slot];
             if (k == key) {
-                return values[slot];
+                return table[2 * slot + 1];
             }
             if (k == EMPTY) {
                 return -1L;
@@ -43,16 +44,16 @@ final class LongLongMap {
         }
         int slot = slot(key);
         while (true) {
-            long k = keys[slot];
+            long k = table[2 * slot];
             if (k == key) {
-                long old = values[slot];
-                values[slot] = value;
+                long old = table[2 * slot + 1];
+                table[2 * slot + 1] = value;
                 return old;
             }
             if (k == EMPTY) {
-                keys[slot] = key;
-                values[slot] = value;
-                if (++size * 2 > keys.length) {
+                table[2 * slot] = key;
+                table[2 * slot + 1] = value;
+                if (++size * 2 > mask + 1) {
                     grow();
                 }
                 return -1L;
@@ -67,16 +68,14 @@ final class LongLongMap {
     }
 
     private void grow() {
-        long[] oldKeys = keys;
-        long[] oldValues = values;
-        keys = new long[oldKeys.length * 2];
-        values = new long[oldKeys.length * 2];
-        Arrays.fill(keys, EMPTY);
-        mask = keys.length - 1;
+        long[] old = table;
+        table = new long[old.length * 2];
+        Arrays.fill(table, EMPTY);
+        mask = old.length - 1;
         size = 0;
-        for (int i = 0; i < oldKeys.length; i++) {
-            if (oldKeys[i] != EMPTY) {
-                put(oldKeys[i], oldValues[i]);
+        for (int i = 0; i < old.length; i += 2) {
+            if (old[i] != EMPTY) {
+                put(old[i], old[i + 1]);
             }
         }
     }

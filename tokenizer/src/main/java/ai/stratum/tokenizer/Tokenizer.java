@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Tokenizer {
     public static final String END_OF_TEXT = "<|endoftext|>";
-    private static final int CACHE_SLOTS = 1 << 15;
+    private static final int CACHE_SLOTS = 1 << 16;
 
     private final BytePairModel model;
     /** Special token content -> id, ordered by id. */
@@ -79,7 +79,8 @@ public final class Tokenizer {
 
     /**
      * Loads a tokenizer: a Hugging Face {@code tokenizer.json} file, a directory holding one, or a directory
-     * holding GPT-2's {@code encoder.json} and {@code vocab.bpe}.
+     * holding GPT-2's {@code encoder.json} and {@code vocab.bpe} (or the same files as Hugging Face names them,
+     * {@code vocab.json} and {@code merges.txt}).
      *
      * @throws TokenizerFileException if the file is missing or malformed (the message names it)
      */
@@ -89,13 +90,16 @@ public final class Tokenizer {
             if (Files.exists(json)) {
                 return TokenizerJson.read(json);
             }
-            Path encoder = path.resolve("encoder.json");
-            Path merges = path.resolve("vocab.bpe");
-            if (Files.exists(encoder) && Files.exists(merges)) {
-                return Gpt2Files.read(encoder, merges);
+            // GPT-2's original names, then the names Hugging Face's slow GPT2Tokenizer saves (same formats)
+            for (String[] names : new String[][] {{"encoder.json", "vocab.bpe"}, {"vocab.json", "merges.txt"}}) {
+                Path encoder = path.resolve(names[0]);
+                Path merges = path.resolve(names[1]);
+                if (Files.exists(encoder) && Files.exists(merges)) {
+                    return Gpt2Files.read(encoder, merges);
+                }
             }
-            throw new TokenizerFileException(path,
-                    "directory holds neither tokenizer.json nor GPT-2's encoder.json + vocab.bpe");
+            throw new TokenizerFileException(path, "directory holds none of tokenizer.json, GPT-2's encoder.json + "
+                    + "vocab.bpe, or Hugging Face's vocab.json + merges.txt");
         }
         if (!Files.exists(path)) {
             throw new TokenizerFileException(path, "no such tokenizer file or directory");
@@ -134,7 +138,8 @@ public final class Tokenizer {
     public int[] encodeOrdinary(String text) {
         EncodeState s = state.get();
         IntList out = new IntList(text.length() / 3 + 8);
-        encodeSegment(text, 0, text.length(), out, s);
+        char[] chars = text.toCharArray();
+        encodeSegment(chars, 0, chars.length, out, s);
         return out.toArray();
     }
 
@@ -148,13 +153,7 @@ public final class Tokenizer {
         if (allowedSpecial.isEmpty()) {
             return encodeOrdinary(text);
         }
-        List<String> allowed = new ArrayList<>(allowedSpecial);
-        for (String token : allowed) {
-            if (!specials.containsKey(token)) {
-                throw new IllegalArgumentException("'" + token + "' is not a special token of this tokenizer; known: "
-                        + specials.keySet());
-            }
-        }
+        List<String> allowed = checkSpecial(allowedSpecial);
         allowed.sort((a, b) -> b.length() != a.length() ? b.length() - a.length() : a.compareTo(b));
         int[] nextAt = new int[allowed.size()];
         for (int t = 0; t < nextAt.length; t++) {
@@ -162,6 +161,7 @@ public final class Tokenizer {
         }
         EncodeState s = state.get();
         IntList out = new IntList(text.length() / 3 + 8);
+        char[] chars = text.toCharArray();
         int pos = 0;
         while (true) {
             int best = -1;
@@ -174,44 +174,66 @@ public final class Tokenizer {
                 }
             }
             if (best < 0) {
-                encodeSegment(text, pos, text.length(), out, s);
+                encodeSegment(chars, pos, chars.length, out, s);
                 return out.toArray();
             }
             String token = allowed.get(best);
-            encodeSegment(text, pos, nextAt[best], out, s);
+            encodeSegment(chars, pos, nextAt[best], out, s);
             out.add(specials.get(token));
             pos = nextAt[best] + token.length();
         }
     }
 
-    /** Encodes many texts on {@code threads} threads (ordinary encoding); results in input order. */
+    /**
+     * Encodes a stream chunk by chunk, never holding the whole text: chunks end only where encoding is sure to
+     * split (see {@link TextChunks}), so the ids handed to {@code sink}, concatenated, equal
+     * {@code encode(wholeText, allowedSpecial)}. Returns the number of chars read.
+     */
+    public long encode(java.io.Reader reader, Set<String> allowedSpecial, java.util.function.Consumer<int[]> sink)
+            throws java.io.IOException {
+        return encode(reader, allowedSpecial, sink, TextChunks.DEFAULT_CHUNK_CHARS);
+    }
+
+    long encode(java.io.Reader reader, Set<String> allowedSpecial, java.util.function.Consumer<int[]> sink, int chunkChars)
+            throws java.io.IOException {
+        List<String> allowed = checkSpecial(allowedSpecial);
+        return TextChunks.read(reader, chunkChars, allowed, chunk -> sink.accept(encode(chunk, allowedSpecial)));
+    }
+
+    private List<String> checkSpecial(Set<String> allowedSpecial) {
+        List<String> allowed = new ArrayList<>(allowedSpecial);
+        for (String token : allowed) {
+            if (!specials.containsKey(token)) {
+                throw new IllegalArgumentException("'" + token + "' is not a special token of this tokenizer; known: "
+                        + specials.keySet());
+            }
+        }
+        return allowed;
+    }
+
+    /**
+     * Encodes many texts on {@code threads} threads (ordinary encoding); results in input order. The calling
+     * thread works too; the others come from one process-wide pool of daemon threads, which live on so that
+     * their piece caches stay warm from one batch to the next.
+     */
     public List<int[]> encodeOrdinaryBatch(List<String> texts, int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
         int[][] results = new int[texts.size()][];
-        if (threads == 1 || texts.size() < 2) {
-            for (int i = 0; i < texts.size(); i++) {
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            for (int i = next.getAndIncrement(); i < texts.size(); i = next.getAndIncrement()) {
                 results[i] = encodeOrdinary(texts.get(i));
             }
-            return List.of(results);
+        };
+        List<Future<?>> helpers = new ArrayList<>();
+        for (int w = 1; w < Math.min(threads, texts.size()); w++) {
+            helpers.add(BatchPool.POOL.submit(worker));
         }
-        AtomicInteger next = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "stratum-encode");
-            t.setDaemon(true);
-            return t;
-        });
+        worker.run();
         try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int w = 0; w < threads; w++) {
-                futures.add(pool.submit(() -> {
-                    for (int i = next.getAndIncrement(); i < texts.size(); i = next.getAndIncrement()) {
-                        results[i] = encodeOrdinary(texts.get(i));
-                    }
-                }));
-            }
-            for (Future<?> f : futures) {
+            for (Future<?> f : helpers) {
                 f.get();
             }
         } catch (InterruptedException e) {
@@ -219,10 +241,17 @@ public final class Tokenizer {
             throw new IllegalStateException("interrupted while encoding", e);
         } catch (java.util.concurrent.ExecutionException e) {
             throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdownNow();
         }
         return List.of(results);
+    }
+
+    /** Created on first use only; daemon threads, so an idle pool never keeps the JVM alive. */
+    private static final class BatchPool {
+        static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "stratum-encode");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** The UTF-8 bytes of the tokens, concatenated. */
@@ -339,11 +368,11 @@ public final class Tokenizer {
         return model;
     }
 
-    private void encodeSegment(String text, int from, int to, IntList out, EncodeState s) {
+    private void encodeSegment(char[] text, int from, int to, IntList out, EncodeState s) {
         int i = from;
         while (i < to) {
             int j = Gpt2PreTokenizer.tokenEnd(text, i, to);
-            char c = text.charAt(i);
+            char c = text[i];
             if (j - i == 1 && c < 0x80) {
                 out.add(model.byteId(c));
             } else {
@@ -353,7 +382,7 @@ public final class Tokenizer {
         }
     }
 
-    private void encodePiece(String text, int from, int to, IntList out, EncodeState s) {
+    private void encodePiece(char[] text, int from, int to, IntList out, EncodeState s) {
         boolean cacheable = to - from <= PieceCache.MAX_PIECE_CHARS;
         int hash = 0;
         if (cacheable) {
@@ -382,7 +411,7 @@ public final class Tokenizer {
         byte[] buf = new byte[256];
 
         /** UTF-8 of text[from, to) into buf; returns the byte count. */
-        int utf8(String text, int from, int to) {
+        int utf8(char[] text, int from, int to) {
             if (buf.length < 3 * (to - from)) {
                 buf = new byte[3 * (to - from)];
             }

@@ -1,6 +1,7 @@
 package ai.stratum.tokenizer;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.ObjLongConsumer;
 
 /**
@@ -10,7 +11,7 @@ import java.util.function.ObjLongConsumer;
  * the order).
  */
 public final class WordCounts {
-    private String[] keys = new String[1 << 12];
+    private char[][] keys = new char[1 << 12][];
     private int[] hashes = new int[1 << 12];
     private long[] counts = new long[1 << 12];
     private int size;
@@ -18,24 +19,53 @@ public final class WordCounts {
 
     /** Counts every pre-token of {@code text}. */
     public void addText(CharSequence text) {
-        int n = text.length();
-        for (int i = 0; i < n; ) {
-            int j = Gpt2PreTokenizer.tokenEnd(text, i, n);
-            add(text, i, j, 1);
-            i = j;
+        addText(text, List.of());
+    }
+
+    /**
+     * Counts the pre-tokens of {@code text} with every occurrence of a special token cut out first (as the
+     * tokenizer will match them before BPE, they must not shape the merges), leftmost first, longest at a tie.
+     */
+    public void addText(CharSequence text, List<String> specialTokens) {
+        String s = text.toString();
+        char[] chars = s.toCharArray();
+        int[] nextAt = new int[specialTokens.size()]; // next occurrence of each special token, -1 for none
+        for (int t = 0; t < nextAt.length; t++) {
+            nextAt[t] = s.indexOf(specialTokens.get(t));
+        }
+        int pos = 0;
+        while (pos < chars.length) {
+            int at = chars.length;
+            int len = 0;
+            for (int t = 0; t < nextAt.length; t++) {
+                String special = specialTokens.get(t);
+                if (nextAt[t] >= 0 && nextAt[t] < pos) {
+                    nextAt[t] = s.indexOf(special, pos);
+                }
+                int found = nextAt[t];
+                if (found >= 0 && (found < at || (found == at && special.length() > len))) {
+                    at = found;
+                    len = special.length();
+                }
+            }
+            for (int i = pos; i < at; ) {
+                int j = Gpt2PreTokenizer.tokenEnd(chars, i, at);
+                add(chars, i, j, 1);
+                i = j;
+            }
+            pos = at + len;
         }
     }
 
     /** Adds {@code count} occurrences of the word {@code text[from, to)}. */
-    public void add(CharSequence text, int from, int to, long count) {
+    public void add(char[] text, int from, int to, long count) {
         int hash = PieceCache.hash(text, from, to);
         int mask = keys.length - 1;
-        int len = to - from;
         int slot = hash & mask;
         while (true) {
-            String key = keys[slot];
+            char[] key = keys[slot];
             if (key == null) {
-                keys[slot] = text.subSequence(from, to).toString();
+                keys[slot] = Arrays.copyOfRange(text, from, to);
                 hashes[slot] = hash;
                 counts[slot] = count;
                 total += count;
@@ -44,7 +74,7 @@ public final class WordCounts {
                 }
                 return;
             }
-            if (hashes[slot] == hash && key.length() == len && regionEquals(key, text, from, len)) {
+            if (hashes[slot] == hash && Arrays.equals(key, 0, key.length, text, from, to)) {
                 counts[slot] += count;
                 total += count;
                 return;
@@ -54,7 +84,12 @@ public final class WordCounts {
     }
 
     public void addAll(WordCounts other) {
-        other.forEach((word, count) -> add(word, 0, word.length(), count));
+        for (int slot = 0; slot < other.keys.length; slot++) {
+            char[] word = other.keys[slot];
+            if (word != null) {
+                add(word, 0, word.length, other.counts[slot]);
+            }
+        }
     }
 
     /** Distinct words. */
@@ -68,10 +103,11 @@ public final class WordCounts {
     }
 
     public long count(String word) {
-        int hash = PieceCache.hash(word, 0, word.length());
+        char[] chars = word.toCharArray();
+        int hash = PieceCache.hash(chars, 0, chars.length);
         int mask = keys.length - 1;
         for (int slot = hash & mask; keys[slot] != null; slot = (slot + 1) & mask) {
-            if (hashes[slot] == hash && keys[slot].equals(word)) {
+            if (hashes[slot] == hash && Arrays.equals(keys[slot], chars)) {
                 return counts[slot];
             }
         }
@@ -82,28 +118,16 @@ public final class WordCounts {
     public void forEach(ObjLongConsumer<String> visitor) {
         for (int slot = 0; slot < keys.length; slot++) {
             if (keys[slot] != null) {
-                visitor.accept(keys[slot], counts[slot]);
+                visitor.accept(new String(keys[slot]), counts[slot]);
             }
         }
-    }
-
-    private static boolean regionEquals(String key, CharSequence text, int from, int len) {
-        if (text instanceof String s) {
-            return key.regionMatches(0, s, from, len);
-        }
-        for (int k = 0; k < len; k++) {
-            if (key.charAt(k) != text.charAt(from + k)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void grow() {
-        String[] oldKeys = keys;
+        char[][] oldKeys = keys;
         int[] oldHashes = hashes;
         long[] oldCounts = counts;
-        keys = new String[oldKeys.length * 2];
+        keys = new char[oldKeys.length * 2][];
         hashes = new int[oldKeys.length * 2];
         counts = new long[oldKeys.length * 2];
         int mask = keys.length - 1;

@@ -89,8 +89,9 @@ class BytePairModelTest {
         MultilingualText gen = MultilingualText.seeded(21);
         List<String> pieces = new ArrayList<>();
         for (String doc : gen.documents(60, 600)) {
-            for (int i = 0; i < doc.length(); ) {
-                int j = Gpt2PreTokenizer.tokenEnd(doc, i, doc.length());
+            char[] chars = doc.toCharArray();
+            for (int i = 0; i < chars.length; ) {
+                int j = Gpt2PreTokenizer.tokenEnd(chars, i, chars.length);
                 pieces.add(doc.substring(i, j));
                 i = j;
             }

@@ -28,8 +28,9 @@ class Gpt2PreTokenizerTest {
 
     static List<String> scannerSplit(String text) {
         List<String> parts = new ArrayList<>();
-        for (int i = 0; i < text.length(); ) {
-            int j = Gpt2PreTokenizer.tokenEnd(text, i, text.length());
+        char[] chars = text.toCharArray();
+        for (int i = 0; i < chars.length; ) {
+            int j = Gpt2PreTokenizer.tokenEnd(chars, i, chars.length);
             parts.add(text.substring(i, j));
             i = j;
         }

@@ -75,10 +75,27 @@ class TokenizerFilesTest {
     }
 
     @Test
+    void splitThenByteLevelSequenceIsGpt2sPreTokenizerToo() throws IOException {
+        Path file = savedGpt2Json();
+        Tokenizer original = Tokenizer.load(file);
+        ObjectNode split = MAPPER.createObjectNode().put("type", "Split").put("behavior", "Isolated").put("invert", false);
+        split.putObject("pattern").put("Regex", Gpt2PreTokenizer.PATTERN);
+        ObjectNode byteLevel = MAPPER.createObjectNode().put("type", "ByteLevel").put("add_prefix_space", false)
+                .put("trim_offsets", true).put("use_regex", false);
+        ObjectNode sequence = MAPPER.createObjectNode().put("type", "Sequence");
+        sequence.putArray("pretokenizers").add(split).add(byteLevel);
+        assertEquals(original.fingerprint(), Tokenizer.load(rewrite(file, root -> root.set("pre_tokenizer", sequence))).fingerprint());
+        split.putObject("pattern").put("Regex", "\\s+|\\w+");
+        String other = loadError(rewrite(file, root -> root.set("pre_tokenizer", sequence)));
+        assertTrue(other.contains("only GPT-2's split pattern is supported"), other);
+    }
+
+    @Test
     void missingAndCorruptFilesAreNamed() throws IOException {
         Path missing = dir.resolve("nope.json");
         assertEquals(missing + ": no such tokenizer file or directory", loadError(missing));
-        assertEquals(dir + ": directory holds neither tokenizer.json nor GPT-2's encoder.json + vocab.bpe", loadError(dir));
+        assertEquals(dir + ": directory holds none of tokenizer.json, GPT-2's encoder.json + vocab.bpe, or Hugging Face's "
+                + "vocab.json + merges.txt", loadError(dir));
         Path corrupt = dir.resolve("corrupt.json");
         Files.writeString(corrupt, "{\"model\": {\"vocab\": {\"a\": 1,");
         assertTrue(loadError(corrupt).startsWith(corrupt + ": not valid JSON"), loadError(corrupt));
@@ -114,6 +131,9 @@ class TokenizerFilesTest {
         R50k.tokenizer().save(file);
         try (var files = Files.list(dir)) {
             assertEquals(List.of(file), files.toList());
+        }
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         }
     }
 }

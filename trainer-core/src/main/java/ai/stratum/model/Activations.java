@@ -5,7 +5,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every activation and scratch buffer of a training step, allocated once for (maxBatch, maxSeqLen); a step with a
@@ -41,7 +45,6 @@ final class Activations implements AutoCloseable {
     final INDArray probs;                   // (N, V) softmax, then dlogits in place
 
     // scratch shared by all layers
-    final INDArray ones;                    // (N) of 1: bias gradients as a gemm
     final INDArray qkv;                     // (N, 3C)
     final INDArray heads;                   // (B, NH, T, hs)
     final INDArray branch;                  // (N, C) a residual branch's output before dropout
@@ -83,7 +86,6 @@ final class Activations implements AutoCloseable {
         lnfRstd = alloc(n);
         logits = alloc(n * config.vocabSize());
         probs = alloc(n * config.vocabSize());
-        ones = alloc(n).assign(1.0);
         qkv = alloc(3 * n * c);
         heads = alloc(n * c);
         branch = alloc(n * c);
@@ -118,9 +120,55 @@ final class Activations implements AutoCloseable {
         return owned.stream().mapToLong(a -> a.length() * a.dataType().width()).sum();
     }
 
-    /** A row-major view of the first elements of {@code buffer}. */
-    static INDArray view(INDArray buffer, long... shape) {
-        return Views.of(buffer, 0, shape);
+    /** (buffer id, offset, shape...) of a memoized view. */
+    private record ViewKey(long[] key) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ViewKey k && Arrays.equals(k.key, key);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(key);
+        }
+    }
+
+    // creating an INDArray view costs tens of microseconds in ND4J, and a step takes hundreds of them
+    private final Map<INDArray, Integer> ids = new IdentityHashMap<>();
+    private final Map<ViewKey, INDArray> views = new HashMap<>();
+
+    /** A row-major view of the first elements of {@code buffer}, memoized. */
+    INDArray view(INDArray buffer, long... shape) {
+        return viewAt(buffer, 0, shape);
+    }
+
+    /**
+     * A row-major view of {@code shape} at {@code offset} inside {@code buffer} (one of these buffers or a
+     * parameter or gradient buffer), created once and reused until {@link #clearViews()}.
+     */
+    INDArray viewAt(INDArray buffer, long offset, long... shape) {
+        long[] key = new long[shape.length + 2];
+        key[0] = ids.computeIfAbsent(buffer, b -> ids.size());
+        key[1] = offset;
+        System.arraycopy(shape, 0, key, 2, shape.length);
+        return views.computeIfAbsent(new ViewKey(key), k -> Views.of(buffer, offset, shape));
+    }
+
+    /** A memoized row-major view of {@code shape} over {@code buffer}, with its dimensions reordered. */
+    INDArray permutedView(INDArray buffer, int[] order, long... shape) {
+        long[] key = new long[2 + order.length + shape.length];
+        key[0] = ids.computeIfAbsent(buffer, b -> ids.size());
+        key[1] = -1 - order.length; // never a valid offset, so never equal to a plain view's key
+        for (int i = 0; i < order.length; i++) {
+            key[2 + i] = order[i];
+        }
+        System.arraycopy(shape, 0, key, 2 + order.length, shape.length);
+        return views.computeIfAbsent(new ViewKey(key), k -> Views.of(buffer, 0, shape).permute(order));
+    }
+
+    /** Forgets the memoized views, e.g. when the batch shape changes, so that they do not pile up. */
+    void clearViews() {
+        views.clear();
     }
 
     @Override

@@ -5,13 +5,12 @@ import ai.stratum.model.lora.LoraLinear;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static ai.stratum.model.Activations.view;
 
 /**
  * A GPT-2-architecture decoder with a hand-written forward and backward, the llm.c way: parameters and gradients
@@ -23,6 +22,11 @@ import static ai.stratum.model.Activations.view;
  * Not thread-safe; one instance per training or inference thread.
  */
 public final class Gpt implements AutoCloseable {
+
+    /** (B, T, 3, NH, hs) -> (3, B, NH, T, hs): q, k and v split by head. */
+    private static final int[] QKV_TO_HEADS = {2, 0, 3, 1, 4};
+    /** (B, X, Y, hs) -> (B, Y, X, hs): between (B, NH, T, hs) and (B, T, NH, hs). */
+    private static final int[] SWAP_HEADS_AND_TIME = {0, 2, 1, 3};
 
     private final ModelConfig config;
     private final ParameterLayout layout;
@@ -57,6 +61,7 @@ public final class Gpt implements AutoCloseable {
     private boolean forwardDone;
     private boolean backwardPending;
     private boolean closed;
+    private StepProfile profile;
 
     /** Parameter views of one transformer block. */
     private record Block(INDArray ln1w, INDArray ln1b, INDArray attnW, INDArray attnB, INDArray projW,
@@ -154,6 +159,17 @@ public final class Gpt implements AutoCloseable {
         return new KvCacheSession(this, maxTokens);
     }
 
+    /** Times every following forward and backward by kind of layer into {@code profile}; null stops timing. */
+    public void profile(StepProfile profile) {
+        this.profile = profile;
+    }
+
+    private void lap(StepProfile.Kind kind, boolean isBackward) {
+        if (profile != null) {
+            profile.lap(kind, isBackward);
+        }
+    }
+
     /** Bytes of the activation and scratch buffers. */
     public long activationBytes() {
         return acts.bytes();
@@ -208,6 +224,9 @@ public final class Gpt implements AutoCloseable {
                          int[] segmentIds) {
         checkOpen();
         validate(tokens, targets, segmentIds, B, T);
+        if (B != batch || T != seqLen) {
+            acts.clearViews();
+        }
         this.batch = B;
         this.seqLen = T;
         this.tokens = tokens.clone();
@@ -220,28 +239,35 @@ public final class Gpt implements AutoCloseable {
         int c = config.dModel();
         int v = config.vocabSize();
 
-        INDArray encoded = view(acts.encoded, n, c);
+        if (profile != null) {
+            profile.start();
+        }
+        INDArray encoded = acts.view(acts.encoded, n, c);
         kernels.embeddingForward(encoded, this.tokens, positions, paramViews.get("wte.weight"),
                 paramViews.get("wpe.weight"));
         dropout(encoded, 0);
+        lap(StepProfile.Kind.EMBEDDING, false);
         INDArray residual = encoded;
         for (int l = 0; l < config.nLayer(); l++) {
             residual = blockForward(l, residual, B, T);
         }
-        INDArray lnf = view(acts.lnf, n, c);
-        kernels.layerNormForward(lnf, view(acts.lnfMean, n), view(acts.lnfRstd, n), residual,
+        INDArray lnf = acts.view(acts.lnf, n, c);
+        kernels.layerNormForward(lnf, acts.view(acts.lnfMean, n), acts.view(acts.lnfRstd, n), residual,
                 paramViews.get("ln_f.weight"), paramViews.get("ln_f.bias"));
+        lap(StepProfile.Kind.LAYER_NORM, false);
         // logits (N, V) = lnf (N, C) @ wte^T (C, V): the head is tied to the token embedding
-        INDArray logits = view(acts.logits, n, v);
+        INDArray logits = acts.view(acts.logits, n, v);
         Nd4j.gemm(lnf, paramViews.get("wte.weight"), logits, false, true, 1.0, 0.0);
         forwardDone = true;
         backwardPending = targets != null;
         if (targets == null) {
             targetCount = 0;
+            lap(StepProfile.Kind.LM_HEAD, false);
             return Float.NaN;
         }
         targetCount = (int) java.util.Arrays.stream(targets).filter(t -> t >= 0).count();
-        double lossSum = kernels.crossEntropyForward(view(acts.probs, n, v), logits, this.targets);
+        double lossSum = kernels.crossEntropyForward(acts.view(acts.probs, n, v), logits, this.targets);
+        lap(StepProfile.Kind.LM_HEAD, false);
         return targetCount == 0 ? 0f : (float) (lossSum / targetCount);
     }
 
@@ -266,53 +292,66 @@ public final class Gpt implements AutoCloseable {
         int hs = config.headDim();
         long bh = (long) B * nh;
 
-        INDArray ln1 = view(acts.ln1[l], n, c);
-        kernels.layerNormForward(ln1, view(acts.ln1Mean[l], n), view(acts.ln1Rstd[l], n), residual, p.ln1w, p.ln1b);
-        INDArray qkv = view(acts.qkv, n, 3 * c);
+        INDArray ln1 = acts.view(acts.ln1[l], n, c);
+        kernels.layerNormForward(ln1, acts.view(acts.ln1Mean[l], n), acts.view(acts.ln1Rstd[l], n), residual,
+                p.ln1w, p.ln1b);
+        lap(StepProfile.Kind.LAYER_NORM, false);
+        INDArray qkv = acts.view(acts.qkv, n, 3 * c);
         linear(qkv, ln1, p.attnW, p.attnB, l, C_ATTN);
+        lap(StepProfile.Kind.ATTENTION_LINEAR, false);
         // qkv (B, T, 3, NH, hs) -> (3, B, NH, T, hs)
-        view(acts.qkvHeads[l], 3, B, nh, T, hs).assign(view(acts.qkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4));
-        INDArray q = Views.of(acts.qkvHeads[l], 0, bh, T, hs);
-        INDArray k = Views.of(acts.qkvHeads[l], (long) n * c, bh, T, hs);
-        INDArray vv = Views.of(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
-        // att (B*NH, T, T) = q @ k^T / sqrt(hs), then masked softmax
-        INDArray att = view(acts.att[l], bh, T, T);
+        acts.view(acts.qkvHeads[l], 3, B, nh, T, hs)
+                .assign(acts.permutedView(acts.qkv, QKV_TO_HEADS, B, T, 3, nh, hs));
+        INDArray q = acts.viewAt(acts.qkvHeads[l], 0, bh, T, hs);
+        INDArray k = acts.viewAt(acts.qkvHeads[l], (long) n * c, bh, T, hs);
+        INDArray vv = acts.viewAt(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
+        // att (B*NH, T, T) = q @ k^T, then the masked softmax of att / sqrt(hs)
+        INDArray att = acts.view(acts.att[l], bh, T, T);
         Nd4j.matmul(q, k, att, false, true, false);
-        att.muli(1.0 / Math.sqrt(hs));
-        kernels.attentionSoftmaxForward(view(acts.att[l], B, nh, T, T), segmentIds);
+        kernels.attentionSoftmaxForward(acts.view(acts.att[l], B, nh, T, T), 1.0 / Math.sqrt(hs), segmentIds);
         INDArray attUsed = droppedAttention(l, B, T);
         // heads (B*NH, T, hs) = att @ v; attOut (B, T, NH, hs) = heads permuted
-        INDArray heads = view(acts.heads, bh, T, hs);
+        INDArray heads = acts.view(acts.heads, bh, T, hs);
         Nd4j.matmul(attUsed, vv, heads, false, false, false);
-        INDArray attOut = view(acts.attOut[l], n, c);
-        view(acts.attOut[l], B, T, nh, hs).assign(view(acts.heads, B, nh, T, hs).permute(0, 2, 1, 3));
-        INDArray branch = view(acts.branch, n, c);
+        INDArray attOut = acts.view(acts.attOut[l], n, c);
+        acts.view(acts.attOut[l], B, T, nh, hs)
+                .assign(acts.permutedView(acts.heads, SWAP_HEADS_AND_TIME, B, nh, T, hs));
+        lap(StepProfile.Kind.ATTENTION_CORE, false);
+        INDArray branch = acts.view(acts.branch, n, c);
         linear(branch, attOut, p.projW, p.projB, l, ATTN_PROJ);
+        lap(StepProfile.Kind.ATTENTION_LINEAR, false);
         dropout(branch, 2 + 3L * l);
-        INDArray resid2 = view(acts.resid2[l], n, c);
-        resid2.assign(residual).addi(branch);
+        INDArray resid2 = acts.view(acts.resid2[l], n, c);
+        Nd4j.exec(new AddOp(residual, branch, resid2));
+        lap(StepProfile.Kind.RESIDUAL, false);
 
-        INDArray ln2 = view(acts.ln2[l], n, c);
-        kernels.layerNormForward(ln2, view(acts.ln2Mean[l], n), view(acts.ln2Rstd[l], n), resid2, p.ln2w, p.ln2b);
-        INDArray fch = view(acts.fch[l], n, 4 * c);
+        INDArray ln2 = acts.view(acts.ln2[l], n, c);
+        kernels.layerNormForward(ln2, acts.view(acts.ln2Mean[l], n), acts.view(acts.ln2Rstd[l], n), resid2,
+                p.ln2w, p.ln2b);
+        lap(StepProfile.Kind.LAYER_NORM, false);
+        INDArray fch = acts.view(acts.fch[l], n, 4 * c);
         linear(fch, ln2, p.fcW, p.fcB, l, C_FC);
-        INDArray fchGelu = view(acts.fchGelu[l], n, 4 * c);
+        lap(StepProfile.Kind.MLP_LINEAR, false);
+        INDArray fchGelu = acts.view(acts.fchGelu[l], n, 4 * c);
         kernels.geluForward(fchGelu, fch);
+        lap(StepProfile.Kind.GELU, false);
         linear(branch, fchGelu, p.fcProjW, p.fcProjB, l, MLP_PROJ);
+        lap(StepProfile.Kind.MLP_LINEAR, false);
         dropout(branch, 3 + 3L * l);
-        INDArray resid3 = view(acts.resid3[l], n, c);
-        resid3.assign(resid2).addi(branch);
+        INDArray resid3 = acts.view(acts.resid3[l], n, c);
+        Nd4j.exec(new AddOp(resid2, branch, resid3));
+        lap(StepProfile.Kind.RESIDUAL, false);
         return resid3;
     }
 
     /** The attention probabilities as used by att @ v: after dropout when it is on, else the stored ones. */
     private INDArray droppedAttention(int l, int B, int T) {
         long bh = (long) B * config.nHead();
-        INDArray att = view(acts.att[l], bh, T, T);
+        INDArray att = acts.view(acts.att[l], bh, T, T);
         if (!dropoutOn) {
             return att;
         }
-        INDArray dropped = view(acts.attDropped, bh, T, T);
+        INDArray dropped = acts.view(acts.attDropped, bh, T, T);
         dropped.assign(att);
         dropout(dropped, 1 + 3L * l);
         return dropped;
@@ -338,21 +377,26 @@ public final class Gpt implements AutoCloseable {
         int c = config.dModel();
         int v = config.vocabSize();
 
+        if (profile != null) {
+            profile.start();
+        }
         // dlogits (N, V), in place over probs
-        INDArray dlogits = view(acts.probs, n, v);
+        INDArray dlogits = acts.view(acts.probs, n, v);
         kernels.crossEntropyBackward(dlogits, dlogits, targets, (double) lossScale / targetCount);
-        INDArray lnf = view(acts.lnf, n, c);
+        INDArray lnf = acts.view(acts.lnf, n, c);
         if (!baseFrozen) {
             Nd4j.gemm(dlogits, lnf, gradViews.get("wte.weight"), true, false, 1.0, 1.0); // dwte (V, C) += dlogits^T lnf
         }
-        INDArray dlnf = view(acts.dln, n, c);
+        INDArray dlnf = acts.view(acts.dln, n, c);
         Nd4j.gemm(dlogits, paramViews.get("wte.weight"), dlnf, false, false, 1.0, 0.0); // dlnf (N, C) = dlogits wte
-        INDArray dresid = view(acts.dresid, n, c).assign(0.0);
-        INDArray last = view(acts.resid3[config.nLayer() - 1], n, c);
+        lap(StepProfile.Kind.LM_HEAD, true);
+        INDArray dresid = acts.view(acts.dresid, n, c).assign(0.0);
+        INDArray last = acts.view(acts.resid3[config.nLayer() - 1], n, c);
         kernels.layerNormBackward(dresid, gradViews.get("ln_f.weight"), gradViews.get("ln_f.bias"), dlnf, last,
-                paramViews.get("ln_f.weight"), view(acts.lnfMean, n), view(acts.lnfRstd, n));
+                paramViews.get("ln_f.weight"), acts.view(acts.lnfMean, n), acts.view(acts.lnfRstd, n));
+        lap(StepProfile.Kind.LAYER_NORM, true);
         for (int l = config.nLayer() - 1; l >= 0; l--) {
-            INDArray residual = l == 0 ? view(acts.encoded, n, c) : view(acts.resid3[l - 1], n, c);
+            INDArray residual = l == 0 ? acts.view(acts.encoded, n, c) : acts.view(acts.resid3[l - 1], n, c);
             blockBackward(l, residual, dresid, B, T);
         }
         if (baseFrozen) {
@@ -360,6 +404,7 @@ public final class Gpt implements AutoCloseable {
         }
         dropout(dresid, 0);
         kernels.embeddingBackward(gradViews.get("wte.weight"), gradViews.get("wpe.weight"), dresid, tokens, positions);
+        lap(StepProfile.Kind.EMBEDDING, true);
     }
 
     /** dresid (N, C): gradient w.r.t. the block's output in, w.r.t. its input {@code residual} out. */
@@ -373,45 +418,63 @@ public final class Gpt implements AutoCloseable {
         long bh = (long) B * nh;
 
         // MLP branch: resid3 = resid2 + dropout(fchGelu @ fcProjW + b)
-        INDArray dbranch = view(acts.dbranch, n, c).assign(dresid);
-        dropout(dbranch, 3 + 3L * l);
-        INDArray dhidden = view(acts.dhidden, n, 4 * c);
-        linearBackward(dhidden, g.fcProjW, g.fcProjB, dbranch, view(acts.fchGelu[l], n, 4 * c), p.fcProjW, l, MLP_PROJ);
-        kernels.geluBackward(dhidden, dhidden, view(acts.fch[l], n, 4 * c));
-        INDArray dln = view(acts.dln, n, c);
-        linearBackward(dln, g.fcW, g.fcB, dhidden, view(acts.ln2[l], n, c), p.fcW, l, C_FC);
-        kernels.layerNormBackward(dresid, g.ln2w, g.ln2b, dln, view(acts.resid2[l], n, c), p.ln2w,
-                view(acts.ln2Mean[l], n), view(acts.ln2Rstd[l], n));
+        INDArray dbranch = droppedBranchGradient(dresid, 3 + 3L * l);
+        lap(StepProfile.Kind.RESIDUAL, true);
+        INDArray dhidden = acts.view(acts.dhidden, n, 4 * c);
+        linearBackward(dhidden, g.fcProjW, g.fcProjB, dbranch, acts.view(acts.fchGelu[l], n, 4 * c), p.fcProjW, l, MLP_PROJ);
+        lap(StepProfile.Kind.MLP_LINEAR, true);
+        kernels.geluBackward(dhidden, dhidden, acts.view(acts.fch[l], n, 4 * c));
+        lap(StepProfile.Kind.GELU, true);
+        INDArray dln = acts.view(acts.dln, n, c);
+        linearBackward(dln, g.fcW, g.fcB, dhidden, acts.view(acts.ln2[l], n, c), p.fcW, l, C_FC);
+        lap(StepProfile.Kind.MLP_LINEAR, true);
+        kernels.layerNormBackward(dresid, g.ln2w, g.ln2b, dln, acts.view(acts.resid2[l], n, c), p.ln2w,
+                acts.view(acts.ln2Mean[l], n), acts.view(acts.ln2Rstd[l], n));
+        lap(StepProfile.Kind.LAYER_NORM, true);
 
         // attention branch: resid2 = residual + dropout(attOut @ projW + b)
-        dbranch.assign(dresid);
-        dropout(dbranch, 2 + 3L * l);
-        INDArray dattOut = view(acts.dattOut, n, c);
-        linearBackward(dattOut, g.projW, g.projB, dbranch, view(acts.attOut[l], n, c), p.projW, l, ATTN_PROJ);
+        dbranch = droppedBranchGradient(dresid, 2 + 3L * l);
+        lap(StepProfile.Kind.RESIDUAL, true);
+        INDArray dattOut = acts.view(acts.dattOut, n, c);
+        linearBackward(dattOut, g.projW, g.projB, dbranch, acts.view(acts.attOut[l], n, c), p.projW, l, ATTN_PROJ);
+        lap(StepProfile.Kind.ATTENTION_LINEAR, true);
         // dheads (B, NH, T, hs) = dattOut (B, T, NH, hs) permuted
-        view(acts.dheads, B, nh, T, hs).assign(view(acts.dattOut, B, T, nh, hs).permute(0, 2, 1, 3));
-        INDArray dheads = view(acts.dheads, bh, T, hs);
-        INDArray q = Views.of(acts.qkvHeads[l], 0, bh, T, hs);
-        INDArray k = Views.of(acts.qkvHeads[l], (long) n * c, bh, T, hs);
-        INDArray vv = Views.of(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
-        INDArray dq = Views.of(acts.dqkvHeads, 0, bh, T, hs);
-        INDArray dk = Views.of(acts.dqkvHeads, (long) n * c, bh, T, hs);
-        INDArray dv = Views.of(acts.dqkvHeads, 2L * n * c, bh, T, hs);
+        acts.view(acts.dheads, B, nh, T, hs)
+                .assign(acts.permutedView(acts.dattOut, SWAP_HEADS_AND_TIME, B, T, nh, hs));
+        INDArray dheads = acts.view(acts.dheads, bh, T, hs);
+        INDArray q = acts.viewAt(acts.qkvHeads[l], 0, bh, T, hs);
+        INDArray k = acts.viewAt(acts.qkvHeads[l], (long) n * c, bh, T, hs);
+        INDArray vv = acts.viewAt(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
+        INDArray dq = acts.viewAt(acts.dqkvHeads, 0, bh, T, hs);
+        INDArray dk = acts.viewAt(acts.dqkvHeads, (long) n * c, bh, T, hs);
+        INDArray dv = acts.viewAt(acts.dqkvHeads, 2L * n * c, bh, T, hs);
         INDArray attUsed = droppedAttention(l, B, T);
-        INDArray datt = view(acts.datt, bh, T, T);
+        INDArray datt = acts.view(acts.datt, bh, T, T);
         Nd4j.matmul(dheads, vv, datt, false, true, false);       // datt (BH, T, T) = dheads v^T
         Nd4j.matmul(attUsed, dheads, dv, true, false, false);    // dv (BH, T, hs) = att^T dheads
         dropout(datt, 1 + 3L * l);
-        INDArray datt4 = view(acts.datt, B, nh, T, T);
-        kernels.attentionSoftmaxBackward(datt4, datt4, view(acts.att[l], B, nh, T, T));
-        datt.muli(1.0 / Math.sqrt(hs));
+        INDArray datt4 = acts.view(acts.datt, B, nh, T, T);
+        kernels.attentionSoftmaxBackward(datt4, datt4, acts.view(acts.att[l], B, nh, T, T), 1.0 / Math.sqrt(hs));
         Nd4j.matmul(datt, k, dq, false, false, false);           // dq (BH, T, hs) = dpre k
         Nd4j.matmul(datt, q, dk, true, false, false);            // dk (BH, T, hs) = dpre^T q
         // dqkv (B, T, 3, NH, hs) = dqkvHeads (3, B, NH, T, hs) permuted back
-        view(acts.dqkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4).assign(view(acts.dqkvHeads, 3, B, nh, T, hs));
-        linearBackward(dln, g.attnW, g.attnB, view(acts.dqkv, n, 3 * c), view(acts.ln1[l], n, c), p.attnW, l, C_ATTN);
+        acts.permutedView(acts.dqkv, QKV_TO_HEADS, B, T, 3, nh, hs).assign(acts.view(acts.dqkvHeads, 3, B, nh, T, hs));
+        lap(StepProfile.Kind.ATTENTION_CORE, true);
+        linearBackward(dln, g.attnW, g.attnB, acts.view(acts.dqkv, n, 3 * c), acts.view(acts.ln1[l], n, c), p.attnW, l, C_ATTN);
+        lap(StepProfile.Kind.ATTENTION_LINEAR, true);
         kernels.layerNormBackward(dresid, g.ln1w, g.ln1b, dln, residual, p.ln1w,
-                view(acts.ln1Mean[l], n), view(acts.ln1Rstd[l], n));
+                acts.view(acts.ln1Mean[l], n), acts.view(acts.ln1Rstd[l], n));
+        lap(StepProfile.Kind.LAYER_NORM, true);
+    }
+
+    /** The gradient w.r.t. a residual branch's output before dropout: dresid itself when dropout is off. */
+    private INDArray droppedBranchGradient(INDArray dresid, long stream) {
+        if (!dropoutOn) {
+            return dresid;
+        }
+        INDArray dbranch = acts.view(acts.dbranch, dresid.size(0), dresid.size(1)).assign(dresid);
+        dropout(dbranch, stream);
+        return dbranch;
     }
 
     /**
@@ -433,10 +496,9 @@ public final class Gpt implements AutoCloseable {
      */
     private void linearBackward(INDArray dx, INDArray dw, INDArray db, INDArray dout, INDArray x, INDArray w,
                                 int l, int kind) {
-        int n = (int) dout.size(0);
         if (!baseFrozen) {
             Nd4j.gemm(x, dout, dw, true, false, 1.0, 1.0);
-            Nd4j.gemm(view(acts.ones, 1, n), dout, db.reshape(1, db.length()), false, false, 1.0, 1.0);
+            kernels.biasGradient(db, dout);
         }
         Nd4j.gemm(dout, w, dx, false, true, 1.0, 0.0);
         LoraLinear lora = adapter(l, kind);
@@ -502,7 +564,7 @@ public final class Gpt implements AutoCloseable {
         if (!forwardDone) {
             throw new IllegalStateException("logits: no forward has run yet");
         }
-        return view(acts.logits, batch, seqLen, config.vocabSize());
+        return acts.view(acts.logits, batch, seqLen, config.vocabSize());
     }
 
     private void validate(int[] tokens, int[] targets, int[] segmentIds, int B, int T) {

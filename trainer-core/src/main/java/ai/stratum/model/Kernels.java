@@ -1,6 +1,7 @@
 package ai.stratum.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The element-wise and reduction work of the GPT step, each forward next to its backward. Matmuls are not here:
@@ -9,9 +10,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Shapes use B batch, T sequence, C channels, NH heads, V vocabulary, N = B*T rows. Arrays are row-major and
  * may be views into larger buffers. Implementations: {@link NaiveKernels} (the reference, double loops),
- * {@link Nd4jKernels} (ND4J ops only, so it runs on any backend).
+ * {@link Nd4jKernels} (ND4J ops only, so it runs on any backend), {@link CpuKernels} (fused loops for the CPU).
  */
 public interface Kernels {
+
+    /** The fastest implementation for the ND4J backend in use: fused loops on the CPU, ND4J ops elsewhere. */
+    static Kernels forCurrentBackend() {
+        return Nd4j.getEnvironment().isCPU() ? new CpuKernels() : new Nd4jKernels();
+    }
 
     /** out (N, C) = wte[tokens[n]] + wpe[positions[n]]; tokens and positions (N). */
     void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe);
@@ -33,13 +39,19 @@ public interface Kernels {
     void geluBackward(INDArray dinp, INDArray dout, INDArray inp);
 
     /**
-     * att (B, NH, T, T): scaled scores in, attention probabilities out. Query i attends to key j only when j <= i
+     * att (B, NH, T, T): scores q.k in, softmax(scale * scores) out. Query i attends to key j only when j <= i
      * and, if {@code segmentIds} (B*T) is not null, both positions carry the same segment id.
      */
-    void attentionSoftmaxForward(INDArray att, int[] segmentIds);
+    void attentionSoftmaxForward(INDArray att, double scale, int[] segmentIds);
 
-    /** dpreatt (B, NH, T, T) = softmax backward of datt given the forward's probabilities att (overwritten). */
-    void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att);
+    /**
+     * dpreatt (B, NH, T, T) = gradient w.r.t. the raw scores, from datt and the forward's probabilities att
+     * (overwritten; may alias datt).
+     */
+    void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att, double scale);
+
+    /** dbias (C) += the column sums of dout (N, C): a linear layer's bias gradient. */
+    void biasGradient(INDArray dbias, INDArray dout);
 
     /**
      * probs (N, V) = softmax(logits (N, V)); returns the sum over rows with targets[n] >= 0 of -log probs[n, target].

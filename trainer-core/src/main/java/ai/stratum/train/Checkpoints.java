@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -62,6 +63,13 @@ public final class Checkpoints {
         return runDir.resolve("checkpoints");
     }
 
+    /** A checkpoint directory as given, or a run directory standing for its {@code latest} checkpoint. */
+    public static Path resolve(Path checkpointOrRun) {
+        boolean isCheckpoint = Files.isRegularFile(checkpointOrRun.resolve(HfConfig.FILE));
+        return !isCheckpoint && Files.isDirectory(checkpointOrRun.resolve(LATEST))
+                ? checkpointOrRun.resolve(LATEST) : checkpointOrRun;
+    }
+
     /** The checkpoint directories on disk, oldest step first. */
     public List<Path> list() throws IOException {
         if (!Files.isDirectory(directory())) {
@@ -84,14 +92,15 @@ public final class Checkpoints {
     public Path save(TrainerState state, ParameterLayout layout, INDArray params, AdamW adam, int eosTokenId,
                      Path tokenizerJson) throws IOException {
         Files.createDirectories(directory());
-        Path tmp = Files.createTempDirectory(directory(), ".tmp-step-" + state.step() + "-");
+        Path tmp = Files.createDirectory(AtomicFiles.uniqueSibling(directory(), ".tmp-step-" + state.step(), ""));
         try {
             Safetensors.write(tmp.resolve(MODEL), Safetensors.sources(layout, params, ""), Map.of("format", "pt"));
             List<Safetensors.Source> moments = new ArrayList<>(
                     Safetensors.sources(adam.trainable().stateLayout(), adam.m(), EXP_AVG));
             moments.addAll(Safetensors.sources(adam.trainable().stateLayout(), adam.v(), EXP_AVG_SQ));
             Safetensors.write(tmp.resolve(OPTIMIZER), moments, Map.of("adam_steps", Long.toString(adam.stepsTaken())));
-            HfConfig.write(tmp, state.config().model(), eosTokenId);
+            HfConfig.write(tmp, state.config().model(), eosTokenId,
+                    params.dataType() == DataType.DOUBLE ? "float64" : "float32");
             AtomicFiles.writeString(tmp.resolve(STATE), STATE_JSON.writeValueAsString(state));
             if (tokenizerJson != null) {
                 byte[] bytes = Files.readAllBytes(tokenizerJson);
@@ -100,8 +109,7 @@ public final class Checkpoints {
             AtomicFiles.fsyncDirectory(tmp);
             Path target = directory().resolve("step-" + state.step());
             if (Files.exists(target)) {
-                Path old = Files.createTempDirectory(directory(), ".old-step-" + state.step() + "-");
-                Files.delete(old);
+                Path old = AtomicFiles.uniqueSibling(directory(), ".old-step-" + state.step(), "");
                 Files.move(target, old);
                 deleteRecursively(old);
             }
@@ -114,6 +122,27 @@ public final class Checkpoints {
             if (Files.exists(tmp)) {
                 deleteRecursively(tmp);
             }
+        }
+    }
+
+    /**
+     * Deletes what a crash in the middle of {@link #save} leaves behind: {@code .tmp-step-*} and
+     * {@code .old-step-*} directories, never a complete {@code step-N}.
+     */
+    public void removeUnfinished(Consumer<String> report) throws IOException {
+        if (!Files.isDirectory(directory())) {
+            return;
+        }
+        List<Path> leftovers;
+        try (Stream<Path> dirs = Files.list(directory())) {
+            leftovers = dirs.filter(p -> p.getFileName().toString().startsWith(".tmp-step-")
+                    || p.getFileName().toString().startsWith(".old-step-")).sorted().toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        for (Path p : leftovers) {
+            deleteRecursively(p);
+            report.accept("removed " + p.getFileName() + ", a checkpoint left unfinished by an interrupted run");
         }
     }
 
@@ -134,17 +163,17 @@ public final class Checkpoints {
     }
 
     /**
-     * The newest checkpoint that passes {@link #validate}. Newer invalid ones are reported through
+     * The newest intact checkpoint (see {@link #checkIntegrity}). Newer damaged ones are reported through
      * {@code report} and renamed to {@code step-N.invalid}, so that they are neither resumed nor kept in place of
-     * good ones.
+     * good ones. An intact checkpoint of another model (tensors missing or of other shapes than {@code layout})
+     * is not damage but a wrong config: that is an {@link IllegalArgumentException} and nothing is moved.
      */
     public Optional<Path> latestValid(ParameterLayout layout, Consumer<String> report) throws IOException {
         List<Path> all = new ArrayList<>(list());
         for (int i = all.size() - 1; i >= 0; i--) {
             Path dir = all.get(i);
             try {
-                validate(dir, layout, true);
-                return Optional.of(dir);
+                checkIntegrity(dir, true);
             } catch (IOException | IllegalArgumentException e) {
                 Path aside = dir.resolveSibling(dir.getFileName() + ".invalid");
                 for (int k = 2; Files.exists(aside); k++) {
@@ -153,34 +182,54 @@ public final class Checkpoints {
                 Files.move(dir, aside);
                 report.accept("checkpoint " + dir + " is invalid and was moved to " + aside.getFileName() + ": "
                         + e.getMessage() + (i > 0 ? "; trying the previous one" : ""));
+                continue;
             }
+            try {
+                checkCompatible(dir, layout);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("model: " + e.getMessage() + "; the run was made with another "
+                        + "model config: resume with the run's saved config", e);
+            }
+            return Optional.of(dir);
         }
         return Optional.empty();
     }
 
     /**
-     * Checks a checkpoint directory without loading it: {@code config.json} is a GPT-2 config, and
-     * {@code model.safetensors} has a valid header whose sizes match the file and which holds every tensor of
-     * {@code layout} with its shape; with {@code forResume}, also {@code trainer_state.json} and
-     * {@code optimizer.safetensors}.
+     * Checks a checkpoint directory without loading it: it is intact and holds every tensor of {@code layout}
+     * with its shape.
      */
     public static void validate(Path dir, ParameterLayout layout, boolean forResume) throws IOException {
+        checkIntegrity(dir, forResume);
+        checkCompatible(dir, layout);
+    }
+
+    /**
+     * The files are whole: {@code config.json} is a GPT-2 config and {@code model.safetensors} has a valid header
+     * whose sizes and offsets match the file; with {@code forResume}, {@code trainer_state.json} parses and
+     * {@code optimizer.safetensors} is whole too.
+     */
+    public static void checkIntegrity(Path dir, boolean forResume) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": no such checkpoint directory");
         }
         HfConfig.read(dir);
-        Safetensors.Header model = Safetensors.readHeader(dir.resolve(MODEL));
-        for (TensorSpec t : layout.tensors()) {
-            Safetensors.Entry e = model.get(t.name());
-            if (!Arrays.equals(e.shape(), t.shape())) {
-                throw new IOException(dir.resolve(MODEL) + ": tensor '" + t.name() + "' has shape "
-                        + Arrays.toString(e.shape()) + ", the model needs "
-                        + Arrays.toString(t.shape()));
-            }
-        }
+        Safetensors.readHeader(dir.resolve(MODEL));
         if (forResume) {
             readState(dir);
             Safetensors.readHeader(dir.resolve(OPTIMIZER));
+        }
+    }
+
+    /** {@code model.safetensors} holds every tensor of {@code layout} with its shape. */
+    public static void checkCompatible(Path dir, ParameterLayout layout) throws IOException {
+        Safetensors.Header model = Safetensors.readHeader(dir.resolve(MODEL));
+        for (TensorSpec t : layout.tensors()) {
+            Safetensors.Entry e = model.get(storedName(model, t.name()));
+            if (!Arrays.equals(e.shape(), t.shape())) {
+                throw new IOException(dir.resolve(MODEL) + ": tensor '" + t.name() + "' has shape "
+                        + Arrays.toString(e.shape()) + ", the model needs " + Arrays.toString(t.shape()));
+            }
         }
     }
 
@@ -194,11 +243,42 @@ public final class Checkpoints {
     }
 
     /** Fills {@code params} (laid out by {@code layout}) from the checkpoint's {@code model.safetensors}. */
+    /**
+     * Fills {@code params} (laid out by {@code layout}) from the checkpoint's {@code model.safetensors}: ours, or a
+     * Hugging Face GPT-2's, whose tensors may carry a {@code transformer.} prefix, may be F16 or BF16, may include
+     * the causal-mask buffers {@code h.N.attn.bias} (ignored) and may include {@code lm_head.weight}, which must
+     * equal {@code wte.weight} since the head is tied.
+     */
     public static void loadParams(Path dir, ParameterLayout layout, INDArray params) throws IOException {
         Safetensors.Header header = Safetensors.readHeader(dir.resolve(MODEL));
         for (TensorSpec t : layout.tensors()) {
-            Safetensors.readInto(header, t.name(), t.shape(), params, t.offset());
+            Safetensors.readInto(header, storedName(header, t.name()), t.shape(), params, t.offset());
         }
+        Safetensors.Entry head = header.tensors().get("lm_head.weight");
+        if (head != null) {
+            TensorSpec wte = layout.get("wte.weight");
+            INDArray stored = org.nd4j.linalg.factory.Nd4j.create(params.dataType(), wte.length());
+            Safetensors.readInto(header, "lm_head.weight", wte.shape(), stored, 0);
+            INDArray loaded = params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(wte.offset(), wte.end()));
+            double diff = stored.sub(loaded).amaxNumber().doubleValue();
+            stored.close();
+            if (diff > 1e-6) {
+                throw new IOException(dir.resolve(MODEL) + ": lm_head.weight differs from wte.weight (by up to " + diff
+                        + "); GPT-2's LM head is tied to the token embedding and an untied head is not supported");
+            }
+        }
+    }
+
+    /** The name a layout tensor has in {@code header}: as is, or with Hugging Face's {@code transformer.} prefix. */
+    static String storedName(Safetensors.Header header, String name) throws IOException {
+        if (header.tensors().containsKey(name)) {
+            return name;
+        }
+        if (header.tensors().containsKey("transformer." + name)) {
+            return "transformer." + name;
+        }
+        throw new IOException(header.file() + ": no tensor '" + name + "' (nor 'transformer." + name
+                + "'); is this a GPT-2 checkpoint of the same size?");
     }
 
     /** Restores AdamW's moments and step count; the checkpoint must cover exactly the same trainable tensors. */

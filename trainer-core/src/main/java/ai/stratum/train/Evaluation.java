@@ -9,7 +9,7 @@ public final class Evaluation {
     /**
      * @param loss       mean next-token cross-entropy in nats
      * @param perplexity {@code exp(loss)}
-     * @param tokens     tokens evaluated
+     * @param tokens     target tokens evaluated
      */
     public record Result(double loss, double perplexity, long tokens) {
     }
@@ -21,34 +21,41 @@ public final class Evaluation {
      * Evaluates a checkpoint on the validation shards of {@code data}: the first {@code steps} micro-batches of
      * {@code batch} x {@code seqLen} tokens, in file order.
      */
-    public static Result ofCheckpoint(Path checkpoint, ShardSet data, int batch, int seqLen, int steps)
+    public static Result ofCheckpoint(Path checkpoint, TrainData data, int batch, int seqLen, int steps)
             throws IOException {
-        if (data.val().isEmpty()) {
-            throw new IOException(data.dir() + ": has no validation shards (split \"val\" in manifest.json, or "
-                    + "*val*.bin files)");
-        }
         if (batch < 1 || seqLen < 1 || steps < 1) {
             throw new IllegalArgumentException("batch: batch, seq_len and steps must be >= 1, got " + batch + ", "
                     + seqLen + ", " + steps);
         }
-        try (GptModel model = new GptModel(GptModel.load(checkpoint, batch, seqLen));
-             ShardSampler val = ShardSampler.open(data.val(), batch, Math.min(seqLen, model.config().contextLength()),
-                     model.config().vocabSize(), 0, false, DataPosition.START)) {
-            return run(model, val, steps);
+        try (GptModel model = new GptModel(GptModel.load(checkpoint, batch, seqLen))) {
+            int t = Math.min(seqLen, model.config().contextLength());
+            try (BatchSource val = data.openVal(batch, t, model.config().vocabSize()).orElseThrow(() ->
+                    new IOException(data.describe() + ": has no validation split (split \"val\" in manifest.json, "
+                            + "or *val*.bin files)"))) {
+                return run(model, val, steps);
+            }
         }
     }
 
-    /** Mean loss of {@code steps} micro-batches from {@code sampler} (no dropout, no gradients). */
-    public static Result run(LanguageModel model, ShardSampler sampler, int steps) {
-        int n = sampler.batch() * sampler.seqLen();
+    /**
+     * Loss over {@code steps} batches from {@code source} (no dropout, no gradients): each batch's mean weighted
+     * by its number of targets, so masked positions do not count.
+     */
+    public static Result run(LanguageModel model, BatchSource source, int steps) {
+        int n = source.batch() * source.seqLen();
         int[] tokens = new int[n];
         int[] targets = new int[n];
+        int[] segments = new int[n];
         double sum = 0;
+        long counted = 0;
         for (int i = 0; i < steps; i++) {
-            sampler.next(tokens, targets);
-            sum += model.forward(tokens, targets, sampler.batch(), sampler.seqLen(), false, 0L);
+            boolean segmented = source.next(tokens, targets, segments);
+            long count = java.util.Arrays.stream(targets).filter(t -> t >= 0).count();
+            sum += count * (double) model.forward(tokens, targets, source.batch(), source.seqLen(), false, 0L,
+                    segmented ? segments : null);
+            counted += count;
         }
-        double loss = sum / steps;
-        return new Result(loss, Math.exp(loss), (long) steps * n);
+        double loss = counted == 0 ? 0 : sum / counted;
+        return new Result(loss, Math.exp(loss), counted);
     }
 }

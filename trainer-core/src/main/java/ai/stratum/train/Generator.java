@@ -1,16 +1,16 @@
 package ai.stratum.train;
 
 import ai.stratum.model.Gpt;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import ai.stratum.model.InferenceSession;
 
 import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /**
- * Autoregressive decoding with a {@link Gpt}: each step runs the model over the last {@code context_length}
- * tokens and samples the next one from the last position's logits, stopping at the end-of-text id or after
- * {@code maxNewTokens}.
+ * Autoregressive decoding with a {@link Gpt}'s KV-cached {@link InferenceSession}: the prompt is fed once, then
+ * each sampled token costs one incremental step. When the sequence fills the context window, decoding continues
+ * in a fresh session over the last half window (one re-fill per half window of new tokens). Stops at the
+ * end-of-text id or after {@code maxNewTokens}.
  */
 public final class Generator {
 
@@ -33,19 +33,40 @@ public final class Generator {
         int[] all = Arrays.copyOf(prompt, prompt.length + maxNewTokens);
         int length = prompt.length;
         int generated = 0;
-        while (generated < maxNewTokens) {
-            int start = Math.max(0, length - context);
-            int t = length - start;
-            gpt.forward(Arrays.copyOfRange(all, start, length), null, 1, t, false, 0L);
-            INDArray last = gpt.logits().get(NDArrayIndex.point(0), NDArrayIndex.point(t - 1), NDArrayIndex.all());
-            int next = sampler.sample(last.toFloatVector());
-            if (next == endOfText) {
-                break;
+        InferenceSession session = gpt.newSession(context);
+        try {
+            float[] logits = fill(session, all, Math.max(0, length - context), length);
+            while (generated < maxNewTokens) {
+                int next = sampler.sample(logits);
+                if (next == endOfText) {
+                    break;
+                }
+                all[length++] = next;
+                generated++;
+                onToken.accept(next);
+                if (generated == maxNewTokens) {
+                    break;
+                }
+                if (session.length() == context) {
+                    session.close();
+                    session = gpt.newSession(context);
+                    logits = fill(session, all, length - Math.max(1, context / 2), length);
+                } else {
+                    logits = session.append(next);
+                }
             }
-            all[length++] = next;
-            generated++;
-            onToken.accept(next);
+        } finally {
+            session.close();
         }
         return Arrays.copyOfRange(all, prompt.length, length);
+    }
+
+    /** Feeds tokens {@code [from, to)} and returns the logits for the token after them. */
+    private static float[] fill(InferenceSession session, int[] tokens, int from, int to) {
+        float[] logits = null;
+        for (int i = from; i < to; i++) {
+            logits = session.append(tokens[i]);
+        }
+        return logits;
     }
 }

@@ -2,7 +2,7 @@ package ai.stratum.train;
 
 import ai.stratum.model.Gpt;
 import ai.stratum.model.ModelConfig;
-import ai.stratum.model.Nd4jKernels;
+import ai.stratum.model.Kernels;
 import ai.stratum.model.ParameterLayout;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -19,10 +19,10 @@ public final class GptModel implements LanguageModel {
         this.gpt = gpt;
     }
 
-    /** GPTs with the ND4J kernels. */
+    /** GPTs with the kernels of the ND4J backend in use (fused CPU kernels on CPU). */
     public static ModelFactory factory() {
         return (config, maxBatch, maxSeqLen, dtype) ->
-                new GptModel(new Gpt(config, maxBatch, maxSeqLen, dtype, new Nd4jKernels()));
+                new GptModel(new Gpt(config, maxBatch, maxSeqLen, dtype, Kernels.forCurrentBackend()));
     }
 
     /**
@@ -34,7 +34,7 @@ public final class GptModel implements LanguageModel {
         ParameterLayout layout = ParameterLayout.gpt2(config);
         Checkpoints.validate(checkpoint, layout, false);
         Gpt gpt = new Gpt(config, maxBatch, Math.min(maxSeqLen, config.contextLength()), DataType.FLOAT,
-                new Nd4jKernels());
+                Kernels.forCurrentBackend());
         try {
             Checkpoints.loadParams(checkpoint, layout, gpt.params());
         } catch (IOException | RuntimeException e) {
@@ -79,8 +79,9 @@ public final class GptModel implements LanguageModel {
     }
 
     @Override
-    public float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed) {
-        return gpt.forward(tokens, targets, batch, seqLen, training, dropoutSeed);
+    public float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed,
+                         int[] segmentIds) {
+        return gpt.forward(tokens, targets, batch, seqLen, training, dropoutSeed, segmentIds);
     }
 
     @Override

@@ -23,8 +23,11 @@ public final class HfConfig {
     private HfConfig() {
     }
 
-    /** The GPT-2 config for {@code model}; {@code eosTokenId} is the end-of-text id (also GPT-2's bos). */
-    public static ObjectNode toJson(ModelConfig model, int eosTokenId) {
+    /**
+     * The GPT-2 config for {@code model}; {@code eosTokenId} is the end-of-text id (also GPT-2's bos);
+     * {@code torchDtype} the stored weights' type ({@code float32} or {@code float64}).
+     */
+    public static ObjectNode toJson(ModelConfig model, int eosTokenId, String torchDtype) {
         ObjectNode n = JSON.createObjectNode();
         n.put("model_type", "gpt2");
         n.putArray("architectures").add("GPT2LMHeadModel");
@@ -44,12 +47,17 @@ public final class HfConfig {
         n.put("bos_token_id", eosTokenId);
         n.put("eos_token_id", eosTokenId);
         n.put("tie_word_embeddings", true);
-        n.put("torch_dtype", "float32");
+        n.put("torch_dtype", torchDtype);
         return n;
     }
 
+    /** Writes the config of float32 weights. */
     public static void write(Path dir, ModelConfig model, int eosTokenId) throws IOException {
-        AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(toJson(model, eosTokenId)));
+        write(dir, model, eosTokenId, "float32");
+    }
+
+    public static void write(Path dir, ModelConfig model, int eosTokenId, String torchDtype) throws IOException {
+        AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(toJson(model, eosTokenId, torchDtype)));
     }
 
     /** Reads a GPT-2 {@code config.json} (ours or Hugging Face's); other architectures are rejected by name. */

@@ -30,8 +30,10 @@ public interface LanguageModel extends AutoCloseable {
      * whose target is {@code >= 0} (a negative target contributes no loss).
      *
      * @param dropoutSeed dropout masks are a pure function of this seed and the position
+     * @param segmentIds  (B, T) or null: a position attends only to earlier positions of its own segment
      */
-    float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed);
+    float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed,
+                  int[] segmentIds);
 
     /** Backpropagates the last forward's loss times {@code lossScale}, adding into {@link #grads()}. */
     void backward(float lossScale);

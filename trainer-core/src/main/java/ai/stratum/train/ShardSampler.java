@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  * permuted order; both permutations are pure functions of (seed, epoch, shard), so the {@link DataPosition}
  * alone restores the stream. Sequential (validation): shards and windows in file order, restarting at the end.
  */
-public final class ShardSampler implements AutoCloseable {
+public final class ShardSampler implements BatchSource {
 
     private final List<TokenShard> shards;
     private final int batch;
@@ -119,6 +119,7 @@ public final class ShardSampler implements AutoCloseable {
     }
 
     /** The position of the next window to be read. */
+    @Override
     public DataPosition position() {
         return new DataPosition(epoch, shardCursor, windowCursor);
     }
@@ -159,10 +160,19 @@ public final class ShardSampler implements AutoCloseable {
         }
     }
 
+    /** Rows are single windows: segment ids are never used. */
+    @Override
+    public boolean next(int[] tokens, int[] targets, int[] segmentIds) {
+        next(tokens, targets);
+        return false;
+    }
+
+    @Override
     public int batch() {
         return batch;
     }
 
+    @Override
     public int seqLen() {
         return seqLen;
     }

@@ -9,17 +9,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
  * The train and validation shards of a data directory. With a {@code manifest.json} (written by the data
- * pipeline) the shards are the manifest's {@code shards} entries, each with a {@code path} relative to the
+ * pipeline) the shards are the manifest's {@code shards} entries, each with a {@code file} name relative to the
  * directory and a {@code split} of {@code train} or {@code val} (a {@code tokens} count, when present, must
  * match the shard's header). Without one, the directory's {@code *.bin} files whose names contain
  * {@code train} or {@code val} are used, in name order, as llm.c names them
  * ({@code fineweb_train_000001.bin}, {@code fineweb_val_000000.bin}).
  */
-public record ShardSet(Path dir, List<Path> train, List<Path> val) {
+public record ShardSet(Path dir, List<Path> train, List<Path> val) implements TrainData {
 
     public static final String MANIFEST = "manifest.json";
 
@@ -36,6 +37,31 @@ public record ShardSet(Path dir, List<Path> train, List<Path> val) {
         return Files.isRegularFile(manifest) ? fromManifest(dir, manifest) : fromNames(dir);
     }
 
+    /** Shuffled windows of the train shards; see {@link ShardSampler}. */
+    @Override
+    public BatchSource openTrain(int batch, int seqLen, int vocabSize, long seed, DataPosition start)
+            throws IOException {
+        return ShardSampler.open(train, batch, seqLen, vocabSize, seed, true, start);
+    }
+
+    /** The val shards' windows in file order. */
+    @Override
+    public Optional<BatchSource> openVal(int batch, int seqLen, int vocabSize) throws IOException {
+        return val.isEmpty() ? Optional.empty()
+                : Optional.of(ShardSampler.open(val, batch, seqLen, vocabSize, 0, false, DataPosition.START));
+    }
+
+    /** The train shards' file names (not paths: the directory may move between a run and its resume). */
+    @Override
+    public List<String> identity() {
+        return train.stream().map(p -> p.getFileName().toString()).toList();
+    }
+
+    @Override
+    public String describe() {
+        return dir.toString();
+    }
+
     private static ShardSet fromManifest(Path dir, Path manifest) throws IOException {
         JsonNode root;
         try {
@@ -45,17 +71,17 @@ public record ShardSet(Path dir, List<Path> train, List<Path> val) {
         }
         JsonNode shards = root.path("shards");
         if (!shards.isArray()) {
-            throw new IOException(manifest + ": expected a 'shards' array of {\"path\", \"split\"} entries");
+            throw new IOException(manifest + ": expected a 'shards' array of {\"file\", \"split\"} entries");
         }
         List<Path> train = new ArrayList<>();
         List<Path> val = new ArrayList<>();
         for (int i = 0; i < shards.size(); i++) {
             JsonNode entry = shards.get(i);
             String where = manifest + ": shards[" + i + "]";
-            if (!entry.path("path").isTextual()) {
-                throw new IOException(where + ": missing the string 'path' of the shard file");
+            if (!entry.path("file").isTextual()) {
+                throw new IOException(where + ": missing the string 'file' (the shard file name)");
             }
-            Path file = dir.resolve(entry.get("path").asText());
+            Path file = dir.resolve(entry.get("file").asText());
             String split = entry.path("split").asText("");
             switch (split) {
                 case "train" -> train.add(file);

@@ -16,8 +16,8 @@ import java.util.function.Predicate;
  *
  * <p>Per optimizer step: zero the gradients; for each of {@code batch_size_tokens / (B * T)} micro-batches run
  * forward and backward with loss scale 1 / micro-steps (dropout seeded by (seed, step, micro-step)); stop on a
- * NaN or infinite loss or gradient; clip the global norm; AdamW with the scheduled learning rate. Every
- * {@code log.every} steps a line goes to {@code metrics.jsonl} and a progress line to {@code progress}; every
+ * NaN or infinite loss or gradient; clip the global norm; AdamW with the scheduled learning rate. At step 1 and
+ * every {@code log.every} steps a line goes to {@code metrics.jsonl} and a progress line to {@code progress}; every
  * {@code eval.every} steps the validation loss; every {@code checkpoint.every} steps and at the end a checkpoint.
  */
 public final class Trainer {
@@ -26,7 +26,7 @@ public final class Trainer {
      * A run.
      *
      * @param config             the resolved config
-     * @param data               the shards to train and evaluate on
+     * @param data               what to train and evaluate on
      * @param runDir             where metrics, checkpoints and {@code latest} go
      * @param resume             continue from the newest valid checkpoint in {@code runDir}
      * @param init               how a fresh run's weights start
@@ -35,7 +35,7 @@ public final class Trainer {
      * @param eosTokenId         written to {@code config.json}
      * @param peakFlopsPerSecond the measured sgemm peak for MFU; 0 when unknown
      */
-    public record Run(TrainConfig config, ShardSet data, Path runDir, boolean resume, ModelInit init,
+    public record Run(TrainConfig config, TrainData data, Path runDir, boolean resume, ModelInit init,
                       Predicate<String> trainable, Path tokenizerJson, int eosTokenId, double peakFlopsPerSecond) {
         public Run {
             if (eosTokenId < 0 || eosTokenId >= config.model().vocabSize()) {
@@ -45,13 +45,19 @@ public final class Trainer {
         }
 
         /** Pretraining: random init, every tensor trainable, end-of-text = the last id. */
-        public static Run pretrain(TrainConfig config, ShardSet data, Path runDir, boolean resume) {
+        public static Run pretrain(TrainConfig config, TrainData data, Path runDir, boolean resume) {
             return new Run(config, data, runDir, resume, ModelInit.fromSeed(), name -> true, null,
                     config.model().vocabSize() - 1, 0);
         }
 
         public Run withTokenizer(Path tokenizer, int eos) {
             return new Run(config, data, runDir, resume, init, trainable, tokenizer, eos, peakFlopsPerSecond);
+        }
+
+        /** Starts from {@code init} instead of random weights, e.g. {@link ModelInit#fromCheckpoint}. */
+        public Run withInit(ModelInit modelInit) {
+            return new Run(config, data, runDir, resume, modelInit, trainable, tokenizerJson, eosTokenId,
+                    peakFlopsPerSecond);
         }
 
         public Run withPeakFlops(double peak) {
@@ -115,6 +121,7 @@ public final class Trainer {
             Path lastCheckpoint = null;
             Optional<Path> from = Optional.empty();
             if (run.resume()) {
+                checkpoints.removeUnfinished(progress);
                 from = checkpoints.latestValid(model.layout(), progress);
                 if (from.isEmpty()) {
                     progress.accept("no valid checkpoint in " + checkpoints.directory() + "; starting from scratch");
@@ -129,6 +136,11 @@ public final class Trainer {
                     throw new IllegalArgumentException("model: the checkpoint " + from.get() + " is of "
                             + state.config().model() + " but the config asks for " + cfg.model()
                             + "; resume with the run's saved config");
+                }
+                if (!state.data().equals(run.data().identity())) {
+                    throw new IllegalArgumentException("data: the checkpoint " + from.get() + " was trained on "
+                            + state.data() + " but " + run.data().describe() + " has " + run.data().identity()
+                            + "; resume with the same --data");
                 }
                 Checkpoints.loadParams(from.get(), model.layout(), model.params());
                 Checkpoints.loadOptimizer(from.get(), adam);
@@ -145,10 +157,11 @@ public final class Trainer {
             double flopsPerStep = flopsPerToken(cfg.model(), model.layout().size(), seqLen) * t.batchSizeTokens();
             Evaluation.Result val = null;
             try (MetricsLog metrics = MetricsLog.open(run.runDir(), step);
-                 ShardSampler train = ShardSampler.open(run.data().train(), batch, seqLen,
-                         cfg.model().vocabSize(), Seeds.derive(t.seed(), 0x5EEDDA7AL), true, position)) {
+                 BatchSource train = run.data().openTrain(batch, seqLen, cfg.model().vocabSize(),
+                         Seeds.derive(t.seed(), 0x5EEDDA7AL), position)) {
                 int[] tokens = new int[batch * seqLen];
                 int[] targets = new int[batch * seqLen];
+                int[] segments = new int[batch * seqLen];
                 long startStep = step;
                 long startNanos = System.nanoTime();
                 long lastLogNanos = startNanos;
@@ -157,9 +170,9 @@ public final class Trainer {
                     model.zeroGrads();
                     double lossSum = 0;
                     for (int m = 0; m < micro; m++) {
-                        train.next(tokens, targets);
+                        boolean segmented = train.next(tokens, targets, segments);
                         float microLoss = model.forward(tokens, targets, batch, seqLen, true,
-                                Seeds.derive(t.seed(), step, m));
+                                Seeds.derive(t.seed(), step, m), segmented ? segments : null);
                         if (!Float.isFinite(microLoss)) {
                             throw diverged(step + 1, "loss is " + microLoss, lastCheckpoint);
                         }
@@ -184,7 +197,7 @@ public final class Trainer {
                     StepMetrics sm = new StepMetrics(step, loss, lr, gradNorm, tokensPerSecond, mfu);
                     onStep.accept(sm);
                     boolean last = step == totalSteps;
-                    if (step % cfg.log().every() == 0 || last) {
+                    if (step % cfg.log().every() == 0 || step == 1 || last) {
                         metrics.step(sm);
                         double eta = (now - startNanos) / 1e9 / (step - startStep) * (totalSteps - step);
                         progress.accept(progressLine(sm, totalSteps, eta));
@@ -195,7 +208,8 @@ public final class Trainer {
                         val = evaluate(model, cfg, metrics, step);
                     }
                     if ((cfg.checkpoint().every() > 0 && step % cfg.checkpoint().every() == 0) || last) {
-                        TrainerState state = new TrainerState(step, tokensSeen, train.position(), t.seed(),
+                        TrainerState state = new TrainerState(step, tokensSeen, train.position(),
+                                run.data().identity(), t.seed(),
                                 adam.stepsTaken(), loss, cfg);
                         lastCheckpoint = checkpoints.save(state, model.layout(), model.params(), adam,
                                 run.eosTokenId(), run.tokenizerJson());
@@ -212,14 +226,15 @@ public final class Trainer {
 
     private Evaluation.Result evaluate(LanguageModel model, TrainConfig cfg, MetricsLog metrics, long step)
             throws IOException {
-        if (run.data().val().isEmpty()) {
+        Optional<BatchSource> source = run.data().openVal(cfg.train().microBatchSize(), cfg.train().seqLen(),
+                cfg.model().vocabSize());
+        if (source.isEmpty()) {
             if (step == cfg.eval().every() || step == cfg.train().totalSteps()) {
-                progress.accept("no validation shards in " + run.data().dir() + "; skipping evaluation");
+                progress.accept("no validation split in " + run.data().describe() + "; skipping evaluation");
             }
             return null;
         }
-        try (ShardSampler val = ShardSampler.open(run.data().val(), cfg.train().microBatchSize(),
-                cfg.train().seqLen(), cfg.model().vocabSize(), 0, false, DataPosition.START)) {
+        try (BatchSource val = source.get()) {
             Evaluation.Result r = Evaluation.run(model, val, cfg.eval().steps());
             metrics.eval(step, r);
             progress.accept(String.format("step %d | val loss %.4f | val ppl %.2f", step, r.loss(), r.perplexity()));

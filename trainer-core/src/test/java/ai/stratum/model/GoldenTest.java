@@ -26,7 +26,7 @@ class GoldenTest {
     static Stream<Arguments> cases() {
         // tolerance: max relative error, values below the floor compared absolutely
         return Stream.of(Arguments.of(DataType.DOUBLE, 1e-9, 1e-6), Arguments.of(DataType.FLOAT, 2e-4, 1e-2))
-                .flatMap(a -> Stream.of(new Nd4jKernels(), new NaiveKernels())
+                .flatMap(a -> Stream.of(new Nd4jKernels(), new NaiveKernels(), new CpuKernels())
                         .map(k -> Arguments.of(a.get()[0], a.get()[1], a.get()[2], k)));
     }
 

@@ -30,7 +30,8 @@ class KernelsTest {
 
     static Stream<Arguments> implementations() {
         return Stream.of(DataType.FLOAT, DataType.DOUBLE).flatMap(type -> Stream.of(
-                Arguments.of(new Nd4jKernels(), type)));
+                Arguments.of(new Nd4jKernels(), type), Arguments.of(new CpuKernels(), type),
+                Arguments.of(new CpuKernels(1), type)));
     }
 
     private static double tolerance(DataType type) {
@@ -106,16 +107,35 @@ class KernelsTest {
         for (int[] segments : segmentings) {
             INDArray e = random(type, 16, 5, B, NH, T, T);
             INDArray a = e.dup();
-            NAIVE.attentionSoftmaxForward(e, segments);
-            k.attentionSoftmaxForward(a, segments);
+            NAIVE.attentionSoftmaxForward(e, 0.37, segments);
+            k.attentionSoftmaxForward(a, 0.37, segments);
             assertClose(e, a, tolerance(type), "attention softmax forward");
             INDArray datt = random(type, 17, 1, B, NH, T, T);
             INDArray de = zeros(type, B, NH, T, T);
             INDArray da = zeros(type, B, NH, T, T);
-            NAIVE.attentionSoftmaxBackward(de, datt, e);
-            k.attentionSoftmaxBackward(da, datt, e);
+            NAIVE.attentionSoftmaxBackward(de, datt, e, 0.37);
+            k.attentionSoftmaxBackward(da, datt, e, 0.37);
             assertClose(de, da, tolerance(type), "attention softmax backward");
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void biasGradientMatchesNaive(Kernels k, DataType type) {
+        INDArray dout = random(type, 33, 2, B * T, C);
+        INDArray e = random(type, 34, 1, C);
+        INDArray a = e.dup();
+        NAIVE.biasGradient(e, dout);
+        k.biasGradient(a, dout);
+        assertClose(e, a, tolerance(type), "bias gradient");
+    }
+
+    @Test
+    void naiveBiasGradientAddsColumnSums() {
+        INDArray dout = org.nd4j.linalg.factory.Nd4j.createFromArray(new double[][] {{1, 2, 3}, {10, 20, 30}});
+        INDArray db = org.nd4j.linalg.factory.Nd4j.createFromArray(0.5, 0.5, 0.5);
+        NAIVE.biasGradient(db, dout);
+        assertEquals(org.nd4j.linalg.factory.Nd4j.createFromArray(11.5, 22.5, 33.5), db);
     }
 
     @ParameterizedTest
@@ -157,6 +177,31 @@ class KernelsTest {
         INDArray other = zeros(DataType.DOUBLE, 100, 100).assign(1.0);
         NAIVE.dropout(other, 0.25, 42, 4);
         assertTrue(x.neq(other).castTo(DataType.DOUBLE).sumNumber().doubleValue() > 1000, "streams differ");
+    }
+
+    @Test
+    void theCpuBackendGetsTheFusedKernels() {
+        assertTrue(Kernels.forCurrentBackend() instanceof CpuKernels);
+    }
+
+    @Test
+    void cpuExpIsAccurateToFloatRounding() {
+        double worst = 0;
+        for (float x = -87f; x <= 88f; x += 0.00137f) {
+            double exact = Math.exp(x);
+            worst = Math.max(worst, Math.abs(CpuKernels.exp(x) - exact) / exact);
+        }
+        assertTrue(worst < 3e-7, "max relative error of CpuKernels.exp: " + worst);
+        assertEquals(0f, CpuKernels.exp(-100f), 0f);
+        assertEquals(Float.POSITIVE_INFINITY, CpuKernels.exp(100f), 0f);
+    }
+
+    @Test
+    void cpuKernelsRejectStridedFloatViews() {
+        INDArray strided = zeros(DataType.FLOAT, 4, 6).transpose();
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new CpuKernels().geluForward(zeros(DataType.FLOAT, 6, 4), strided));
+        assertTrue(e.getMessage().startsWith("array: CpuKernels needs row-major contiguous arrays"), e.getMessage());
     }
 
     // ---- the reference itself against finite differences (double precision) ----
@@ -217,12 +262,12 @@ class KernelsTest {
         INDArray att = zeros(d, B, 2, T, T);
         java.util.function.DoubleSupplier loss = () -> {
             att.assign(pre);
-            NAIVE.attentionSoftmaxForward(att, segments);
+            NAIVE.attentionSoftmaxForward(att, 0.6, segments);
             return dot(att, r);
         };
         loss.getAsDouble();
         INDArray dpre = zeros(d, B, 2, T, T);
-        NAIVE.attentionSoftmaxBackward(dpre, r, att);
+        NAIVE.attentionSoftmaxBackward(dpre, r, att, 0.6);
         assertGradient(numericGradient(pre, loss, FD_EPS), dpre, "attention softmax");
         // masked probabilities are exactly zero and rows sum to one
         assertEquals(0.0, att.getDouble(0, 0, 1, 2), 0.0, "future key");

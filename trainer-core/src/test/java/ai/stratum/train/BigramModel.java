@@ -81,8 +81,10 @@ final class BigramModel implements LanguageModel {
         grads.assign(0);
     }
 
+    /** Segment ids change nothing: a bigram sees no other position. */
     @Override
-    public float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed) {
+    public float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed,
+                         int[] segmentIds) {
         forwardCalls++;
         int v = config.vocabSize();
         int n = batch * seqLen;

@@ -51,18 +51,28 @@ class GptTrainingTest {
         Evaluation.Result again = Evaluation.ofCheckpoint(ckpt, ShardSet.open(data), 4, 16, 4);
         assertEquals(result.val().loss(), again.loss(), 1e-6, "evaluating the saved checkpoint repeats the eval");
 
+        // a new run that starts from the checkpoint (as fine-tuning does) begins at the trained loss, not ln(V)
+        List<StepMetrics> continued = new ArrayList<>();
+        new Trainer(Trainer.Run.pretrain(config(), ShardSet.open(data), tmp.resolve("from-base"), false)
+                .withInit(ModelInit.fromCheckpoint(ckpt)), GptModel.factory(), line -> { }, continued::add).run();
+        assertTrue(continued.get(0).loss() < lastFive + 0.3, "first loss from the base " + continued.get(0).loss());
+
         try (Gpt gpt = GptModel.load(ckpt, 1, 16)) {
             int[] prompt = {1, 2, 3};
-            int[] greedy = Generator.generate(gpt, prompt, 20, -1, new Sampler(new Sampler.Settings(0, 0, 1),
-                    new SplittableRandom(1)), t -> { });
-            assertEquals(20, greedy.length);
-            // the context is 16 tokens: the last token was chosen by a forward over the last 16 only
-            int[] all = new int[23];
-            System.arraycopy(prompt, 0, all, 0, 3);
-            System.arraycopy(greedy, 0, all, 3, 20);
-            gpt.forward(Arrays.copyOfRange(all, 6, 22), null, 1, 16, false, 0);
-            INDArray lastLogits = gpt.logits().get(NDArrayIndex.point(0), NDArrayIndex.point(15), NDArrayIndex.all());
-            assertEquals(all[22], Sampler.argmax(lastLogits.toFloatVector()));
+            Sampler greedySampler = new Sampler(new Sampler.Settings(0, 0, 1), new SplittableRandom(1));
+            int[] greedy = Generator.generate(gpt, prompt, 13, -1, greedySampler, t -> { });
+            assertEquals(13, greedy.length);
+            // reference: a full forward over the whole prefix for every new token, argmax of the last position
+            int[] all = Arrays.copyOf(prompt, 16);
+            for (int n = 3; n < 16; n++) {
+                gpt.forward(Arrays.copyOf(all, n), null, 1, n, false, 0);
+                INDArray last = gpt.logits().get(NDArrayIndex.point(0), NDArrayIndex.point(n - 1), NDArrayIndex.all());
+                all[n] = Sampler.argmax(last.toFloatVector());
+            }
+            assertArrayEquals(Arrays.copyOfRange(all, 3, 16), greedy, "KV-cached decoding = full forwards");
+            int[] beyondContext = Generator.generate(gpt, prompt, 40, -1, greedySampler, t -> { });
+            assertEquals(40, beyondContext.length, "decoding continues past the 16-token context");
+            assertArrayEquals(greedy, Arrays.copyOf(beyondContext, 13));
             int[] stopped = Generator.generate(gpt, prompt, 20, greedy[0], new Sampler(new Sampler.Settings(0, 0, 1),
                     new SplittableRandom(1)), t -> { });
             assertArrayEquals(new int[0], stopped, "generation stops at the end-of-text id");

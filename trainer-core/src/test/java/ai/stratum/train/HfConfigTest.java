@@ -22,7 +22,7 @@ class HfConfigTest {
     @Test
     void writesGpt2KeysAndReadsThemBack() throws IOException {
         ModelConfig gpt2 = new ModelConfig(50257, 1024, 12, 12, 768, 0.1);
-        HfConfig.write(dir, gpt2, 50256);
+        HfConfig.write(dir, gpt2, 50256, "float32");
         JsonNode n = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
         assertEquals("gpt2", n.get("model_type").asText());
         assertEquals("GPT2LMHeadModel", n.get("architectures").get(0).asText());
@@ -33,6 +33,7 @@ class HfConfigTest {
         assertEquals(1e-5, n.get("layer_norm_epsilon").asDouble());
         assertEquals(0.1, n.get("attn_pdrop").asDouble());
         assertEquals(50256, n.get("eos_token_id").asInt());
+        assertEquals("float32", n.get("torch_dtype").asText());
         assertEquals(gpt2, HfConfig.read(dir));
         assertEquals(50256, HfConfig.eosTokenId(dir));
     }

@@ -84,10 +84,10 @@ class TokenShardTest {
         assertEquals(List.of(dir.resolve("synthetic_train_000000.bin")), set.train());
         assertEquals(List.of(dir.resolve("synthetic_val_000000.bin")), set.val());
         Files.writeString(dir.resolve("manifest.json"),
-                "{\"shards\": [{\"path\": \"synthetic_train_000000.bin\", \"split\": \"train\", \"tokens\": 7}]}");
+                "{\"shards\": [{\"file\": \"synthetic_train_000000.bin\", \"split\": \"train\", \"tokens\": 7}]}");
         IOException e = assertThrows(IOException.class, () -> ShardSet.open(dir));
         assertTrue(e.getMessage().contains("shards[0]") && e.getMessage().contains("says 7 tokens"), e.getMessage());
-        Files.writeString(dir.resolve("manifest.json"), "{\"shards\": [{\"path\": \"a.bin\", \"split\": \"test\"}]}");
+        Files.writeString(dir.resolve("manifest.json"), "{\"shards\": [{\"file\": \"a.bin\", \"split\": \"test\"}]}");
         assertTrue(assertThrows(IOException.class, () -> ShardSet.open(dir)).getMessage().contains("'split' must be"));
     }
 

@@ -79,13 +79,38 @@ class TrainerTest {
         for (String f : List.of("model.safetensors", "optimizer.safetensors", "config.json", "trainer_state.json")) {
             assertTrue(Files.isRegularFile(runDir.resolve("latest").resolve(f)), f);
         }
+        Path plain = Files.createFile(tmp.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain),
+                Files.getPosixFilePermissions(runDir.resolve("latest/model.safetensors")),
+                "checkpoint files get the umask's permissions like any other output, not owner-only");
         TrainerState state = Checkpoints.readState(runDir.resolve("latest"));
         assertEquals(24, state.step());
         assertEquals(24 * 64, state.tokensSeen());
         assertEquals(config(24), state.config());
         assertEquals(24, state.adamSteps());
+        assertEquals(List.of("synthetic_train_000000.bin"), state.data());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("trainable: 1,056 params in 2 tensors; weight decay on 1 tensors (1,024")), lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.matches("step 24/24 \\| loss [0-9.]+ \\| lr 1\\.05e-02 \\| .* tok/s \\| MFU n/a \\| ETA 0:00:00")), lines.toString());
+    }
+
+    @Test
+    void accumulatingMicroBatchesEqualsOneLargeBatch() throws IOException {
+        // the same 8 windows per step, as one batch of 8 or as 4 micro-batches of 2 (float64, no dropout)
+        TrainConfig base = config(10);
+        ModelConfig model = new ModelConfig(VOCAB, 8, 1, 1, 4, 0.0);
+        TrainConfig whole = new TrainConfig(model, base.optim(), new TrainingConfig(10, 0, 8, 8, 64, 5, "float64"),
+                base.eval(), base.checkpoint(), base.log());
+        TrainConfig accumulated = new TrainConfig(model, base.optim(),
+                new TrainingConfig(10, 0, 2, 8, 64, 5, "float64"), base.eval(), base.checkpoint(), base.log());
+        assertEquals(4, accumulated.train().accumulationSteps());
+        List<StepMetrics> a = new ArrayList<>();
+        List<StepMetrics> b = new ArrayList<>();
+        train(whole, data, tmp.resolve("whole"), false, -1, a::add, new ArrayList<>());
+        train(accumulated, data, tmp.resolve("accumulated"), false, -1, b::add, new ArrayList<>());
+        for (int i = 0; i < 10; i++) {
+            assertEquals(a.get(i).loss(), b.get(i).loss(), 1e-6, "loss at step " + (i + 1));
+            assertEquals(a.get(i).gradNorm(), b.get(i).gradNorm(), 1e-9, "grad norm at step " + (i + 1));
+        }
     }
 
     @Test
@@ -115,13 +140,32 @@ class TrainerTest {
         try (FileChannel ch = FileChannel.open(model, StandardOpenOption.WRITE)) {
             ch.truncate(ch.size() - 100);
         }
+        Path unfinished = Files.createDirectories(runDir.resolve("checkpoints/.tmp-step-24-123"));
+        Files.writeString(unfinished.resolve(Checkpoints.MODEL), "half a file");
         List<String> lines = new ArrayList<>();
         train(config(16), data, runDir, true, -1, m -> { }, lines);
+        assertFalse(Files.exists(unfinished));
+        assertTrue(lines.contains("removed .tmp-step-24-123, a checkpoint left unfinished by an interrupted run"),
+                lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("checkpoint " + runDir.resolve("checkpoints/step-16")
                 + " is invalid and was moved to step-16.invalid") && l.contains("(truncated)")), lines.toString());
         assertTrue(lines.contains("resuming from " + runDir.resolve("checkpoints/step-8") + " at step 8"), lines.toString());
         assertTrue(Files.isDirectory(runDir.resolve("checkpoints/step-16")), "step 16 was trained and saved again");
         assertEquals(16, losses(runDir).size());
+    }
+
+    @Test
+    void resumingWithAnotherModelConfigIsAnErrorAndMovesNothing() throws IOException {
+        Path runDir = tmp.resolve("run");
+        train(config(8), data, runDir, false, -1, m -> { }, new ArrayList<>());
+        TrainConfig other = config(8);
+        TrainConfig wider = new TrainConfig(new ModelConfig(VOCAB + 1, 8, 1, 1, 4, 0.1), other.optim(), other.train(),
+                other.eval(), other.checkpoint(), other.log());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> train(wider, data, runDir, true, -1, m -> { }, new ArrayList<>()));
+        assertTrue(e.getMessage().startsWith("model: ") && e.getMessage().contains("has shape [32, 32], the model "
+                + "needs [33, 33]") && e.getMessage().contains("resume with the run's saved config"), e.getMessage());
+        assertEquals(List.of(runDir.resolve("checkpoints/step-8")), new Checkpoints(runDir, 2).list());
     }
 
     @Test
@@ -137,6 +181,19 @@ class TrainerTest {
     }
 
     @Test
+    void withoutValidationShardsEvaluationIsSkippedWithANote() throws IOException {
+        Path trainOnly = tmp.resolve("train-only");
+        Files.createDirectories(trainOnly);
+        Files.copy(data.resolve("synthetic_train_000000.bin"), trainOnly.resolve("synthetic_train_000000.bin"));
+        List<String> lines = new ArrayList<>();
+        Trainer.Result result = train(config(8), trainOnly, tmp.resolve("run"), false, -1, m -> { }, lines);
+        assertEquals(null, result.val());
+        assertEquals(1, lines.stream().filter(l -> l.equals("no validation split in " + trainOnly
+                + "; skipping evaluation")).count(), lines.toString());
+        assertTrue(MetricsLog.read(tmp.resolve("run")).stream().noneMatch(n -> n.has("val_loss")));
+    }
+
+    @Test
     void aFreshRunRefusesARunDirectoryWithCheckpoints() throws IOException {
         Path runDir = tmp.resolve("run");
         train(config(8), data, runDir, false, -1, m -> { }, new ArrayList<>());
@@ -146,6 +203,12 @@ class TrainerTest {
         List<String> lines = new ArrayList<>();
         train(config(8), data, runDir, true, -1, m -> { }, lines);
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("nothing to do")), lines.toString());
+        Path otherData = tmp.resolve("other");
+        SyntheticShards.writeShard(otherData.resolve("web_train_000001.bin"), new int[1000], false);
+        IllegalArgumentException wrongData = assertThrows(IllegalArgumentException.class,
+                () -> train(config(8), otherData, runDir, true, -1, m -> { }, new ArrayList<>()));
+        assertTrue(wrongData.getMessage().startsWith("data: ") && wrongData.getMessage().contains(
+                "[synthetic_train_000000.bin] but " + otherData + " has [web_train_000001.bin]"), wrongData.getMessage());
         assertFalse(Files.exists(runDir.resolve("checkpoints/step-16")));
     }
 

@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
                 SgemmBenchCommand.class,
                 TokenizerBenchCommand.class,
+                TrainBenchCommand.class,
                 DataBenchCommand.class,
         })
 public final class BenchCommand implements Runnable {

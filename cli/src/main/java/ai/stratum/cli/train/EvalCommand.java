@@ -1,5 +1,6 @@
 package ai.stratum.cli.train;
 
+import ai.stratum.train.Checkpoints;
 import ai.stratum.train.Evaluation;
 import ai.stratum.train.ShardSet;
 import picocli.CommandLine.Command;
@@ -20,7 +21,7 @@ public final class EvalCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
-            description = "A checkpoint directory, e.g. runs/NAME/latest.")
+            description = "A checkpoint directory, or a run directory for its latest checkpoint.")
     Path checkpoint;
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "Token shards with a val split.")
@@ -38,7 +39,8 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Evaluation.Result r = Evaluation.ofCheckpoint(checkpoint, ShardSet.open(data), batchSize, seqLen, steps);
+        Evaluation.Result r = Evaluation.ofCheckpoint(Checkpoints.resolve(checkpoint), ShardSet.open(data), batchSize,
+                seqLen, steps);
         spec.commandLine().getOut().printf("val loss %.4f | perplexity %.2f | %,d tokens%n", r.loss(), r.perplexity(),
                 r.tokens());
         spec.commandLine().getOut().flush();

@@ -28,7 +28,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "e.g. runs/NAME/latest")
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
+            description = "A checkpoint directory, or a run directory for its latest checkpoint.")
     Path checkpoint;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT",
@@ -56,6 +57,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Path checkpoint = Checkpoints.resolve(this.checkpoint);
         Sampler sampler = new Sampler(new Sampler.Settings(temperature, topK, topP), new SplittableRandom(seed));
         Path tokenizerFile = tokenizer != null ? tokenizer : checkpoint.resolve(Checkpoints.TOKENIZER);
         if (!Files.isRegularFile(tokenizerFile)) {

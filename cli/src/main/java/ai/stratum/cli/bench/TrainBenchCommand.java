@@ -1,0 +1,51 @@
+package ai.stratum.cli.bench;
+
+import ai.stratum.cli.ConfigOptions;
+import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.train.TrainConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/** {@code stratum bench train}: training step time, tokens/s and MFU against the sgemm peak of the same run. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Time GPT training steps (forward, backward, AdamW) on random tokens of a preset's model "
+                + "and batch; report tokens/s, GFLOP/s, MFU against the sgemm peak measured in the same run, "
+                + "memory, and time by layer kind.")
+public final class TrainBenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--steps", defaultValue = "10", description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--kernels", defaultValue = "AUTO",
+            description = "Element-wise kernels: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    TrainBench.KernelChoice kernels;
+
+    @Override
+    public Integer call() {
+        ConfigLoader.Resolved<TrainConfig> resolved = config.resolve(TrainConfig.class, "tiny-cpu");
+        PrintWriter out = spec.commandLine().getOut();
+        if (config.dryRun()) {
+            out.print(resolved.toYaml());
+            return 0;
+        }
+        TrainBench.Result r = TrainBench.run(resolved.value(), new TrainBench.Options(warmup, steps, kernels),
+                spec.commandLine().getErr());
+        TrainBench.print(r, out);
+        return 0;
+    }
+}

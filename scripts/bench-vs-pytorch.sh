@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Trains the same GPT-2-architecture model with PyTorch (CPU, OpenBLAS) and with Stratum on this machine in one
+# run, and prints the ratio of their tokens/s. Both time forward + backward + gradient clipping + AdamW on random
+# tokens after a warm-up, with the same thread count, and report the median step. The two alternate for ROUNDS
+# rounds and each side keeps its best round, so a burst of load from other processes does not decide the ratio.
+#
+# Usage: scripts/bench-vs-pytorch.sh [reference|gpt2-small]
+#   reference  (default) vocab 4096, d_model 256, 4 heads, 4 layers, context 128, batch 8 (4.24 M parameters)
+#   gpt2-small 124 M parameters at batch 4 x 256
+# Environment: STEPS (timed steps, default 10), WARMUP (default 3), ROUNDS (default 2), THREADS (default:
+# nproc), PYTHON (an interpreter with torch).
+# Installs Debian's python3-torch and libopenblas0-pthread when PyTorch is missing (needs root).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WHICH="${1:-reference}"
+STEPS="${STEPS:-10}"
+WARMUP="${WARMUP:-3}"
+ROUNDS="${ROUNDS:-2}"
+THREADS="${THREADS:-$(nproc)}"
+
+case "$WHICH" in
+  reference)  VOCAB=4096;  CTX=128;  LAYERS=4;  HEADS=4;  DMODEL=256; BATCH=8; SEQ=128; PRESET=tiny-cpu ;;
+  gpt2-small) VOCAB=50257; CTX=1024; LAYERS=12; HEADS=12; DMODEL=768; BATCH=4; SEQ=256; PRESET=gpt2-small ;;
+  *) echo "bench-vs-pytorch: unknown configuration '$WHICH'; use 'reference' or 'gpt2-small'" >&2; exit 2 ;;
+esac
+
+# Debian's python3-torch lives in the system interpreter, which may not be the first python3 on PATH (pyenv).
+find_torch_python() {
+  for py in ${PYTHON:-} python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c "import torch" >/dev/null 2>&1; then
+      echo "$py"
+      return
+    fi
+  done
+}
+PY="$(find_torch_python)"
+if [ -z "$PY" ]; then
+  echo "bench-vs-pytorch: installing python3-torch and libopenblas0-pthread ..." >&2
+  apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch libopenblas0-pthread >&2
+  PY="$(find_torch_python)"
+  [ -n "$PY" ] || { echo "bench-vs-pytorch: PyTorch is still not importable after the install" >&2; exit 1; }
+fi
+
+export OMP_WAIT_POLICY=PASSIVE
+export OMP_NUM_THREADS="$THREADS"
+
+TORCH_SCRIPT="$(mktemp --suffix=.py)"
+trap 'rm -f "$TORCH_SCRIPT"' EXIT
+cat > "$TORCH_SCRIPT" <<'PY'
+# A minimal GPT-2 written for this comparison: pre-LayerNorm blocks, causal attention, tanh GELU, tied head.
+import math, statistics, sys, time
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+vocab, ctx, layers, heads, d, batch, seq, steps, warmup, threads = map(int, sys.argv[1:])
+torch.set_num_threads(threads)
+torch.manual_seed(1337)
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ln_1, self.ln_2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.c_attn, self.attn_proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.c_fc, self.mlp_proj = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+        self.register_buffer("causal", torch.tril(torch.ones(ctx, ctx, dtype=torch.bool)))
+
+    def forward(self, x):
+        b, t, c = x.shape
+        q, k, v = self.c_attn(self.ln_1(x)).split(d, dim=2)
+        q, k, v = [a.view(b, t, heads, c // heads).transpose(1, 2) for a in (q, k, v)]   # (B, NH, T, hs)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(c // heads))                  # (B, NH, T, T)
+        att = att.masked_fill(~self.causal[:t, :t], float("-inf")).softmax(dim=-1)
+        y = (att @ v).transpose(1, 2).contiguous().view(b, t, c)                         # (B, T, C)
+        x = x + self.attn_proj(y)
+        return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
+
+
+class Gpt(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(vocab, d), nn.Embedding(ctx, d)
+        self.h = nn.ModuleList(Block() for _ in range(layers))
+        self.ln_f = nn.LayerNorm(d)
+
+    def forward(self, idx, targets):
+        x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1]))
+        for block in self.h:
+            x = block(x)
+        logits = self.ln_f(x) @ self.wte.weight.t()                                        # tied head
+        return F.cross_entropy(logits.view(-1, vocab), targets.view(-1))
+
+
+model = Gpt()
+# GPT-2's initialization, as Stratum's initWeights: N(0, 0.02), residual projections N(0, 0.02 / sqrt(2 * layers))
+for name, p in model.named_parameters():
+    if name.endswith("bias"):
+        nn.init.zeros_(p)
+    elif "ln_" in name:
+        nn.init.ones_(p)
+    else:
+        nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * layers) if name.endswith("proj.weight") else 0.02)
+opt = torch.optim.AdamW(model.parameters(), lr=3e-4, betas=(0.9, 0.95), weight_decay=0.1)
+params = sum(p.numel() for p in model.parameters())
+times = []
+for step in range(warmup + steps):
+    idx = torch.randint(0, vocab, (batch, seq))
+    tgt = torch.randint(0, vocab, (batch, seq))
+    t0 = time.perf_counter()
+    loss = model(idx, tgt)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    opt.zero_grad(set_to_none=False)
+    dt = time.perf_counter() - t0
+    print("torch step %d: %.1f ms, loss %.4f" % (step + 1, dt * 1000, loss.item()), file=sys.stderr)
+    if step >= warmup:
+        times.append(dt)
+median = statistics.median(times)
+print("torch %s, %d threads: %d parameters, median step %.1f ms, %.0f tokens/s"
+      % (torch.__version__, threads, params, median * 1000, batch * seq / median), file=sys.stderr)
+print("%.1f" % (batch * seq / median))
+PY
+
+torch_round() {
+  "$PY" "$TORCH_SCRIPT" "$VOCAB" "$CTX" "$LAYERS" "$HEADS" "$DMODEL" "$BATCH" "$SEQ" "$STEPS" "$WARMUP" "$THREADS"
+}
+
+stratum_round() {
+  "$ROOT/stratum" bench train --preset "$PRESET" --set model.vocab_size=$VOCAB \
+    --set model.context_length=$CTX --set model.n_layer=$LAYERS --set model.n_head=$HEADS \
+    --set model.d_model=$DMODEL --set train.micro_batch_size=$BATCH --set train.seq_len=$SEQ \
+    --set train.batch_size_tokens=$((BATCH * SEQ)) --steps "$STEPS" --warmup "$WARMUP"
+}
+
+best() { printf '%s\n' "$@" | sort -g | tail -1; }
+
+TORCH_ALL=()
+STRATUM_ALL=()
+for round in $(seq 1 "$ROUNDS"); do
+  echo "== round $round: PyTorch ($WHICH) ==" >&2
+  TORCH_ALL+=("$(torch_round)")
+  echo "== round $round: Stratum ($WHICH) ==" >&2
+  OUT="$(stratum_round)"
+  echo "$OUT"
+  STRATUM_ALL+=("$(echo "$OUT" | sed -n 's/^throughput: \([0-9,]*\) tokens\/s.*/\1/p' | tr -d ,)")
+done
+TORCH_TPS="$(best "${TORCH_ALL[@]}")"
+STRATUM_TPS="$(best "${STRATUM_ALL[@]}")"
+echo "tokens/s per round: PyTorch ${TORCH_ALL[*]}; Stratum ${STRATUM_ALL[*]}"
+echo "best: PyTorch $TORCH_TPS tokens/s; Stratum $STRATUM_TPS tokens/s; Stratum / PyTorch = $("$PY" -c "print('%.2f' % ($STRATUM_TPS / $TORCH_TPS))")"

@@ -1,0 +1,550 @@
+package ai.stratum.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
+
+/**
+ * Fused float32 kernels for the CPU: each reads its rows straight from the arrays' direct buffers into row-sized
+ * {@code float[]} scratch, computes in one pass over the row, writes back, and splits the rows over the cores.
+ * Float arrays must be row-major contiguous (the model's are); other data types go to {@link Nd4jKernels}.
+ *
+ * <p>Exponentials use {@link #exp(float)}, a range-reduced polynomial with relative error below 2e-7 (float
+ * rounding is 6e-8), several times faster than {@code Math.exp} on the softmax and cross-entropy rows.
+ */
+public final class CpuKernels implements Kernels {
+
+    private static final float GELU_K = (float) Math.sqrt(2.0 / Math.PI);
+    private static final float GELU_CUBIC = 0.044715f;
+
+    private final Kernels fallback = new Nd4jKernels();
+    private final int threads;
+
+    public CpuKernels() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** @param threads how many ranges of rows are computed in parallel */
+    public CpuKernels(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads: must be at least 1, got " + threads);
+        }
+        this.threads = threads;
+    }
+
+    @FunctionalInterface
+    private interface RowRange {
+        void run(int from, int to);
+    }
+
+    /** Runs {@code body} over [0, n) split into one contiguous range per thread. */
+    private void parallel(int n, RowRange body) {
+        int parts = Math.min(threads, n);
+        if (parts <= 1) {
+            body.run(0, n);
+            return;
+        }
+        IntStream.range(0, parts).parallel().forEach(p -> body.run((int) ((long) n * p / parts),
+                (int) ((long) n * (p + 1) / parts)));
+    }
+
+    private static boolean isFloat(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a.dataType() != DataType.FLOAT) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The direct buffer behind {@code a}; element i of {@code a} is at {@code base(a) + i}. */
+    private static FloatBuffer buf(INDArray a) {
+        long expected = 1;
+        for (int d = a.rank() - 1; d >= 0; d--) {
+            if (a.size(d) > 1 && a.stride(d) != expected) {
+                throw new IllegalArgumentException("array: CpuKernels needs row-major contiguous arrays, got shape "
+                        + java.util.Arrays.toString(a.shape()) + " strides " + java.util.Arrays.toString(a.stride()));
+            }
+            expected *= a.size(d);
+        }
+        return a.data().asNioFloat();
+    }
+
+    private static int base(INDArray a) {
+        return Math.toIntExact(a.offset());
+    }
+
+    // ---- embedding --------------------------------------------------------------------------------------------
+
+    @Override
+    public void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe) {
+        if (!isFloat(out, wte, wpe)) {
+            fallback.embeddingForward(out, tokens, positions, wte, wpe);
+            return;
+        }
+        int c = (int) out.size(1);
+        FloatBuffer o = buf(out);
+        FloatBuffer e = buf(wte);
+        FloatBuffer p = buf(wpe);
+        int ob = base(out);
+        int eb = base(wte);
+        int pb = base(wpe);
+        parallel((int) out.size(0), (from, to) -> {
+            float[] row = new float[c];
+            float[] pos = new float[c];
+            for (int n = from; n < to; n++) {
+                e.get(eb + tokens[n] * c, row, 0, c);
+                p.get(pb + positions[n] * c, pos, 0, c);
+                for (int i = 0; i < c; i++) {
+                    row[i] += pos[i];
+                }
+                o.put(ob + n * c, row, 0, c);
+            }
+        });
+    }
+
+    @Override
+    public void embeddingBackward(INDArray dwte, INDArray dwpe, INDArray dout, int[] tokens, int[] positions) {
+        if (!isFloat(dwte, dwpe, dout)) {
+            fallback.embeddingBackward(dwte, dwpe, dout, tokens, positions);
+            return;
+        }
+        int c = (int) dout.size(1);
+        int n = (int) dout.size(0);
+        FloatBuffer d = buf(dout);
+        FloatBuffer e = buf(dwte);
+        FloatBuffer p = buf(dwpe);
+        int db = base(dout);
+        int eb = base(dwte);
+        int pb = base(dwpe);
+        // rows may repeat a token, so threads split the channels rather than the rows
+        parallel(c, (from, to) -> {
+            for (int r = 0; r < n; r++) {
+                int src = db + r * c;
+                int te = eb + tokens[r] * c;
+                int tp = pb + positions[r] * c;
+                for (int i = from; i < to; i++) {
+                    float g = d.get(src + i);
+                    e.put(te + i, e.get(te + i) + g);
+                    p.put(tp + i, p.get(tp + i) + g);
+                }
+            }
+        });
+    }
+
+    // ---- layer norm -------------------------------------------------------------------------------------------
+
+    @Override
+    public void layerNormForward(INDArray out, INDArray mean, INDArray rstd, INDArray inp, INDArray weight,
+                                 INDArray bias) {
+        if (!isFloat(out, mean, rstd, inp, weight, bias)) {
+            fallback.layerNormForward(out, mean, rstd, inp, weight, bias);
+            return;
+        }
+        int c = (int) inp.size(1);
+        FloatBuffer x = buf(inp);
+        FloatBuffer o = buf(out);
+        FloatBuffer m = buf(mean);
+        FloatBuffer r = buf(rstd);
+        int xb = base(inp);
+        int ob = base(out);
+        int mb = base(mean);
+        int rb = base(rstd);
+        float[] w = new float[c];
+        float[] b = new float[c];
+        buf(weight).get(base(weight), w, 0, c);
+        buf(bias).get(base(bias), b, 0, c);
+        parallel((int) inp.size(0), (from, to) -> {
+            float[] row = new float[c];
+            for (int n = from; n < to; n++) {
+                x.get(xb + n * c, row, 0, c);
+                float sum = 0;
+                for (int i = 0; i < c; i++) {
+                    sum += row[i];
+                }
+                float mu = sum / c;
+                float var = 0;
+                for (int i = 0; i < c; i++) {
+                    float dv = row[i] - mu;
+                    var += dv * dv;
+                }
+                float rs = (float) (1.0 / Math.sqrt(var / c + ModelConfig.LAYER_NORM_EPS));
+                for (int i = 0; i < c; i++) {
+                    row[i] = (row[i] - mu) * rs * w[i] + b[i];
+                }
+                o.put(ob + n * c, row, 0, c);
+                m.put(mb + n, mu);
+                r.put(rb + n, rs);
+            }
+        });
+    }
+
+    @Override
+    public void layerNormBackward(INDArray dinp, INDArray dweight, INDArray dbias, INDArray dout, INDArray inp,
+                                  INDArray weight, INDArray mean, INDArray rstd) {
+        if (!isFloat(dinp, dweight, dbias, dout, inp, weight, mean, rstd)) {
+            fallback.layerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd);
+            return;
+        }
+        int n = (int) inp.size(0);
+        int c = (int) inp.size(1);
+        FloatBuffer dx = buf(dinp);
+        FloatBuffer dy = buf(dout);
+        FloatBuffer x = buf(inp);
+        FloatBuffer m = buf(mean);
+        FloatBuffer r = buf(rstd);
+        int dxb = base(dinp);
+        int dyb = base(dout);
+        int xb = base(inp);
+        int mb = base(mean);
+        int rb = base(rstd);
+        float[] w = new float[c];
+        buf(weight).get(base(weight), w, 0, c);
+        int parts = Math.max(1, Math.min(threads, n));
+        float[][] dwPart = new float[parts][c];
+        float[][] dbPart = new float[parts][c];
+        IntStream.range(0, parts).parallel().forEach(part -> {
+            int from = (int) ((long) n * part / parts);
+            int to = (int) ((long) n * (part + 1) / parts);
+            float[] xr = new float[c];
+            float[] dyr = new float[c];
+            float[] dxr = new float[c];
+            float[] dw = dwPart[part];
+            float[] db = dbPart[part];
+            for (int row = from; row < to; row++) {
+                x.get(xb + row * c, xr, 0, c);
+                dy.get(dyb + row * c, dyr, 0, c);
+                dx.get(dxb + row * c, dxr, 0, c);
+                float mu = m.get(mb + row);
+                float rs = r.get(rb + row);
+                float dnormMean = 0;
+                float dnormXhatMean = 0;
+                for (int i = 0; i < c; i++) {
+                    float xhat = (xr[i] - mu) * rs;
+                    float dnorm = dyr[i] * w[i];
+                    dnormMean += dnorm;
+                    dnormXhatMean += dnorm * xhat;
+                    db[i] += dyr[i];
+                    dw[i] += dyr[i] * xhat;
+                }
+                dnormMean /= c;
+                dnormXhatMean /= c;
+                for (int i = 0; i < c; i++) {
+                    float xhat = (xr[i] - mu) * rs;
+                    dxr[i] += rs * (dyr[i] * w[i] - dnormMean - xhat * dnormXhatMean);
+                }
+                dx.put(dxb + row * c, dxr, 0, c);
+            }
+        });
+        addParts(dweight, dwPart);
+        addParts(dbias, dbPart);
+    }
+
+    /** target (C) += the sum of the per-thread partial sums. */
+    private static void addParts(INDArray target, float[][] parts) {
+        int c = parts[0].length;
+        FloatBuffer t = buf(target);
+        int tb = base(target);
+        for (int i = 0; i < c; i++) {
+            float s = t.get(tb + i);
+            for (float[] p : parts) {
+                s += p[i];
+            }
+            t.put(tb + i, s);
+        }
+    }
+
+    // ---- GELU -------------------------------------------------------------------------------------------------
+
+    @Override
+    public void geluForward(INDArray out, INDArray inp) {
+        if (!isFloat(out, inp)) {
+            fallback.geluForward(out, inp);
+            return;
+        }
+        FloatBuffer x = buf(inp);
+        FloatBuffer o = buf(out);
+        int xb = base(inp);
+        int ob = base(out);
+        int chunk = 4096;
+        int len = (int) inp.length();
+        parallel((len + chunk - 1) / chunk, (from, to) -> {
+            float[] v = new float[chunk];
+            for (int ch = from; ch < to; ch++) {
+                int start = ch * chunk;
+                int size = Math.min(chunk, len - start);
+                x.get(xb + start, v, 0, size);
+                for (int i = 0; i < size; i++) {
+                    // 0.5 x (1 + tanh(u)) = x * sigmoid(2u), u = k (x + 0.044715 x^3)
+                    float xi = v[i];
+                    float u = GELU_K * (xi + GELU_CUBIC * xi * xi * xi);
+                    v[i] = xi / (1f + exp(-2f * u));
+                }
+                o.put(ob + start, v, 0, size);
+            }
+        });
+    }
+
+    @Override
+    public void geluBackward(INDArray dinp, INDArray dout, INDArray inp) {
+        if (!isFloat(dinp, dout, inp)) {
+            fallback.geluBackward(dinp, dout, inp);
+            return;
+        }
+        FloatBuffer x = buf(inp);
+        FloatBuffer dy = buf(dout);
+        FloatBuffer dx = buf(dinp);
+        int xb = base(inp);
+        int dyb = base(dout);
+        int dxb = base(dinp);
+        int chunk = 4096;
+        int len = (int) inp.length();
+        parallel((len + chunk - 1) / chunk, (from, to) -> {
+            float[] v = new float[chunk];
+            float[] g = new float[chunk];
+            for (int ch = from; ch < to; ch++) {
+                int start = ch * chunk;
+                int size = Math.min(chunk, len - start);
+                x.get(xb + start, v, 0, size);
+                dy.get(dyb + start, g, 0, size);
+                for (int i = 0; i < size; i++) {
+                    // with s = sigmoid(2u): d/dx = s + 2 x s (1 - s) k (1 + 3 * 0.044715 x^2)
+                    float xi = v[i];
+                    float u = GELU_K * (xi + GELU_CUBIC * xi * xi * xi);
+                    float s = 1f / (1f + exp(-2f * u));
+                    g[i] *= s + 2f * xi * s * (1f - s) * GELU_K * (1f + 3f * GELU_CUBIC * xi * xi);
+                }
+                dx.put(dxb + start, g, 0, size);
+            }
+        });
+    }
+
+    // ---- attention softmax ------------------------------------------------------------------------------------
+
+    @Override
+    public void attentionSoftmaxForward(INDArray att, double scale, int[] segmentIds) {
+        if (!isFloat(att)) {
+            fallback.attentionSoftmaxForward(att, scale, segmentIds);
+            return;
+        }
+        float s = (float) scale;
+        int nh = (int) att.size(1);
+        int t = (int) att.size(2);
+        FloatBuffer a = buf(att);
+        int ab = base(att);
+        int rows = (int) (att.size(0) * nh * t);
+        parallel(rows, (from, to) -> {
+            float[] row = new float[t];
+            for (int r = from; r < to; r++) {
+                int query = r % t;
+                int b = r / (nh * t);
+                int start = ab + r * t;
+                a.get(start, row, 0, query + 1);
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j <= query; j++) {
+                    row[j] *= s;
+                    if (segmentIds == null || segmentIds[b * t + j] == segmentIds[b * t + query]) {
+                        max = Math.max(max, row[j]);
+                    } else {
+                        row[j] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+                float sum = 0;
+                for (int j = 0; j <= query; j++) {
+                    float e = row[j] == Float.NEGATIVE_INFINITY ? 0f : exp(row[j] - max);
+                    row[j] = e;
+                    sum += e;
+                }
+                float inv = 1f / sum;
+                for (int j = 0; j <= query; j++) {
+                    row[j] *= inv;
+                }
+                java.util.Arrays.fill(row, query + 1, t, 0f);
+                a.put(start, row, 0, t);
+            }
+        });
+    }
+
+    @Override
+    public void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att, double scale) {
+        if (!isFloat(dpreatt, datt, att)) {
+            fallback.attentionSoftmaxBackward(dpreatt, datt, att, scale);
+            return;
+        }
+        float s = (float) scale;
+        int t = (int) att.size(3);
+        FloatBuffer p = buf(att);
+        FloatBuffer dp = buf(datt);
+        FloatBuffer d = buf(dpreatt);
+        int pb = base(att);
+        int dpb = base(datt);
+        int db = base(dpreatt);
+        parallel((int) (att.length() / t), (from, to) -> {
+            float[] pr = new float[t];
+            float[] dr = new float[t];
+            for (int r = from; r < to; r++) {
+                // probabilities past the query are 0, so only keys 0..query contribute
+                int keys = r % t + 1;
+                p.get(pb + r * t, pr, 0, keys);
+                dp.get(dpb + r * t, dr, 0, keys);
+                float dot = 0;
+                for (int j = 0; j < keys; j++) {
+                    dot += pr[j] * dr[j];
+                }
+                for (int j = 0; j < keys; j++) {
+                    dr[j] = s * pr[j] * (dr[j] - dot);
+                }
+                java.util.Arrays.fill(dr, keys, t, 0f);
+                d.put(db + r * t, dr, 0, t);
+            }
+        });
+    }
+
+    // ---- linear layers ----------------------------------------------------------------------------------------
+
+    @Override
+    public void biasGradient(INDArray dbias, INDArray dout) {
+        if (!isFloat(dbias, dout)) {
+            fallback.biasGradient(dbias, dout);
+            return;
+        }
+        int n = (int) dout.size(0);
+        int c = (int) dout.size(1);
+        FloatBuffer d = buf(dout);
+        int dbs = base(dout);
+        int parts = Math.max(1, Math.min(threads, n));
+        float[][] partial = new float[parts][c];
+        IntStream.range(0, parts).parallel().forEach(part -> {
+            float[] row = new float[c];
+            float[] sum = partial[part];
+            for (int r = (int) ((long) n * part / parts); r < (int) ((long) n * (part + 1) / parts); r++) {
+                d.get(dbs + r * c, row, 0, c);
+                for (int i = 0; i < c; i++) {
+                    sum[i] += row[i];
+                }
+            }
+        });
+        addParts(dbias, partial);
+    }
+
+    // ---- cross-entropy ----------------------------------------------------------------------------------------
+
+    @Override
+    public double crossEntropyForward(INDArray probs, INDArray logits, int[] targets) {
+        if (!isFloat(probs, logits)) {
+            return fallback.crossEntropyForward(probs, logits, targets);
+        }
+        int n = (int) logits.size(0);
+        int v = (int) logits.size(1);
+        FloatBuffer z = buf(logits);
+        FloatBuffer p = buf(probs);
+        int zb = base(logits);
+        int pb = base(probs);
+        double[] losses = new double[n];
+        parallel(n, (from, to) -> {
+            float[] row = new float[v];
+            for (int r = from; r < to; r++) {
+                z.get(zb + r * v, row, 0, v);
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < v; i++) {
+                    max = Math.max(max, row[i]);
+                }
+                float sum = 0;
+                for (int i = 0; i < v; i++) {
+                    float e = exp(row[i] - max);
+                    row[i] = e;
+                    sum += e;
+                }
+                float inv = 1f / sum;
+                for (int i = 0; i < v; i++) {
+                    row[i] *= inv;
+                }
+                if (targets[r] >= 0) {
+                    // -log p[target] = log(sum) - (z[target] - max), exact even when p underflows
+                    losses[r] = Math.log(sum) - (z.get(zb + r * v + targets[r]) - max);
+                }
+                p.put(pb + r * v, row, 0, v);
+            }
+        });
+        double loss = 0;
+        for (double l : losses) {
+            loss += l;
+        }
+        return loss;
+    }
+
+    @Override
+    public void crossEntropyBackward(INDArray dlogits, INDArray probs, int[] targets, double scale) {
+        if (!isFloat(dlogits, probs)) {
+            fallback.crossEntropyBackward(dlogits, probs, targets, scale);
+            return;
+        }
+        int v = (int) probs.size(1);
+        FloatBuffer p = buf(probs);
+        FloatBuffer d = buf(dlogits);
+        int pb = base(probs);
+        int db = base(dlogits);
+        float s = (float) scale;
+        parallel((int) probs.size(0), (from, to) -> {
+            float[] row = new float[v];
+            for (int r = from; r < to; r++) {
+                if (targets[r] < 0) {
+                    java.util.Arrays.fill(row, 0f);
+                } else {
+                    p.get(pb + r * v, row, 0, v);
+                    for (int i = 0; i < v; i++) {
+                        row[i] *= s;
+                    }
+                    row[targets[r]] -= s;
+                }
+                d.put(db + r * v, row, 0, v);
+            }
+        });
+    }
+
+    // ---- dropout ----------------------------------------------------------------------------------------------
+
+    @Override
+    public void dropout(INDArray x, double p, long seed, long stream) {
+        if (!isFloat(x)) {
+            fallback.dropout(x, p, seed, stream);
+            return;
+        }
+        FloatBuffer a = buf(x);
+        int ab = base(x);
+        float scale = (float) (1.0 / (1.0 - p));
+        parallel((int) x.length(), (from, to) -> {
+            for (int i = from; i < to; i++) {
+                a.put(ab + i, Dropout.keep(seed, stream, i, p) ? a.get(ab + i) * scale : 0f);
+            }
+        });
+    }
+
+    // ---- exp ----------------------------------------------------------------------------------------------------
+
+    private static final float LOG2E = 1.44269504f;
+    // ln 2 split so that k * LN2_HI is exact for |k| < 2^11 (Cody and Waite's range reduction)
+    private static final float LN2_HI = 0.693145751953125f;
+    private static final float LN2_LO = 1.428606765330187e-06f;
+
+    /**
+     * e^x as 2^k * e^f with k = round(x log2 e) and |f| <= ln2 / 2, e^f by its Taylor polynomial of degree 7
+     * (truncation below 1e-8); 0 below -87 and +inf above 88, like float's own range.
+     */
+    static float exp(float x) {
+        if (x < -87f) {
+            return 0f;
+        }
+        if (x > 88f) {
+            return Float.POSITIVE_INFINITY;
+        }
+        int k = Math.round(x * LOG2E);
+        float f = x - k * LN2_HI - k * LN2_LO;
+        // e^f for |f| <= ln2 / 2
+        float p = 1f + f * (1f + f * (0.5f + f * (1f / 6 + f * (1f / 24 + f * (1f / 120 + f * (1f / 720
+                + f * (1f / 5040)))))));
+        return p * Float.intBitsToFloat((k + 127) << 23);
+    }
+}
