@@ -280,6 +280,21 @@ class DataPipelineTest {
     }
 
     @Test
+    void theProjectTokenizerWritesTheSameTokensAsTheByteEncoderOnAByteVocabulary() throws IOException {
+        Corpus corpus = new Corpus(tmp.resolve("in"), 7, 4);
+        Path json = ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson.write(tmp.resolve("tokenizer.json"),
+                List.of("<|endoftext|>"));
+        var bpe = ai.stratum.data.shard.TokenizerEncoder.load(json);
+        DataPipeline.Result viaBpe = new DataPipeline(Recipes.of(inputs(corpus), Map.of(), 3000, 0.0, 2), bpe, null,
+                null).run(tmp.resolve("bpe"));
+        DataPipeline.Result viaBytes = new DataPipeline(Recipes.of(inputs(corpus), Map.of(), 3000, 0.0, 2),
+                new ByteLevelEncoder(), null, null).run(tmp.resolve("bytes"));
+        assertEquals(viaBytes.shards(), viaBpe.shards());
+        assertEquals(bpe.fingerprint(), JSON.readTree(tmp.resolve("bpe").resolve("manifest.json").toFile())
+                .get("tokenizer_fingerprint").asText());
+    }
+
+    @Test
     void aDifferentRecipeInTheSameDirectoryIsRefused() throws IOException {
         Corpus corpus = new Corpus(tmp.resolve("in"), 6, 2);
         Path out = tmp.resolve("out");
