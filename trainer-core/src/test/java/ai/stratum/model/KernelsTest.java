@@ -185,6 +185,18 @@ class KernelsTest {
     }
 
     @Test
+    void cpuCrossEntropyStaysFiniteWhenTheTargetProbabilityUnderflows() {
+        INDArray logits = zeros(DataType.FLOAT, 2, 5);
+        logits.putScalar(new long[] {0, 1}, 150f); // target 0 of row 0 sits 150 below the max: p = e^-150 < float min
+        int[] targets = {0, 3};
+        double expected = NAIVE.crossEntropyForward(zeros(DataType.DOUBLE, 2, 5), logits.castTo(DataType.DOUBLE),
+                targets);
+        double actual = new CpuKernels().crossEntropyForward(zeros(DataType.FLOAT, 2, 5), logits, targets);
+        assertEquals(expected, actual, 1e-4);
+        assertEquals(150 + Math.log(5), actual, 1e-4);
+    }
+
+    @Test
     void cpuExpIsAccurateToFloatRounding() {
         double worst = 0;
         for (float x = -87f; x <= 88f; x += 0.00137f) {

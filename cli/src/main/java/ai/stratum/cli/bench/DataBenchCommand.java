@@ -33,7 +33,7 @@ import java.util.stream.Stream;
 /**
  * {@code stratum bench data}: end-to-end MB/s of the default recipe on the corpus of
  * {@code scripts/fetch-web-corpus.sh}, against a reference measured in the same run: reading alone
- * (decompression, WARC and JSON parsing, no steps). Per step: MB in and MB/s per worker thread. Because the
+ * (decompression, WARC and JSON parsing, no steps). Per step: MB in and MB per CPU-second of its threads. Because the
  * machine may be shared, it also reports MB per CPU-second of this process.
  */
 @Command(name = "data", mixinStandardHelpOptions = true,
@@ -160,7 +160,7 @@ public final class DataBenchCommand implements Callable<Integer> {
         for (JsonNode s : root.get("steps")) {
             total += s.get("seconds").asDouble();
         }
-        o.printf(Locale.ROOT, "%-18s %10s %12s %14s %8s%n", "step", "MB in", "thread-s", "MB/s/thread", "share");
+        o.printf(Locale.ROOT, "%-18s %10s %12s %14s %8s%n", "step", "MB in", "cpu-s", "MB/cpu-s", "share");
         for (JsonNode s : root.get("steps")) {
             double mb = s.get("bytes_in").asLong() / 1e6;
             double sec = s.get("seconds").asDouble();

@@ -72,8 +72,10 @@ class DataCommandsTest {
     @Test
     void prepareWritesShardsAndStatsPrintsTheTable() throws IOException {
         Path out = dir.resolve("out");
-        Result r = run("data", "prepare", "--recipe", recipe().toString(), "--out", out.toString());
+        Result r = run("data", "prepare", "--recipe", recipe().toString(), "--out", out.toString(),
+                "--progress-millis", "1");
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("docs/s") && r.err().contains("MB/s"), "progress bar on stderr: " + r.err());
         assertTrue(r.out().contains("10 of 13 input records kept, 3 rejected"), r.out());
         assertTrue(r.out().contains("balanced"), r.out());
         JsonNode manifest = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());

@@ -9,7 +9,6 @@ import org.jsoup.select.NodeVisitor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * HTML to main text on jsoup, dropping navigation and boilerplate.
@@ -27,11 +26,12 @@ public final class HtmlExtractor {
             "textarea", "menu", "head");
     private static final Set<String> NEVER_TEXT_ROLES = Set.of("navigation", "banner", "contentinfo", "complementary",
             "search");
-    private static final Pattern BOILERPLATE_NAME = Pattern.compile(
-            "(?:^|[-_\\s])(?:nav|navbar|navigation|menu|breadcrumbs?|footer|masthead|sidebar|sidenav|toc|cookies?|"
-                    + "consent|banner|share|sharing|social|related|comments?|advert|ads|sponsored|subscribe|"
-                    + "newsletter|popup|modal|skip|pagination|pager)(?:$|[-_\\s])",
-            Pattern.CASE_INSENSITIVE);
+    /** Words that name a boilerplate region when they appear as a token of an id or class ({@code site-nav}). */
+    private static final Set<String> BOILERPLATE_WORDS = Set.of("nav", "navbar", "navigation", "menu", "breadcrumb",
+            "breadcrumbs", "footer", "masthead", "sidebar", "sidenav", "toc", "cookie", "cookies", "consent", "banner",
+            "share", "sharing", "social", "related", "comment", "comments", "advert", "ads", "sponsored",
+            "subscribe", "newsletter", "popup", "modal", "skip", "pagination", "pager");
+    private static final int LONGEST_BOILERPLATE_WORD = 10;
     private static final Set<String> LINK_DENSITY_CHECKED = Set.of("ul", "ol", "dl", "div", "table", "p", "section");
     private static final Set<String> BLOCKS = Set.of("p", "div", "section", "article", "main", "h1", "h2", "h3", "h4",
             "h5", "h6", "li", "dt", "dd", "tr", "td", "th", "pre", "blockquote", "figcaption", "caption", "table",
@@ -87,8 +87,32 @@ public final class HtmlExtractor {
         }
         String id = attrs.getIgnoreCase("id");
         String cls = attrs.getIgnoreCase("class");
-        return (!id.isEmpty() && BOILERPLATE_NAME.matcher(id).find())
-                || (!cls.isEmpty() && BOILERPLATE_NAME.matcher(cls).find());
+        return namesBoilerplate(id) || namesBoilerplate(cls);
+    }
+
+    /** True if a token of the name (split on '-', '_' and whitespace), lowercased, is a boilerplate word. */
+    static boolean namesBoilerplate(String name) {
+        int n = name.length();
+        int i = 0;
+        while (i < n) {
+            while (i < n && isNameSeparator(name.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && !isNameSeparator(name.charAt(i))) {
+                i++;
+            }
+            int len = i - start;
+            if (len >= 2 && len <= LONGEST_BOILERPLATE_WORD
+                    && BOILERPLATE_WORDS.contains(name.substring(start, i).toLowerCase(java.util.Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isNameSeparator(char c) {
+        return c == '-' || c == '_' || Character.isWhitespace(c);
     }
 
     /**

@@ -1,6 +1,7 @@
 package ai.stratum.data.run;
 
 import ai.stratum.data.AtomicFiles;
+import ai.stratum.data.CpuClock;
 import ai.stratum.data.Document;
 import ai.stratum.data.Reject;
 import ai.stratum.data.StepStats;
@@ -51,10 +52,11 @@ import java.util.concurrent.Future;
  * per-shard outputs and a completion marker under {@code out/work/} (an input file is a shard):
  *
  * <ol>
- *   <li>{@code filter} (parallel per shard): read, run the per-document steps, write survivors, their dedup
+ *   <li>{@code filter} (parallel over shards, and inside a shard over batches of documents on the step pool,
+ *       written back in input order): read, run the per-document steps, write survivors, their dedup
  *       signatures and rejects;</li>
  *   <li>{@code dedup} (one task): exact and MinHash clusters over all signatures in input order;</li>
- *   <li>{@code tokens} (parallel per shard): drop duplicates, redact PII, apply mixing weights, pick the split,
+ *   <li>{@code tokens} (parallel like {@code filter}): drop duplicates, redact PII, apply mixing weights, pick the split,
  *       tokenize ({@code [eot] + tokens} per document, as llm.c's {@code fineweb.py}) into per-shard streams;</li>
  *   <li>{@code final} (one task): concatenate the streams in shard order into llm.c shards, then write
  *       {@code manifest.json} and {@code stats.json}.</li>
@@ -518,9 +520,9 @@ public final class DataPipeline {
                 }
                 mix.kept(0);
                 long bytes = doc.utf8Length();
-                long t0 = System.nanoTime();
+                long t0 = CpuClock.nanos();
                 int[] tokens = encoder.encode(doc.text());
-                tokenize.addNanos(System.nanoTime() - t0);
+                tokenize.addNanos(CpuClock.nanos() - t0);
                 tokenize.in(bytes);
                 tokenize.kept(bytes);
                 String split = val ? "val" : "train";

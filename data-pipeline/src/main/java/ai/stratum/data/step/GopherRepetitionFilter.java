@@ -60,11 +60,12 @@ public final class GopherRepetitionFilter implements DocumentStep {
             lengths[i] = words.length(i);
         }
         LongHashing.Counts counts = new LongHashing.Counts(ids.length);
+        long[][] grams = nGramHashes(ids, maxN());
         for (List<Double> rule : c.topNGrams()) {
             int n = rule.get(0).intValue();
             if (rule.get(1) > 0 && ids.length >= n) {
                 counts.clear();
-                if (topNGramChars(ids, lengths, n, counts) / length > rule.get(1)) {
+                if (topNGramChars(grams[n], lengths, n, counts) / length > rule.get(1)) {
                     return "top_" + n + "_gram";
                 }
             }
@@ -73,12 +74,41 @@ public final class GopherRepetitionFilter implements DocumentStep {
             int n = rule.get(0).intValue();
             if (rule.get(1) > 0 && ids.length >= n) {
                 counts.clear();
-                if (duplicateNGramChars(ids, lengths, n, counts) / length > rule.get(1)) {
+                if (duplicateNGramChars(grams[n], lengths, n, counts) / length > rule.get(1)) {
                     return "duplicated_" + n + "_n_grams";
                 }
             }
         }
         return null;
+    }
+
+    private int maxN() {
+        int max = 1;
+        for (List<Double> rule : c.topNGrams()) {
+            max = Math.max(max, rule.get(0).intValue());
+        }
+        for (List<Double> rule : c.dupNGrams()) {
+            max = Math.max(max, rule.get(0).intValue());
+        }
+        return max;
+    }
+
+    /**
+     * {@code grams[n][i]}: a 64-bit hash of words i..i+n-1 for n = 1..maxN, each built from the (n-1)-gram's in
+     * one pass (so all n cost O(words * maxN), not O(words * maxN^2)).
+     */
+    static long[][] nGramHashes(long[] ids, int maxN) {
+        long[][] grams = new long[maxN + 1][];
+        grams[1] = ids;
+        for (int n = 2; n <= maxN && n <= ids.length; n++) {
+            long[] prev = grams[n - 1];
+            long[] cur = new long[ids.length - n + 1];
+            for (int i = 0; i < cur.length; i++) {
+                cur[i] = (Long.rotateLeft(prev[i], 27) ^ ids[i + n - 1]) * 0x9E3779B97F4A7C15L;
+            }
+            grams[n] = cur;
+        }
+        return grams;
     }
 
     /** {duplicate paragraphs, their characters, paragraphs}; paragraphs are separated by 2+ newlines. */
@@ -154,14 +184,12 @@ public final class GopherRepetitionFilter implements DocumentStep {
     }
 
     /**
-     * Characters of the most frequent n-gram (joined with spaces) times its count; among equally frequent n-grams
+     * Given the n-gram hashes in order: characters of the most frequent n-gram (joined with spaces) times its count; among equally frequent n-grams
      * the first to occur wins, as with Python's {@code Counter.most_common(1)}.
      */
-    static long topNGramChars(long[] ids, int[] lengths, int n, LongHashing.Counts counts) {
-        long[] hashes = new long[ids.length - n + 1];
-        for (int i = 0; i < hashes.length; i++) {
-            hashes[i] = hash(ids, i, n);
-            counts.increment(hashes[i]);
+    static long topNGramChars(long[] hashes, int[] lengths, int n, LongHashing.Counts counts) {
+        for (long h : hashes) {
+            counts.increment(h);
         }
         int bestCount = 0;
         int bestAt = -1;
@@ -175,12 +203,12 @@ public final class GopherRepetitionFilter implements DocumentStep {
         return bestAt < 0 ? 0 : (long) chars(lengths, bestAt, n) * bestCount;
     }
 
-    /** Characters (spaces excluded) in repeated n-grams; after a repeat, skip its n words. */
-    static long duplicateNGramChars(long[] ids, int[] lengths, int n, LongHashing.Counts seen) {
+    /** Given the n-gram hashes in order: characters (spaces excluded) in repeated n-grams; a repeat skips n words. */
+    static long duplicateNGramChars(long[] hashes, int[] lengths, int n, LongHashing.Counts seen) {
         long repeated = 0;
         int i = 0;
-        while (i + n <= ids.length) {
-            if (seen.increment(hash(ids, i, n)) > 1) {
+        while (i < hashes.length) {
+            if (seen.increment(hashes[i]) > 1) {
                 repeated += chars(lengths, i, n) - (n - 1);
                 i += n;
             } else {
@@ -196,13 +224,5 @@ public final class GopherRepetitionFilter implements DocumentStep {
             c += lengths[k];
         }
         return c;
-    }
-
-    private static long hash(long[] ids, int from, int n) {
-        long h = 0x9E3779B97F4A7C15L * (n + 1);
-        for (int k = from; k < from + n; k++) {
-            h = Long.rotateLeft(h ^ ids[k], 31) * 0x165667B19E3779F9L;
-        }
-        return h ^ (h >>> 29);
     }
 }

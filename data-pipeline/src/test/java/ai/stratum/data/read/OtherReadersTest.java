@@ -155,6 +155,16 @@ class OtherReadersTest {
     }
 
     @Test
+    void boilerplateNamesAreWholeTokensOfIdsAndClasses() {
+        for (String yes : List.of("site-nav", "Main_Menu", "comments area", "cookie-consent", "sidebar")) {
+            assertTrue(HtmlExtractor.namesBoilerplate(yes), yes);
+        }
+        for (String no : List.of("canvas", "snav", "navigator", "content", "advertisement", "")) {
+            assertFalse(HtmlExtractor.namesBoilerplate(no), no);
+        }
+    }
+
+    @Test
     void extractorDropsBoilerplateAndKeepsParagraphs() {
         SyntheticWeb web = new SyntheticWeb(9);
         String prose = web.prose(WordLists.DE, 5);

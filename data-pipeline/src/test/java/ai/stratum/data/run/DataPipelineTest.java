@@ -142,7 +142,7 @@ class DataPipelineTest {
     }
 
     /** Everything under a run directory except the work area: shard bytes, manifest, stats minus timings, rejects. */
-    private static Map<String, String> snapshot(Path out) throws IOException {
+    static Map<String, String> snapshot(Path out) throws IOException {
         Map<String, String> m = new TreeMap<>();
         try (Stream<Path> files = Files.walk(out)) {
             for (Path f : files.filter(Files::isRegularFile).filter(p -> !out.relativize(p).startsWith("work"))
@@ -277,6 +277,21 @@ class DataPipelineTest {
         assertTrue(b.getInt(1028) >= 70_000);
         int[] back = TokenShardFormat.read(out.resolve("test_train_000000.bin"));
         assertArrayEquals(new int[] {100_000}, new int[] {back[0]});
+    }
+
+    @Test
+    void theProjectTokenizerWritesTheSameTokensAsTheByteEncoderOnAByteVocabulary() throws IOException {
+        Corpus corpus = new Corpus(tmp.resolve("in"), 7, 4);
+        Path json = ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson.write(tmp.resolve("tokenizer.json"),
+                List.of("<|endoftext|>"));
+        var bpe = ai.stratum.data.shard.TokenizerEncoder.load(json);
+        DataPipeline.Result viaBpe = new DataPipeline(Recipes.of(inputs(corpus), Map.of(), 3000, 0.0, 2), bpe, null,
+                null).run(tmp.resolve("bpe"));
+        DataPipeline.Result viaBytes = new DataPipeline(Recipes.of(inputs(corpus), Map.of(), 3000, 0.0, 2),
+                new ByteLevelEncoder(), null, null).run(tmp.resolve("bytes"));
+        assertEquals(viaBytes.shards(), viaBpe.shards());
+        assertEquals(bpe.fingerprint(), JSON.readTree(tmp.resolve("bpe").resolve("manifest.json").toFile())
+                .get("tokenizer_fingerprint").asText());
     }
 
     @Test
