@@ -164,11 +164,17 @@ final class Quickstart {
         Answers before = ask(Checkpoints.resolve(pretrainRun), null, data.heldOut());
         report(before);
 
-        header("LoRA-fine-tune on the instructions (base frozen, adapters on attention)");
+        header("LoRA-fine-tune on the instructions (base frozen, rank-16 adapters on every linear layer)");
         Path loraRun = d.resolve("runs/lora");
+        // a model this small needs adapters on every linear layer and a brisk learning rate to pick the format up
+        // in a couple of hundred steps; the preset's defaults are for real bases
         stratum("finetune", "--preset", "finetune-lora", "--base", pretrainRun.toString(),
                 "--data", data.sftTrain().toString(), "--val", data.sftVal().toString(),
-                "--set", "train.max_steps=" + o.finetuneSteps(), "--run-dir", loraRun.toString());
+                "--set", "train.max_steps=" + o.finetuneSteps(),
+                "--set", "eval.every=" + Math.max(1, o.finetuneSteps() / 4),
+                "--set", "checkpoint.every=" + o.finetuneSteps(),
+                "--set", "optim.warmup_steps=" + Math.max(1, o.finetuneSteps() / 20), "--set", "optim.lr=3e-3", "--set", "lora.r=16", "--set", "lora.alpha=32",
+                "--set", "lora.target_modules=[c_attn,c_proj,c_fc]", "--run-dir", loraRun.toString());
 
         header("Ask again, with the LoRA adapter");
         Answers after = ask(Checkpoints.resolve(pretrainRun), Checkpoints.resolve(loraRun), data.heldOut());
@@ -192,7 +198,7 @@ final class Quickstart {
 
     /** Runs one stratum command in this process, printed first as the user would type it. */
     private void stratum(String... args) {
-        out.println("$ stratum " + String.join(" ", args.length > 0 ? quoteAll(args) : List.of()));
+        out.println("$ stratum " + String.join(" ", quoteAll(args)));
         out.flush();
         int code = Main.run(args, out, err);
         if (code != 0) {

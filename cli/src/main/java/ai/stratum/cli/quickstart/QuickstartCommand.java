@@ -42,7 +42,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--pretrain-steps", defaultValue = "300", description = "Default: ${DEFAULT-VALUE}.")
     int pretrainSteps;
 
-    @Option(names = "--finetune-steps", defaultValue = "100", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--finetune-steps", defaultValue = "200", description = "Default: ${DEFAULT-VALUE}.")
     int finetuneSteps;
 
     @Option(names = "--overwrite", description = "Delete --out first if it exists.")

@@ -55,6 +55,7 @@ public final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        base = Models.resolve(base);
         ConfigLoader.Resolved<FinetuneConfig> resolved = config.resolve(FinetuneConfig.class, "finetune-lora");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
