@@ -11,8 +11,11 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * The one training loop, for pretraining and fine-tuning alike: the method is the {@link ModelInit} (random or a
- * base checkpoint) and the trainable-parameter filter (everything, or only adapters).
+ * The one training loop, for pretraining, full fine-tuning and LoRA alike. What differs is plugged in: the data
+ * ({@link TrainingData}: token shards or packed SFT rows, each a {@link BatchSource} whose position a checkpoint
+ * saves), the model ({@link ModelFactory}: a {@link GptModel}, or a {@link LoraModel} whose trainable layout is
+ * only the adapters over a frozen base), how fresh weights start ({@link ModelInit}: random, a base checkpoint,
+ * or fresh adapters) and the trainable-parameter filter.
  *
  * <p>Per optimizer step: zero the gradients; for each of {@code batch_size_tokens / (B * T)} micro-batches run
  * forward and backward with loss scale 1 / micro-steps (dropout seeded by (seed, step, micro-step)); stop on a
