@@ -98,9 +98,12 @@ public final class Trainer {
         this.onStep = onStep;
     }
 
-    /** Training FLOPs per token (forward + backward): 6 per parameter plus attention, as in PaLM's appendix B. */
-    public static double flopsPerToken(ModelConfig m, long params, int seqLen) {
-        return 6.0 * params + 12.0 * m.nLayer() * m.dModel() * seqLen;
+    /**
+     * Training FLOPs per token (forward + backward): {@code flopsPerParameter} (6 when every weight trains) per
+     * parameter plus attention, as in PaLM's appendix B.
+     */
+    public static double flopsPerToken(ModelConfig m, long params, double flopsPerParameter, int seqLen) {
+        return flopsPerParameter * params + 12.0 * m.nLayer() * m.dModel() * seqLen;
     }
 
     public Result run() throws IOException {
@@ -162,7 +165,8 @@ public final class Trainer {
                 run.init().initialize(model, t.seed());
             }
 
-            double flopsPerStep = flopsPerToken(cfg.model(), model.totalParameters(), seqLen) * t.batchSizeTokens();
+            double flopsPerStep = flopsPerToken(cfg.model(), model.totalParameters(),
+                    model.trainingFlopsPerParameter(), seqLen) * t.batchSizeTokens();
             Evaluation.Result val = null;
             try (MetricsLog metrics = MetricsLog.open(run.runDir(), step);
                  BatchSource train = run.data().openTrain(batch, seqLen, cfg.model().vocabSize(), t.seed(),
