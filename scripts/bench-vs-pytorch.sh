@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Trains the same GPT-2-architecture model with PyTorch (CPU, OpenBLAS) and with Stratum in one run on this
-# machine, and prints the ratio of their tokens/s. Both time forward + backward + gradient clipping + AdamW
-# on random tokens, after a warm-up, with the same thread count, and report the median step.
+# Trains the same GPT-2-architecture model with PyTorch (CPU, OpenBLAS) and with Stratum on this machine in one
+# run, and prints the ratio of their tokens/s. Both time forward + backward + gradient clipping + AdamW on random
+# tokens after a warm-up, with the same thread count, and report the median step. The two alternate for ROUNDS
+# rounds and each side keeps its best round, so a burst of load from other processes does not decide the ratio.
 #
 # Usage: scripts/bench-vs-pytorch.sh [reference|gpt2-small]
 #   reference  (default) vocab 4096, d_model 256, 4 heads, 4 layers, context 128, batch 8 (4.24 M parameters)
 #   gpt2-small 124 M parameters at batch 4 x 256
-# Environment: STEPS (timed steps, default 10), WARMUP (default 3), THREADS (default: nproc), PYTHON (an
-# interpreter with torch).
+# Environment: STEPS (timed steps, default 10), WARMUP (default 3), ROUNDS (default 2), THREADS (default:
+# nproc), PYTHON (an interpreter with torch).
 # Installs Debian's python3-torch and libopenblas0-pthread when PyTorch is missing (needs root).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WHICH="${1:-reference}"
 STEPS="${STEPS:-10}"
 WARMUP="${WARMUP:-3}"
+ROUNDS="${ROUNDS:-2}"
 THREADS="${THREADS:-$(nproc)}"
 
 case "$WHICH" in
@@ -42,8 +44,9 @@ fi
 export OMP_WAIT_POLICY=PASSIVE
 export OMP_NUM_THREADS="$THREADS"
 
-echo "== PyTorch ($WHICH) ==" >&2
-TORCH_TPS=$("$PY" - "$VOCAB" "$CTX" "$LAYERS" "$HEADS" "$DMODEL" "$BATCH" "$SEQ" "$STEPS" "$WARMUP" "$THREADS" <<'PY'
+TORCH_SCRIPT="$(mktemp --suffix=.py)"
+trap 'rm -f "$TORCH_SCRIPT"' EXIT
+cat > "$TORCH_SCRIPT" <<'PY'
 # A minimal GPT-2 written for this comparison: pre-LayerNorm blocks, causal attention, tanh GELU, tied head.
 import math, statistics, sys, time
 import torch
@@ -90,6 +93,14 @@ class Gpt(nn.Module):
 
 
 model = Gpt()
+# GPT-2's initialization, as Stratum's initWeights: N(0, 0.02), residual projections N(0, 0.02 / sqrt(2 * layers))
+for name, p in model.named_parameters():
+    if name.endswith("bias"):
+        nn.init.zeros_(p)
+    elif "ln_" in name:
+        nn.init.ones_(p)
+    else:
+        nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * layers) if name.endswith("proj.weight") else 0.02)
 opt = torch.optim.AdamW(model.parameters(), lr=3e-4, betas=(0.9, 0.95), weight_decay=0.1)
 params = sum(p.numel() for p in model.parameters())
 times = []
@@ -111,14 +122,31 @@ print("torch %s, %d threads: %d parameters, median step %.1f ms, %.0f tokens/s"
       % (torch.__version__, threads, params, median * 1000, batch * seq / median), file=sys.stderr)
 print("%.1f" % (batch * seq / median))
 PY
-)
 
-echo "== Stratum ($WHICH) ==" >&2
-STRATUM_OUT=$("$ROOT/stratum" bench train --preset "$PRESET" --set model.vocab_size=$VOCAB \
-  --set model.context_length=$CTX --set model.n_layer=$LAYERS --set model.n_head=$HEADS \
-  --set model.d_model=$DMODEL --set train.micro_batch_size=$BATCH --set train.seq_len=$SEQ \
-  --set train.batch_size_tokens=$((BATCH * SEQ)) --steps "$STEPS" --warmup "$WARMUP")
-echo "$STRATUM_OUT"
-STRATUM_TPS=$(echo "$STRATUM_OUT" | sed -n 's/^throughput: \([0-9,]*\) tokens\/s.*/\1/p' | tr -d ,)
+torch_round() {
+  "$PY" "$TORCH_SCRIPT" "$VOCAB" "$CTX" "$LAYERS" "$HEADS" "$DMODEL" "$BATCH" "$SEQ" "$STEPS" "$WARMUP" "$THREADS"
+}
 
-echo "PyTorch: $TORCH_TPS tokens/s; Stratum: $STRATUM_TPS tokens/s; Stratum / PyTorch = $(python3 -c "print('%.2f' % ($STRATUM_TPS / $TORCH_TPS))")"
+stratum_round() {
+  "$ROOT/stratum" bench train --preset "$PRESET" --set model.vocab_size=$VOCAB \
+    --set model.context_length=$CTX --set model.n_layer=$LAYERS --set model.n_head=$HEADS \
+    --set model.d_model=$DMODEL --set train.micro_batch_size=$BATCH --set train.seq_len=$SEQ \
+    --set train.batch_size_tokens=$((BATCH * SEQ)) --steps "$STEPS" --warmup "$WARMUP"
+}
+
+best() { printf '%s\n' "$@" | sort -g | tail -1; }
+
+TORCH_ALL=()
+STRATUM_ALL=()
+for round in $(seq 1 "$ROUNDS"); do
+  echo "== round $round: PyTorch ($WHICH) ==" >&2
+  TORCH_ALL+=("$(torch_round)")
+  echo "== round $round: Stratum ($WHICH) ==" >&2
+  OUT="$(stratum_round)"
+  echo "$OUT"
+  STRATUM_ALL+=("$(echo "$OUT" | sed -n 's/^throughput: \([0-9,]*\) tokens\/s.*/\1/p' | tr -d ,)")
+done
+TORCH_TPS="$(best "${TORCH_ALL[@]}")"
+STRATUM_TPS="$(best "${STRATUM_ALL[@]}")"
+echo "tokens/s per round: PyTorch ${TORCH_ALL[*]}; Stratum ${STRATUM_ALL[*]}"
+echo "best: PyTorch $TORCH_TPS tokens/s; Stratum $STRATUM_TPS tokens/s; Stratum / PyTorch = $("$PY" -c "print('%.2f' % ($STRATUM_TPS / $TORCH_TPS))")"

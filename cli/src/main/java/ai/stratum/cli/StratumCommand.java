@@ -3,6 +3,7 @@ package ai.stratum.cli;
 import ai.stratum.cli.bench.BenchCommand;
 import ai.stratum.cli.data.DataCommand;
 import ai.stratum.cli.env.EnvCommand;
+import ai.stratum.cli.quickstart.QuickstartCommand;
 import ai.stratum.cli.tokenizer.TokenizerCommand;
 import ai.stratum.cli.train.EvalCommand;
 import ai.stratum.cli.train.FinetuneCommand;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Pretrain and fine-tune decoder-only language models on the JVM.",
         subcommands = {
+                QuickstartCommand.class,
                 EnvCommand.class,
                 TokenizerCommand.class,
                 DataCommand.class,

@@ -97,7 +97,10 @@ public final class StepStats {
         other.counters.forEach((k, v) -> counters.merge(k, v, Long::sum));
     }
 
-    /** A plain map for JSON: {@code name, documents_in, kept, dropped{}, counters{}, bytes_in, bytes_out, seconds}. */
+    /**
+     * A plain map for JSON: {@code name, documents_in, kept, dropped{}, counters{}, bytes_in, bytes_out, seconds};
+     * seconds are CPU seconds of the threads that ran the step ({@link CpuClock}).
+     */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new java.util.LinkedHashMap<>();
         m.put("name", name);

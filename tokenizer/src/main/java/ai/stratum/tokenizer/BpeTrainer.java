@@ -1,6 +1,7 @@
 package ai.stratum.tokenizer;
 
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,9 @@ import java.util.function.Consumer;
  *       the pair, updating the counts of the pairs around each occurrence (no recount of the corpus).</li>
  * </ol>
  *
+ * <p>Special-token text in the corpus (e.g. {@code <|endoftext|>} between documents) is cut out before
+ * counting, since encoding matches it before BPE.
+ *
  * <p>Tie-breaking (the result never depends on hash or thread order): the best pair has the highest count;
  * among equal counts, the one whose left token's bytes are lexicographically smallest (as unsigned bytes),
  * then whose right token's bytes are. Training stops at {@code vocab_size} tokens (special tokens included,
@@ -35,8 +39,6 @@ import java.util.function.Consumer;
  * trainer does.
  */
 public final class BpeTrainer {
-    private static final int CHUNK_CHARS = 1 << 20;
-
     /**
      * @param vocabSize     total tokens wanted: 256 bytes + merges + special tokens
      * @param minFrequency  a pair occurring fewer times than this is never merged
@@ -91,7 +93,7 @@ public final class BpeTrainer {
                 try {
                     for (String chunk = queue.take(); chunk != end; chunk = queue.take()) {
                         try {
-                            counts.addText(chunk);
+                            counts.addText(chunk, options.specialTokens());
                         } catch (RuntimeException e) {
                             synchronized (failure) {
                                 failure[0] = e; // keep draining so the reader never blocks
@@ -109,7 +111,7 @@ public final class BpeTrainer {
         long chars = 0;
         try {
             for (Path file : files) {
-                chars += readChunks(file, CHUNK_CHARS, chunk -> put(queue, chunk));
+                chars += readChunks(file, TextChunks.DEFAULT_CHUNK_CHARS, options.specialTokens(), chunk -> put(queue, chunk));
                 progress.accept(String.format("counted %s (%,d chars so far)", file, chars));
             }
         } catch (RuntimeException e) {
@@ -149,50 +151,13 @@ public final class BpeTrainer {
         }
     }
 
-    /** Reads a UTF-8 file (malformed bytes become U+FFFD) in chunks cut at safe split points; returns chars read. */
-    static long readChunks(Path file, int chunkChars, Consumer<String> sink) {
-        long total = 0;
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            char[] buf = new char[chunkChars];
-            int filled = 0;
-            while (true) {
-                if (filled == buf.length) {
-                    buf = java.util.Arrays.copyOf(buf, buf.length * 2);
-                }
-                int n = reader.read(buf, filled, buf.length - filled);
-                if (n < 0) {
-                    if (filled > 0) {
-                        sink.accept(new String(buf, 0, filled));
-                    }
-                    return total;
-                }
-                total += n;
-                filled += n;
-                if (filled < buf.length) {
-                    continue;
-                }
-                int cut = safeCut(buf, filled);
-                if (cut > 0) {
-                    sink.accept(new String(buf, 0, cut));
-                    System.arraycopy(buf, cut, buf, 0, filled - cut);
-                    filled -= cut;
-                }
-            }
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new UncheckedIOException(new IOException(file + ": not UTF-8 text", e));
+    /** Reads a UTF-8 file (malformed bytes become U+FFFD) in chunks cut where encoding splits; returns chars read. */
+    static long readChunks(Path file, int chunkChars, List<String> specialTokens, Consumer<String> sink) {
+        try (Reader reader = new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8)) {
+            return TextChunks.read(reader, chunkChars, specialTokens, sink);
         } catch (IOException e) {
             throw new UncheckedIOException(new IOException(file + ": cannot read: " + e.getMessage(), e));
         }
-    }
-
-    /** The last position p with text[p-2] non-space, text[p-1] a newline and text[p] non-space, or 0. */
-    static int safeCut(char[] text, int length) {
-        for (int p = length - 1; p >= 2; p--) {
-            if (text[p - 1] == '\n' && !Gpt2PreTokenizer.isSpace(text[p]) && !Gpt2PreTokenizer.isSpace(text[p - 2])) {
-                return p;
-            }
-        }
-        return 0;
     }
 
     /** Learns merges from word counts. */

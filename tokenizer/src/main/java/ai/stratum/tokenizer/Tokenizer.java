@@ -153,13 +153,7 @@ public final class Tokenizer {
         if (allowedSpecial.isEmpty()) {
             return encodeOrdinary(text);
         }
-        List<String> allowed = new ArrayList<>(allowedSpecial);
-        for (String token : allowed) {
-            if (!specials.containsKey(token)) {
-                throw new IllegalArgumentException("'" + token + "' is not a special token of this tokenizer; known: "
-                        + specials.keySet());
-            }
-        }
+        List<String> allowed = checkSpecial(allowedSpecial);
         allowed.sort((a, b) -> b.length() != a.length() ? b.length() - a.length() : a.compareTo(b));
         int[] nextAt = new int[allowed.size()];
         for (int t = 0; t < nextAt.length; t++) {
@@ -190,34 +184,56 @@ public final class Tokenizer {
         }
     }
 
-    /** Encodes many texts on {@code threads} threads (ordinary encoding); results in input order. */
+    /**
+     * Encodes a stream chunk by chunk, never holding the whole text: chunks end only where encoding is sure to
+     * split (see {@link TextChunks}), so the ids handed to {@code sink}, concatenated, equal
+     * {@code encode(wholeText, allowedSpecial)}. Returns the number of chars read.
+     */
+    public long encode(java.io.Reader reader, Set<String> allowedSpecial, java.util.function.Consumer<int[]> sink)
+            throws java.io.IOException {
+        return encode(reader, allowedSpecial, sink, TextChunks.DEFAULT_CHUNK_CHARS);
+    }
+
+    long encode(java.io.Reader reader, Set<String> allowedSpecial, java.util.function.Consumer<int[]> sink, int chunkChars)
+            throws java.io.IOException {
+        List<String> allowed = checkSpecial(allowedSpecial);
+        return TextChunks.read(reader, chunkChars, allowed, chunk -> sink.accept(encode(chunk, allowedSpecial)));
+    }
+
+    private List<String> checkSpecial(Set<String> allowedSpecial) {
+        List<String> allowed = new ArrayList<>(allowedSpecial);
+        for (String token : allowed) {
+            if (!specials.containsKey(token)) {
+                throw new IllegalArgumentException("'" + token + "' is not a special token of this tokenizer; known: "
+                        + specials.keySet());
+            }
+        }
+        return allowed;
+    }
+
+    /**
+     * Encodes many texts on {@code threads} threads (ordinary encoding); results in input order. The calling
+     * thread works too; the others come from one process-wide pool of daemon threads, which live on so that
+     * their piece caches stay warm from one batch to the next.
+     */
     public List<int[]> encodeOrdinaryBatch(List<String> texts, int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
         int[][] results = new int[texts.size()][];
-        if (threads == 1 || texts.size() < 2) {
-            for (int i = 0; i < texts.size(); i++) {
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            for (int i = next.getAndIncrement(); i < texts.size(); i = next.getAndIncrement()) {
                 results[i] = encodeOrdinary(texts.get(i));
             }
-            return List.of(results);
+        };
+        List<Future<?>> helpers = new ArrayList<>();
+        for (int w = 1; w < Math.min(threads, texts.size()); w++) {
+            helpers.add(BatchPool.POOL.submit(worker));
         }
-        AtomicInteger next = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "stratum-encode");
-            t.setDaemon(true);
-            return t;
-        });
+        worker.run();
         try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int w = 0; w < threads; w++) {
-                futures.add(pool.submit(() -> {
-                    for (int i = next.getAndIncrement(); i < texts.size(); i = next.getAndIncrement()) {
-                        results[i] = encodeOrdinary(texts.get(i));
-                    }
-                }));
-            }
-            for (Future<?> f : futures) {
+            for (Future<?> f : helpers) {
                 f.get();
             }
         } catch (InterruptedException e) {
@@ -225,10 +241,17 @@ public final class Tokenizer {
             throw new IllegalStateException("interrupted while encoding", e);
         } catch (java.util.concurrent.ExecutionException e) {
             throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdownNow();
         }
         return List.of(results);
+    }
+
+    /** Created on first use only; daemon threads, so an idle pool never keeps the JVM alive. */
+    private static final class BatchPool {
+        static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "stratum-encode");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** The UTF-8 bytes of the tokens, concatenated. */

@@ -70,7 +70,7 @@ final class TokenizerJson {
             throw new IllegalArgumentException("normalizer '" + text(normalizer.get("type"), "?")
                     + "' is not supported; a GPT-2 byte-level tokenizer has normalizer null");
         }
-        checkByteLevel(root.get("pre_tokenizer"), "pre_tokenizer", true);
+        checkPreTokenizer(root.get("pre_tokenizer"));
         checkByteLevel(root.get("decoder"), "decoder", false);
 
         Map<Integer, String> special = new HashMap<>();
@@ -153,6 +153,28 @@ final class TokenizerJson {
             merges.add(pair);
         }
         return new Tokenizer(new BytePairModel(tokens, merges), specialIds);
+    }
+
+    /**
+     * Accepts GPT-2's pre-tokenizer in either form Hugging Face writes: ByteLevel with use_regex true, or a
+     * Sequence of Split (GPT-2's pattern, Isolated) followed by ByteLevel with use_regex false.
+     */
+    private static void checkPreTokenizer(JsonNode node) {
+        if (node != null && "Sequence".equals(text(node.get("type"), "?"))) {
+            JsonNode steps = node.path("pretokenizers");
+            JsonNode split = steps.path(0);
+            JsonNode byteLevel = steps.path(1);
+            String pattern = text(split.path("pattern").get("Regex"), "");
+            if (steps.size() != 2 || !"Split".equals(text(split.get("type"), "?")) || !pattern.equals(Gpt2PreTokenizer.PATTERN)
+                    || !"Isolated".equals(text(split.get("behavior"), "?")) || split.path("invert").asBoolean(false)
+                    || !"ByteLevel".equals(text(byteLevel.get("type"), "?")) || byteLevel.path("use_regex").asBoolean(true)
+                    || byteLevel.path("add_prefix_space").asBoolean(false)) {
+                throw new IllegalArgumentException("pre_tokenizer is a Sequence other than [Split(GPT-2's pattern, Isolated), "
+                        + "ByteLevel(use_regex false)]; only GPT-2's split pattern is supported");
+            }
+            return;
+        }
+        checkByteLevel(node, "pre_tokenizer", true);
     }
 
     private static void checkByteLevel(JsonNode node, String key, boolean required) {

@@ -1,6 +1,7 @@
 package ai.stratum.tokenizer;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.ObjLongConsumer;
 
 /**
@@ -18,12 +19,41 @@ public final class WordCounts {
 
     /** Counts every pre-token of {@code text}. */
     public void addText(CharSequence text) {
-        char[] chars = text.toString().toCharArray();
-        int n = chars.length;
-        for (int i = 0; i < n; ) {
-            int j = Gpt2PreTokenizer.tokenEnd(chars, i, n);
-            add(chars, i, j, 1);
-            i = j;
+        addText(text, List.of());
+    }
+
+    /**
+     * Counts the pre-tokens of {@code text} with every occurrence of a special token cut out first (as the
+     * tokenizer will match them before BPE, they must not shape the merges), leftmost first, longest at a tie.
+     */
+    public void addText(CharSequence text, List<String> specialTokens) {
+        String s = text.toString();
+        char[] chars = s.toCharArray();
+        int[] nextAt = new int[specialTokens.size()]; // next occurrence of each special token, -1 for none
+        for (int t = 0; t < nextAt.length; t++) {
+            nextAt[t] = s.indexOf(specialTokens.get(t));
+        }
+        int pos = 0;
+        while (pos < chars.length) {
+            int at = chars.length;
+            int len = 0;
+            for (int t = 0; t < nextAt.length; t++) {
+                String special = specialTokens.get(t);
+                if (nextAt[t] >= 0 && nextAt[t] < pos) {
+                    nextAt[t] = s.indexOf(special, pos);
+                }
+                int found = nextAt[t];
+                if (found >= 0 && (found < at || (found == at && special.length() > len))) {
+                    at = found;
+                    len = special.length();
+                }
+            }
+            for (int i = pos; i < at; ) {
+                int j = Gpt2PreTokenizer.tokenEnd(chars, i, at);
+                add(chars, i, j, 1);
+                i = j;
+            }
+            pos = at + len;
         }
     }
 

@@ -136,7 +136,7 @@ class BpeTrainerTest {
         for (int chunk : new int[] {16, 100, 4096}) {
             WordCounts chunked = new WordCounts();
             List<String> pieces = new ArrayList<>();
-            long chars = BpeTrainer.readChunks(file, chunk, piece -> {
+            long chars = BpeTrainer.readChunks(file, chunk, List.of(), piece -> {
                 pieces.add(piece);
                 chunked.addText(piece);
             });
@@ -165,6 +165,20 @@ class BpeTrainerTest {
         assertArrayEquals(one.encodeOrdinary(sample), loaded.encodeOrdinary(sample));
         assertEquals(sample, loaded.decode(loaded.encodeOrdinary(sample)));
         assertTrue(one.encodeOrdinary(sample).length < Utf8.encode(sample).length / 2, "merges must compress the training text");
+    }
+
+    @Test
+    void specialTokenTextIsCutOutBeforeCounting() {
+        WordCounts counts = new WordCounts();
+        counts.addText("one<|endoftext|>two <|end|><|endoftext|> one", List.of("<|end|>", Tokenizer.END_OF_TEXT));
+        WordCounts expected = new WordCounts();
+        expected.addText("one");
+        expected.addText("two ");
+        expected.addText(" one");
+        assertEquals(expected.size(), counts.size());
+        assertEquals(expected.total(), counts.total());
+        expected.forEach((word, c) -> assertEquals(c, counts.count(word), word));
+        assertEquals(0, counts.count("endoftext"));
     }
 
     @Test

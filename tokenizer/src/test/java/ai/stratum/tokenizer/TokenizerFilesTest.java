@@ -75,6 +75,22 @@ class TokenizerFilesTest {
     }
 
     @Test
+    void splitThenByteLevelSequenceIsGpt2sPreTokenizerToo() throws IOException {
+        Path file = savedGpt2Json();
+        Tokenizer original = Tokenizer.load(file);
+        ObjectNode split = MAPPER.createObjectNode().put("type", "Split").put("behavior", "Isolated").put("invert", false);
+        split.putObject("pattern").put("Regex", Gpt2PreTokenizer.PATTERN);
+        ObjectNode byteLevel = MAPPER.createObjectNode().put("type", "ByteLevel").put("add_prefix_space", false)
+                .put("trim_offsets", true).put("use_regex", false);
+        ObjectNode sequence = MAPPER.createObjectNode().put("type", "Sequence");
+        sequence.putArray("pretokenizers").add(split).add(byteLevel);
+        assertEquals(original.fingerprint(), Tokenizer.load(rewrite(file, root -> root.set("pre_tokenizer", sequence))).fingerprint());
+        split.putObject("pattern").put("Regex", "\\s+|\\w+");
+        String other = loadError(rewrite(file, root -> root.set("pre_tokenizer", sequence)));
+        assertTrue(other.contains("only GPT-2's split pattern is supported"), other);
+    }
+
+    @Test
     void missingAndCorruptFilesAreNamed() throws IOException {
         Path missing = dir.resolve("nope.json");
         assertEquals(missing + ": no such tokenizer file or directory", loadError(missing));

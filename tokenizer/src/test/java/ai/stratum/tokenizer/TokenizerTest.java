@@ -95,6 +95,33 @@ class TokenizerTest {
     }
 
     @Test
+    void streamingEncodeEqualsWholeTextEncode() throws java.io.IOException {
+        // A special token with a newline inside must never be cut by a chunk boundary.
+        Tokenizer chat = gpt2.withSpecialTokens(List.of("x\ny"));
+        MultilingualText gen = MultilingualText.seeded(12);
+        StringBuilder sb = new StringBuilder();
+        for (String doc : gen.documents(40, 600)) {
+            sb.append(doc).append(Tokenizer.END_OF_TEXT).append("ab\nx\nyz\n");
+        }
+        String text = sb.toString();
+        Set<String> allowed = Set.of(Tokenizer.END_OF_TEXT, "x\ny");
+        int[] whole = chat.encode(text, allowed);
+        for (int chunk : new int[] {8, 64, 1000, 1 << 20}) {
+            java.util.List<int[]> parts = new java.util.ArrayList<>();
+            long chars = chat.encode(new java.io.StringReader(text), allowed, parts::add, chunk);
+            assertEquals(text.length(), chars);
+            int[] joined = parts.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+            assertArrayEquals(whole, joined, "chunk size " + chunk);
+            if (chunk < 1000) {
+                assertTrue(parts.size() > 10, "the text must actually be cut");
+            }
+        }
+        char[] small = "ab\nx\nyz".toCharArray();
+        assertEquals(5, TextChunks.safeCut(small, small.length, List.of()));
+        assertEquals(3, TextChunks.safeCut(small, small.length, List.of("x\ny")), "the cut at 5 would split x\\ny");
+    }
+
+    @Test
     void batchEncodingEqualsOneByOne() {
         List<String> docs = MultilingualText.seeded(4).documents(300, 400);
         List<int[]> parallel = gpt2.encodeOrdinaryBatch(docs, 2);

@@ -45,7 +45,6 @@ final class Activations implements AutoCloseable {
     final INDArray probs;                   // (N, V) softmax, then dlogits in place
 
     // scratch shared by all layers
-    final INDArray ones;                    // (N) of 1: bias gradients as a gemm
     final INDArray qkv;                     // (N, 3C)
     final INDArray heads;                   // (B, NH, T, hs)
     final INDArray branch;                  // (N, C) a residual branch's output before dropout
@@ -87,7 +86,6 @@ final class Activations implements AutoCloseable {
         lnfRstd = alloc(n);
         logits = alloc(n * config.vocabSize());
         probs = alloc(n * config.vocabSize());
-        ones = alloc(n).assign(1.0);
         qkv = alloc(3 * n * c);
         heads = alloc(n * c);
         branch = alloc(n * c);
@@ -154,6 +152,18 @@ final class Activations implements AutoCloseable {
         key[1] = offset;
         System.arraycopy(shape, 0, key, 2, shape.length);
         return views.computeIfAbsent(new ViewKey(key), k -> Views.of(buffer, offset, shape));
+    }
+
+    /** A memoized row-major view of {@code shape} over {@code buffer}, with its dimensions reordered. */
+    INDArray permutedView(INDArray buffer, int[] order, long... shape) {
+        long[] key = new long[2 + order.length + shape.length];
+        key[0] = ids.computeIfAbsent(buffer, b -> ids.size());
+        key[1] = -1 - order.length; // never a valid offset, so never equal to a plain view's key
+        for (int i = 0; i < order.length; i++) {
+            key[2 + i] = order[i];
+        }
+        System.arraycopy(shape, 0, key, 2 + order.length, shape.length);
+        return views.computeIfAbsent(new ViewKey(key), k -> Views.of(buffer, 0, shape).permute(order));
     }
 
     /** Forgets the memoized views, e.g. when the batch shape changes, so that they do not pile up. */

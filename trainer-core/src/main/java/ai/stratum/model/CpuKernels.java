@@ -2,6 +2,8 @@ package ai.stratum.model;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
@@ -11,8 +13,9 @@ import java.util.stream.IntStream;
  * {@code float[]} scratch, computes in one pass over the row, writes back, and splits the rows over the cores.
  * Float arrays must be row-major contiguous (the model's are); other data types go to {@link Nd4jKernels}.
  *
- * <p>Exponentials use {@link #exp(float)}, a range-reduced polynomial with relative error below 2e-7 (float
- * rounding is 6e-8), several times faster than {@code Math.exp} on the softmax and cross-entropy rows.
+ * <p>Exponentials use {@link #exp(float)}, a range-reduced polynomial with relative error below 3e-7 (float
+ * rounding is 6e-8), several times faster than {@code Math.exp}; the softmax over the whole vocabulary is ND4J's
+ * native (vectorized) op instead.
  */
 public final class CpuKernels implements Kernels {
 
@@ -324,11 +327,12 @@ public final class CpuKernels implements Kernels {
     // ---- attention softmax ------------------------------------------------------------------------------------
 
     @Override
-    public void attentionSoftmaxForward(INDArray att, int[] segmentIds) {
+    public void attentionSoftmaxForward(INDArray att, double scale, int[] segmentIds) {
         if (!isFloat(att)) {
-            fallback.attentionSoftmaxForward(att, segmentIds);
+            fallback.attentionSoftmaxForward(att, scale, segmentIds);
             return;
         }
+        float s = (float) scale;
         int nh = (int) att.size(1);
         int t = (int) att.size(2);
         FloatBuffer a = buf(att);
@@ -343,6 +347,7 @@ public final class CpuKernels implements Kernels {
                 a.get(start, row, 0, query + 1);
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j <= query; j++) {
+                    row[j] *= s;
                     if (segmentIds == null || segmentIds[b * t + j] == segmentIds[b * t + query]) {
                         max = Math.max(max, row[j]);
                     } else {
@@ -366,11 +371,12 @@ public final class CpuKernels implements Kernels {
     }
 
     @Override
-    public void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att) {
+    public void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att, double scale) {
         if (!isFloat(dpreatt, datt, att)) {
-            fallback.attentionSoftmaxBackward(dpreatt, datt, att);
+            fallback.attentionSoftmaxBackward(dpreatt, datt, att, scale);
             return;
         }
+        float s = (float) scale;
         int t = (int) att.size(3);
         FloatBuffer p = buf(att);
         FloatBuffer dp = buf(datt);
@@ -391,12 +397,39 @@ public final class CpuKernels implements Kernels {
                     dot += pr[j] * dr[j];
                 }
                 for (int j = 0; j < keys; j++) {
-                    dr[j] = pr[j] * (dr[j] - dot);
+                    dr[j] = s * pr[j] * (dr[j] - dot);
                 }
                 java.util.Arrays.fill(dr, keys, t, 0f);
                 d.put(db + r * t, dr, 0, t);
             }
         });
+    }
+
+    // ---- linear layers ----------------------------------------------------------------------------------------
+
+    @Override
+    public void biasGradient(INDArray dbias, INDArray dout) {
+        if (!isFloat(dbias, dout)) {
+            fallback.biasGradient(dbias, dout);
+            return;
+        }
+        int n = (int) dout.size(0);
+        int c = (int) dout.size(1);
+        FloatBuffer d = buf(dout);
+        int dbs = base(dout);
+        int parts = Math.max(1, Math.min(threads, n));
+        float[][] partial = new float[parts][c];
+        IntStream.range(0, parts).parallel().forEach(part -> {
+            float[] row = new float[c];
+            float[] sum = partial[part];
+            for (int r = (int) ((long) n * part / parts); r < (int) ((long) n * (part + 1) / parts); r++) {
+                d.get(dbs + r * c, row, 0, c);
+                for (int i = 0; i < c; i++) {
+                    sum[i] += row[i];
+                }
+            }
+        });
+        addParts(dbias, partial);
     }
 
     // ---- cross-entropy ----------------------------------------------------------------------------------------
@@ -406,43 +439,34 @@ public final class CpuKernels implements Kernels {
         if (!isFloat(probs, logits)) {
             return fallback.crossEntropyForward(probs, logits, targets);
         }
-        int n = (int) logits.size(0);
+        // the softmax over the vocabulary is exp-bound: ND4J's native op vectorizes exp, Java 17 loops cannot
+        Nd4j.exec(new SoftMax(logits, probs, 1));
         int v = (int) logits.size(1);
         FloatBuffer z = buf(logits);
         FloatBuffer p = buf(probs);
         int zb = base(logits);
         int pb = base(probs);
-        double[] losses = new double[n];
-        parallel(n, (from, to) -> {
-            float[] row = new float[v];
-            for (int r = from; r < to; r++) {
-                z.get(zb + r * v, row, 0, v);
-                float max = Float.NEGATIVE_INFINITY;
-                for (int i = 0; i < v; i++) {
-                    max = Math.max(max, row[i]);
-                }
-                float sum = 0;
-                for (int i = 0; i < v; i++) {
-                    float e = exp(row[i] - max);
-                    row[i] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                for (int i = 0; i < v; i++) {
-                    row[i] *= inv;
-                }
-                if (targets[r] >= 0) {
-                    // -log p[target] = log(sum) - (z[target] - max), exact even when p underflows
-                    losses[r] = Math.log(sum) - (z.get(zb + r * v + targets[r]) - max);
-                }
-                p.put(pb + r * v, row, 0, v);
-            }
-        });
         double loss = 0;
-        for (double l : losses) {
-            loss += l;
+        for (int r = 0; r < targets.length; r++) {
+            if (targets[r] >= 0) {
+                float pt = p.get(pb + r * v + targets[r]);
+                loss += pt > 0 ? -Math.log(pt) : logSumExp(z, zb + r * v, v) - z.get(zb + r * v + targets[r]);
+            }
         }
         return loss;
+    }
+
+    /** log(sum_i exp(z[i])) over one row, for the rare target whose probability underflows float. */
+    private static double logSumExp(FloatBuffer z, int start, int length) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < length; i++) {
+            max = Math.max(max, z.get(start + i));
+        }
+        double sum = 0;
+        for (int i = 0; i < length; i++) {
+            sum += Math.exp(z.get(start + i) - max);
+        }
+        return max + Math.log(sum);
     }
 
     @Override

@@ -23,6 +23,11 @@ import java.util.SplittableRandom;
  */
 public final class Gpt implements AutoCloseable {
 
+    /** (B, T, 3, NH, hs) -> (3, B, NH, T, hs): q, k and v split by head. */
+    private static final int[] QKV_TO_HEADS = {2, 0, 3, 1, 4};
+    /** (B, X, Y, hs) -> (B, Y, X, hs): between (B, NH, T, hs) and (B, T, NH, hs). */
+    private static final int[] SWAP_HEADS_AND_TIME = {0, 2, 1, 3};
+
     private final ModelConfig config;
     private final ParameterLayout layout;
     private final DataType dtype;
@@ -296,21 +301,21 @@ public final class Gpt implements AutoCloseable {
         lap(StepProfile.Kind.ATTENTION_LINEAR, false);
         // qkv (B, T, 3, NH, hs) -> (3, B, NH, T, hs)
         acts.view(acts.qkvHeads[l], 3, B, nh, T, hs)
-                .assign(acts.view(acts.qkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4));
+                .assign(acts.permutedView(acts.qkv, QKV_TO_HEADS, B, T, 3, nh, hs));
         INDArray q = acts.viewAt(acts.qkvHeads[l], 0, bh, T, hs);
         INDArray k = acts.viewAt(acts.qkvHeads[l], (long) n * c, bh, T, hs);
         INDArray vv = acts.viewAt(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
-        // att (B*NH, T, T) = q @ k^T / sqrt(hs), then masked softmax
+        // att (B*NH, T, T) = q @ k^T, then the masked softmax of att / sqrt(hs)
         INDArray att = acts.view(acts.att[l], bh, T, T);
         Nd4j.matmul(q, k, att, false, true, false);
-        att.muli(1.0 / Math.sqrt(hs));
-        kernels.attentionSoftmaxForward(acts.view(acts.att[l], B, nh, T, T), segmentIds);
+        kernels.attentionSoftmaxForward(acts.view(acts.att[l], B, nh, T, T), 1.0 / Math.sqrt(hs), segmentIds);
         INDArray attUsed = droppedAttention(l, B, T);
         // heads (B*NH, T, hs) = att @ v; attOut (B, T, NH, hs) = heads permuted
         INDArray heads = acts.view(acts.heads, bh, T, hs);
         Nd4j.matmul(attUsed, vv, heads, false, false, false);
         INDArray attOut = acts.view(acts.attOut[l], n, c);
-        acts.view(acts.attOut[l], B, T, nh, hs).assign(acts.view(acts.heads, B, nh, T, hs).permute(0, 2, 1, 3));
+        acts.view(acts.attOut[l], B, T, nh, hs)
+                .assign(acts.permutedView(acts.heads, SWAP_HEADS_AND_TIME, B, nh, T, hs));
         lap(StepProfile.Kind.ATTENTION_CORE, false);
         INDArray branch = acts.view(acts.branch, n, c);
         linear(branch, attOut, p.projW, p.projB, l, ATTN_PROJ);
@@ -434,7 +439,8 @@ public final class Gpt implements AutoCloseable {
         linearBackward(dattOut, g.projW, g.projB, dbranch, acts.view(acts.attOut[l], n, c), p.projW, l, ATTN_PROJ);
         lap(StepProfile.Kind.ATTENTION_LINEAR, true);
         // dheads (B, NH, T, hs) = dattOut (B, T, NH, hs) permuted
-        acts.view(acts.dheads, B, nh, T, hs).assign(acts.view(acts.dattOut, B, T, nh, hs).permute(0, 2, 1, 3));
+        acts.view(acts.dheads, B, nh, T, hs)
+                .assign(acts.permutedView(acts.dattOut, SWAP_HEADS_AND_TIME, B, T, nh, hs));
         INDArray dheads = acts.view(acts.dheads, bh, T, hs);
         INDArray q = acts.viewAt(acts.qkvHeads[l], 0, bh, T, hs);
         INDArray k = acts.viewAt(acts.qkvHeads[l], (long) n * c, bh, T, hs);
@@ -448,12 +454,11 @@ public final class Gpt implements AutoCloseable {
         Nd4j.matmul(attUsed, dheads, dv, true, false, false);    // dv (BH, T, hs) = att^T dheads
         dropout(datt, 1 + 3L * l);
         INDArray datt4 = acts.view(acts.datt, B, nh, T, T);
-        kernels.attentionSoftmaxBackward(datt4, datt4, acts.view(acts.att[l], B, nh, T, T));
-        datt.muli(1.0 / Math.sqrt(hs));
+        kernels.attentionSoftmaxBackward(datt4, datt4, acts.view(acts.att[l], B, nh, T, T), 1.0 / Math.sqrt(hs));
         Nd4j.matmul(datt, k, dq, false, false, false);           // dq (BH, T, hs) = dpre k
         Nd4j.matmul(datt, q, dk, true, false, false);            // dk (BH, T, hs) = dpre^T q
         // dqkv (B, T, 3, NH, hs) = dqkvHeads (3, B, NH, T, hs) permuted back
-        acts.view(acts.dqkv, B, T, 3, nh, hs).permute(2, 0, 3, 1, 4).assign(acts.view(acts.dqkvHeads, 3, B, nh, T, hs));
+        acts.permutedView(acts.dqkv, QKV_TO_HEADS, B, T, 3, nh, hs).assign(acts.view(acts.dqkvHeads, 3, B, nh, T, hs));
         lap(StepProfile.Kind.ATTENTION_CORE, true);
         linearBackward(dln, g.attnW, g.attnB, acts.view(acts.dqkv, n, 3 * c), acts.view(acts.ln1[l], n, c), p.attnW, l, C_ATTN);
         lap(StepProfile.Kind.ATTENTION_LINEAR, true);
@@ -491,11 +496,9 @@ public final class Gpt implements AutoCloseable {
      */
     private void linearBackward(INDArray dx, INDArray dw, INDArray db, INDArray dout, INDArray x, INDArray w,
                                 int l, int kind) {
-        int n = (int) dout.size(0);
         if (!baseFrozen) {
             Nd4j.gemm(x, dout, dw, true, false, 1.0, 1.0);
-            INDArray dbRow = acts.viewAt(grads, db.offset() - grads.offset(), 1, db.length());
-            Nd4j.gemm(acts.view(acts.ones, 1, n), dout, dbRow, false, false, 1.0, 1.0);
+            kernels.biasGradient(db, dout);
         }
         Nd4j.gemm(dout, w, dx, false, true, 1.0, 0.0);
         LoraLinear lora = adapter(l, kind);

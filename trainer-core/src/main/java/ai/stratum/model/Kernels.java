@@ -39,13 +39,19 @@ public interface Kernels {
     void geluBackward(INDArray dinp, INDArray dout, INDArray inp);
 
     /**
-     * att (B, NH, T, T): scaled scores in, attention probabilities out. Query i attends to key j only when j <= i
+     * att (B, NH, T, T): scores q.k in, softmax(scale * scores) out. Query i attends to key j only when j <= i
      * and, if {@code segmentIds} (B*T) is not null, both positions carry the same segment id.
      */
-    void attentionSoftmaxForward(INDArray att, int[] segmentIds);
+    void attentionSoftmaxForward(INDArray att, double scale, int[] segmentIds);
 
-    /** dpreatt (B, NH, T, T) = softmax backward of datt given the forward's probabilities att (overwritten). */
-    void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att);
+    /**
+     * dpreatt (B, NH, T, T) = gradient w.r.t. the raw scores, from datt and the forward's probabilities att
+     * (overwritten; may alias datt).
+     */
+    void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att, double scale);
+
+    /** dbias (C) += the column sums of dout (N, C): a linear layer's bias gradient. */
+    void biasGradient(INDArray dbias, INDArray dout);
 
     /**
      * probs (N, V) = softmax(logits (N, V)); returns the sum over rows with targets[n] >= 0 of -log probs[n, target].

@@ -144,7 +144,7 @@ public final class NaiveKernels implements Kernels {
     }
 
     @Override
-    public void attentionSoftmaxForward(INDArray att, int[] segmentIds) {
+    public void attentionSoftmaxForward(INDArray att, double scale, int[] segmentIds) {
         int b = (int) att.size(0);
         int nh = (int) att.size(1);
         int t = (int) att.size(2);
@@ -155,6 +155,7 @@ public final class NaiveKernels implements Kernels {
                     int row = ((bi * nh + h) * t + i) * t;
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < t; j++) {
+                        a[row + j] *= scale;
                         if (allowed(segmentIds, bi, t, i, j)) {
                             max = Math.max(max, a[row + j]);
                         }
@@ -178,7 +179,7 @@ public final class NaiveKernels implements Kernels {
     }
 
     @Override
-    public void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att) {
+    public void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att, double scale) {
         int t = (int) att.size(3);
         double[] p = read(att);
         double[] dp = read(datt);
@@ -189,10 +190,21 @@ public final class NaiveKernels implements Kernels {
                 dot += p[row + j] * dp[row + j];
             }
             for (int j = 0; j < t; j++) {
-                d[row + j] = p[row + j] * (dp[row + j] - dot);
+                d[row + j] = scale * p[row + j] * (dp[row + j] - dot);
             }
         }
         write(dpreatt, d);
+    }
+
+    @Override
+    public void biasGradient(INDArray dbias, INDArray dout) {
+        double[] db = read(dbias);
+        double[] d = read(dout);
+        int c = db.length;
+        for (int i = 0; i < d.length; i++) {
+            db[i % c] += d[i];
+        }
+        write(dbias, db);
     }
 
     @Override

@@ -98,10 +98,11 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
-    public void attentionSoftmaxForward(INDArray att, int[] segmentIds) {
+    public void attentionSoftmaxForward(INDArray att, double scale, int[] segmentIds) {
         int b = (int) att.size(0);
         int t = (int) att.size(2);
-        // att (B, NH, T, T) += mask (B, T, T), broadcast over heads; then softmax over keys
+        // att (B, NH, T, T) = scale * att + mask (B, T, T), broadcast over heads; then softmax over keys
+        att.muli(scale);
         Nd4j.exec(new BroadcastAddOp(att, mask(segmentIds, b, t, att), att, 0, 2, 3));
         Nd4j.exec(new SoftMax(att, att, 3));
     }
@@ -124,10 +125,17 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
-    public void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att) {
+    public void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att, double scale) {
         INDArray dot = att.mul(datt).sum(3);                        // (B, NH, T)
         Nd4j.exec(new BroadcastSubOp(datt, dot, dpreatt, 0, 1, 2));
-        dpreatt.muli(att);
+        dpreatt.muli(att).muli(scale);
+    }
+
+    @Override
+    public void biasGradient(INDArray dbias, INDArray dout) {
+        // (1, C) += ones (1, N) @ dout (N, C): a gemm, so no temporary
+        INDArray ones = Nd4j.ones(dout.dataType(), 1, dout.size(0));
+        Nd4j.gemm(ones, dout, dbias.reshape(1, dbias.length()), false, false, 1.0, 1.0);
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Write beside the target, fsync, rename: a reader sees the old file or the new one, never half of one. */
 public final class AtomicFiles {
@@ -25,7 +26,7 @@ public final class AtomicFiles {
     public static void write(Path target, ChannelWriter writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        Path tmp = Files.createFile(uniqueSibling(dir, "." + target.getFileName(), ".tmp"));
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writer.write(ch);
@@ -45,6 +46,18 @@ public final class AtomicFiles {
         while (buf.hasRemaining()) {
             ch.write(buf);
         }
+    }
+
+    private static final AtomicLong COUNTER = new AtomicLong();
+
+    /**
+     * A name in {@code dir} that no other writer uses: process id, time and a counter. Files and directories made
+     * with it get the umask's default permissions (unlike {@code Files.createTempFile}'s owner-only ones), so a
+     * checkpoint is as readable as any other output.
+     */
+    static Path uniqueSibling(Path dir, String prefix, String suffix) {
+        return dir.resolve(prefix + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + "-"
+                + COUNTER.incrementAndGet() + suffix);
     }
 
     static void moveAtomically(Path from, Path to) throws IOException {

@@ -62,6 +62,13 @@ public final class Checkpoints {
         return runDir.resolve("checkpoints");
     }
 
+    /** A checkpoint directory as given, or a run directory standing for its {@code latest} checkpoint. */
+    public static Path resolve(Path checkpointOrRun) {
+        boolean isCheckpoint = Files.isRegularFile(checkpointOrRun.resolve(HfConfig.FILE));
+        return !isCheckpoint && Files.isDirectory(checkpointOrRun.resolve(LATEST))
+                ? checkpointOrRun.resolve(LATEST) : checkpointOrRun;
+    }
+
     /** The checkpoint directories on disk, oldest step first. */
     public List<Path> list() throws IOException {
         if (!Files.isDirectory(directory())) {
@@ -88,7 +95,7 @@ public final class Checkpoints {
     public Path save(TrainerState state, LanguageModel model, AdamW adam, int eosTokenId, Path tokenizerJson)
             throws IOException {
         Files.createDirectories(directory());
-        Path tmp = Files.createTempDirectory(directory(), ".tmp-step-" + state.step() + "-");
+        Path tmp = Files.createDirectory(AtomicFiles.uniqueSibling(directory(), ".tmp-step-" + state.step(), ""));
         try {
             model.saveWeights(tmp, eosTokenId);
             List<Safetensors.Source> moments = new ArrayList<>(
@@ -103,8 +110,7 @@ public final class Checkpoints {
             AtomicFiles.fsyncDirectory(tmp);
             Path target = directory().resolve("step-" + state.step());
             if (Files.exists(target)) {
-                Path old = Files.createTempDirectory(directory(), ".old-step-" + state.step() + "-");
-                Files.delete(old);
+                Path old = AtomicFiles.uniqueSibling(directory(), ".old-step-" + state.step(), "");
                 Files.move(target, old);
                 deleteRecursively(old);
             }
@@ -158,9 +164,12 @@ public final class Checkpoints {
     }
 
     /**
-     * The newest checkpoint whose weights pass {@link LanguageModel#validateWeights} and whose trainer state and
-     * optimizer header read. Newer invalid ones are reported through {@code report} and renamed to
-     * {@code step-N.invalid}, so that they are neither resumed nor kept in place of good ones.
+     * The newest intact checkpoint: its weights pass {@link LanguageModel#validateWeights}, its trainer state and
+     * optimizer header read. Newer damaged ones (an {@link IOException}: truncated, unreadable) are reported
+     * through {@code report} and renamed to {@code step-N.invalid}, so that they are neither resumed nor kept in
+     * place of good ones. An intact checkpoint of another model (an {@link IllegalArgumentException} from
+     * {@code validateWeights}: tensors missing or of other shapes) is not damage but a wrong config: that is an
+     * error and nothing is moved.
      */
     public Optional<Path> latestValid(LanguageModel model, Consumer<String> report) throws IOException {
         List<Path> all = new ArrayList<>(list());
@@ -171,7 +180,10 @@ public final class Checkpoints {
                 readState(dir);
                 Safetensors.readHeader(dir.resolve(OPTIMIZER));
                 return Optional.of(dir);
-            } catch (IOException | IllegalArgumentException e) {
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("model: " + e.getMessage() + "; the run was made with another "
+                        + "model config: resume with the run's saved config", e);
+            } catch (IOException e) {
                 Path aside = dir.resolveSibling(dir.getFileName() + ".invalid");
                 for (int k = 2; Files.exists(aside); k++) {
                     aside = dir.resolveSibling(dir.getFileName() + ".invalid" + k);
@@ -185,22 +197,40 @@ public final class Checkpoints {
     }
 
     /**
-     * Checks a checkpoint directory without loading it: {@code config.json} is a GPT-2 config, and
-     * {@code model.safetensors} has a valid header whose sizes match the file and which holds every tensor of
-     * {@code layout} with its shape.
+     * Checks a checkpoint directory without loading it: it is intact ({@link #checkIntegrity}, an
+     * {@link IOException} otherwise) and holds every tensor of {@code layout} with its shape (an
+     * {@link IllegalArgumentException} otherwise).
      */
     public static void validate(Path dir, ParameterLayout layout) throws IOException {
+        checkIntegrity(dir);
+        checkCompatible(dir, layout);
+    }
+
+    /**
+     * The files are whole: {@code config.json} is a GPT-2 config and {@code model.safetensors} has a valid header
+     * whose sizes and offsets match the file.
+     */
+    public static void checkIntegrity(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": no such checkpoint directory");
         }
         HfConfig.read(dir);
+        Safetensors.readHeader(dir.resolve(MODEL));
+    }
+
+    /** {@code model.safetensors} holds every tensor of {@code layout} with its shape; names the first that does not. */
+    public static void checkCompatible(Path dir, ParameterLayout layout) throws IOException {
         Safetensors.Header model = Safetensors.readHeader(dir.resolve(MODEL));
         for (TensorSpec t : layout.tensors()) {
-            Safetensors.Entry e = model.get(storedName(model, t.name()));
+            Safetensors.Entry e;
+            try {
+                e = model.get(storedName(model, t.name()));
+            } catch (IOException missing) {
+                throw new IllegalArgumentException(missing.getMessage(), missing);
+            }
             if (!Arrays.equals(e.shape(), t.shape())) {
-                throw new IOException(dir.resolve(MODEL) + ": tensor '" + t.name() + "' has shape "
-                        + Arrays.toString(e.shape()) + ", the model needs "
-                        + Arrays.toString(t.shape()));
+                throw new IllegalArgumentException(dir.resolve(MODEL) + ": tensor '" + t.name() + "' has shape "
+                        + Arrays.toString(e.shape()) + ", the model needs " + Arrays.toString(t.shape()));
             }
         }
     }

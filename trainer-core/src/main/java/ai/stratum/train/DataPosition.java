@@ -1,8 +1,9 @@
 package ai.stratum.train;
 
 /**
- * Where a {@link ShardSampler} is: the next window to read is window {@code window} of the epoch's
- * permuted window order inside shard number {@code shard} of the epoch's permuted shard order.
+ * Where a {@link BatchSource} is. For a {@link ShardSampler}, the next window to read is window {@code window}
+ * of the epoch's permuted window order inside shard number {@code shard} of the epoch's permuted shard order;
+ * other sources give the fields their own meaning (e.g. rows served).
  */
 public record DataPosition(long epoch, int shard, long window) {
     public static final DataPosition START = new DataPosition(0, 0, 0);

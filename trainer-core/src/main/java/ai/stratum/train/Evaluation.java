@@ -10,7 +10,7 @@ public final class Evaluation {
     /**
      * @param loss       mean next-token cross-entropy in nats
      * @param perplexity {@code exp(loss)}
-     * @param tokens     tokens evaluated
+     * @param tokens     target tokens evaluated
      */
     public record Result(double loss, double perplexity, long tokens) {
     }

@@ -51,6 +51,11 @@ public final class HfConfig {
         return n;
     }
 
+    /** Writes the config of float32 weights. */
+    public static void write(Path dir, ModelConfig model, int eosTokenId) throws IOException {
+        write(dir, model, eosTokenId, "float32");
+    }
+
     public static void write(Path dir, ModelConfig model, int eosTokenId, String torchDtype) throws IOException {
         AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(toJson(model, eosTokenId, torchDtype)));
     }

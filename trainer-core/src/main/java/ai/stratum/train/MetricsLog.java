@@ -90,6 +90,9 @@ public final class MetricsLog implements AutoCloseable {
     public static List<JsonNode> read(Path runDir) throws IOException {
         List<JsonNode> out = new ArrayList<>();
         Path file = runDir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": not found; is " + runDir + " a run directory (--run-dir of pretrain)?");
+        }
         int lineNumber = 0;
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
             lineNumber++;

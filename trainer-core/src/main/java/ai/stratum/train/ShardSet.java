@@ -9,17 +9,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
  * The train and validation shards of a data directory. With a {@code manifest.json} (written by the data
- * pipeline) the shards are the manifest's {@code shards} entries, each with a {@code path} relative to the
- * directory and a {@code split} of {@code train} or {@code val} (a {@code tokens} count, when present, must
- * match the shard's header). Without one, the directory's {@code *.bin} files whose names contain
- * {@code train} or {@code val} are used, in name order, as llm.c names them
- * ({@code fineweb_train_000001.bin}, {@code fineweb_val_000000.bin}).
+ * pipeline) the shards are the manifest's {@code shards} entries, each with a {@code file} (or {@code path})
+ * relative to the directory and a {@code split} of {@code train} or {@code val} (a {@code tokens} count, when
+ * present, must match the shard's header); the manifest's {@code vocab_size} and {@code eot_id} are kept when
+ * present. Without one, the directory's {@code *.bin} files whose names contain {@code train} or {@code val}
+ * are used, in name order, as llm.c names them ({@code fineweb_train_000001.bin}, {@code fineweb_val_000000.bin}).
+ *
+ * @param vocabSize the tokenizer's vocabulary size from the manifest, or 0 when unknown
+ * @param eotId     the end-of-text id from the manifest, or -1 when unknown
  */
-public record ShardSet(Path dir, List<Path> train, List<Path> val) {
+public record ShardSet(Path dir, List<Path> train, List<Path> val, int vocabSize, int eotId) {
 
     public static final String MANIFEST = "manifest.json";
 
@@ -36,6 +40,9 @@ public record ShardSet(Path dir, List<Path> train, List<Path> val) {
         return Files.isRegularFile(manifest) ? fromManifest(dir, manifest) : fromNames(dir);
     }
 
+    /** Shuffled windows of the train shards; see {@link ShardSampler}. */
+    /** The val shards' windows in file order. */
+    /** The train shards' file names (not paths: the directory may move between a run and its resume). */
     private static ShardSet fromManifest(Path dir, Path manifest) throws IOException {
         JsonNode root;
         try {
@@ -45,17 +52,18 @@ public record ShardSet(Path dir, List<Path> train, List<Path> val) {
         }
         JsonNode shards = root.path("shards");
         if (!shards.isArray()) {
-            throw new IOException(manifest + ": expected a 'shards' array of {\"path\", \"split\"} entries");
+            throw new IOException(manifest + ": expected a 'shards' array of {\"file\", \"split\"} entries");
         }
         List<Path> train = new ArrayList<>();
         List<Path> val = new ArrayList<>();
         for (int i = 0; i < shards.size(); i++) {
             JsonNode entry = shards.get(i);
             String where = manifest + ": shards[" + i + "]";
-            if (!entry.path("path").isTextual()) {
-                throw new IOException(where + ": missing the string 'path' of the shard file");
+            JsonNode name = entry.has("file") ? entry.get("file") : entry.path("path");
+            if (!name.isTextual()) {
+                throw new IOException(where + ": missing the string 'file' naming the shard");
             }
-            Path file = dir.resolve(entry.get("path").asText());
+            Path file = dir.resolve(name.asText());
             String split = entry.path("split").asText("");
             switch (split) {
                 case "train" -> train.add(file);
@@ -71,7 +79,7 @@ public record ShardSet(Path dir, List<Path> train, List<Path> val) {
                 }
             }
         }
-        return checked(new ShardSet(dir, train, val));
+        return checked(new ShardSet(dir, train, val, root.path("vocab_size").asInt(0), root.path("eot_id").asInt(-1)));
     }
 
     private static ShardSet fromNames(Path dir) throws IOException {
@@ -87,7 +95,7 @@ public record ShardSet(Path dir, List<Path> train, List<Path> val) {
             throw new IOException(dir + ": no " + MANIFEST + " and no *train*.bin shards; point --data at a "
                     + "directory written by the data pipeline or holding llm.c shards");
         }
-        return checked(new ShardSet(dir, train, val));
+        return checked(new ShardSet(dir, train, val, 0, -1));
     }
 
     private static ShardSet checked(ShardSet set) throws IOException {

@@ -66,6 +66,12 @@ public final class Trainer {
             return new Run(config, data, runDir, resume, init, trainable, tokenizer, eos, peakFlopsPerSecond);
         }
 
+        /** Starts from {@code init} instead of random weights, e.g. {@link ModelInit#fromCheckpoint}. */
+        public Run withInit(ModelInit modelInit) {
+            return new Run(config, data, runDir, resume, modelInit, trainable, tokenizerJson, eosTokenId,
+                    peakFlopsPerSecond);
+        }
+
         public Run withPeakFlops(double peak) {
             return new Run(config, data, runDir, resume, init, trainable, tokenizerJson, eosTokenId, peak);
         }
@@ -148,9 +154,9 @@ public final class Trainer {
                             + state.config().model() + " but the config asks for " + cfg.model()
                             + "; resume with the run's saved config");
                 }
-                if (!state.trainShards().equals(run.data().identity())) {
+                if (!state.data().equals(run.data().identity())) {
                     throw new IllegalArgumentException("data: the checkpoint " + from.get() + " was trained on "
-                            + state.trainShards() + " but " + run.data().describe() + " has "
+                            + state.data() + " but " + run.data().describe() + " has "
                             + run.data().identity() + "; resume with the same --data");
                 }
                 model.loadWeights(from.get());
@@ -176,9 +182,11 @@ public final class Trainer {
                 int[] segments = new int[batch * seqLen];
                 long startStep = step;
                 long startNanos = System.nanoTime();
-                long lastLogNanos = startNanos;
+                // throughput counts training time only: evaluations and checkpoints are not training
+                long trainingNanosSinceLog = 0;
                 long lastLogStep = step;
                 while (step < totalSteps) {
+                    long stepStart = System.nanoTime();
                     model.zeroGrads();
                     double lossSum = 0;
                     for (int m = 0; m < micro; m++) {
@@ -202,7 +210,8 @@ public final class Trainer {
                     tokensSeen += t.batchSizeTokens();
 
                     long now = System.nanoTime();
-                    double seconds = (now - lastLogNanos) / 1e9;
+                    trainingNanosSinceLog += now - stepStart;
+                    double seconds = trainingNanosSinceLog / 1e9;
                     double tokensPerSecond = (step - lastLogStep) * t.batchSizeTokens() / seconds;
                     double mfu = run.peakFlopsPerSecond() > 0
                             ? (step - lastLogStep) * flopsPerStep / seconds / run.peakFlopsPerSecond() : Double.NaN;
@@ -213,7 +222,7 @@ public final class Trainer {
                         metrics.step(sm);
                         double eta = (now - startNanos) / 1e9 / (step - startStep) * (totalSteps - step);
                         progress.accept(progressLine(sm, totalSteps, eta));
-                        lastLogNanos = now;
+                        trainingNanosSinceLog = 0;
                         lastLogStep = step;
                     }
                     if ((cfg.eval().every() > 0 && step % cfg.eval().every() == 0) || last) {

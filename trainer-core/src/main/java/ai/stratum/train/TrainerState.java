@@ -10,22 +10,21 @@ import java.util.List;
  * @param step         optimizer steps completed
  * @param tokensSeen   training tokens consumed
  * @param dataPosition the next training window
- * @param trainShards  the training shards' file names, in order: a resumed run must read the same ones
+ * @param data         {@link TrainingData#identity()} of the training data: a resumed run must read the same
  * @param seed         the run seed ({@code train.seed})
  * @param adamSteps    AdamW's step count (its bias correction)
  * @param loss         the training loss of the last step
  * @param config       the resolved run config
  */
-public record TrainerState(long step, long tokensSeen, DataPosition dataPosition, List<String> trainShards, long seed,
+public record TrainerState(long step, long tokensSeen, DataPosition dataPosition, List<String> data, long seed,
                            long adamSteps, double loss, TrainConfig config) {
     public TrainerState {
         if (step < 0 || tokensSeen < 0 || adamSteps < 0) {
             throw new IllegalArgumentException("step: step, tokens_seen and adam_steps must be >= 0");
         }
-        if (dataPosition == null || trainShards == null || config == null) {
-            throw new IllegalArgumentException("data_position: trainer state needs data_position, train_shards and "
-                    + "config");
+        if (dataPosition == null || data == null || config == null) {
+            throw new IllegalArgumentException("data_position: trainer state needs data_position, data and config");
         }
-        trainShards = List.copyOf(trainShards);
+        data = List.copyOf(data);
     }
 }

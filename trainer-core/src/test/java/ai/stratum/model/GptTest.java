@@ -146,7 +146,7 @@ class GptTest {
         ModelConfig config = new ModelConfig(32, 16, 2, 2, 32, 0.0);
         int b = 4;
         int t = 16;
-        try (Gpt gpt = new Gpt(config, b, t, DataType.FLOAT, new Nd4jKernels())) {
+        try (Gpt gpt = new Gpt(config, b, t, DataType.FLOAT, Kernels.forCurrentBackend())) {
             gpt.initWeights(11);
             int[] tokens = randomInts(12, b * t, 32);
             int[] targets = randomInts(13, b * t, 32);
@@ -278,6 +278,28 @@ class GptTest {
             assertTrue(a != b, "different seeds, different masks");
             assertEquals(eval1, eval2, 0.0);
             assertTrue(eval1 != a);
+        }
+    }
+
+    @Test
+    void everyKernelImplementationTrainsTheSameModelWithTheSameDropoutMasks() {
+        int[] tokens = randomInts(71, 16, 13);
+        int[] targets = randomInts(72, 16, 13);
+        float[] losses = new float[3];
+        INDArray[] grads = new INDArray[3];
+        Kernels[] kernels = {new NaiveKernels(), new Nd4jKernels(), new CpuKernels()};
+        for (int i = 0; i < kernels.length; i++) {
+            try (Gpt gpt = new Gpt(TINY_DROPOUT, 2, 8, DataType.FLOAT, kernels[i])) {
+                randomize(gpt, 73);
+                gpt.zeroGrads();
+                losses[i] = gpt.forward(tokens, targets, 2, 8, true, 99);
+                gpt.backward(1f);
+                grads[i] = gpt.grads().dup();
+            }
+        }
+        for (int i = 1; i < kernels.length; i++) {
+            assertEquals(losses[0], losses[i], 1e-5, kernels[i].getClass().getSimpleName() + " loss");
+            TestArrays.assertClose(grads[0], grads[i], 2e-4, kernels[i].getClass().getSimpleName() + " gradients");
         }
     }
 

@@ -29,7 +29,7 @@ class InferenceSessionTest {
     @Test
     void incrementalLogitsEqualTheFullForward() {
         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
-            for (Kernels kernels : new Kernels[] {new Nd4jKernels(), new NaiveKernels()}) {
+            for (Kernels kernels : new Kernels[] {new Nd4jKernels(), new NaiveKernels(), new CpuKernels()}) {
                 try (Gpt gpt = new Gpt(CONFIG, 1, 10, type, kernels); InferenceSession s = gpt.newSession(10)) {
                     randomize(gpt);
                     int[] tokens = randomInts(6, 10, 23);

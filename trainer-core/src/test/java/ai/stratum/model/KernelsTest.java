@@ -107,16 +107,35 @@ class KernelsTest {
         for (int[] segments : segmentings) {
             INDArray e = random(type, 16, 5, B, NH, T, T);
             INDArray a = e.dup();
-            NAIVE.attentionSoftmaxForward(e, segments);
-            k.attentionSoftmaxForward(a, segments);
+            NAIVE.attentionSoftmaxForward(e, 0.37, segments);
+            k.attentionSoftmaxForward(a, 0.37, segments);
             assertClose(e, a, tolerance(type), "attention softmax forward");
             INDArray datt = random(type, 17, 1, B, NH, T, T);
             INDArray de = zeros(type, B, NH, T, T);
             INDArray da = zeros(type, B, NH, T, T);
-            NAIVE.attentionSoftmaxBackward(de, datt, e);
-            k.attentionSoftmaxBackward(da, datt, e);
+            NAIVE.attentionSoftmaxBackward(de, datt, e, 0.37);
+            k.attentionSoftmaxBackward(da, datt, e, 0.37);
             assertClose(de, da, tolerance(type), "attention softmax backward");
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void biasGradientMatchesNaive(Kernels k, DataType type) {
+        INDArray dout = random(type, 33, 2, B * T, C);
+        INDArray e = random(type, 34, 1, C);
+        INDArray a = e.dup();
+        NAIVE.biasGradient(e, dout);
+        k.biasGradient(a, dout);
+        assertClose(e, a, tolerance(type), "bias gradient");
+    }
+
+    @Test
+    void naiveBiasGradientAddsColumnSums() {
+        INDArray dout = org.nd4j.linalg.factory.Nd4j.createFromArray(new double[][] {{1, 2, 3}, {10, 20, 30}});
+        INDArray db = org.nd4j.linalg.factory.Nd4j.createFromArray(0.5, 0.5, 0.5);
+        NAIVE.biasGradient(db, dout);
+        assertEquals(org.nd4j.linalg.factory.Nd4j.createFromArray(11.5, 22.5, 33.5), db);
     }
 
     @ParameterizedTest
@@ -163,6 +182,18 @@ class KernelsTest {
     @Test
     void theCpuBackendGetsTheFusedKernels() {
         assertTrue(Kernels.forCurrentBackend() instanceof CpuKernels);
+    }
+
+    @Test
+    void cpuCrossEntropyStaysFiniteWhenTheTargetProbabilityUnderflows() {
+        INDArray logits = zeros(DataType.FLOAT, 2, 5);
+        logits.putScalar(new long[] {0, 1}, 150f); // target 0 of row 0 sits 150 below the max: p = e^-150 < float min
+        int[] targets = {0, 3};
+        double expected = NAIVE.crossEntropyForward(zeros(DataType.DOUBLE, 2, 5), logits.castTo(DataType.DOUBLE),
+                targets);
+        double actual = new CpuKernels().crossEntropyForward(zeros(DataType.FLOAT, 2, 5), logits, targets);
+        assertEquals(expected, actual, 1e-4);
+        assertEquals(150 + Math.log(5), actual, 1e-4);
     }
 
     @Test
@@ -243,12 +274,12 @@ class KernelsTest {
         INDArray att = zeros(d, B, 2, T, T);
         java.util.function.DoubleSupplier loss = () -> {
             att.assign(pre);
-            NAIVE.attentionSoftmaxForward(att, segments);
+            NAIVE.attentionSoftmaxForward(att, 0.6, segments);
             return dot(att, r);
         };
         loss.getAsDouble();
         INDArray dpre = zeros(d, B, 2, T, T);
-        NAIVE.attentionSoftmaxBackward(dpre, r, att);
+        NAIVE.attentionSoftmaxBackward(dpre, r, att, 0.6);
         assertGradient(numericGradient(pre, loss, FD_EPS), dpre, "attention softmax");
         // masked probabilities are exactly zero and rows sum to one
         assertEquals(0.0, att.getDouble(0, 0, 1, 2), 0.0, "future key");

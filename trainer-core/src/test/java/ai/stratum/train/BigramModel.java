@@ -81,6 +81,7 @@ final class BigramModel implements LanguageModel {
         grads.assign(0);
     }
 
+    /** Segment ids change nothing: a bigram sees no other position. */
     @Override
     public float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed,
                          int[] segmentIds) {

@@ -51,6 +51,12 @@ class GptTrainingTest {
         Evaluation.Result again = Evaluation.ofCheckpoint(ckpt, ShardSet.open(data), 4, 16, 4);
         assertEquals(result.val().loss(), again.loss(), 1e-6, "evaluating the saved checkpoint repeats the eval");
 
+        // a new run that starts from the checkpoint (as fine-tuning does) begins at the trained loss, not ln(V)
+        List<StepMetrics> continued = new ArrayList<>();
+        new Trainer(Trainer.Run.pretrain(config(), ShardSet.open(data), tmp.resolve("from-base"), false)
+                .withInit(ModelInit.fromCheckpoint(ckpt)), GptModel.factory(), line -> { }, continued::add).run();
+        assertTrue(continued.get(0).loss() < lastFive + 0.3, "first loss from the base " + continued.get(0).loss());
+
         try (Gpt gpt = GptModel.load(ckpt, 1, 16)) {
             int[] prompt = {1, 2, 3};
             Sampler greedySampler = new Sampler(new Sampler.Settings(0, 0, 1), new SplittableRandom(1));

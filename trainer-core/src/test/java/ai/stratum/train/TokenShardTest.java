@@ -83,12 +83,34 @@ class TokenShardTest {
         ShardSet set = ShardSet.open(dir);
         assertEquals(List.of(dir.resolve("synthetic_train_000000.bin")), set.train());
         assertEquals(List.of(dir.resolve("synthetic_val_000000.bin")), set.val());
+        assertEquals(0, set.vocabSize());
+        assertEquals(-1, set.eotId());
         Files.writeString(dir.resolve("manifest.json"),
-                "{\"shards\": [{\"path\": \"synthetic_train_000000.bin\", \"split\": \"train\", \"tokens\": 7}]}");
+                "{\"shards\": [{\"file\": \"synthetic_train_000000.bin\", \"split\": \"train\", \"tokens\": 7}]}");
         IOException e = assertThrows(IOException.class, () -> ShardSet.open(dir));
         assertTrue(e.getMessage().contains("shards[0]") && e.getMessage().contains("says 7 tokens"), e.getMessage());
-        Files.writeString(dir.resolve("manifest.json"), "{\"shards\": [{\"path\": \"a.bin\", \"split\": \"test\"}]}");
+        Files.writeString(dir.resolve("manifest.json"), "{\"shards\": [{\"file\": \"a.bin\", \"split\": \"test\"}]}");
         assertTrue(assertThrows(IOException.class, () -> ShardSet.open(dir)).getMessage().contains("'split' must be"));
+    }
+
+    @Test
+    void readsTheDataPipelinesManifest() throws IOException {
+        SyntheticShards.writeShard(dir.resolve("web_train_000000.bin"), new int[]{5, 6, 7}, false);
+        SyntheticShards.writeShard(dir.resolve("web_val_000000.bin"), new int[]{8, 9}, false);
+        Files.writeString(dir.resolve("manifest.json"), """
+                {"format": "llm.c", "magic": 20240520, "version": 1, "dtype": "uint16", "vocab_size": 50257,
+                 "eot_id": 50256, "eot_placement": "before_each_document", "shard_tokens": 100000000,
+                 "shards": [
+                   {"file": "web_train_000000.bin", "split": "train", "tokens": 3, "sha256": "ab"},
+                   {"file": "web_val_000000.bin", "split": "val", "tokens": 2, "sha256": "cd"}],
+                 "splits": {"train": {"documents": 1, "tokens": 3}}, "mixture": {}}
+                """);
+        ShardSet set = ShardSet.open(dir);
+        assertEquals(List.of(dir.resolve("web_train_000000.bin")), set.train());
+        assertEquals(List.of(dir.resolve("web_val_000000.bin")), set.val());
+        assertEquals(50257, set.vocabSize());
+        assertEquals(50256, set.eotId());
+        assertEquals(List.of("web_train_000000.bin"), new ShardData(set).identity());
     }
 
     @Test

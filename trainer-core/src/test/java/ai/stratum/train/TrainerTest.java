@@ -79,12 +79,16 @@ class TrainerTest {
         for (String f : List.of("model.safetensors", "optimizer.safetensors", "config.json", "trainer_state.json")) {
             assertTrue(Files.isRegularFile(runDir.resolve("latest").resolve(f)), f);
         }
+        Path plain = Files.createFile(tmp.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain),
+                Files.getPosixFilePermissions(runDir.resolve("latest/model.safetensors")),
+                "checkpoint files get the umask's permissions like any other output, not owner-only");
         TrainerState state = Checkpoints.readState(runDir.resolve("latest"));
         assertEquals(24, state.step());
         assertEquals(24 * 64, state.tokensSeen());
         assertEquals(config(24), state.config());
         assertEquals(24, state.adamSteps());
-        assertEquals(List.of("synthetic_train_000000.bin"), state.trainShards());
+        assertEquals(List.of("synthetic_train_000000.bin"), state.data());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("trainable: 1,056 params in 2 tensors; weight decay on 1 tensors (1,024")), lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.matches("step 24/24 \\| loss [0-9.]+ \\| lr 1\\.05e-02 \\| .* tok/s \\| MFU n/a \\| ETA 0:00:00")), lines.toString());
     }
@@ -151,6 +155,20 @@ class TrainerTest {
     }
 
     @Test
+    void resumingWithAnotherModelConfigIsAnErrorAndMovesNothing() throws IOException {
+        Path runDir = tmp.resolve("run");
+        train(config(8), data, runDir, false, -1, m -> { }, new ArrayList<>());
+        TrainConfig other = config(8);
+        TrainConfig wider = new TrainConfig(new ModelConfig(VOCAB + 1, 8, 1, 1, 4, 0.1), other.optim(), other.train(),
+                other.eval(), other.checkpoint(), other.log());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> train(wider, data, runDir, true, -1, m -> { }, new ArrayList<>()));
+        assertTrue(e.getMessage().startsWith("model: ") && e.getMessage().contains("has shape [32, 32], the model "
+                + "needs [33, 33]") && e.getMessage().contains("resume with the run's saved config"), e.getMessage());
+        assertEquals(List.of(runDir.resolve("checkpoints/step-8")), new Checkpoints(runDir, 2).list());
+    }
+
+    @Test
     void aNanLossStopsTheRunAndKeepsTheLastGoodCheckpoint() throws IOException {
         Path runDir = tmp.resolve("run");
         // forward calls 1-16 are steps 1-8 (two micro-steps each), 17-19 the evaluation at step 8, 21 step 9's second
@@ -160,6 +178,19 @@ class TrainerTest {
                 + runDir.resolve("checkpoints/step-8")), e.getMessage());
         assertEquals(List.of(runDir.resolve("checkpoints/step-8")), new Checkpoints(runDir, 2).list());
         assertEquals(8, losses(runDir).size());
+    }
+
+    @Test
+    void withoutValidationShardsEvaluationIsSkippedWithANote() throws IOException {
+        Path trainOnly = tmp.resolve("train-only");
+        Files.createDirectories(trainOnly);
+        Files.copy(data.resolve("synthetic_train_000000.bin"), trainOnly.resolve("synthetic_train_000000.bin"));
+        List<String> lines = new ArrayList<>();
+        Trainer.Result result = train(config(8), trainOnly, tmp.resolve("run"), false, -1, m -> { }, lines);
+        assertEquals(null, result.val());
+        assertEquals(1, lines.stream().filter(l -> l.equals("no validation data in " + trainOnly
+                + "; skipping evaluation")).count(), lines.toString());
+        assertTrue(MetricsLog.read(tmp.resolve("run")).stream().noneMatch(n -> n.has("val_loss")));
     }
 
     @Test

@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
                 SgemmBenchCommand.class,
                 TokenizerBenchCommand.class,
                 TrainBenchCommand.class,
+                DataBenchCommand.class,
         })
 public final class BenchCommand implements Runnable {
 

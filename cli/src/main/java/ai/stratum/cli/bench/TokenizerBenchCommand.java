@@ -6,6 +6,8 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -46,9 +48,13 @@ public final class TokenizerBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Threads for batch encoding (default: all cores).")
     Integer threads;
 
-    @Option(names = "--seconds", defaultValue = "3", paramLabel = "S",
-            description = "Minimum time per measurement (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", defaultValue = "2", paramLabel = "S",
+            description = "Minimum time per measurement, after a warm-up of half that (default: ${DEFAULT-VALUE}).")
     double seconds;
+
+    @Option(names = "--rounds", defaultValue = "3", paramLabel = "N",
+            description = "Interleaved rounds; the best of each measurement is reported (default: ${DEFAULT-VALUE}).")
+    int rounds;
 
     @Override
     public Integer call() throws Exception {
@@ -77,25 +83,48 @@ public final class TokenizerBenchCommand implements Callable<Integer> {
         out.printf("tokens: %d (%.2f bytes/token); documents whose ids differ from JTokkit: %d of %d%n",
                 tokens, (double) bytes / tokens, mismatched, docs.size());
 
-        double jtokkit1 = mbPerSecond(bytes, () -> docs.forEach(jtokkit::encodeOrdinary));
-        double ours1 = mbPerSecond(bytes, () -> docs.forEach(ours::encodeOrdinary));
-        double jtokkitN = mbPerSecond(bytes, () -> parallel(docs, workers, jtokkit::encodeOrdinary));
-        double oursN = mbPerSecond(bytes, () -> ours.encodeOrdinaryBatch(docs, workers));
-        out.printf("%-24s %10s %10s%n", "encode MB/s", "1 thread", workers + " threads");
-        out.printf("%-24s %10.2f %10.2f%n", "JTokkit 1.1.0 r50k", jtokkit1, jtokkitN);
-        out.printf("%-24s %10.2f %10.2f%n", "Stratum", ours1, oursN);
-        out.printf("Stratum / JTokkit: %.2fx single-threaded, %.2fx with %d threads; Stratum scaling 1 -> %d threads: %.2fx%n",
-                ours1 / jtokkit1, oursN / jtokkitN, workers, workers, oursN / ours1);
+        // Interleaved rounds, best of each: load from other processes comes and goes, and hits all four alike.
+        // Each measurement: {MB/s wall clock, MB per CPU-second of this thread, MB per CPU-second of the process}.
+        double[] jtokkit1 = new double[3];
+        double[] ours1 = new double[3];
+        double[] jtokkitN = new double[3];
+        double[] oursN = new double[3];
+        for (int round = 0; round < rounds; round++) {
+            jtokkit1 = best(jtokkit1, measure(bytes, () -> docs.forEach(jtokkit::encodeOrdinary)));
+            ours1 = best(ours1, measure(bytes, () -> docs.forEach(ours::encodeOrdinary)));
+            jtokkitN = best(jtokkitN, measure(bytes, () -> parallel(docs, workers, jtokkit::encodeOrdinary)));
+            oursN = best(oursN, measure(bytes, () -> ours.encodeOrdinaryBatch(docs, workers)));
+        }
+        out.printf("best of %d rounds:%n", rounds);
+        out.printf("%-24s %12s %12s %12s %16s%n", "encode MB/s", "1 thread", "1 thread CPU", workers + " threads",
+                workers + " threads CPU");
+        out.printf("%-24s %12.2f %12.2f %12.2f %16.2f%n", "JTokkit 1.1.0 r50k", jtokkit1[0], jtokkit1[1], jtokkitN[0], jtokkitN[2]);
+        out.printf("%-24s %12.2f %12.2f %12.2f %16.2f%n", "Stratum", ours1[0], ours1[1], oursN[0], oursN[2]);
+        out.printf("(CPU columns divide by CPU time: the thread's for 1 thread, the whole process's for %d threads;%n"
+                + " other processes on a busy machine inflate wall-clock time but not CPU time)%n", workers);
+        out.printf("Stratum / JTokkit: %.2fx single-threaded (%.2fx by CPU time), %.2fx with %d threads%n",
+                ours1[0] / jtokkit1[0], ours1[1] / jtokkit1[1], oursN[0] / jtokkitN[0], workers);
+        out.printf("Stratum %d threads vs 1: %.2fx wall clock; parallel efficiency (MB per process-CPU-second vs 1 thread) %.2f; "
+                        + "load average %.1f on %d cores%n", workers, oursN[0] / ours1[0], oursN[2] / ours1[2],
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.getRuntime().availableProcessors());
         return mismatched == 0 ? 0 : 1;
     }
 
-    /** Warms up (the JIT) for half the minimum time, then repeats the work until the minimum time has passed; returns MB/s. */
-    private double mbPerSecond(long bytes, Runnable work) {
+    /**
+     * Warms up (the JIT) for half the minimum time, then repeats the work until the minimum time has passed;
+     * returns {MB per wall-clock second, MB per CPU-second of the calling thread, MB per CPU-second of the process}.
+     */
+    private double[] measure(long bytes, Runnable work) {
+        ThreadMXBean threadsBean = ManagementFactory.getThreadMXBean();
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long warmUntil = System.nanoTime() + (long) (seconds * 0.5e9);
         do {
             work.run();
         } while (System.nanoTime() < warmUntil);
         long start = System.nanoTime();
+        long cpuStart = threadsBean.getCurrentThreadCpuTime();
+        long processCpuStart = os.getProcessCpuTime();
         long deadline = start + (long) (seconds * 1e9);
         int runs = 0;
         do {
@@ -103,7 +132,14 @@ public final class TokenizerBenchCommand implements Callable<Integer> {
             runs++;
         } while (System.nanoTime() < deadline);
         double elapsed = (System.nanoTime() - start) / 1e9;
-        return bytes * (double) runs / elapsed / 1e6;
+        double cpu = (threadsBean.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+        double processCpu = (os.getProcessCpuTime() - processCpuStart) / 1e9;
+        double mb = bytes * (double) runs / 1e6;
+        return new double[] {mb / elapsed, mb / cpu, mb / processCpu};
+    }
+
+    private static double[] best(double[] a, double[] b) {
+        return new double[] {Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.max(a[2], b[2])};
     }
 
     private static void parallel(List<String> docs, int workers, Consumer<String> encode) {

@@ -34,11 +34,14 @@ final class ProgressBar implements AutoCloseable {
         err.flush();
     }
 
+    /** Prints the final state, unless nothing was read (a run that failed at once, or was already finished). */
     @Override
     public void close() {
         timer.shutdownNow();
-        print();
-        err.println();
-        err.flush();
+        if (progress.documents() > 0) {
+            print();
+            err.println();
+            err.flush();
+        }
     }
 }

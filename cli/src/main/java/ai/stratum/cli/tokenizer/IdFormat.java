@@ -8,18 +8,22 @@ import java.nio.charset.StandardCharsets;
 public enum IdFormat {
     TEXT, U16, U32;
 
-    /** @throws IllegalArgumentException if an id does not fit the format */
-    byte[] write(int[] ids, int vocabSize) {
+    /**
+     * One chunk of a stream of ids; text puts a space between ids (and before this chunk unless it is the first).
+     *
+     * @throws IllegalArgumentException if the vocabulary does not fit the format
+     */
+    byte[] chunk(int[] ids, int vocabSize, boolean first) {
         switch (this) {
             case TEXT -> {
                 StringBuilder sb = new StringBuilder(ids.length * 6);
                 for (int i = 0; i < ids.length; i++) {
-                    if (i > 0) {
+                    if (i > 0 || !first) {
                         sb.append(' ');
                     }
                     sb.append(ids[i]);
                 }
-                return sb.append('\n').toString().getBytes(StandardCharsets.US_ASCII);
+                return sb.toString().getBytes(StandardCharsets.US_ASCII);
             }
             case U16 -> {
                 if (vocabSize > 65536) {
@@ -40,6 +44,11 @@ public enum IdFormat {
                 return buf.array();
             }
         }
+    }
+
+    /** What ends the stream: a newline for text. */
+    byte[] end() {
+        return this == TEXT ? new byte[] {'\n'} : new byte[0];
     }
 
     /** @throws IllegalArgumentException naming the line and the text that is not an id, or a truncated binary input */

@@ -1,65 +1,125 @@
 package ai.stratum.cli.tokenizer;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
-/** Input from a file or stdin ("-"), output to a file (written atomically) or stdout. */
+/** Input from a file or stdin (none or "-"), output to a file (written atomically) or stdout. */
 final class Io {
     private Io() {
     }
 
+    private static boolean isStd(Path path) {
+        return path == null || path.toString().equals("-");
+    }
+
     static byte[] readAll(Path input) throws IOException {
-        if (input == null || input.toString().equals("-")) {
-            InputStream in = System.in;
-            return in.readAllBytes();
-        }
-        return Files.readAllBytes(input);
+        return isStd(input) ? System.in.readAllBytes() : Files.readAllBytes(input);
+    }
+
+    /** UTF-8 text; malformed bytes become U+FFFD rather than stopping a long run. */
+    static Reader reader(Path input) throws IOException {
+        InputStream in = isStd(input) ? System.in : Files.newInputStream(input);
+        return new InputStreamReader(in, StandardCharsets.UTF_8);
     }
 
     static String sourceName(Path input) {
-        return input == null || input.toString().equals("-") ? "<stdin>" : input.toString();
+        return isStd(input) ? "<stdin>" : input.toString();
     }
 
     /**
-     * Writes to the file atomically (temp file, fsync, rename), or to stdout when output is null or "-":
-     * text through the command's writer, binary to the process's standard output.
+     * A command's output: a file written through a temp file beside it, fsynced and renamed on
+     * {@link #commit()} (a reader never sees half of it, and a failed run leaves no file); or stdout, text
+     * through the command's writer and binary to the process's standard output.
      */
-    static void write(Path output, byte[] data, boolean text, PrintWriter stdout) throws IOException {
-        if ((output == null || output.toString().equals("-")) && text) {
-            stdout.print(new String(data, java.nio.charset.StandardCharsets.UTF_8));
-            stdout.flush();
-            return;
+    static final class Output implements Closeable {
+        private final PrintWriter textOut;
+        private final OutputStream binaryOut;
+        private final FileChannel channel;
+        private final Path tmp;
+        private final Path target;
+
+        private Output(PrintWriter textOut, OutputStream binaryOut, FileChannel channel, Path tmp, Path target) {
+            this.textOut = textOut;
+            this.binaryOut = binaryOut;
+            this.channel = channel;
+            this.tmp = tmp;
+            this.target = target;
         }
-        if (output == null || output.toString().equals("-")) {
-            stdout.flush();
-            OutputStream out = System.out;
-            out.write(data);
-            out.flush();
-            return;
-        }
-        Path dir = output.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + output.getFileName(), ".tmp");
-        try {
-            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                // Temp files are created private (rw-------); the result is an ordinary shareable file.
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+
+        static Output open(Path output, boolean text, PrintWriter stdout) throws IOException {
+            if (isStd(output)) {
+                stdout.flush();
+                return text ? new Output(stdout, null, null, null, null) : new Output(null, System.out, null, null, null);
             }
-            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(data);
-                while (buf.hasRemaining()) {
-                    channel.write(buf);
+            Path dir = output.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, "." + output.getFileName(), ".tmp");
+            try {
+                if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                    // Temp files are created private (rw-------); the result is an ordinary shareable file.
+                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
                 }
-                channel.force(true);
+                return new Output(null, null, FileChannel.open(tmp, StandardOpenOption.WRITE), tmp, output);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(tmp);
+                throw e;
             }
-            Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
+        }
+
+        void write(byte[] data) {
+            try {
+                if (textOut != null) {
+                    textOut.print(new String(data, StandardCharsets.UTF_8));
+                } else if (binaryOut != null) {
+                    binaryOut.write(data);
+                } else {
+                    ByteBuffer buf = ByteBuffer.wrap(data);
+                    while (buf.hasRemaining()) {
+                        channel.write(buf);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(new IOException((target == null ? "<stdout>" : target) + ": cannot write: " + e.getMessage(), e));
+            }
+        }
+
+        void commit() throws IOException {
+            if (textOut != null) {
+                textOut.flush();
+            } else if (binaryOut != null) {
+                binaryOut.flush();
+            } else {
+                channel.force(true);
+                channel.close();
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (channel != null) {
+                channel.close();
+                Files.deleteIfExists(tmp);
+            }
         }
     }
 }

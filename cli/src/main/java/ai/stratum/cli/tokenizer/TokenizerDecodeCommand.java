@@ -33,7 +33,10 @@ public final class TokenizerDecodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Tokenizer tokenizer = Tokenizer.load(tokenizerPath);
         int[] ids = format.read(Io.readAll(input), Io.sourceName(input));
-        Io.write(output, tokenizer.decodeBytes(ids), true, spec.commandLine().getOut());
+        try (Io.Output out = Io.Output.open(output, true, spec.commandLine().getOut())) {
+            out.write(tokenizer.decodeBytes(ids));
+            out.commit();
+        }
         return 0;
     }
 }

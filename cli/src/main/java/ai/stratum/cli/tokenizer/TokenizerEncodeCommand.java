@@ -1,7 +1,7 @@
 package ai.stratum.cli.tokenizer;
 
 import ai.stratum.tokenizer.Tokenizer;
-import java.nio.charset.StandardCharsets;
+import java.io.Reader;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code stratum tokenizer encode}: text from a file or stdin to token ids. */
 @Command(name = "encode", mixinStandardHelpOptions = true,
-        description = "Encode UTF-8 text (a file or stdin) to token ids, as text or little-endian binary.")
+        description = "Encode UTF-8 text (a file or stdin, streamed) to token ids, as text or little-endian binary.")
 public final class TokenizerEncodeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -43,11 +43,18 @@ public final class TokenizerEncodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Tokenizer tokenizer = Tokenizer.load(tokenizerPath);
-        String text = new String(Io.readAll(input), StandardCharsets.UTF_8);
         Set<String> allowed = allowAllSpecial ? tokenizer.specialTokens().keySet() : new LinkedHashSet<>(allowSpecial);
-        int[] ids = tokenizer.encode(text, allowed);
-        Io.write(output, format.write(ids, tokenizer.vocabSize()), format == IdFormat.TEXT, spec.commandLine().getOut());
-        spec.commandLine().getErr().printf("%d chars -> %d tokens%n", text.length(), ids.length);
+        long[] tokens = {0};
+        long chars;
+        try (Reader in = Io.reader(input); Io.Output out = Io.Output.open(output, format == IdFormat.TEXT, spec.commandLine().getOut())) {
+            chars = tokenizer.encode(in, allowed, ids -> {
+                out.write(format.chunk(ids, tokenizer.vocabSize(), tokens[0] == 0));
+                tokens[0] += ids.length;
+            });
+            out.write(format.end());
+            out.commit();
+        }
+        spec.commandLine().getErr().printf("%d chars -> %d tokens%n", chars, tokens[0]);
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 package ai.stratum.cli.train;
 
+import ai.stratum.train.Checkpoints;
 import ai.stratum.train.Evaluation;
 import ai.stratum.train.Finetune;
 import ai.stratum.train.LanguageModel;
@@ -54,6 +55,8 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        checkpoint = Models.resolve(checkpoint);
+        adapter = Models.resolve(adapter);
         if ((data == null) == (sft == null)) {
             throw new IllegalArgumentException("data: pass exactly one of --data DIR (token shards) and --sft FILE");
         }

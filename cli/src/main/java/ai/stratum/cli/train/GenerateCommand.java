@@ -66,6 +66,8 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        checkpoint = Models.resolve(checkpoint);
+        adapter = Models.resolve(adapter);
         Sampler sampler = new Sampler(new Sampler.Settings(temperature, topK, topP), new SplittableRandom(seed));
         Tokenizer tok = Models.tokenizer(tokenizer, checkpoint, adapter);
         int eos = HfConfig.eosTokenId(Models.base(checkpoint, adapter));

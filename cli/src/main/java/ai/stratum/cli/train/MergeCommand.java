@@ -31,6 +31,8 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        base = Models.resolve(base);
+        adapter = Models.resolve(adapter);
         LoraModel.merge(base, adapter, out);
         spec.commandLine().getOut().printf("merged %s into %s: %s%n", adapter, base, out);
         spec.commandLine().getOut().flush();

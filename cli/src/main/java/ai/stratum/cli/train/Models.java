@@ -19,6 +19,11 @@ final class Models {
     }
 
     /** {@code --checkpoint}, else the adapter's {@code base_model_name_or_path}. */
+    /** A checkpoint or adapter directory as given, or a run directory standing for its latest one; null stays null. */
+    static Path resolve(Path checkpointOrRun) {
+        return checkpointOrRun == null ? null : ai.stratum.train.Checkpoints.resolve(checkpointOrRun);
+    }
+
     static Path base(Path checkpoint, Path adapter) throws IOException {
         if (checkpoint != null) {
             return checkpoint;

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code stratum pretrain}: train a GPT from scratch on token shards into a run directory. */
@@ -42,18 +44,31 @@ public final class PretrainCommand implements Callable<Integer> {
             description = "Where config.yaml, metrics.jsonl, checkpoints/ and latest go, e.g. runs/NAME.")
     Path runDir;
 
-    @Option(names = "--resume", description = "Continue from the newest valid checkpoint in --run-dir.")
+    @Option(names = "--resume", description = "Continue from the newest valid checkpoint in --run-dir (with the "
+            + "run's saved config.yaml unless --preset, --config or --set is given).")
     boolean resume;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
             description = "tokenizer.json to copy into checkpoints (default: DIR/tokenizer.json of --data if present).")
     Path tokenizer;
 
+    private boolean configGiven() {
+        ParseResult parsed = spec.commandLine().getParseResult();
+        return parsed.hasMatchedOption("--preset") || parsed.hasMatchedOption("--config")
+                || parsed.hasMatchedOption("--set");
+    }
+
     @Override
     public Integer call() throws IOException {
-        ConfigLoader.Resolved<TrainConfig> resolved = config.resolve(TrainConfig.class, "tiny-cpu");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        ConfigLoader.Resolved<TrainConfig> resolved;
+        if (resume && runDir != null && Files.isRegularFile(runDir.resolve(RUN_CONFIG)) && !configGiven()) {
+            resolved = ConfigLoader.load(TrainConfig.class, null, runDir.resolve(RUN_CONFIG), List.of());
+            err.println("resuming with the run's saved " + runDir.resolve(RUN_CONFIG));
+        } else {
+            resolved = config.resolve(TrainConfig.class, "tiny-cpu");
+        }
         if (config.dryRun()) {
             out.print(resolved.toYaml());
             out.flush();
@@ -66,7 +81,12 @@ public final class PretrainCommand implements Callable<Integer> {
         ShardSet shards = ShardSet.open(data);
         Path tokenizerFile = tokenizer != null ? tokenizer
                 : Files.isRegularFile(data.resolve("tokenizer.json")) ? data.resolve("tokenizer.json") : null;
-        int eos = cfg.model().vocabSize() - 1;
+        if (shards.vocabSize() > cfg.model().vocabSize()) {
+            throw new IllegalArgumentException("model.vocab_size: " + cfg.model().vocabSize() + " is smaller than the "
+                    + "data's vocabulary of " + shards.vocabSize() + " (manifest.json); --set model.vocab_size="
+                    + shards.vocabSize());
+        }
+        int eos = shards.eotId() >= 0 ? shards.eotId() : cfg.model().vocabSize() - 1;
         if (tokenizerFile != null) {
             Tokenizer tok = Tokenizer.load(tokenizerFile);
             if (tok.vocabSize() > cfg.model().vocabSize()) {
@@ -82,7 +102,7 @@ public final class PretrainCommand implements Callable<Integer> {
         }
         resolved.writeTo(saved);
 
-        double peakGflops = SgemmProbe.measure(new int[]{512, 1024}, 200).peakGflops();
+        double peakGflops = SgemmProbe.measure().peakGflops();
         err.printf("sgemm peak %.0f GFLOP/s (MFU is measured against it)%n", peakGflops);
         Trainer.Run run = Trainer.Run.pretrain(cfg, shards, runDir, resume).withTokenizer(tokenizerFile, eos)
                 .withPeakFlops(peakGflops * 1e9);

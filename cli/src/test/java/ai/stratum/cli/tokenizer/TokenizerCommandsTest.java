@@ -111,6 +111,15 @@ class TokenizerCommandsTest {
         Result bad = run("tokenizer", "info", "--tokenizer", corrupt.toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().startsWith("stratum: " + corrupt + ": not valid JSON"), bad.err());
+        Path notWritten = dir.resolve("never.ids");
+        Result badSpecial = run("tokenizer", "encode", "--tokenizer", tokenizerDir.toString(), "--input", corpus.toString(),
+                "--allow-special", "<|nope|>", "--output", notWritten.toString());
+        assertEquals(2, badSpecial.code());
+        assertTrue(badSpecial.err().contains("'<|nope|>' is not a special token"), badSpecial.err());
+        assertTrue(!Files.exists(notWritten), "a failed run leaves no output file");
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "no temp files left");
+        }
         Result tooSmall = run("tokenizer", "train", "--input", corpus.toString(), "--vocab-size", "10", "--out", dir.toString());
         assertEquals(2, tooSmall.code());
         assertTrue(tooSmall.err().contains("vocab_size: must be at least 256"), tooSmall.err());
@@ -120,7 +129,7 @@ class TokenizerCommandsTest {
     void benchmarksRunAndCheckIdsAgainstJtokkit() throws IOException {
         Path text = dir.resolve("bench.txt");
         Files.writeString(text, String.join("\n\n", MultilingualText.seeded(2).documents(30, 2000)), StandardCharsets.UTF_8);
-        Result encode = run("bench", "tokenizer", "--input", text.toString(), "--seconds", "0.05", "--threads", "2");
+        Result encode = run("bench", "tokenizer", "--input", text.toString(), "--seconds", "0.05", "--rounds", "1", "--threads", "2");
         assertEquals(0, encode.code(), encode.err());
         assertTrue(encode.out().contains("documents whose ids differ from JTokkit: 0 of"), encode.out());
         assertTrue(encode.out().contains("Stratum / JTokkit: "), encode.out());

@@ -93,6 +93,11 @@ class TrainCommandsTest {
         assertEquals(0, resumed.code(), resumed.err());
         assertTrue(resumed.err().contains("the config differs from the run's saved")
                 && resumed.err().contains("resuming from " + runDir.resolve("checkpoints/step-6")), resumed.err());
+        // without config options, --resume takes the run's own saved config (now max_steps=7): nothing left to do
+        Result plain = run("pretrain", "--data", data.toString(), "--run-dir", runDir.toString(), "--resume");
+        assertEquals(0, plain.code(), plain.err());
+        assertTrue(plain.err().contains("resuming with the run's saved " + runDir.resolve("config.yaml"))
+                && plain.err().contains("nothing to do: the run already completed 7 of 7 steps"), plain.err());
     }
 
     @Test
@@ -107,12 +112,15 @@ class TrainCommandsTest {
         assertEquals(Math.exp(loss), ppl, 0.01 * ppl);
         assertEquals("64 tokens", parts[2]);
         assertTrue(loss < Math.log(257), "loss " + loss + " below ln(V) after training");
+        Result viaRunDir = run("eval", "--checkpoint", runDir.toString(), "--data", data.toString(), "--steps", "2",
+                "--batch-size", "2");
+        assertEquals(r.out(), viaRunDir.out(), "a run directory stands for its latest checkpoint");
     }
 
     @Test
     @Order(3)
     void generateIsReproducibleForASeed() {
-        String[] args = {"generate", "--checkpoint", runDir.resolve("latest").toString(), "--prompt", "ab",
+        String[] args = {"generate", "--checkpoint", runDir.toString(), "--prompt", "ab",
                 "--max-new-tokens", "8", "--temperature", "1.0"};
         Result a = run(concat(args, "--seed", "3"));
         Result b = run(concat(args, "--seed", "3"));
@@ -149,6 +157,19 @@ class TrainCommandsTest {
         Result noData = run("pretrain", "--data", empty.toString(), "--run-dir", tmp.resolve("y").toString());
         assertEquals(Main.USER_ERROR, noData.code());
         assertTrue(noData.err().contains("*train*.bin"), noData.err());
+        Path bigVocab = tmp.resolve("big-vocab");
+        SyntheticShards.writeDataset(bigVocab, 257, 5_000, 500, 2);
+        Files.writeString(bigVocab.resolve("manifest.json"),
+                Files.readString(bigVocab.resolve("manifest.json")).replaceFirst("\\{", "{\"vocab_size\": 50257,"));
+        Result tooSmall = run(concat(concat(new String[]{"pretrain"}, TINY), "--data", bigVocab.toString(),
+                "--run-dir", tmp.resolve("z").toString()));
+        assertEquals(Main.USER_ERROR, tooSmall.code());
+        assertTrue(tooSmall.err().contains("model.vocab_size: 257 is smaller than the data's vocabulary of 50257"
+                + " (manifest.json); --set model.vocab_size=50257"), tooSmall.err());
+        Result noMetrics = run("plot", empty.toString());
+        assertEquals(Main.USER_ERROR, noMetrics.code());
+        assertTrue(noMetrics.err().contains("metrics.jsonl: not found; is " + empty + " a run directory"),
+                noMetrics.err());
         Result noCheckpoint = run("eval", "--checkpoint", empty.toString(), "--data", data.toString());
         assertEquals(Main.USER_ERROR, noCheckpoint.code());
         assertTrue(noCheckpoint.err().contains("config.json"), noCheckpoint.err());

@@ -6,12 +6,9 @@ import org.jsoup.nodes.Node;
 import org.jsoup.nodes.TextNode;
 import org.jsoup.select.NodeVisitor;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * HTML to main text on jsoup, dropping navigation and boilerplate.
@@ -24,26 +21,24 @@ import java.util.regex.Pattern;
  * except inside {@code pre}.
  */
 public final class HtmlExtractor {
-    private static final String NEVER_TEXT = "script, style, noscript, template, svg, canvas, object, embed, "
-            + "nav, header, footer, aside, form, iframe, button, select, input, textarea, menu, "
-            + "[role=navigation], [role=banner], [role=contentinfo], [role=complementary], [role=search], "
-            + "[aria-hidden=true], [hidden]";
-    private static final Pattern BOILERPLATE_NAME = Pattern.compile(
-            "(?:^|[-_\\s])(?:nav|navbar|navigation|menu|breadcrumbs?|footer|masthead|sidebar|sidenav|toc|cookies?|"
-                    + "consent|banner|share|sharing|social|related|comments?|advert|ads|sponsored|subscribe|"
-                    + "newsletter|popup|modal|skip|pagination|pager)(?:$|[-_\\s])",
-            Pattern.CASE_INSENSITIVE);
+    private static final Set<String> NEVER_TEXT = Set.of("script", "style", "noscript", "template", "svg", "canvas",
+            "object", "embed", "nav", "header", "footer", "aside", "form", "iframe", "button", "select", "input",
+            "textarea", "menu", "head");
+    private static final Set<String> NEVER_TEXT_ROLES = Set.of("navigation", "banner", "contentinfo", "complementary",
+            "search");
+    /** Words that name a boilerplate region when they appear as a token of an id or class ({@code site-nav}). */
+    private static final Set<String> BOILERPLATE_WORDS = Set.of("nav", "navbar", "navigation", "menu", "breadcrumb",
+            "breadcrumbs", "footer", "masthead", "sidebar", "sidenav", "toc", "cookie", "cookies", "consent", "banner",
+            "share", "sharing", "social", "related", "comment", "comments", "advert", "ads", "sponsored",
+            "subscribe", "newsletter", "popup", "modal", "skip", "pagination", "pager");
+    private static final int LONGEST_BOILERPLATE_WORD = 10;
     private static final Set<String> LINK_DENSITY_CHECKED = Set.of("ul", "ol", "dl", "div", "table", "p", "section");
     private static final Set<String> BLOCKS = Set.of("p", "div", "section", "article", "main", "h1", "h2", "h3", "h4",
             "h5", "h6", "li", "dt", "dd", "tr", "td", "th", "pre", "blockquote", "figcaption", "caption", "table",
             "ul", "ol", "dl", "br", "hr", "address", "details", "summary", "body");
     private static final double MAX_LINK_DENSITY = 0.5;
 
-    /** Extracts the main text of an HTML page; {@code charset} null lets jsoup detect it (BOM, meta tag). */
-    public String extract(InputStream html, String charset, String baseUri) throws IOException {
-        return extract(Jsoup.parse(html, charset, baseUri == null ? "" : baseUri));
-    }
-
+    /** The main text of an HTML page, one block per line. */
     public String extract(String html) {
         return extract(Jsoup.parse(html));
     }
@@ -53,44 +48,97 @@ public final class HtmlExtractor {
         if (body == null) {
             return "";
         }
-        body.select(NEVER_TEXT).remove();
-        List<Element> boilerplate = new ArrayList<>();
-        for (Element el : body.getAllElements()) {
-            if (el != body && (BOILERPLATE_NAME.matcher(el.id()).find()
-                    || BOILERPLATE_NAME.matcher(el.className()).find())) {
-                boilerplate.add(el);
-            }
-        }
-        boilerplate.forEach(Element::remove);
-        removeLinkDense(body);
+        List<Element> remove = new ArrayList<>();
+        collectBoilerplate(body, remove);
+        remove.forEach(Element::remove);
+        remove.clear();
+        measureLinks(body, remove);
+        remove.forEach(Element::remove);
         TextWriter writer = new TextWriter();
         body.traverse(writer);
         return writer.text();
     }
 
-    /** Removes link-dense blocks bottom-up and returns {textLength, linkTextLength} of what remains under el. */
-    private static int[] removeLinkDense(Element el) {
+    /** Passes 1 and 2 in one walk: elements that never hold main text or are named as boilerplate. */
+    private static void collectBoilerplate(Element el, List<Element> remove) {
+        for (Element child : el.children()) {
+            if (isBoilerplate(child)) {
+                remove.add(child);
+            } else {
+                collectBoilerplate(child, remove);
+            }
+        }
+    }
+
+    private static boolean isBoilerplate(Element el) {
+        if (NEVER_TEXT.contains(el.normalName())) {
+            return true;
+        }
+        if (el.attributesSize() == 0) {
+            return false;
+        }
+        var attrs = el.attributes();
+        String role = attrs.getIgnoreCase("role");
+        if (!role.isEmpty() && NEVER_TEXT_ROLES.contains(role.toLowerCase(java.util.Locale.ROOT))) {
+            return true;
+        }
+        if (attrs.hasKeyIgnoreCase("hidden") || "true".equalsIgnoreCase(attrs.getIgnoreCase("aria-hidden"))) {
+            return true;
+        }
+        String id = attrs.getIgnoreCase("id");
+        String cls = attrs.getIgnoreCase("class");
+        return namesBoilerplate(id) || namesBoilerplate(cls);
+    }
+
+    /** True if a token of the name (split on '-', '_' and whitespace), lowercased, is a boilerplate word. */
+    static boolean namesBoilerplate(String name) {
+        int n = name.length();
+        int i = 0;
+        while (i < n) {
+            while (i < n && isNameSeparator(name.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && !isNameSeparator(name.charAt(i))) {
+                i++;
+            }
+            int len = i - start;
+            if (len >= 2 && len <= LONGEST_BOILERPLATE_WORD
+                    && BOILERPLATE_WORDS.contains(name.substring(start, i).toLowerCase(java.util.Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isNameSeparator(char c) {
+        return c == '-' || c == '_' || Character.isWhitespace(c);
+    }
+
+    /**
+     * Pass 3: returns {text length, link text length} under el and collects link-dense blocks (whose subtree
+     * then counts as empty) into {@code remove}.
+     */
+    private static int[] measureLinks(Element el, List<Element> remove) {
         int text = 0;
         int link = 0;
-        for (Node child : new ArrayList<>(el.childNodes())) {
+        boolean isLink = el.nameIs("a");
+        for (Node child : el.childNodes()) {
             if (child instanceof TextNode t) {
                 int n = nonSpaceLength(t.getWholeText());
                 text += n;
-                if (el.nameIs("a")) {
+                if (isLink) {
                     link += n;
                 }
             } else if (child instanceof Element c) {
-                int[] sub = removeLinkDense(c);
-                if (c.parent() == null) {
-                    continue;
-                }
+                int[] sub = measureLinks(c, remove);
                 text += sub[0];
-                link += el.nameIs("a") ? sub[0] : sub[1];
+                link += isLink ? sub[0] : sub[1];
             }
         }
         if (el.parent() != null && LINK_DENSITY_CHECKED.contains(el.normalName()) && text > 0
                 && link > MAX_LINK_DENSITY * text) {
-            el.remove();
+            remove.add(el);
             return new int[] {0, 0};
         }
         return new int[] {text, link};

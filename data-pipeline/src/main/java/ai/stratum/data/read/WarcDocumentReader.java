@@ -21,14 +21,16 @@ import java.util.TreeMap;
 
 /**
  * WARC and WET files (plain or gzipped, read with jwarc). A {@code response} or {@code resource} record with an
- * HTML payload becomes a document through {@link HtmlExtractor}; a {@code conversion} record (WET) with a text
- * payload becomes a document as is. Other record types ({@code warcinfo}, {@code request}, {@code metadata})
- * hold no document and are only counted. Rejects: {@code not_html} (a response of another media type),
- * {@code bad_http}, {@code empty_extraction}, {@code bad_warc} (the rest of a damaged file).
+ * HTML payload becomes a document holding the decoded HTML, marked {@code content_type: text/html} for the
+ * {@code extract} step ({@link HtmlExtractStep}), which runs on the worker threads; a {@code conversion} record
+ * (WET) or a text payload becomes a document as is. Other record types ({@code warcinfo}, {@code request},
+ * {@code metadata}) hold no document and are only counted. Rejects: {@code not_html} (a response of another
+ * media type), {@code bad_http}, {@code bad_warc} (the rest of a damaged file).
+ *
+ * <p>The HTML is decoded with the charset of the HTTP header, else of a {@code charset=} in its first 2 KB
+ * (a meta tag), else UTF-8; undecodable bytes become U+FFFD.
  */
 public final class WarcDocumentReader implements DocumentReader {
-    private final HtmlExtractor extractor = new HtmlExtractor();
-
     @Override
     public String name() {
         return "read_warc";
@@ -90,9 +92,12 @@ public final class WarcDocumentReader implements DocumentReader {
             stats.in(size);
             String base = type.base().toString();
             if (record instanceof WarcConversion || base.equals("text/plain")) {
-                text = new String(body.readAllBytes(), charset(type));
+                text = new String(body.readAllBytes(), charset(type.parameters().get("charset")));
             } else if (base.equals("text/html") || base.equals("application/xhtml+xml")) {
-                text = extractor.extract(body, type.parameters().get("charset"), target.target());
+                byte[] html = body.readAllBytes();
+                String declared = type.parameters().get("charset");
+                text = new String(html, charset(declared != null ? declared : sniffCharset(html)));
+                meta.put(HtmlExtractStep.CONTENT_TYPE, HtmlExtractStep.HTML);
             } else {
                 stats.dropped("not_html");
                 sink.reject(new Reject(id, source, name(), "not_html",
@@ -106,9 +111,8 @@ public final class WarcDocumentReader implements DocumentReader {
             return;
         }
         if (text.isBlank()) {
-            stats.dropped("empty_extraction");
-            sink.reject(new Reject(id, source, name(), "empty_extraction", where + ": no text left after extraction",
-                    ""));
+            stats.dropped("empty_text");
+            sink.reject(new Reject(id, source, name(), "empty_text", where + ": empty payload", ""));
             return;
         }
         Document doc = new Document(id, text, source, meta);
@@ -116,8 +120,26 @@ public final class WarcDocumentReader implements DocumentReader {
         sink.accept(doc);
     }
 
-    private static java.nio.charset.Charset charset(MediaType type) {
-        String name = type.parameters().get("charset");
+    /** The value of the first {@code charset=} in the first 2 KB (an HTML meta tag), or null. */
+    static String sniffCharset(byte[] html) {
+        String head = new String(html, 0, Math.min(html.length, 2048), StandardCharsets.ISO_8859_1);
+        int at = head.toLowerCase(java.util.Locale.ROOT).indexOf("charset=");
+        if (at < 0) {
+            return null;
+        }
+        int start = at + 8;
+        while (start < head.length() && (head.charAt(start) == '"' || head.charAt(start) == '\'')) {
+            start++;
+        }
+        int end = start;
+        while (end < head.length() && (Character.isLetterOrDigit(head.charAt(end)) || head.charAt(end) == '-'
+                || head.charAt(end) == '_')) {
+            end++;
+        }
+        return end > start ? head.substring(start, end) : null;
+    }
+
+    private static java.nio.charset.Charset charset(String name) {
         try {
             return name == null ? StandardCharsets.UTF_8 : java.nio.charset.Charset.forName(name);
         } catch (IllegalArgumentException e) {

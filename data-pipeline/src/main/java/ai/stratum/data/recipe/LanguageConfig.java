@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Language identification (Optimaize language-detector, 71 built-in profiles): keep a document whose top
  * language is in {@code languages} (ISO 639-1 codes) with probability at least {@code min_score}.
- * datatrove's defaults are {@code [en]} and 0.65. Only the first {@code max_chars} characters are examined.
+ * datatrove's defaults are {@code [en]} and 0.65. Only the first {@code max_chars} characters are examined
+ * (default 1000: detection on a whole page costs 5-10 times more and rarely changes the top language).
  */
 public record LanguageConfig(boolean enabled, List<String> languages, double minScore, int maxChars) {
     public LanguageConfig {
@@ -18,6 +19,6 @@ public record LanguageConfig(boolean enabled, List<String> languages, double min
     }
 
     public static LanguageConfig defaults() {
-        return new LanguageConfig(true, List.of("en"), 0.65, 10_000);
+        return new LanguageConfig(true, List.of("en"), 0.65, 1000);
     }
 }

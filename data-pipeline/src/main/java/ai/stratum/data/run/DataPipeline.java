@@ -1,6 +1,7 @@
 package ai.stratum.data.run;
 
 import ai.stratum.data.AtomicFiles;
+import ai.stratum.data.CpuClock;
 import ai.stratum.data.Document;
 import ai.stratum.data.Reject;
 import ai.stratum.data.StepStats;
@@ -51,10 +52,11 @@ import java.util.concurrent.Future;
  * per-shard outputs and a completion marker under {@code out/work/} (an input file is a shard):
  *
  * <ol>
- *   <li>{@code filter} (parallel per shard): read, run the per-document steps, write survivors, their dedup
+ *   <li>{@code filter} (parallel over shards, and inside a shard over batches of documents on the step pool,
+ *       written back in input order): read, run the per-document steps, write survivors, their dedup
  *       signatures and rejects;</li>
  *   <li>{@code dedup} (one task): exact and MinHash clusters over all signatures in input order;</li>
- *   <li>{@code tokens} (parallel per shard): drop duplicates, redact PII, apply mixing weights, pick the split,
+ *   <li>{@code tokens} (parallel like {@code filter}): drop duplicates, redact PII, apply mixing weights, pick the split,
  *       tokenize ({@code [eot] + tokens} per document, as llm.c's {@code fineweb.py}) into per-shard streams;</li>
  *   <li>{@code final} (one task): concatenate the streams in shard order into llm.c shards, then write
  *       {@code manifest.json} and {@code stats.json}.</li>
@@ -89,6 +91,13 @@ public final class DataPipeline {
     private final Checkpoint checkpoint;
     private final SourceMixer mixer;
     private final MinHash minHash;
+    private final int threads;
+    private final ThreadLocal<List<DocumentStep>> filters;
+    private ExecutorService stepPool;
+    /** Wall time of this invocation's phases (a resumed run reports only the work it did). */
+    private final Map<String, Long> phaseNanos = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int BATCH_ITEMS = 64;
+    private static final long BATCH_BYTES = 4L << 20;
 
     public DataPipeline(DataRecipe recipe, TextEncoder encoder, Progress progress, Checkpoint checkpoint) {
         this.recipe = recipe;
@@ -97,6 +106,9 @@ public final class DataPipeline {
         this.checkpoint = checkpoint == null ? (phase, shard) -> { } : checkpoint;
         this.mixer = new SourceMixer(recipe);
         this.minHash = new MinHash(recipe.dedup());
+        this.threads = Math.max(1, recipe.threads() == 0 ? Runtime.getRuntime().availableProcessors()
+                : recipe.threads());
+        this.filters = ThreadLocal.withInitial(() -> Steps.filters(recipe.filters(), recipe.seed()));
     }
 
     public Result run(Path out) throws IOException {
@@ -110,22 +122,39 @@ public final class DataPipeline {
                 shards.add(new Shard(shards.size(), input, file));
             }
         }
-        int threads = recipe.threads() == 0 ? Runtime.getRuntime().availableProcessors() : recipe.threads();
+        // shard threads read and write; the step pool does the per-document work, in batches
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, shards.size())));
-        ThreadLocal<List<DocumentStep>> filters = ThreadLocal.withInitial(
-                () -> Steps.filters(recipe.filters(), recipe.seed()));
+        stepPool = Executors.newFixedThreadPool(threads);
         try {
+            long t = System.nanoTime();
             progress.phase("filter", shards.size());
-            forEach(pool, shards, s -> filterShard(s, work, filters.get(), out));
+            forEach(pool, shards, s -> filterShard(s, work, out));
+            t = lap("filter", t);
             progress.phase("dedup", 1);
             dedup(shards, work);
+            t = lap("dedup", t);
             progress.phase("tokens", shards.size());
             forEach(pool, shards, s -> tokenizeShard(s, work, out));
+            lap("tokens", t);
             progress.phase("final", 1);
             return finish(shards, work, out);
         } finally {
+            // after a failure, let the other shards' tasks stop before returning: no writes after run() ends
             pool.shutdownNow();
+            stepPool.shutdownNow();
+            try {
+                pool.awaitTermination(10, java.util.concurrent.TimeUnit.MINUTES);
+                stepPool.awaitTermination(10, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    private long lap(String phase, long since) {
+        long now = System.nanoTime();
+        phaseNanos.put(phase, now - since);
+        return now;
     }
 
     /** A rerun must be of the same recipe and tokenizer, or its outputs would mix with the old ones. */
@@ -188,51 +217,84 @@ public final class DataPipeline {
 
     // ---------------------------------------------------------------- phase 1: filter
 
-    private void filterShard(Shard s, Path work, List<DocumentStep> steps, Path out) throws IOException {
+    /** A record read from an input: a document for the steps, or a reader's reject. */
+    private record Item(Document doc, Reject reject) {
+    }
+
+    /** One processed batch, serialized by the worker so that the shard thread only writes bytes. */
+    private record FilteredBatch(byte[] docs, byte[] sigs, byte[] rejects, List<StepStats> stats) {
+    }
+
+    private FilteredBatch filterBatch(List<Item> items) {
+        StepChain chain = new StepChain(filters.get());
+        java.io.ByteArrayOutputStream docs = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream sigs = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream rejects = new java.io.ByteArrayOutputStream();
+        DataOutputStream sigOut = new DataOutputStream(sigs);
+        boolean signatures = recipe.dedup().exact() || recipe.dedup().minhash();
+        try {
+            for (Item item : items) {
+                if (item.reject() != null) {
+                    writeReject(rejects, item.reject());
+                    continue;
+                }
+                Document result = chain.apply(item.doc(), r -> writeReject(rejects, r));
+                if (result != null) {
+                    writeDocument(docs, result);
+                    if (signatures) {
+                        writeSignature(sigOut, result);
+                    }
+                }
+            }
+            sigOut.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new FilteredBatch(docs.toByteArray(), sigs.toByteArray(), rejects.toByteArray(), chain.stats());
+    }
+
+    private void filterShard(Shard s, Path work, Path out) throws IOException {
         Path dir = work.resolve("filter");
         Path done = dir.resolve(name(s.index()) + ".done");
         if (Files.exists(done)) {
             return;
         }
-        StepChain chain = new StepChain(steps);
         DocumentReader reader = Steps.reader(s.input());
         StepStats readStats = new StepStats(reader.name());
-        boolean signatures = recipe.dedup().exact() || recipe.dedup().minhash();
+        List<StepStats> stepStats = new ArrayList<>();
+        long t0 = System.nanoTime();
         try (AtomicFiles.Output docs = AtomicFiles.create(dir.resolve(name(s.index()) + ".docs.jsonl"));
              AtomicFiles.Output sigs = AtomicFiles.create(dir.resolve(name(s.index()) + ".sig"));
              AtomicFiles.Output rejects = AtomicFiles.create(out.resolve("rejects").resolve("filter-"
-                     + name(s.index()) + ".jsonl"))) {
-            DataOutputStream sigOut = new DataOutputStream(sigs.stream());
+                     + name(s.index()) + ".jsonl"));
+             OrderedBatches<Item, FilteredBatch> batches = new OrderedBatches<>(stepPool, threads, BATCH_ITEMS,
+                     BATCH_BYTES, this::filterBatch, b -> {
+                 docs.stream().write(b.docs());
+                 sigs.stream().write(b.sigs());
+                 rejects.stream().write(b.rejects());
+                 mergeInto(stepStats, b.stats());
+             })) {
             long[] seenBytes = {0};
-            int[] kept = {0};
             DocumentSink sink = new DocumentSink() {
                 @Override
                 public void accept(Document doc) {
-                    tick();
-                    Document result = chain.apply(doc, r -> writeReject(rejects.stream(), r));
-                    if (result == null) {
-                        return;
-                    }
-                    try {
-                        writeDocument(docs.stream(), result);
-                        if (signatures) {
-                            writeSignature(sigOut, result);
-                        }
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                    kept[0]++;
+                    add(new Item(doc, null));
                 }
 
                 @Override
                 public void reject(Reject reject) {
-                    tick();
-                    writeReject(rejects.stream(), reject);
+                    add(new Item(null, reject));
                 }
 
-                private void tick() {
-                    progress.read(readStats.bytesIn() - seenBytes[0]);
+                private void add(Item item) {
+                    long delta = readStats.bytesIn() - seenBytes[0];
                     seenBytes[0] = readStats.bytesIn();
+                    progress.read(delta);
+                    try {
+                        batches.add(item, Math.max(1, delta));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
                 }
             };
             try {
@@ -240,17 +302,28 @@ public final class DataPipeline {
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
-            sigOut.flush();
+            batches.finish();
             docs.commit();
             sigs.commit();
             rejects.commit();
         }
+        phaseNanos.merge("filter_shards", System.nanoTime() - t0, Long::sum);
         List<StepStats> stats = new ArrayList<>();
         stats.add(readStats);
-        stats.addAll(chain.stats());
+        stats.addAll(stepStats);
         writeStats(dir.resolve(name(s.index()) + ".stats.json"), stats);
         AtomicFiles.writeString(done, "");
         checkpoint.completed("filter", s.index());
+    }
+
+    /** Adds a batch's step counters to a shard's, step by step (the lists are in the same step order). */
+    private static void mergeInto(List<StepStats> into, List<StepStats> batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            if (into.size() <= i) {
+                into.add(new StepStats(batch.get(i).name()));
+            }
+            into.get(i).merge(batch.get(i));
+        }
     }
 
     private void writeDocument(OutputStream out, Document doc) throws IOException {
@@ -410,31 +483,29 @@ public final class DataPipeline {
 
     // ---------------------------------------------------------------- phase 3: tokens
 
-    private void tokenizeShard(Shard s, Path work, Path out) throws IOException {
-        Path dir = work.resolve("tokens");
-        Path done = dir.resolve(name(s.index()) + ".done");
-        if (Files.exists(done)) {
-            return;
-        }
-        Map<Integer, Removed> removed = readRemoved(work.resolve("dedup").resolve(name(s.index()) + ".removed"));
+    private record Line(int index, String json) {
+    }
+
+    /** A tokenized batch: rejects, token bytes per stream ({@code train.e0}, ...), counters. */
+    private record TokenBatch(byte[] rejects, Map<String, byte[]> tokens, List<StepStats> stats) {
+    }
+
+    private TokenBatch tokenizeBatch(List<Line> lines, Map<Integer, Removed> removed) {
         StepChain post = new StepChain(recipe.pii().enabled() ? List.of(new PiiRedactor(recipe.pii())) : List.of());
         StepStats mix = new StepStats("mix");
         StepStats tokenize = new StepStats("tokenize");
-        Map<String, AtomicFiles.Output> streams = new TreeMap<>();
+        java.io.ByteArrayOutputStream rejects = new java.io.ByteArrayOutputStream();
+        Map<String, java.io.ByteArrayOutputStream> streams = new TreeMap<>();
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        Path docsFile = work.resolve("filter").resolve(name(s.index()) + ".docs.jsonl");
-        try (AtomicFiles.Output rejects = AtomicFiles.create(out.resolve("rejects").resolve("dedup-mix-"
-                     + name(s.index()) + ".jsonl"));
-             BufferedReader lines = Files.newBufferedReader(docsFile, StandardCharsets.UTF_8)) {
-            int index = 0;
-            for (String line = lines.readLine(); line != null; line = lines.readLine(), index++) {
-                Document doc = readDocument(line);
-                Removed r = removed.get(index);
+        try {
+            for (Line line : lines) {
+                Document doc = readDocument(line.json());
+                Removed r = removed.get(line.index());
                 if (r != null) {
-                    writeReject(rejects.stream(), Reject.of(doc, "dedup", r.reason(), "duplicate of " + r.keptId()));
+                    writeReject(rejects, Reject.of(doc, "dedup", r.reason(), "duplicate of " + r.keptId()));
                     continue;
                 }
-                doc = post.apply(doc, x -> writeReject(rejects.stream(), x));
+                doc = post.apply(doc, x -> writeReject(rejects, x));
                 mix.in(0);
                 boolean val = mixer.isValidation(doc.source(), doc.id());
                 int copies = mixer.copies(doc.source(), doc.id());
@@ -443,31 +514,70 @@ public final class DataPipeline {
                 }
                 if (copies == 0) {
                     mix.dropped("downsampled");
-                    writeReject(rejects.stream(), Reject.of(doc, "mix", "downsampled",
+                    writeReject(rejects, Reject.of(doc, "mix", "downsampled",
                             "weight " + recipe.weight(doc.source())));
                     continue;
                 }
                 mix.kept(0);
-                long t0 = System.nanoTime();
+                long bytes = doc.utf8Length();
+                long t0 = CpuClock.nanos();
                 int[] tokens = encoder.encode(doc.text());
-                tokenize.addNanos(System.nanoTime() - t0);
-                tokenize.in(doc.utf8Length());
-                tokenize.kept(doc.utf8Length());
+                tokenize.addNanos(CpuClock.nanos() - t0);
+                tokenize.in(bytes);
+                tokenize.kept(bytes);
                 String split = val ? "val" : "train";
                 tokenize.count("documents_" + split, 1);
                 tokenize.count("tokens_" + split, (long) copies * (tokens.length + 1));
                 mix.count("copies_" + doc.source(), copies);
                 mix.count("tokens_" + doc.source(), (long) copies * (tokens.length + 1));
                 for (int copy = 0; copy < copies; copy++) {
-                    String key = split + ".e" + copy;
-                    AtomicFiles.Output o = streams.get(key);
-                    if (o == null) {
-                        o = AtomicFiles.create(dir.resolve(name(s.index()) + "." + key + ".bin"));
-                        streams.put(key, o);
-                    }
-                    writeInts(o.stream(), buf, encoder.eotId(), tokens);
+                    writeInts(streams.computeIfAbsent(split + ".e" + copy, k -> new java.io.ByteArrayOutputStream()),
+                            buf, encoder.eotId(), tokens);
                 }
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, byte[]> tokenBytes = new TreeMap<>();
+        streams.forEach((k, v) -> tokenBytes.put(k, v.toByteArray()));
+        List<StepStats> stats = new ArrayList<>(post.stats());
+        stats.add(mix);
+        stats.add(tokenize);
+        return new TokenBatch(rejects.toByteArray(), tokenBytes, stats);
+    }
+
+    private void tokenizeShard(Shard s, Path work, Path out) throws IOException {
+        Path dir = work.resolve("tokens");
+        Path done = dir.resolve(name(s.index()) + ".done");
+        if (Files.exists(done)) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        Map<Integer, Removed> removed = readRemoved(work.resolve("dedup").resolve(name(s.index()) + ".removed"));
+        List<StepStats> stats = new ArrayList<>();
+        Map<String, AtomicFiles.Output> streams = new TreeMap<>();
+        Path docsFile = work.resolve("filter").resolve(name(s.index()) + ".docs.jsonl");
+        try (AtomicFiles.Output rejects = AtomicFiles.create(out.resolve("rejects").resolve("dedup-mix-"
+                     + name(s.index()) + ".jsonl"));
+             BufferedReader lines = Files.newBufferedReader(docsFile, StandardCharsets.UTF_8);
+             OrderedBatches<Line, TokenBatch> batches = new OrderedBatches<>(stepPool, threads, BATCH_ITEMS,
+                     BATCH_BYTES, b -> tokenizeBatch(b, removed), b -> {
+                 rejects.stream().write(b.rejects());
+                 for (Map.Entry<String, byte[]> e : b.tokens().entrySet()) {
+                     AtomicFiles.Output o = streams.get(e.getKey());
+                     if (o == null) {
+                         o = AtomicFiles.create(dir.resolve(name(s.index()) + "." + e.getKey() + ".bin"));
+                         streams.put(e.getKey(), o);
+                     }
+                     o.stream().write(e.getValue());
+                 }
+                 mergeInto(stats, b.stats());
+             })) {
+            int index = 0;
+            for (String line = lines.readLine(); line != null; line = lines.readLine(), index++) {
+                batches.add(new Line(index, line), line.length());
+            }
+            batches.finish();
             for (AtomicFiles.Output o : streams.values()) {
                 o.commit();
             }
@@ -477,10 +587,11 @@ public final class DataPipeline {
                 o.close();
             }
         }
-        List<StepStats> stats = new ArrayList<>(post.stats());
-        stats.add(mix);
-        stats.add(tokenize);
+        if (stats.isEmpty()) {
+            stats.addAll(tokenizeBatch(List.of(), removed).stats());
+        }
         writeStats(dir.resolve(name(s.index()) + ".stats.json"), stats);
+        phaseNanos.merge("tokens_shards", System.nanoTime() - t0, Long::sum);
         AtomicFiles.writeString(done, "");
         checkpoint.completed("tokens", s.index());
     }
@@ -628,6 +739,9 @@ public final class DataPipeline {
         accounting.put("rejected", rejected);
         accounting.put("balanced", in == kept + rejected);
         root.put("accounting", accounting);
+        Map<String, Double> seconds = new TreeMap<>();
+        phaseNanos.forEach((k, v) -> seconds.put(k, v / 1e9));
+        root.put("this_run_seconds", seconds);
         root.put("steps", steps);
         AtomicFiles.writeString(out.resolve("stats.json"), JSON.writeValueAsString(root));
     }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Renders a run's {@code stats.json} as a per-step table: documents in, kept, dropped, top reasons, MB, MB/s. */
+/** Renders a run's {@code stats.json} as a per-step table: documents in, kept, dropped, top reasons, MB, MB per CPU-second. */
 public final class StatsTable {
     private StatsTable() {
     }
@@ -26,7 +26,7 @@ public final class StatsTable {
         JsonNode root = DataPipeline.JSON.readTree(file.toFile());
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%-18s %10s %10s %10s %10s %9s  %s%n", "step", "in", "kept", "dropped",
-                "MB in", "MB/s", "top drop reasons"));
+                "MB in", "MB/cpu-s", "top drop reasons"));
         for (JsonNode s : root.get("steps")) {
             long dropped = 0;
             List<Map.Entry<String, Long>> reasons = new ArrayList<>();

@@ -1,6 +1,7 @@
 package ai.stratum.data.run;
 
 import ai.stratum.data.read.DocumentReader;
+import ai.stratum.data.read.HtmlExtractStep;
 import ai.stratum.data.read.JsonlReader;
 import ai.stratum.data.read.ParquetDocumentReader;
 import ai.stratum.data.read.TextReader;
@@ -26,9 +27,13 @@ public final class Steps {
     private Steps() {
     }
 
-    /** The enabled filter steps in pipeline order: normalize, language, gopher_repetition, gopher_quality, c4, fineweb. */
+    /**
+     * The per-document steps in pipeline order: extract (HTML to text, for WARC pages), then the enabled filters:
+     * normalize, language, gopher_repetition, gopher_quality, c4, fineweb.
+     */
     public static List<DocumentStep> filters(FiltersConfig f, long seed) {
         List<DocumentStep> steps = new ArrayList<>();
+        steps.add(new HtmlExtractStep());
         if (f.normalize().enabled()) {
             steps.add(new UnicodeNormalizer(f.normalize().form()));
         }

@@ -37,8 +37,8 @@ public final class C4Filter implements DocumentStep {
         int removed = 0;
         for (String raw : doc.text().split("\n", -1)) {
             String line = raw.strip();
-            String[] words = line.isEmpty() ? new String[0] : line.split("\\s+");
-            if (c.maxWordLength() != -1 && hasLongWord(words)) {
+            int[] words = wordStats(line);
+            if (c.maxWordLength() != -1 && words[1] > c.maxWordLength()) {
                 removed++;
                 continue;
             }
@@ -49,22 +49,21 @@ public final class C4Filter implements DocumentStep {
                 removed++;
                 continue;
             }
-            if (words.length < c.minWordsPerLine()) {
+            if (words[0] < c.minWordsPerLine()) {
                 removed++;
                 continue;
             }
-            String lower = line.toLowerCase(java.util.Locale.ROOT);
-            if (c.filterLoremIpsum() && lower.contains("lorem ipsum")) {
+            if (c.filterLoremIpsum() && containsIgnoreCase(line, "lorem ipsum")) {
                 return StepResult.drop("lorem_ipsum");
             }
-            if (c.filterJavascript() && lower.contains("javascript")) {
+            if (c.filterJavascript() && containsIgnoreCase(line, "javascript")) {
                 removed++;
                 continue;
             }
             if (c.filterCurlyBracket() && line.indexOf('{') >= 0) {
                 return StepResult.drop("curly_bracket");
             }
-            if (c.filterPolicy() && POLICY.stream().anyMatch(lower::contains)) {
+            if (c.filterPolicy() && containsPolicy(line)) {
                 removed++;
                 continue;
             }
@@ -82,9 +81,44 @@ public final class C4Filter implements DocumentStep {
         return StepResult.keep(text.equals(doc.text()) ? doc : doc.withText(text));
     }
 
-    private boolean hasLongWord(String[] words) {
-        for (String w : words) {
-            if (w.length() > c.maxWordLength()) {
+    /** {number of whitespace-separated words, length of the longest}. */
+    static int[] wordStats(String line) {
+        int words = 0;
+        int longest = 0;
+        int n = line.length();
+        for (int i = 0; i < n; ) {
+            while (i < n && Character.isWhitespace(line.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && !Character.isWhitespace(line.charAt(i))) {
+                i++;
+            }
+            if (i > start) {
+                words++;
+                longest = Math.max(longest, i - start);
+            }
+        }
+        return new int[] {words, longest};
+    }
+
+    private static boolean containsPolicy(String line) {
+        for (String p : POLICY) {
+            if (containsIgnoreCase(line, p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Case-insensitive search for an ASCII lowercase needle, without lowercasing the haystack. */
+    static boolean containsIgnoreCase(String hay, String needle) {
+        int last = hay.length() - needle.length();
+        char first = needle.charAt(0);
+        char firstUpper = Character.toUpperCase(first);
+        for (int i = 0; i <= last; i++) {
+            char ch = hay.charAt(i);
+            if ((ch == first || ch == firstUpper) && hay.regionMatches(true, i, needle, 0, needle.length())) {
                 return true;
             }
         }

@@ -4,9 +4,7 @@ import ai.stratum.data.Document;
 import ai.stratum.data.StepStats;
 import ai.stratum.data.recipe.GopherQualityConfig;
 
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Gopher quality rules, in datatrove's order and with its reasons: word count, mean word length, hash and
@@ -14,11 +12,13 @@ import java.util.Set;
  */
 public final class GopherQualityFilter implements DocumentStep {
     private final GopherQualityConfig c;
-    private final Set<String> stopWords;
+    private final List<String> stopWordList;
+    private final int maxStopWordLength;
 
     public GopherQualityFilter(GopherQualityConfig config) {
         this.c = config;
-        this.stopWords = new HashSet<>(config.stopWords());
+        this.stopWordList = List.copyOf(new java.util.LinkedHashSet<>(config.stopWords()));
+        this.maxStopWordLength = stopWordList.stream().mapToInt(String::length).max().orElse(0);
     }
 
     @Override
@@ -33,13 +33,13 @@ public final class GopherQualityFilter implements DocumentStep {
     }
 
     String reject(String text) {
-        List<String> words = Words.tokenize(text);
+        Words.Spans words = Words.scan(text);
         int nWords = 0;
         long wordChars = 0;
-        for (String w : words) {
-            if (!Words.isPunctuation(w)) {
+        for (int i = 0; i < words.count; i++) {
+            if (!words.isPunctuation(i)) {
                 nWords++;
-                wordChars += w.length();
+                wordChars += words.length(i);
             }
         }
         if (c.minDocWords() > 0 && nWords < c.minDocWords()) {
@@ -62,19 +62,34 @@ public final class GopherQualityFilter implements DocumentStep {
                 && (double) (count(text, "...") + count(text, "\u2026")) / nWords > c.maxSymbolWordRatio()) {
             return "gopher_too_many_ellipsis";
         }
-        List<String> lines = text.lines().toList();
+        int lines = 0;
         int bullets = 0;
         int ellipsisEnds = 0;
-        for (String line : lines) {
-            if (line.stripLeading().startsWith("\u2022")) {
+        int n = text.length();
+        for (int start = 0; start < n; ) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) {
+                end = n;
+            }
+            lines++;
+            int first = start;
+            while (first < end && Character.isWhitespace(text.charAt(first))) {
+                first++;
+            }
+            if (first < end && text.charAt(first) == '\u2022') {
                 bullets++;
             }
-            String r = line.stripTrailing();
-            if (r.endsWith("...") || r.endsWith("\u2026")) {
+            int last = end;
+            while (last > start && Character.isWhitespace(text.charAt(last - 1))) {
+                last--;
+            }
+            if ((last - start >= 3 && text.startsWith("...", last - 3))
+                    || (last > start && text.charAt(last - 1) == '\u2026')) {
                 ellipsisEnds++;
             }
+            start = end + 1;
         }
-        int nLines = Math.max(1, lines.size());
+        int nLines = Math.max(1, lines);
         if (c.maxBulletLinesRatio() > 0 && (double) bullets / nLines > c.maxBulletLinesRatio()) {
             return "gopher_too_many_bullets";
         }
@@ -83,11 +98,11 @@ public final class GopherQualityFilter implements DocumentStep {
         }
         int alpha = 0;
         int stop = 0;
-        for (String w : words) {
-            if (hasLetter(w)) {
+        for (int i = 0; i < words.count; i++) {
+            if (words.hasLetter(i)) {
                 alpha++;
             }
-            if (stopWords.contains(w)) {
+            if (words.length(i) <= maxStopWordLength && isStopWord(words, i)) {
                 stop++;
             }
         }
@@ -100,9 +115,9 @@ public final class GopherQualityFilter implements DocumentStep {
         return null;
     }
 
-    private static boolean hasLetter(String w) {
-        for (int i = 0; i < w.length(); i++) {
-            if (Character.isLetter(w.charAt(i))) {
+    private boolean isStopWord(Words.Spans words, int i) {
+        for (String w : stopWordList) {
+            if (words.equalsToken(i, w)) {
                 return true;
             }
         }

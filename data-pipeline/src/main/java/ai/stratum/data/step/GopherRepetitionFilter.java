@@ -4,12 +4,9 @@ import ai.stratum.data.Document;
 import ai.stratum.data.StepStats;
 import ai.stratum.data.recipe.GopherRepetitionConfig;
 
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Gopher repetition rules with datatrove's semantics: duplicate paragraphs ({@code \n\n}-separated) and lines by
@@ -17,11 +14,10 @@ import java.util.regex.Pattern;
  * 10-grams (a repeated n-gram is skipped over whole and counted without its spaces, as datatrove's
  * {@code find_all_duplicate} does).
  *
- * <p>N-grams are compared by a 64-bit hash of their word ids instead of by joined strings: an accidental
- * collision needs two different n-grams in one document to share 64 bits.
+ * <p>Lines, paragraphs, words and n-grams are compared by 64-bit hashes instead of as strings: an accidental
+ * collision needs two different ones in one document to share 64 bits.
  */
 public final class GopherRepetitionFilter implements DocumentStep {
-    private static final Pattern PARAGRAPHS = Pattern.compile("\\n{2,}");
     private final GopherRepetitionConfig c;
 
     public GopherRepetitionFilter(GopherRepetitionConfig config) {
@@ -41,43 +37,136 @@ public final class GopherRepetitionFilter implements DocumentStep {
 
     String reject(String text) {
         double length = Math.max(1, text.length());
-        String[] paragraphs = PARAGRAPHS.split(text.strip());
-        long[] dup = findDuplicates(List.of(paragraphs));
-        if (c.dupParaFrac() > 0 && (double) dup[0] / paragraphs.length > c.dupParaFrac()) {
+        String stripped = text.strip();
+        long[] dup = duplicateParagraphs(stripped);
+        if (c.dupParaFrac() > 0 && (double) dup[0] / dup[2] > c.dupParaFrac()) {
             return "dup_para_frac";
         }
         if (c.dupParaCharFrac() > 0 && dup[1] / length > c.dupParaCharFrac()) {
             return "dup_para_char_frac";
         }
-        List<String> lines = text.lines().toList();
-        dup = findDuplicates(lines);
-        if (c.dupLineFrac() > 0 && (double) dup[0] / Math.max(1, lines.size()) > c.dupLineFrac()) {
+        dup = duplicateLines(text);
+        if (c.dupLineFrac() > 0 && (double) dup[0] / Math.max(1, dup[2]) > c.dupLineFrac()) {
             return "dup_line_frac";
         }
         if (c.dupLineCharFrac() > 0 && dup[1] / length > c.dupLineCharFrac()) {
             return "dup_line_char_frac";
         }
-        List<String> words = Words.tokenize(text);
-        int[] ids = new int[words.size()];
-        int[] lengths = new int[words.size()];
-        Map<String, Integer> vocab = new HashMap<>();
+        Words.Spans words = Words.scan(text);
+        long[] ids = new long[words.count];
+        int[] lengths = new int[words.count];
         for (int i = 0; i < ids.length; i++) {
-            ids[i] = vocab.computeIfAbsent(words.get(i), k -> vocab.size());
-            lengths[i] = words.get(i).length();
+            ids[i] = words.hash(i);
+            lengths[i] = words.length(i);
         }
+        LongHashing.Counts counts = new LongHashing.Counts(ids.length);
+        long[][] grams = nGramHashes(ids, maxN());
         for (List<Double> rule : c.topNGrams()) {
             int n = rule.get(0).intValue();
-            if (rule.get(1) > 0 && ids.length >= n && topNGramChars(ids, lengths, n) / length > rule.get(1)) {
-                return "top_" + n + "_gram";
+            if (rule.get(1) > 0 && ids.length >= n) {
+                counts.clear();
+                if (topNGramChars(grams[n], lengths, n, counts) / length > rule.get(1)) {
+                    return "top_" + n + "_gram";
+                }
             }
         }
         for (List<Double> rule : c.dupNGrams()) {
             int n = rule.get(0).intValue();
-            if (rule.get(1) > 0 && ids.length >= n && duplicateNGramChars(ids, lengths, n) / length > rule.get(1)) {
-                return "duplicated_" + n + "_n_grams";
+            if (rule.get(1) > 0 && ids.length >= n) {
+                counts.clear();
+                if (duplicateNGramChars(grams[n], lengths, n, counts) / length > rule.get(1)) {
+                    return "duplicated_" + n + "_n_grams";
+                }
             }
         }
         return null;
+    }
+
+    private int maxN() {
+        int max = 1;
+        for (List<Double> rule : c.topNGrams()) {
+            max = Math.max(max, rule.get(0).intValue());
+        }
+        for (List<Double> rule : c.dupNGrams()) {
+            max = Math.max(max, rule.get(0).intValue());
+        }
+        return max;
+    }
+
+    /**
+     * {@code grams[n][i]}: a 64-bit hash of words i..i+n-1 for n = 1..maxN, each built from the (n-1)-gram's in
+     * one pass (so all n cost O(words * maxN), not O(words * maxN^2)).
+     */
+    static long[][] nGramHashes(long[] ids, int maxN) {
+        long[][] grams = new long[maxN + 1][];
+        grams[1] = ids;
+        for (int n = 2; n <= maxN && n <= ids.length; n++) {
+            long[] prev = grams[n - 1];
+            long[] cur = new long[ids.length - n + 1];
+            for (int i = 0; i < cur.length; i++) {
+                cur[i] = (Long.rotateLeft(prev[i], 27) ^ ids[i + n - 1]) * 0x9E3779B97F4A7C15L;
+            }
+            grams[n] = cur;
+        }
+        return grams;
+    }
+
+    /** {duplicate paragraphs, their characters, paragraphs}; paragraphs are separated by 2+ newlines. */
+    static long[] duplicateParagraphs(String text) {
+        List<long[]> spans = new java.util.ArrayList<>();
+        int n = text.length();
+        int start = 0;
+        for (int i = 0; i <= n; i++) {
+            if (i == n || (text.charAt(i) == '\n' && i + 1 < n && text.charAt(i + 1) == '\n')) {
+                spans.add(new long[] {start, i});
+                if (i == n) {
+                    break;
+                }
+                while (i < n && text.charAt(i) == '\n') {
+                    i++;
+                }
+                start = i;
+                i--;
+            }
+        }
+        LongHashing.Counts seen = new LongHashing.Counts(spans.size());
+        long elements = 0;
+        long chars = 0;
+        for (long[] s : spans) {
+            if (seen.increment(LongHashing.hash(text, (int) s[0], (int) s[1])) > 1) {
+                elements++;
+                chars += s[1] - s[0];
+            }
+        }
+        return new long[] {elements, chars, spans.size()};
+    }
+
+    /** {duplicate lines, their characters, lines}, lines as Python's {@code splitlines} gives them. */
+    static long[] duplicateLines(String text) {
+        int n = text.length();
+        int lines = 0;
+        for (int i = 0; i < n; i++) {
+            if (text.charAt(i) == '\n') {
+                lines++;
+            }
+        }
+        LongHashing.Counts seen = new LongHashing.Counts(lines + 1);
+        long elements = 0;
+        long chars = 0;
+        int count = 0;
+        for (int start = 0; start < n; ) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) {
+                end = n;
+            }
+            count++;
+            if (seen.increment(LongHashing.hash(text, start, end)) > 1) {
+                elements++;
+                chars += end - start;
+            }
+            start = end + 1;
+        }
+        return new long[] {elements, chars, count};
     }
 
     /** {duplicate elements, characters in duplicates}: every occurrence after the first counts. */
@@ -95,20 +184,17 @@ public final class GopherRepetitionFilter implements DocumentStep {
     }
 
     /**
-     * Characters of the most frequent n-gram (joined with spaces) times its count; among equally frequent n-grams
+     * Given the n-gram hashes in order: characters of the most frequent n-gram (joined with spaces) times its count; among equally frequent n-grams
      * the first to occur wins, as with Python's {@code Counter.most_common(1)}.
      */
-    static long topNGramChars(int[] ids, int[] lengths, int n) {
-        Map<Long, int[]> counts = new HashMap<>();
-        long[] hashes = new long[ids.length - n + 1];
-        for (int i = 0; i < hashes.length; i++) {
-            hashes[i] = hash(ids, i, n);
-            counts.computeIfAbsent(hashes[i], k -> new int[1])[0]++;
+    static long topNGramChars(long[] hashes, int[] lengths, int n, LongHashing.Counts counts) {
+        for (long h : hashes) {
+            counts.increment(h);
         }
         int bestCount = 0;
         int bestAt = -1;
         for (int i = 0; i < hashes.length; i++) {
-            int count = counts.get(hashes[i])[0];
+            int count = counts.get(hashes[i]);
             if (count > bestCount) {
                 bestCount = count;
                 bestAt = i;
@@ -117,13 +203,12 @@ public final class GopherRepetitionFilter implements DocumentStep {
         return bestAt < 0 ? 0 : (long) chars(lengths, bestAt, n) * bestCount;
     }
 
-    /** Characters (spaces excluded) in repeated n-grams; after a repeat, skip its n words. */
-    static long duplicateNGramChars(int[] ids, int[] lengths, int n) {
-        Set<Long> seen = new HashSet<>();
+    /** Given the n-gram hashes in order: characters (spaces excluded) in repeated n-grams; a repeat skips n words. */
+    static long duplicateNGramChars(long[] hashes, int[] lengths, int n, LongHashing.Counts seen) {
         long repeated = 0;
         int i = 0;
-        while (i + n <= ids.length) {
-            if (!seen.add(hash(ids, i, n))) {
+        while (i < hashes.length) {
+            if (seen.increment(hashes[i]) > 1) {
                 repeated += chars(lengths, i, n) - (n - 1);
                 i += n;
             } else {
@@ -139,13 +224,5 @@ public final class GopherRepetitionFilter implements DocumentStep {
             c += lengths[k];
         }
         return c;
-    }
-
-    private static long hash(int[] ids, int from, int n) {
-        long h = 0x9E3779B97F4A7C15L * (n + 1);
-        for (int k = from; k < from + n; k++) {
-            h = Long.rotateLeft(h ^ (ids[k] * 0xC2B2AE3D27D4EB4FL), 31) * 0x165667B19E3779F9L;
-        }
-        return h ^ (h >>> 29);
     }
 }

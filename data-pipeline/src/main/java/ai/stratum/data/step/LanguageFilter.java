@@ -9,7 +9,7 @@ import com.optimaize.langdetect.LanguageDetectorBuilder;
 import com.optimaize.langdetect.ngram.NgramExtractors;
 import com.optimaize.langdetect.profiles.LanguageProfile;
 import com.optimaize.langdetect.profiles.LanguageProfileReader;
-import com.optimaize.langdetect.text.CommonTextObjectFactories;
+import com.optimaize.langdetect.text.TextObjectFactoryBuilder;
 import com.optimaize.langdetect.text.TextObjectFactory;
 
 import java.io.IOException;
@@ -45,7 +45,8 @@ public final class LanguageFilter implements DocumentStep {
                 .withProfiles(builtInProfiles())
                 .seed(s)
                 .build());
-        this.texts = CommonTextObjectFactories.forDetectingOnLargeText();
+        // no URL/e-mail cleaning filters: they cost more than detection itself on web text
+        this.texts = new TextObjectFactoryBuilder().maxTextLength(config.maxChars()).build();
         Set<String> known = new HashSet<>();
         for (LanguageProfile p : builtInProfiles()) {
             known.add(p.getLocale().getLanguage());
@@ -82,8 +83,7 @@ public final class LanguageFilter implements DocumentStep {
     @Override
     public StepResult apply(Document doc, StepStats stats) {
         String text = doc.text();
-        CharSequence sample = text.length() > c.maxChars() ? text.subSequence(0, c.maxChars()) : text;
-        List<DetectedLanguage> found = detector.getProbabilities(texts.forText(sample));
+        List<DetectedLanguage> found = detector.getProbabilities(texts.forText(text));
         if (found.isEmpty()) {
             return StepResult.drop("language_unknown");
         }

@@ -1,5 +1,6 @@
 package ai.stratum.data.step;
 
+import ai.stratum.data.CpuClock;
 import ai.stratum.data.Document;
 import ai.stratum.data.Reject;
 import ai.stratum.data.StepStats;
@@ -10,7 +11,7 @@ import java.util.function.Consumer;
 
 /**
  * Runs documents through steps in order, keeping every step's counters (in, kept, dropped by reason, bytes,
- * time) and turning each drop into a {@link Reject}. One chain per worker thread; merge the stats afterwards.
+ * CPU time) and turning each drop into a {@link Reject}. One chain per worker thread; merge the stats afterwards.
  */
 public final class StepChain {
     private final List<DocumentStep> steps;
@@ -30,9 +31,9 @@ public final class StepChain {
             DocumentStep step = steps.get(i);
             StepStats s = stats.get(i);
             s.in(bytes);
-            long t0 = System.nanoTime();
+            long t0 = CpuClock.nanos();
             StepResult result = step.apply(doc, s);
-            s.addNanos(System.nanoTime() - t0);
+            s.addNanos(CpuClock.nanos() - t0);
             if (result instanceof StepResult.Drop drop) {
                 s.dropped(drop.reason());
                 rejects.accept(Reject.of(doc, step.name(), drop.reason(), drop.detail()));

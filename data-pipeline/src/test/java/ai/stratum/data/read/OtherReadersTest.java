@@ -73,13 +73,41 @@ class OtherReadersTest {
         StepStats stats = new StepStats("read_warc");
         new WarcDocumentReader().read(warc, "crawl", c, stats);
 
-        assertEquals(2, c.docs.size());
-        assertEquals("A page\n" + prose, c.docs.get(0).text());
+        assertEquals(3, c.docs.size());
+        assertEquals("text/html", c.docs.get(0).metadata().get("content_type"));
         assertEquals("http://example.com/a", c.docs.get(0).metadata().get("url"));
-        assertEquals("Plain WET text.", c.docs.get(1).text());
-        assertEquals(List.of("not_html", "empty_extraction"), c.reasons());
+        HtmlExtractStep extract = new HtmlExtractStep();
+        StepStats extractStats = new StepStats("extract");
+        var page = (ai.stratum.data.step.StepResult.Keep) extract.apply(c.docs.get(0), extractStats);
+        assertEquals("A page\n" + prose, page.doc().text());
+        assertEquals(null, page.doc().metadata().get("content_type"));
+        assertEquals("empty_extraction",
+                ((ai.stratum.data.step.StepResult.Drop) extract.apply(c.docs.get(1), extractStats)).reason());
+        assertEquals("Plain WET text.", c.docs.get(2).text());
+        assertTrue(c.docs.get(2) == ((ai.stratum.data.step.StepResult.Keep) extract.apply(c.docs.get(2),
+                extractStats)).doc(), "text passes the extract step untouched");
+        assertEquals(List.of("not_html"), c.reasons());
         assertTrue(c.rejects.get(0).detail().contains("image/png"), c.rejects.get(0).detail());
         assertEquals(1L, stats.counters().get("skipped_request"));
+    }
+
+    @Test
+    void htmlIsDecodedWithTheDeclaredOrSniffedCharset() throws IOException {
+        Path warc = dir.resolve("latin.warc");
+        String html = "<html><head><meta charset=\"iso-8859-1\"></head><body><p>Gr\u00fc\u00dfe</p></body></html>";
+        try (WarcWriter writer = new WarcWriter(warc)) {
+            writer.write(response("http://example.com/l", "text/html", html.getBytes(StandardCharsets.ISO_8859_1)));
+            writer.write(response("http://example.com/u", "text/html; charset=utf-8",
+                    html.replace("iso-8859-1", "x").getBytes(StandardCharsets.UTF_8)));
+        }
+        Collected c = new Collected();
+        new WarcDocumentReader().read(warc, "crawl", c, new StepStats("read_warc"));
+        HtmlExtractStep extract = new HtmlExtractStep();
+        for (var doc : c.docs) {
+            assertEquals("Gr\u00fc\u00dfe", ((ai.stratum.data.step.StepResult.Keep) extract.apply(doc,
+                    new StepStats("extract"))).doc().text());
+        }
+        assertEquals(2, c.docs.size());
     }
 
     @Test
@@ -124,6 +152,16 @@ class OtherReadersTest {
         IOException e = assertThrows(IOException.class,
                 () -> new ParquetDocumentReader("text", "id").read(file, "pq", new Collected(), new StepStats("x")));
         assertTrue(e.getMessage().contains("no column 'text'") && e.getMessage().contains("content"), e.getMessage());
+    }
+
+    @Test
+    void boilerplateNamesAreWholeTokensOfIdsAndClasses() {
+        for (String yes : List.of("site-nav", "Main_Menu", "comments area", "cookie-consent", "sidebar")) {
+            assertTrue(HtmlExtractor.namesBoilerplate(yes), yes);
+        }
+        for (String no : List.of("canvas", "snav", "navigator", "content", "advertisement", "")) {
+            assertFalse(HtmlExtractor.namesBoilerplate(no), no);
+        }
     }
 
     @Test

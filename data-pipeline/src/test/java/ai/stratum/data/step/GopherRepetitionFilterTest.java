@@ -102,22 +102,38 @@ class GopherRepetitionFilterTest {
         for (int doc = 0; doc < 40; doc++) {
             String text = doc % 3 == 0 ? web.spam(30) : web.prose(WordLists.EN, 1 + doc % 4);
             List<String> words = Words.tokenize(text);
-            int[] ids = new int[words.size()];
-            int[] lengths = new int[words.size()];
-            Map<String, Integer> vocab = new HashMap<>();
+            Words.Spans spans = Words.scan(text);
+            long[] ids = new long[spans.count];
+            int[] lengths = new int[spans.count];
             for (int i = 0; i < ids.length; i++) {
-                ids[i] = vocab.computeIfAbsent(words.get(i), k -> vocab.size());
-                lengths[i] = words.get(i).length();
+                ids[i] = spans.hash(i);
+                lengths[i] = spans.length(i);
             }
+            long[][] grams = GopherRepetitionFilter.nGramHashes(ids, 10);
             for (int n = 2; n <= 10; n++) {
                 if (ids.length < n) {
                     continue;
                 }
-                assertEquals(naiveTop(words, n), GopherRepetitionFilter.topNGramChars(ids, lengths, n), "top " + n);
-                assertEquals(naiveAllDuplicates(words, n), GopherRepetitionFilter.duplicateNGramChars(ids, lengths, n),
-                        "dup " + n);
+                assertEquals(naiveTop(words, n),
+                        GopherRepetitionFilter.topNGramChars(grams[n], lengths, n, new LongHashing.Counts(ids.length)),
+                        "top " + n);
+                assertEquals(naiveAllDuplicates(words, n), GopherRepetitionFilter.duplicateNGramChars(grams[n], lengths, n,
+                        new LongHashing.Counts(ids.length)), "dup " + n);
             }
         }
+    }
+
+    @Test
+    void lineAndParagraphCountsMatchPythonSplitting() {
+        String text = "a\n\n\nb\na\n\nb\na\n";
+        // paragraphs of text.strip() split on \n{2,}: "a", "b\na", "b\na" -> one duplicate of 3 chars
+        assertEquals(List.of(1L, 3L, 3L), java.util.Arrays.stream(GopherRepetitionFilter.duplicateParagraphs(
+                text.strip())).boxed().toList());
+        // splitlines: a, "", "", b, a, "", b, a -> duplicates: "", a, "", b, a (chars 0+1+0+1+1)
+        assertEquals(List.of(5L, 3L, 8L), java.util.Arrays.stream(GopherRepetitionFilter.duplicateLines(text))
+                .boxed().toList());
+        assertEquals(List.of(5L, 3L), java.util.Arrays.stream(GopherRepetitionFilter.findDuplicates(
+                text.lines().toList())).boxed().toList());
     }
 
     @Test

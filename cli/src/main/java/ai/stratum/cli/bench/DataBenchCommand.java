@@ -1,0 +1,195 @@
+package ai.stratum.cli.bench;
+
+import ai.stratum.cli.UserException;
+import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.data.Document;
+import ai.stratum.data.Reject;
+import ai.stratum.data.StepStats;
+import ai.stratum.data.read.DocumentSink;
+import ai.stratum.data.recipe.DataRecipe;
+import ai.stratum.data.recipe.InputConfig;
+import ai.stratum.data.run.DataPipeline;
+import ai.stratum.data.run.Steps;
+import ai.stratum.data.shard.Encoders;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code stratum bench data}: end-to-end MB/s of the default recipe on the corpus of
+ * {@code scripts/fetch-web-corpus.sh}, against a reference measured in the same run: reading alone
+ * (decompression, WARC and JSON parsing, no steps). Per step: MB in and MB per CPU-second of its threads. Because the
+ * machine may be shared, it also reports MB per CPU-second of this process.
+ */
+@Command(name = "data", mixinStandardHelpOptions = true,
+        description = "Data pipeline MB/s end to end and per step, vs reading alone, on real web data.")
+public final class DataBenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--input", paramLabel = "DIR", defaultValue = "bench-data/web",
+            description = "Output of scripts/fetch-web-corpus.sh: web.warc.gz and/or udhr.jsonl.gz "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Path input;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "Worker threads (default: 0 = all cores).")
+    int threads;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override a key of the data/default recipe, e.g. --set filters.language.languages=[en,de].")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Keep the run here (default: a temporary directory, deleted afterwards).")
+    Path out;
+
+    @Option(names = "--target-mb-s", defaultValue = "20", paramLabel = "MB/S",
+            description = "The end-to-end goal to compare with (default: ${DEFAULT-VALUE}).")
+    double target;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter o = spec.commandLine().getOut();
+        List<InputConfig> inputs = new ArrayList<>();
+        if (Files.exists(input.resolve("web.warc.gz"))) {
+            inputs.add(new InputConfig("web", "warc", List.of(input.resolve("web.warc.gz").toString()), "text", "id"));
+        }
+        if (Files.exists(input.resolve("udhr.jsonl.gz"))) {
+            inputs.add(new InputConfig("udhr", "jsonl", List.of(input.resolve("udhr.jsonl.gz").toString()), "text",
+                    "id"));
+        }
+        if (inputs.isEmpty()) {
+            throw new UserException(input + " holds neither web.warc.gz nor udhr.jsonl.gz; run "
+                    + "scripts/fetch-web-corpus.sh --out " + input + " first");
+        }
+        List<String> sets = new ArrayList<>(overrides);
+        sets.add("threads=" + threads);
+        DataRecipe base = ConfigLoader.load(DataRecipe.class, "data/default", null, withInputs(sets, inputs)).value();
+
+        long rawBytes = 0;
+        for (InputConfig in : inputs) {
+            rawBytes += Files.size(Path.of(in.paths().get(0)));
+        }
+        o.printf(Locale.ROOT, "input: %s (%.1f MB compressed), %d worker threads, %d processors%n", input,
+                rawBytes / 1e6, base.threads() == 0 ? Runtime.getRuntime().availableProcessors() : base.threads(),
+                Runtime.getRuntime().availableProcessors());
+
+        long cpu0 = cpuNanos();
+        long t0 = System.nanoTime();
+        long readBytes = readOnly(inputs);
+        double readSeconds = (System.nanoTime() - t0) / 1e9;
+        double readCpu = (cpuNanos() - cpu0) / 1e9;
+        o.printf(Locale.ROOT, "reference, reading alone: %.1f MB in %.2f s = %.1f MB/s (%.1f MB per CPU-second)%n",
+                readBytes / 1e6, readSeconds, readBytes / 1e6 / readSeconds, readBytes / 1e6 / readCpu);
+
+        Path dir = out != null ? out : Files.createTempDirectory("stratum-bench-data");
+        try {
+            cpu0 = cpuNanos();
+            t0 = System.nanoTime();
+            DataPipeline.Result r = new DataPipeline(base, Encoders.of(base.tokenizer()), null, null).run(dir);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double cpu = (cpuNanos() - cpu0) / 1e9;
+            double mbs = readBytes / 1e6 / seconds;
+            o.printf(Locale.ROOT, "end to end, default recipe: %.1f MB in %.2f s = %.1f MB/s (%.1f MB per "
+                            + "CPU-second); %.2fx the reading-alone rate%n", readBytes / 1e6, seconds, mbs,
+                    readBytes / 1e6 / cpu, mbs / (readBytes / 1e6 / readSeconds));
+            o.printf(Locale.ROOT, "kept %d of %d records, %d train + %d val tokens%n", r.outputDocuments(),
+                    r.inputRecords(), r.trainTokens(), r.valTokens());
+            printSteps(o, dir);
+            o.printf(Locale.ROOT, "goal %.0f MB/s end to end: %s (%.1f MB/s measured; %.1f MB/s if every processor "
+                            + "were this run's alone, from MB per CPU-second)%n", target,
+                    mbs >= target ? "met" : "NOT met", mbs,
+                    readBytes / 1e6 / cpu * Runtime.getRuntime().availableProcessors());
+        } finally {
+            if (out == null) {
+                deleteTree(dir);
+            }
+        }
+        o.flush();
+        return 0;
+    }
+
+    /** The inputs as {@code --set} overrides, so that they bind through the same loader as a recipe file. */
+    private static List<String> withInputs(List<String> sets, List<InputConfig> inputs) throws IOException {
+        List<String> all = new ArrayList<>(sets);
+        all.add("inputs=" + new ObjectMapper().writeValueAsString(inputs.stream().map(i -> java.util.Map.of(
+                "name", i.name(), "format", i.format(), "paths", i.paths(), "text_field", i.textField(),
+                "id_field", i.idField())).toList()));
+        return all;
+    }
+
+    /** Reads every input record once without any step; returns the raw bytes the readers counted. */
+    private static long readOnly(List<InputConfig> inputs) throws IOException {
+        long bytes = 0;
+        DocumentSink discard = new DocumentSink() {
+            @Override
+            public void accept(Document doc) {
+            }
+
+            @Override
+            public void reject(Reject reject) {
+            }
+        };
+        for (InputConfig in : inputs) {
+            StepStats stats = new StepStats("read");
+            Steps.reader(in).read(Path.of(in.paths().get(0)), in.name(), discard, stats);
+            bytes += stats.bytesIn();
+        }
+        return bytes;
+    }
+
+    private static void printSteps(PrintWriter o, Path dir) throws IOException {
+        JsonNode root = new ObjectMapper().readTree(dir.resolve("stats.json").toFile());
+        double total = 0;
+        for (JsonNode s : root.get("steps")) {
+            total += s.get("seconds").asDouble();
+        }
+        o.printf(Locale.ROOT, "%-18s %10s %12s %14s %8s%n", "step", "MB in", "cpu-s", "MB/cpu-s", "share");
+        for (JsonNode s : root.get("steps")) {
+            double mb = s.get("bytes_in").asLong() / 1e6;
+            double sec = s.get("seconds").asDouble();
+            if (sec <= 0) {
+                continue;
+            }
+            o.printf(Locale.ROOT, "%-18s %10.1f %12.2f %14.1f %7.1f%%%n", s.get("name").asText(), mb, sec, mb / sec,
+                    100 * sec / total);
+        }
+        JsonNode phases = root.get("this_run_seconds");
+        StringBuilder sb = new StringBuilder("phases (wall s):");
+        phases.fields().forEachRemaining(e -> sb.append(String.format(Locale.ROOT, " %s %.2f", e.getKey(),
+                e.getValue().asDouble())));
+        o.println(sb);
+    }
+
+    private static long cpuNanos() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime();
+        }
+        return 0;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
