@@ -165,6 +165,15 @@ class FinetuneTest {
         assertTrue(resumed.lines().stream().anyMatch(s -> s.contains("resuming from") && s.contains("step-4")),
                 resumed.lines().toString());
         assertEquals(straight.subList(4, 10), resumed.losses());
+
+        FinetuneConfig otherRank = new FinetuneConfig(cfg.method(), new LoraConfig(2, 8, 0.1, LoraConfig.GPT2_LINEARS),
+                cfg.sft(), cfg.optim(), cfg.train(), cfg.eval(), cfg.checkpoint(), cfg.log());
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
+                () -> finetune(otherRank, base, runDir, true, m -> { }, -1));
+        assertTrue(wrong.getMessage().startsWith("model: ") && wrong.getMessage().contains("r=4")
+                && wrong.getMessage().contains("r=2"), wrong.getMessage());
+        assertTrue(Files.isDirectory(runDir.resolve("checkpoints/step-10")),
+                "an adapter of another config is not damage: nothing is moved aside");
     }
 
     @Test
