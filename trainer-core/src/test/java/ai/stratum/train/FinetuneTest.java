@@ -166,6 +166,15 @@ class FinetuneTest {
                 resumed.lines().toString());
         assertEquals(straight.subList(4, 10), resumed.losses());
 
+        Path adapterWeights = runDir.resolve("checkpoints/step-10").resolve(PeftAdapter.WEIGHTS);
+        try (var ch = java.nio.channels.FileChannel.open(adapterWeights, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() - 8);
+        }
+        Run redone = finetune(cfg, base, runDir, true, m -> { }, -1);
+        assertTrue(redone.lines().stream().anyMatch(s -> s.contains("step-10 is invalid and was moved to step-10.invalid")),
+                redone.lines().toString());
+        assertEquals(straight.subList(8, 10), redone.losses(), "a truncated adapter is skipped for the one before");
+
         FinetuneConfig otherRank = new FinetuneConfig(cfg.method(), new LoraConfig(2, 8, 0.1, LoraConfig.GPT2_LINEARS),
                 cfg.sft(), cfg.optim(), cfg.train(), cfg.eval(), cfg.checkpoint(), cfg.log());
         IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
