@@ -35,6 +35,14 @@ public interface LanguageModel extends AutoCloseable {
         return layout().size();
     }
 
+    /**
+     * Matmul FLOPs per parameter and token of one training step, for MFU: 2 forward, 2 for the input gradient
+     * and 2 for the weight gradient.
+     */
+    default double trainingFlopsPerParameter() {
+        return 6;
+    }
+
     void zeroGrads();
 
     /**

@@ -112,6 +112,12 @@ public final class LoraModel implements LanguageModel {
         return base.layout().size() + adapters.layout().size();
     }
 
+    /** The frozen base's weight gradients are skipped: 2 forward + 2 for the input gradient (adapters aside). */
+    @Override
+    public double trainingFlopsPerParameter() {
+        return 4;
+    }
+
     @Override
     public void zeroGrads() {
         adapters.grads().assign(0);

@@ -121,24 +121,29 @@ public final class PeftAdapter {
 
     /**
      * Checks without loading that {@code dir} holds an adapter of exactly {@code adapters}' configuration and
-     * tensors (names and shapes).
+     * tensors (names and shapes). Unreadable or truncated files are an {@link IOException} (a damaged adapter);
+     * whole files describing another adapter are an {@link IllegalArgumentException} (another config).
      */
     public static void validate(Path dir, LoraAdapters adapters) throws IOException {
         LoraConfig stored = readConfig(dir);
+        Safetensors.Header header = Safetensors.readHeader(dir.resolve(WEIGHTS));
         if (!stored.equals(adapters.config())) {
-            throw new IOException(dir.resolve(CONFIG) + ": describes " + stored + " but the run uses "
+            throw new IllegalArgumentException(dir.resolve(CONFIG) + ": describes " + stored + " but the run uses "
                     + adapters.config());
         }
-        Safetensors.Header header = Safetensors.readHeader(dir.resolve(WEIGHTS));
         for (TensorSpec t : adapters.layout().tensors()) {
-            Safetensors.Entry e = header.get(PREFIX + t.name());
-            if (!java.util.Arrays.equals(e.shape(), t.shape())) {
-                throw new IOException(dir.resolve(WEIGHTS) + ": tensor '" + PREFIX + t.name() + "' has shape "
-                        + java.util.Arrays.toString(e.shape()) + ", the adapter needs "
-                        + java.util.Arrays.toString(t.shape()));
+            Safetensors.Entry e = header.tensors().get(PREFIX + t.name());
+            if (e == null || !java.util.Arrays.equals(e.shape(), t.shape())) {
+                throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": tensor '" + PREFIX + t.name() + "' is "
+                        + (e == null ? "missing" : "of shape " + java.util.Arrays.toString(e.shape()))
+                        + ", the adapter needs " + java.util.Arrays.toString(t.shape()));
             }
         }
-        checkCount(dir, header, adapters.layout());
+        if (header.tensors().size() != adapters.layout().tensors().size()) {
+            throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": holds " + header.tensors().size()
+                    + " tensors but the adapter config describes " + adapters.layout().tensors().size()
+                    + " for this base model");
+        }
     }
 
     /** Replaces {@code adapters}' parameters with the tensors in {@code dir}. */

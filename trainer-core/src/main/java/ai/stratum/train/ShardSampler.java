@@ -124,12 +124,10 @@ public final class ShardSampler implements BatchSource {
         return new DataPosition(epoch, shardCursor, windowCursor);
     }
 
-    /** Fills {@code tokens} and {@code targets}, each (B, T) row-major, with the next B windows. */
-    public void next(int[] tokens, int[] targets) {
-        next(tokens, targets, null);
-    }
-
-    /** Fills the next B windows; every row is one document stream, so {@code segments} is left untouched. */
+    /**
+     * Fills {@code tokens} and {@code targets}, each (B, T) row-major, with the next B windows; every row is one
+     * stream of documents, so {@code segments} is left untouched (it may be null) and the result is false.
+     */
     @Override
     public boolean next(int[] tokens, int[] targets, int[] segments) {
         for (int b = 0; b < batch; b++) {

@@ -84,13 +84,15 @@ public final class TrainableSet {
         return trainable.stream().filter(TensorSpec::decays).mapToLong(TensorSpec::length).sum();
     }
 
-    /** The counts printed at the start of a run, as nanoGPT does. */
+    /**
+     * The counts printed at the start of a run, as nanoGPT does (the trainer adds the model's total, which for
+     * LoRA includes the frozen base outside this layout).
+     */
     public String describe() {
         long decayedTensors = trainable.stream().filter(TensorSpec::decays).count();
-        long frozen = layout.size() - size();
         return String.format("trainable: %,d params in %d tensors; weight decay on %d tensors (%,d params), "
-                        + "none on %d tensors (%,d params); frozen: %,d params",
+                        + "none on %d tensors (%,d params)",
                 size(), trainable.size(), decayedTensors, decayedSize(), trainable.size() - decayedTensors,
-                size() - decayedSize(), frozen);
+                size() - decayedSize());
     }
 }

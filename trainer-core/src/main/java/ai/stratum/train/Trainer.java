@@ -11,8 +11,11 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * The one training loop, for pretraining and fine-tuning alike: the method is the {@link ModelInit} (random or a
- * base checkpoint) and the trainable-parameter filter (everything, or only adapters).
+ * The one training loop, for pretraining, full fine-tuning and LoRA alike. What differs is plugged in: the data
+ * ({@link TrainingData}: token shards or packed SFT rows, each a {@link BatchSource} whose position a checkpoint
+ * saves), the model ({@link ModelFactory}: a {@link GptModel}, or a {@link LoraModel} whose trainable layout is
+ * only the adapters over a frozen base), how fresh weights start ({@link ModelInit}: random, a base checkpoint,
+ * or fresh adapters) and the trainable-parameter filter.
  *
  * <p>Per optimizer step: zero the gradients; for each of {@code batch_size_tokens / (B * T)} micro-batches run
  * forward and backward with loss scale 1 / micro-steps (dropout seeded by (seed, step, micro-step)); stop on a
@@ -101,9 +104,12 @@ public final class Trainer {
         this.onStep = onStep;
     }
 
-    /** Training FLOPs per token (forward + backward): 6 per parameter plus attention, as in PaLM's appendix B. */
-    public static double flopsPerToken(ModelConfig m, long params, int seqLen) {
-        return 6.0 * params + 12.0 * m.nLayer() * m.dModel() * seqLen;
+    /**
+     * Training FLOPs per token (forward + backward): {@code flopsPerParameter} (6 when every weight trains) per
+     * parameter plus attention, as in PaLM's appendix B.
+     */
+    public static double flopsPerToken(ModelConfig m, long params, double flopsPerParameter, int seqLen) {
+        return flopsPerParameter * params + 12.0 * m.nLayer() * m.dModel() * seqLen;
     }
 
     public Result run() throws IOException {
@@ -165,7 +171,8 @@ public final class Trainer {
                 run.init().initialize(model, t.seed());
             }
 
-            double flopsPerStep = flopsPerToken(cfg.model(), model.totalParameters(), seqLen) * t.batchSizeTokens();
+            double flopsPerStep = flopsPerToken(cfg.model(), model.totalParameters(),
+                    model.trainingFlopsPerParameter(), seqLen) * t.batchSizeTokens();
             Evaluation.Result val = null;
             try (MetricsLog metrics = MetricsLog.open(run.runDir(), step);
                  BatchSource train = run.data().openTrain(batch, seqLen, cfg.model().vocabSize(), t.seed(),

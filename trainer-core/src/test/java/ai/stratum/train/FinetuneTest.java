@@ -165,6 +165,24 @@ class FinetuneTest {
         assertTrue(resumed.lines().stream().anyMatch(s -> s.contains("resuming from") && s.contains("step-4")),
                 resumed.lines().toString());
         assertEquals(straight.subList(4, 10), resumed.losses());
+
+        Path adapterWeights = runDir.resolve("checkpoints/step-10").resolve(PeftAdapter.WEIGHTS);
+        try (var ch = java.nio.channels.FileChannel.open(adapterWeights, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() - 8);
+        }
+        Run redone = finetune(cfg, base, runDir, true, m -> { }, -1);
+        assertTrue(redone.lines().stream().anyMatch(s -> s.contains("step-10 is invalid and was moved to step-10.invalid")),
+                redone.lines().toString());
+        assertEquals(straight.subList(8, 10), redone.losses(), "a truncated adapter is skipped for the one before");
+
+        FinetuneConfig otherRank = new FinetuneConfig(cfg.method(), new LoraConfig(2, 8, 0.1, LoraConfig.GPT2_LINEARS),
+                cfg.sft(), cfg.optim(), cfg.train(), cfg.eval(), cfg.checkpoint(), cfg.log());
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
+                () -> finetune(otherRank, base, runDir, true, m -> { }, -1));
+        assertTrue(wrong.getMessage().startsWith("model: ") && wrong.getMessage().contains("r=4")
+                && wrong.getMessage().contains("r=2"), wrong.getMessage());
+        assertTrue(Files.isDirectory(runDir.resolve("checkpoints/step-10")),
+                "an adapter of another config is not damage: nothing is moved aside");
     }
 
     @Test

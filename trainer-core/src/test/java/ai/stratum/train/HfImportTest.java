@@ -83,6 +83,38 @@ class HfImportTest {
     }
 
     @Test
+    void aFullFinetuneStartsFromAHuggingFaceDirectoryAndGrowsItsVocabulary() throws IOException {
+        try (Gpt original = model()) {
+            Path hf = huggingFaceDirectory(original);
+            Path train = Files.write(dir.resolve("train.jsonl"), List.of("{\"prompt\": \"hi\", \"response\": \"yo\"}",
+                    "{\"prompt\": \"ab\", \"response\": \"cd\"}", "{\"prompt\": \"x\", \"response\": \"y\"}"));
+            FinetuneConfig cfg = new FinetuneConfig(FinetuneConfig.FULL,
+                    new ai.stratum.model.lora.LoraConfig(2, 4, 0, ai.stratum.model.lora.LoraConfig.DEFAULT_TARGETS),
+                    new ai.stratum.train.sft.SftConfig(false, ai.stratum.train.sft.SequencePacker.Overflow.DROP,
+                            ai.stratum.train.sft.ChatTemplate.DEFAULT),
+                    new OptimConfig(1e-3, 1e-4, 0, 0.0, 0.9, 0.999, 1e-8, 1.0),
+                    new TrainingConfig(2, 0, 1, 16, 16, 1, "float32"), new EvalConfig(0, 1),
+                    new CheckpointConfig(0, 1), new LogConfig(1));
+            List<String> lines = new ArrayList<>();
+            Trainer.Result r = Finetune.run(new Finetune.Request(cfg, hf, train, null, dir.resolve("run"), false, 0),
+                    lines::add, m -> { });
+            assertTrue(lines.get(0).contains("vocabulary 258 grown to 261"), lines.toString());
+            assertTrue(lines.get(1).startsWith("sft train.jsonl: 3 examples, 3 packed"), lines.toString());
+            try (Gpt tuned = GptModel.load(r.lastCheckpoint(), 1, 16)) {
+                assertEquals(261, tuned.config().vocabSize());
+                INDArray wte = tuned.param("wte.weight");
+                // the byte 'q' is in no example; the tied head's softmax still moves its row
+                assertTrue(wte.getRow('q').sub(original.param("wte.weight").getRow('q')).amaxNumber().doubleValue()
+                        > 0, "the tied head moves every row");
+                assertEquals(CONFIG.contextLength(), tuned.config().contextLength());
+            }
+            Tokenizer saved = Tokenizer.load(r.lastCheckpoint().resolve(Checkpoints.TOKENIZER));
+            assertEquals(257, saved.specialTokenId("<|system|>").orElseThrow());
+            assertEquals(260, saved.specialTokenId("<|end|>").orElseThrow());
+        }
+    }
+
+    @Test
     void anUntiedHeadIsRefusedByName() throws IOException {
         try (Gpt original = model()) {
             Path hf = huggingFaceDirectory(original);

@@ -47,7 +47,7 @@ class ShardSamplerTest {
         int[] tokens = new int[sampler.batch() * T];
         int[] targets = new int[sampler.batch() * T];
         for (int r = 0; r < rows / sampler.batch(); r++) {
-            sampler.next(tokens, targets);
+            assertFalse(sampler.next(tokens, targets, null), "one document stream per row: no segment ids");
             for (int b = 0; b < sampler.batch(); b++) {
                 for (int t = 0; t < T; t++) {
                     assertEquals(tokens[b * T + t] + 1, targets[b * T + t], "targets are tokens shifted by one");
@@ -110,7 +110,7 @@ class ShardSamplerTest {
     void tokenOutsideTheVocabularyNamesTheShard() throws IOException {
         try (ShardSampler s = ShardSampler.open(shards, 1, T, 1002, 3, false, new DataPosition(0, 1, 0))) {
             int[] a = new int[T];
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.next(a, a.clone()));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.next(a, a.clone(), null));
             assertTrue(e.getMessage().contains("s1.bin") && e.getMessage().contains("token id 1002"), e.getMessage());
         }
     }

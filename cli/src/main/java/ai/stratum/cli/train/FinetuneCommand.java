@@ -74,7 +74,7 @@ public final class FinetuneCommand implements Callable<Integer> {
             err.println("note: the config differs from the run's saved " + saved + "; continuing with the new one");
         }
         resolved.writeTo(saved);
-        double peakGflops = SgemmProbe.measure(new int[]{512, 1024}, 200).peakGflops();
+        double peakGflops = SgemmProbe.measure().peakGflops();
         err.printf("sgemm peak %.0f GFLOP/s (MFU is measured against it)%n", peakGflops);
         Finetune.Request request = new Finetune.Request(resolved.value(), base, data, val, runDir, resume,
                 peakGflops * 1e9);

@@ -137,6 +137,35 @@ class FinetuneCommandsTest {
     }
 
     @Test
+    @Order(3)
+    void evalOfAnAdapterOnTokenShards() {
+        TrainCommandsTest.Result r = run("eval", "--adapter", runDir.resolve("latest").toString(), "--data",
+                tmp.resolve("data").toString(), "--steps", "2", "--batch-size", "2", "--seq-len", "32");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("val loss ") && r.out().contains("| 128 tokens"), r.out());
+        TrainCommandsTest.Result neither = run("eval", "--adapter", runDir.resolve("latest").toString());
+        assertEquals(Main.USER_ERROR, neither.code());
+        assertTrue(neither.err().contains("--data DIR (token shards) and --sft FILE"), neither.err());
+    }
+
+    @Test
+    void fullFinetuneWritesFullCheckpoints() throws IOException {
+        Path full = tmp.resolve("runs/full");
+        TrainCommandsTest.Result r = run("finetune", "--preset", "finetune-full", "--base", base.toString(),
+                "--data", train.toString(), "--run-dir", full.toString(), "--set", "train.max_steps=2",
+                "--set", "train.micro_batch_size=2", "--set", "train.seq_len=48", "--set", "train.batch_size_tokens=96",
+                "--set", "optim.warmup_steps=1", "--set", "checkpoint.every=0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("no validation data in train.jsonl; skipping evaluation"), r.err());
+        Path latest = full.resolve("latest");
+        assertTrue(Files.isRegularFile(latest.resolve("model.safetensors")));
+        assertFalse(Files.exists(latest.resolve(PeftAdapter.CONFIG)));
+        TrainCommandsTest.Result text = run("generate", "--checkpoint", latest.toString(), "--chat", "--prompt", "sky?",
+                "--temperature", "0", "--max-new-tokens", "4");
+        assertEquals(0, text.code(), text.err());
+    }
+
+    @Test
     void malformedSftLineExitsWithTwoNamingFileAndLine() throws IOException {
         Path bad = Files.write(tmp.resolve("bad.jsonl"), List.of("{\"prompt\": \"a\", \"response\": \"b\"}",
                 "{\"prompt\": 3}"));
