@@ -261,6 +261,9 @@ public final class CpuKernels implements Kernels {
 
     // ---- GELU -------------------------------------------------------------------------------------------------
 
+    /** Elements per GELU chunk: the chunk and its scratch arrays stay in the L1 cache. */
+    private static final int GELU_CHUNK = 1024;
+
     @Override
     public void geluForward(INDArray out, INDArray inp) {
         if (!isFloat(out, inp)) {
@@ -271,21 +274,21 @@ public final class CpuKernels implements Kernels {
         FloatBuffer o = buf(out);
         int xb = base(inp);
         int ob = base(out);
-        int chunk = 4096;
         int len = (int) inp.length();
-        parallel((len + chunk - 1) / chunk, (from, to) -> {
-            float[] v = new float[chunk];
+        parallel((len + GELU_CHUNK - 1) / GELU_CHUNK, (from, to) -> {
+            float[] v = new float[GELU_CHUNK];
+            float[] e = new float[GELU_CHUNK];
+            float[] scratch = new float[GELU_CHUNK];
             for (int ch = from; ch < to; ch++) {
-                int start = ch * chunk;
-                int size = Math.min(chunk, len - start);
+                int start = ch * GELU_CHUNK;
+                int size = Math.min(GELU_CHUNK, len - start);
                 x.get(xb + start, v, 0, size);
+                geluExp(v, e, scratch, size);
+                // 0.5 x (1 + tanh(u)) = x * sigmoid(2u) = x / (1 + e^(-2u))
                 for (int i = 0; i < size; i++) {
-                    // 0.5 x (1 + tanh(u)) = x * sigmoid(2u), u = k (x + 0.044715 x^3)
-                    float xi = v[i];
-                    float u = GELU_K * (xi + GELU_CUBIC * xi * xi * xi);
-                    v[i] = xi / (1f + exp(-2f * u));
+                    e[i] = v[i] / (1f + e[i]);
                 }
-                o.put(ob + start, v, 0, size);
+                o.put(ob + start, e, 0, size);
             }
         });
     }
@@ -302,26 +305,39 @@ public final class CpuKernels implements Kernels {
         int xb = base(inp);
         int dyb = base(dout);
         int dxb = base(dinp);
-        int chunk = 4096;
         int len = (int) inp.length();
-        parallel((len + chunk - 1) / chunk, (from, to) -> {
-            float[] v = new float[chunk];
-            float[] g = new float[chunk];
+        parallel((len + GELU_CHUNK - 1) / GELU_CHUNK, (from, to) -> {
+            float[] v = new float[GELU_CHUNK];
+            float[] e = new float[GELU_CHUNK];
+            float[] g = new float[GELU_CHUNK];
+            float[] scratch = new float[GELU_CHUNK];
             for (int ch = from; ch < to; ch++) {
-                int start = ch * chunk;
-                int size = Math.min(chunk, len - start);
+                int start = ch * GELU_CHUNK;
+                int size = Math.min(GELU_CHUNK, len - start);
                 x.get(xb + start, v, 0, size);
                 dy.get(dyb + start, g, 0, size);
+                geluExp(v, e, scratch, size);
+                // with s = sigmoid(2u) = 1 / (1 + e^(-2u)): d/dx = s + 2 x s (1 - s) k (1 + 3 * 0.044715 x^2)
                 for (int i = 0; i < size; i++) {
-                    // with s = sigmoid(2u): d/dx = s + 2 x s (1 - s) k (1 + 3 * 0.044715 x^2)
                     float xi = v[i];
-                    float u = GELU_K * (xi + GELU_CUBIC * xi * xi * xi);
-                    float s = 1f / (1f + exp(-2f * u));
-                    g[i] *= s + 2f * xi * s * (1f - s) * GELU_K * (1f + 3f * GELU_CUBIC * xi * xi);
+                    float s = 1f / (1f + e[i]);
+                    g[i] *= s + 2f * GELU_K * xi * s * (1f - s) * (1f + 3f * GELU_CUBIC * xi * xi);
                 }
                 dx.put(dxb + start, g, 0, size);
             }
         });
+    }
+
+    /**
+     * e[i] = e^(-2u) with u = k (x + 0.044715 x^3), x = v[i], for i < n; -2u is clamped to [-87, 87], where the
+     * sigmoid it feeds is already 0 or 1 in float.
+     */
+    private static void geluExp(float[] v, float[] e, float[] scratch, int n) {
+        for (int i = 0; i < n; i++) {
+            float xi = v[i];
+            e[i] = Math.max(-87f, Math.min(87f, -2f * GELU_K * (xi + GELU_CUBIC * xi * xi * xi)));
+        }
+        expInPlace(e, scratch, n);
     }
 
     // ---- attention softmax ------------------------------------------------------------------------------------
@@ -540,5 +556,31 @@ public final class CpuKernels implements Kernels {
         float p = 1f + f * (1f + f * (0.5f + f * (1f / 6 + f * (1f / 24 + f * (1f / 120 + f * (1f / 720
                 + f * (1f / 5040)))))));
         return p * Float.intBitsToFloat((k + 127) << 23);
+    }
+
+    /** Adding then subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to the nearest integer. */
+    private static final float ROUND_MAGIC = 12582912f;
+
+    /**
+     * x[i] = e^x[i] for i < n, by the same reduction and polynomial as {@link #exp(float)}, for x[i] in [-87, 88]
+     * (callers clamp). Written as short branch-free loops over arrays, which the JIT vectorizes (one long loop body
+     * is not); {@code scratch} holds the rounded exponents.
+     */
+    static void expInPlace(float[] x, float[] scratch, int n) {
+        for (int i = 0; i < n; i++) {
+            float y = x[i] * LOG2E + ROUND_MAGIC;
+            float k = y - ROUND_MAGIC;
+            scratch[i] = y;
+            x[i] = x[i] - k * LN2_HI - k * LN2_LO;
+        }
+        for (int i = 0; i < n; i++) {
+            float f = x[i];
+            x[i] = 1f + f * (1f + f * (0.5f + f * (1f / 6 + f * (1f / 24 + f * (1f / 120 + f * (1f / 720
+                    + f * (1f / 5040)))))));
+        }
+        // the low bits of y's representation are k + 2^22; shifted into the exponent field the 2^22 falls off
+        for (int i = 0; i < n; i++) {
+            x[i] *= Float.intBitsToFloat((Float.floatToRawIntBits(scratch[i]) + 127) << 23);
+        }
     }
 }
