@@ -2,8 +2,6 @@ package ai.stratum.model;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
@@ -13,9 +11,9 @@ import java.util.stream.IntStream;
  * {@code float[]} scratch, computes in one pass over the row, writes back, and splits the rows over the cores.
  * Float arrays must be row-major contiguous (the model's are); other data types go to {@link Nd4jKernels}.
  *
- * <p>Exponentials use {@link #exp(float)}, a range-reduced polynomial with relative error below 3e-7 (float
- * rounding is 6e-8), several times faster than {@code Math.exp}; the softmax over the whole vocabulary is ND4J's
- * native (vectorized) op instead.
+ * <p>Exponentials use a range-reduced polynomial with relative error below 3e-7 (float rounding is 6e-8): over
+ * arrays ({@link #expInPlace}) as short branch-free loops that the JIT vectorizes, many times faster than
+ * {@code Math.exp}.
  */
 public final class CpuKernels implements Kernels {
 
@@ -356,34 +354,66 @@ public final class CpuKernels implements Kernels {
         int rows = (int) (att.size(0) * nh * t);
         parallel(rows, (from, to) -> {
             float[] row = new float[t];
+            float[] scratch = new float[t];
             for (int r = from; r < to; r++) {
                 int query = r % t;
+                int keys = query + 1;
                 int b = r / (nh * t);
                 int start = ab + r * t;
-                a.get(start, row, 0, query + 1);
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j <= query; j++) {
+                a.get(start, row, 0, keys);
+                for (int j = 0; j < keys; j++) {
                     row[j] *= s;
-                    if (segmentIds == null || segmentIds[b * t + j] == segmentIds[b * t + query]) {
-                        max = Math.max(max, row[j]);
-                    } else {
-                        row[j] = Float.NEGATIVE_INFINITY;
+                }
+                if (segmentIds != null) {
+                    for (int j = 0; j < keys; j++) {
+                        if (segmentIds[b * t + j] != segmentIds[b * t + query]) {
+                            row[j] = Float.NEGATIVE_INFINITY;
+                        }
                     }
                 }
-                float sum = 0;
-                for (int j = 0; j <= query; j++) {
-                    float e = row[j] == Float.NEGATIVE_INFINITY ? 0f : exp(row[j] - max);
-                    row[j] = e;
-                    sum += e;
+                // the query's own key is always allowed, so max is finite
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < keys; j++) {
+                    max = Math.max(max, row[j]);
                 }
-                float inv = 1f / sum;
-                for (int j = 0; j <= query; j++) {
+                for (int j = 0; j < keys; j++) {
+                    row[j] = Math.max(row[j] - max, -87f);
+                }
+                expInPlace(row, scratch, keys);
+                if (segmentIds != null) {
+                    for (int j = 0; j < keys; j++) {
+                        if (segmentIds[b * t + j] != segmentIds[b * t + query]) {
+                            row[j] = 0f;
+                        }
+                    }
+                }
+                float inv = 1f / sum(row, keys);
+                for (int j = 0; j < keys; j++) {
                     row[j] *= inv;
                 }
-                java.util.Arrays.fill(row, query + 1, t, 0f);
+                java.util.Arrays.fill(row, keys, t, 0f);
                 a.put(start, row, 0, t);
             }
         });
+    }
+
+    /** The sum of x[0, n) with four interleaved partial sums, so the adds overlap. */
+    private static float sum(float[] x, int n) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            s0 += x[i];
+            s1 += x[i + 1];
+            s2 += x[i + 2];
+            s3 += x[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += x[i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     @Override
@@ -455,34 +485,42 @@ public final class CpuKernels implements Kernels {
         if (!isFloat(probs, logits)) {
             return fallback.crossEntropyForward(probs, logits, targets);
         }
-        // the softmax over the vocabulary is exp-bound: ND4J's native op vectorizes exp, Java 17 loops cannot
-        Nd4j.exec(new SoftMax(logits, probs, 1));
         int v = (int) logits.size(1);
+        int n = (int) logits.size(0);
         FloatBuffer z = buf(logits);
         FloatBuffer p = buf(probs);
         int zb = base(logits);
         int pb = base(probs);
-        double loss = 0;
-        for (int r = 0; r < targets.length; r++) {
-            if (targets[r] >= 0) {
-                float pt = p.get(pb + r * v + targets[r]);
-                loss += pt > 0 ? -Math.log(pt) : logSumExp(z, zb + r * v, v) - z.get(zb + r * v + targets[r]);
+        double[] rowLoss = new double[n];
+        parallel(n, (from, to) -> {
+            float[] row = new float[v];
+            float[] scratch = new float[v];
+            for (int r = from; r < to; r++) {
+                z.get(zb + r * v, row, 0, v);
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < v; i++) {
+                    max = Math.max(max, row[i]);
+                }
+                float target = targets[r] >= 0 ? row[targets[r]] : 0f;
+                for (int i = 0; i < v; i++) {
+                    row[i] = Math.max(row[i] - max, -87f);
+                }
+                expInPlace(row, scratch, v);
+                float total = sum(row, v);
+                float inv = 1f / total;
+                for (int i = 0; i < v; i++) {
+                    row[i] *= inv;
+                }
+                p.put(pb + r * v, row, 0, v);
+                // -log p[target] = log(sum e^(z - max)) - (z[target] - max): no underflow for unlikely targets
+                rowLoss[r] = targets[r] >= 0 ? Math.log(total) - ((double) target - max) : 0.0;
             }
+        });
+        double loss = 0;
+        for (double l : rowLoss) {
+            loss += l;
         }
         return loss;
-    }
-
-    /** log(sum_i exp(z[i])) over one row, for the rare target whose probability underflows float. */
-    private static double logSumExp(FloatBuffer z, int start, int length) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < length; i++) {
-            max = Math.max(max, z.get(start + i));
-        }
-        double sum = 0;
-        for (int i = 0; i < length; i++) {
-            sum += Math.exp(z.get(start + i) - max);
-        }
-        return max + Math.log(sum);
     }
 
     @Override
@@ -539,32 +577,14 @@ public final class CpuKernels implements Kernels {
     private static final float LN2_HI = 0.693145751953125f;
     private static final float LN2_LO = 1.428606765330187e-06f;
 
-    /**
-     * e^x as 2^k * e^f with k = round(x log2 e) and |f| <= ln2 / 2, e^f by its Taylor polynomial of degree 7
-     * (truncation below 1e-8); 0 below -87 and +inf above 88, like float's own range.
-     */
-    static float exp(float x) {
-        if (x < -87f) {
-            return 0f;
-        }
-        if (x > 88f) {
-            return Float.POSITIVE_INFINITY;
-        }
-        int k = Math.round(x * LOG2E);
-        float f = x - k * LN2_HI - k * LN2_LO;
-        // e^f for |f| <= ln2 / 2
-        float p = 1f + f * (1f + f * (0.5f + f * (1f / 6 + f * (1f / 24 + f * (1f / 120 + f * (1f / 720
-                + f * (1f / 5040)))))));
-        return p * Float.intBitsToFloat((k + 127) << 23);
-    }
-
     /** Adding then subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to the nearest integer. */
     private static final float ROUND_MAGIC = 12582912f;
 
     /**
-     * x[i] = e^x[i] for i < n, by the same reduction and polynomial as {@link #exp(float)}, for x[i] in [-87, 88]
-     * (callers clamp). Written as short branch-free loops over arrays, which the JIT vectorizes (one long loop body
-     * is not); {@code scratch} holds the rounded exponents.
+     * x[i] = e^x[i] for i < n and x[i] in [-87, 88] (callers clamp): 2^k * e^f with k = round(x log2 e) and
+     * |f| <= ln2 / 2, e^f by its Taylor polynomial of degree 7 (truncation below 1e-8). Written as short
+     * branch-free loops over arrays, which the JIT vectorizes (one long loop body with Math.round and range
+     * branches is not); {@code scratch} holds the rounded exponents.
      */
     static void expInPlace(float[] x, float[] scratch, int n) {
         for (int i = 0; i < n; i++) {
