@@ -159,21 +159,17 @@ public final class CpuKernels implements Kernels {
         buf(bias).get(base(bias), b, 0, c);
         parallel((int) inp.size(0), (from, to) -> {
             float[] row = new float[c];
+            float[] centred = new float[c];
             for (int n = from; n < to; n++) {
                 x.get(xb + n * c, row, 0, c);
-                float sum = 0;
+                float mu = sum(row, c) / c;
                 for (int i = 0; i < c; i++) {
-                    sum += row[i];
+                    centred[i] = row[i] - mu;
                 }
-                float mu = sum / c;
-                float var = 0;
-                for (int i = 0; i < c; i++) {
-                    float dv = row[i] - mu;
-                    var += dv * dv;
-                }
+                float var = dot(centred, centred, c);
                 float rs = (float) (1.0 / Math.sqrt(var / c + ModelConfig.LAYER_NORM_EPS));
                 for (int i = 0; i < c; i++) {
-                    row[i] = (row[i] - mu) * rs * w[i] + b[i];
+                    row[i] = centred[i] * rs * w[i] + b[i];
                 }
                 o.put(ob + n * c, row, 0, c);
                 m.put(mb + n, mu);
@@ -209,32 +205,35 @@ public final class CpuKernels implements Kernels {
         IntStream.range(0, parts).parallel().forEach(part -> {
             int from = (int) ((long) n * part / parts);
             int to = (int) ((long) n * (part + 1) / parts);
-            float[] xr = new float[c];
+            float[] xhat = new float[c];
             float[] dyr = new float[c];
             float[] dxr = new float[c];
+            float[] dnorm = new float[c];
             float[] dw = dwPart[part];
             float[] db = dbPart[part];
+            // short loops, so the JIT vectorizes the element-wise ones; the two reductions use four partial sums
             for (int row = from; row < to; row++) {
-                x.get(xb + row * c, xr, 0, c);
+                x.get(xb + row * c, xhat, 0, c);
                 dy.get(dyb + row * c, dyr, 0, c);
                 dx.get(dxb + row * c, dxr, 0, c);
                 float mu = m.get(mb + row);
                 float rs = r.get(rb + row);
-                float dnormMean = 0;
-                float dnormXhatMean = 0;
                 for (int i = 0; i < c; i++) {
-                    float xhat = (xr[i] - mu) * rs;
-                    float dnorm = dyr[i] * w[i];
-                    dnormMean += dnorm;
-                    dnormXhatMean += dnorm * xhat;
-                    db[i] += dyr[i];
-                    dw[i] += dyr[i] * xhat;
+                    xhat[i] = (xhat[i] - mu) * rs;
                 }
-                dnormMean /= c;
-                dnormXhatMean /= c;
                 for (int i = 0; i < c; i++) {
-                    float xhat = (xr[i] - mu) * rs;
-                    dxr[i] += rs * (dyr[i] * w[i] - dnormMean - xhat * dnormXhatMean);
+                    dnorm[i] = dyr[i] * w[i];
+                }
+                float dnormMean = sum(dnorm, c) / c;
+                float dnormXhatMean = dot(dnorm, xhat, c) / c;
+                for (int i = 0; i < c; i++) {
+                    db[i] += dyr[i];
+                }
+                for (int i = 0; i < c; i++) {
+                    dw[i] += dyr[i] * xhat[i];
+                }
+                for (int i = 0; i < c; i++) {
+                    dxr[i] += rs * (dnorm[i] - dnormMean - xhat[i] * dnormXhatMean);
                 }
                 dx.put(dxb + row * c, dxr, 0, c);
             }
@@ -395,6 +394,25 @@ public final class CpuKernels implements Kernels {
                 a.put(start, row, 0, t);
             }
         });
+    }
+
+    /** The dot product of x[0, n) and y[0, n) with four interleaved partial sums, so the adds overlap. */
+    private static float dot(float[] x, float[] y, int n) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            s0 += x[i] * y[i];
+            s1 += x[i + 1] * y[i + 1];
+            s2 += x[i + 2] * y[i + 2];
+            s3 += x[i + 3] * y[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += x[i] * y[i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** The sum of x[0, n) with four interleaved partial sums, so the adds overlap. */
