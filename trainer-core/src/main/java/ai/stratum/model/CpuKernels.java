@@ -162,11 +162,20 @@ public final class CpuKernels implements Kernels {
             float[] centred = new float[c];
             for (int n = from; n < to; n++) {
                 x.get(xb + n * c, row, 0, c);
-                float mu = sum(row, c) / c;
+                // the two sums run in element order, as ND4J's mean does: the forward stays bit-identical to
+                // Nd4jKernels' (HfImportTest compares a model exported under one with its import under the other)
+                float sum = 0;
+                for (int i = 0; i < c; i++) {
+                    sum += row[i];
+                }
+                float mu = sum / c;
                 for (int i = 0; i < c; i++) {
                     centred[i] = row[i] - mu;
                 }
-                float var = dot(centred, centred, c);
+                float var = 0;
+                for (int i = 0; i < c; i++) {
+                    var += centred[i] * centred[i];
+                }
                 float rs = (float) (1.0 / Math.sqrt(var / c + ModelConfig.LAYER_NORM_EPS));
                 for (int i = 0; i < c; i++) {
                     row[i] = centred[i] * rs * w[i] + b[i];
