@@ -2,8 +2,6 @@ package ai.stratum.model;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
@@ -13,9 +11,9 @@ import java.util.stream.IntStream;
  * {@code float[]} scratch, computes in one pass over the row, writes back, and splits the rows over the cores.
  * Float arrays must be row-major contiguous (the model's are); other data types go to {@link Nd4jKernels}.
  *
- * <p>Exponentials use {@link #exp(float)}, a range-reduced polynomial with relative error below 3e-7 (float
- * rounding is 6e-8), several times faster than {@code Math.exp}; the softmax over the whole vocabulary is ND4J's
- * native (vectorized) op instead.
+ * <p>Exponentials use a range-reduced polynomial with relative error below 3e-7 (float rounding is 6e-8): over
+ * arrays ({@link #expInPlace}) as short branch-free loops that the JIT vectorizes, many times faster than
+ * {@code Math.exp}.
  */
 public final class CpuKernels implements Kernels {
 
@@ -161,21 +159,26 @@ public final class CpuKernels implements Kernels {
         buf(bias).get(base(bias), b, 0, c);
         parallel((int) inp.size(0), (from, to) -> {
             float[] row = new float[c];
+            float[] centred = new float[c];
             for (int n = from; n < to; n++) {
                 x.get(xb + n * c, row, 0, c);
+                // the two sums run in element order, as ND4J's mean does: the forward stays bit-identical to
+                // Nd4jKernels' (HfImportTest compares a model exported under one with its import under the other)
                 float sum = 0;
                 for (int i = 0; i < c; i++) {
                     sum += row[i];
                 }
                 float mu = sum / c;
+                for (int i = 0; i < c; i++) {
+                    centred[i] = row[i] - mu;
+                }
                 float var = 0;
                 for (int i = 0; i < c; i++) {
-                    float dv = row[i] - mu;
-                    var += dv * dv;
+                    var += centred[i] * centred[i];
                 }
                 float rs = (float) (1.0 / Math.sqrt(var / c + ModelConfig.LAYER_NORM_EPS));
                 for (int i = 0; i < c; i++) {
-                    row[i] = (row[i] - mu) * rs * w[i] + b[i];
+                    row[i] = centred[i] * rs * w[i] + b[i];
                 }
                 o.put(ob + n * c, row, 0, c);
                 m.put(mb + n, mu);
@@ -211,32 +214,35 @@ public final class CpuKernels implements Kernels {
         IntStream.range(0, parts).parallel().forEach(part -> {
             int from = (int) ((long) n * part / parts);
             int to = (int) ((long) n * (part + 1) / parts);
-            float[] xr = new float[c];
+            float[] xhat = new float[c];
             float[] dyr = new float[c];
             float[] dxr = new float[c];
+            float[] dnorm = new float[c];
             float[] dw = dwPart[part];
             float[] db = dbPart[part];
+            // short loops, so the JIT vectorizes the element-wise ones; the two reductions use four partial sums
             for (int row = from; row < to; row++) {
-                x.get(xb + row * c, xr, 0, c);
+                x.get(xb + row * c, xhat, 0, c);
                 dy.get(dyb + row * c, dyr, 0, c);
                 dx.get(dxb + row * c, dxr, 0, c);
                 float mu = m.get(mb + row);
                 float rs = r.get(rb + row);
-                float dnormMean = 0;
-                float dnormXhatMean = 0;
                 for (int i = 0; i < c; i++) {
-                    float xhat = (xr[i] - mu) * rs;
-                    float dnorm = dyr[i] * w[i];
-                    dnormMean += dnorm;
-                    dnormXhatMean += dnorm * xhat;
-                    db[i] += dyr[i];
-                    dw[i] += dyr[i] * xhat;
+                    xhat[i] = (xhat[i] - mu) * rs;
                 }
-                dnormMean /= c;
-                dnormXhatMean /= c;
                 for (int i = 0; i < c; i++) {
-                    float xhat = (xr[i] - mu) * rs;
-                    dxr[i] += rs * (dyr[i] * w[i] - dnormMean - xhat * dnormXhatMean);
+                    dnorm[i] = dyr[i] * w[i];
+                }
+                float dnormMean = sum(dnorm, c) / c;
+                float dnormXhatMean = dot(dnorm, xhat, c) / c;
+                for (int i = 0; i < c; i++) {
+                    db[i] += dyr[i];
+                }
+                for (int i = 0; i < c; i++) {
+                    dw[i] += dyr[i] * xhat[i];
+                }
+                for (int i = 0; i < c; i++) {
+                    dxr[i] += rs * (dnorm[i] - dnormMean - xhat[i] * dnormXhatMean);
                 }
                 dx.put(dxb + row * c, dxr, 0, c);
             }
@@ -261,6 +267,9 @@ public final class CpuKernels implements Kernels {
 
     // ---- GELU -------------------------------------------------------------------------------------------------
 
+    /** Elements per GELU chunk: the chunk and its scratch arrays stay in the L1 cache. */
+    private static final int GELU_CHUNK = 1024;
+
     @Override
     public void geluForward(INDArray out, INDArray inp) {
         if (!isFloat(out, inp)) {
@@ -271,21 +280,21 @@ public final class CpuKernels implements Kernels {
         FloatBuffer o = buf(out);
         int xb = base(inp);
         int ob = base(out);
-        int chunk = 4096;
         int len = (int) inp.length();
-        parallel((len + chunk - 1) / chunk, (from, to) -> {
-            float[] v = new float[chunk];
+        parallel((len + GELU_CHUNK - 1) / GELU_CHUNK, (from, to) -> {
+            float[] v = new float[GELU_CHUNK];
+            float[] e = new float[GELU_CHUNK];
+            float[] scratch = new float[GELU_CHUNK];
             for (int ch = from; ch < to; ch++) {
-                int start = ch * chunk;
-                int size = Math.min(chunk, len - start);
+                int start = ch * GELU_CHUNK;
+                int size = Math.min(GELU_CHUNK, len - start);
                 x.get(xb + start, v, 0, size);
+                geluExp(v, e, scratch, size);
+                // 0.5 x (1 + tanh(u)) = x * sigmoid(2u) = x / (1 + e^(-2u))
                 for (int i = 0; i < size; i++) {
-                    // 0.5 x (1 + tanh(u)) = x * sigmoid(2u), u = k (x + 0.044715 x^3)
-                    float xi = v[i];
-                    float u = GELU_K * (xi + GELU_CUBIC * xi * xi * xi);
-                    v[i] = xi / (1f + exp(-2f * u));
+                    e[i] = v[i] / (1f + e[i]);
                 }
-                o.put(ob + start, v, 0, size);
+                o.put(ob + start, e, 0, size);
             }
         });
     }
@@ -302,26 +311,39 @@ public final class CpuKernels implements Kernels {
         int xb = base(inp);
         int dyb = base(dout);
         int dxb = base(dinp);
-        int chunk = 4096;
         int len = (int) inp.length();
-        parallel((len + chunk - 1) / chunk, (from, to) -> {
-            float[] v = new float[chunk];
-            float[] g = new float[chunk];
+        parallel((len + GELU_CHUNK - 1) / GELU_CHUNK, (from, to) -> {
+            float[] v = new float[GELU_CHUNK];
+            float[] e = new float[GELU_CHUNK];
+            float[] g = new float[GELU_CHUNK];
+            float[] scratch = new float[GELU_CHUNK];
             for (int ch = from; ch < to; ch++) {
-                int start = ch * chunk;
-                int size = Math.min(chunk, len - start);
+                int start = ch * GELU_CHUNK;
+                int size = Math.min(GELU_CHUNK, len - start);
                 x.get(xb + start, v, 0, size);
                 dy.get(dyb + start, g, 0, size);
+                geluExp(v, e, scratch, size);
+                // with s = sigmoid(2u) = 1 / (1 + e^(-2u)): d/dx = s + 2 x s (1 - s) k (1 + 3 * 0.044715 x^2)
                 for (int i = 0; i < size; i++) {
-                    // with s = sigmoid(2u): d/dx = s + 2 x s (1 - s) k (1 + 3 * 0.044715 x^2)
                     float xi = v[i];
-                    float u = GELU_K * (xi + GELU_CUBIC * xi * xi * xi);
-                    float s = 1f / (1f + exp(-2f * u));
-                    g[i] *= s + 2f * xi * s * (1f - s) * GELU_K * (1f + 3f * GELU_CUBIC * xi * xi);
+                    float s = 1f / (1f + e[i]);
+                    g[i] *= s + 2f * GELU_K * xi * s * (1f - s) * (1f + 3f * GELU_CUBIC * xi * xi);
                 }
                 dx.put(dxb + start, g, 0, size);
             }
         });
+    }
+
+    /**
+     * e[i] = e^(-2u) with u = k (x + 0.044715 x^3), x = v[i], for i < n; -2u is clamped to [-87, 87], where the
+     * sigmoid it feeds is already 0 or 1 in float.
+     */
+    private static void geluExp(float[] v, float[] e, float[] scratch, int n) {
+        for (int i = 0; i < n; i++) {
+            float xi = v[i];
+            e[i] = Math.max(-87f, Math.min(87f, -2f * GELU_K * (xi + GELU_CUBIC * xi * xi * xi)));
+        }
+        expInPlace(e, scratch, n);
     }
 
     // ---- attention softmax ------------------------------------------------------------------------------------
@@ -340,34 +362,85 @@ public final class CpuKernels implements Kernels {
         int rows = (int) (att.size(0) * nh * t);
         parallel(rows, (from, to) -> {
             float[] row = new float[t];
+            float[] scratch = new float[t];
             for (int r = from; r < to; r++) {
                 int query = r % t;
+                int keys = query + 1;
                 int b = r / (nh * t);
                 int start = ab + r * t;
-                a.get(start, row, 0, query + 1);
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j <= query; j++) {
+                a.get(start, row, 0, keys);
+                for (int j = 0; j < keys; j++) {
                     row[j] *= s;
-                    if (segmentIds == null || segmentIds[b * t + j] == segmentIds[b * t + query]) {
-                        max = Math.max(max, row[j]);
-                    } else {
-                        row[j] = Float.NEGATIVE_INFINITY;
+                }
+                if (segmentIds != null) {
+                    for (int j = 0; j < keys; j++) {
+                        if (segmentIds[b * t + j] != segmentIds[b * t + query]) {
+                            row[j] = Float.NEGATIVE_INFINITY;
+                        }
                     }
                 }
-                float sum = 0;
-                for (int j = 0; j <= query; j++) {
-                    float e = row[j] == Float.NEGATIVE_INFINITY ? 0f : exp(row[j] - max);
-                    row[j] = e;
-                    sum += e;
+                // the query's own key is always allowed, so max is finite
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < keys; j++) {
+                    max = Math.max(max, row[j]);
                 }
-                float inv = 1f / sum;
-                for (int j = 0; j <= query; j++) {
+                for (int j = 0; j < keys; j++) {
+                    row[j] = Math.max(row[j] - max, -87f);
+                }
+                expInPlace(row, scratch, keys);
+                if (segmentIds != null) {
+                    for (int j = 0; j < keys; j++) {
+                        if (segmentIds[b * t + j] != segmentIds[b * t + query]) {
+                            row[j] = 0f;
+                        }
+                    }
+                }
+                float inv = 1f / sum(row, keys);
+                for (int j = 0; j < keys; j++) {
                     row[j] *= inv;
                 }
-                java.util.Arrays.fill(row, query + 1, t, 0f);
+                java.util.Arrays.fill(row, keys, t, 0f);
                 a.put(start, row, 0, t);
             }
         });
+    }
+
+    /** The dot product of x[0, n) and y[0, n) with four interleaved partial sums, so the adds overlap. */
+    private static float dot(float[] x, float[] y, int n) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            s0 += x[i] * y[i];
+            s1 += x[i + 1] * y[i + 1];
+            s2 += x[i + 2] * y[i + 2];
+            s3 += x[i + 3] * y[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += x[i] * y[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** The sum of x[0, n) with four interleaved partial sums, so the adds overlap. */
+    private static float sum(float[] x, int n) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            s0 += x[i];
+            s1 += x[i + 1];
+            s2 += x[i + 2];
+            s3 += x[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += x[i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     @Override
@@ -439,34 +512,42 @@ public final class CpuKernels implements Kernels {
         if (!isFloat(probs, logits)) {
             return fallback.crossEntropyForward(probs, logits, targets);
         }
-        // the softmax over the vocabulary is exp-bound: ND4J's native op vectorizes exp, Java 17 loops cannot
-        Nd4j.exec(new SoftMax(logits, probs, 1));
         int v = (int) logits.size(1);
+        int n = (int) logits.size(0);
         FloatBuffer z = buf(logits);
         FloatBuffer p = buf(probs);
         int zb = base(logits);
         int pb = base(probs);
-        double loss = 0;
-        for (int r = 0; r < targets.length; r++) {
-            if (targets[r] >= 0) {
-                float pt = p.get(pb + r * v + targets[r]);
-                loss += pt > 0 ? -Math.log(pt) : logSumExp(z, zb + r * v, v) - z.get(zb + r * v + targets[r]);
+        double[] rowLoss = new double[n];
+        parallel(n, (from, to) -> {
+            float[] row = new float[v];
+            float[] scratch = new float[v];
+            for (int r = from; r < to; r++) {
+                z.get(zb + r * v, row, 0, v);
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < v; i++) {
+                    max = Math.max(max, row[i]);
+                }
+                float target = targets[r] >= 0 ? row[targets[r]] : 0f;
+                for (int i = 0; i < v; i++) {
+                    row[i] = Math.max(row[i] - max, -87f);
+                }
+                expInPlace(row, scratch, v);
+                float total = sum(row, v);
+                float inv = 1f / total;
+                for (int i = 0; i < v; i++) {
+                    row[i] *= inv;
+                }
+                p.put(pb + r * v, row, 0, v);
+                // -log p[target] = log(sum e^(z - max)) - (z[target] - max): no underflow for unlikely targets
+                rowLoss[r] = targets[r] >= 0 ? Math.log(total) - ((double) target - max) : 0.0;
             }
+        });
+        double loss = 0;
+        for (double l : rowLoss) {
+            loss += l;
         }
         return loss;
-    }
-
-    /** log(sum_i exp(z[i])) over one row, for the rare target whose probability underflows float. */
-    private static double logSumExp(FloatBuffer z, int start, int length) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < length; i++) {
-            max = Math.max(max, z.get(start + i));
-        }
-        double sum = 0;
-        for (int i = 0; i < length; i++) {
-            sum += Math.exp(z.get(start + i) - max);
-        }
-        return max + Math.log(sum);
     }
 
     @Override
@@ -523,22 +604,30 @@ public final class CpuKernels implements Kernels {
     private static final float LN2_HI = 0.693145751953125f;
     private static final float LN2_LO = 1.428606765330187e-06f;
 
+    /** Adding then subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to the nearest integer. */
+    private static final float ROUND_MAGIC = 12582912f;
+
     /**
-     * e^x as 2^k * e^f with k = round(x log2 e) and |f| <= ln2 / 2, e^f by its Taylor polynomial of degree 7
-     * (truncation below 1e-8); 0 below -87 and +inf above 88, like float's own range.
+     * x[i] = e^x[i] for i < n and x[i] in [-87, 88] (callers clamp): 2^k * e^f with k = round(x log2 e) and
+     * |f| <= ln2 / 2, e^f by its Taylor polynomial of degree 7 (truncation below 1e-8). Written as short
+     * branch-free loops over arrays, which the JIT vectorizes (one long loop body with Math.round and range
+     * branches is not); {@code scratch} holds the rounded exponents.
      */
-    static float exp(float x) {
-        if (x < -87f) {
-            return 0f;
+    static void expInPlace(float[] x, float[] scratch, int n) {
+        for (int i = 0; i < n; i++) {
+            float y = x[i] * LOG2E + ROUND_MAGIC;
+            float k = y - ROUND_MAGIC;
+            scratch[i] = y;
+            x[i] = x[i] - k * LN2_HI - k * LN2_LO;
         }
-        if (x > 88f) {
-            return Float.POSITIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            float f = x[i];
+            x[i] = 1f + f * (1f + f * (0.5f + f * (1f / 6 + f * (1f / 24 + f * (1f / 120 + f * (1f / 720
+                    + f * (1f / 5040)))))));
         }
-        int k = Math.round(x * LOG2E);
-        float f = x - k * LN2_HI - k * LN2_LO;
-        // e^f for |f| <= ln2 / 2
-        float p = 1f + f * (1f + f * (0.5f + f * (1f / 6 + f * (1f / 24 + f * (1f / 120 + f * (1f / 720
-                + f * (1f / 5040)))))));
-        return p * Float.intBitsToFloat((k + 127) << 23);
+        // the low bits of y's representation are k + 2^22; shifted into the exponent field the 2^22 falls off
+        for (int i = 0; i < n; i++) {
+            x[i] *= Float.intBitsToFloat((Float.floatToRawIntBits(scratch[i]) + 127) << 23);
+        }
     }
 }

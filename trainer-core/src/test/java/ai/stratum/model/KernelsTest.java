@@ -197,15 +197,61 @@ class KernelsTest {
     }
 
     @Test
-    void cpuExpIsAccurateToFloatRounding() {
-        double worst = 0;
-        for (float x = -87f; x <= 88f; x += 0.00137f) {
-            double exact = Math.exp(x);
-            worst = Math.max(worst, Math.abs(CpuKernels.exp(x) - exact) / exact);
+    void cpuArrayExpIsAccurateToFloatRounding() {
+        int n = 127_741;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = -87f + 175f * i / (n - 1);
         }
-        assertTrue(worst < 3e-7, "max relative error of CpuKernels.exp: " + worst);
-        assertEquals(0f, CpuKernels.exp(-100f), 0f);
-        assertEquals(Float.POSITIVE_INFINITY, CpuKernels.exp(100f), 0f);
+        float[] e = x.clone();
+        CpuKernels.expInPlace(e, new float[n], n);
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            double exact = Math.exp(x[i]);
+            worst = Math.max(worst, Math.abs(e[i] - exact) / exact);
+        }
+        assertTrue(worst < 3e-7, "max relative error of CpuKernels.expInPlace: " + worst);
+    }
+
+    /**
+     * Float GELU over [-12, 12] (past where the tails saturate), in several chunks with a partial last one, against
+     * the double reference: relative error 1e-5 (|u| up to 40 makes float's own rounding of e^(-2u) 5e-6) plus
+     * an absolute floor: 1e-14 forward, the reference's own error where 1 + tanh(u) cancels (it returns 0 below
+     * x = -9); 1e-7 backward (|dout| <= 1), float rounding of the two O(1) terms of the slope where they cancel
+     * (the slope crosses 0 near x = -0.75).
+     */
+    @Test
+    void cpuGeluIsAccurateOverTheWholeRange() {
+        int n = 6_501;
+        double[] grid = new double[n];
+        for (int i = 0; i < n; i++) {
+            grid[i] = (float) (-12.0 + 24.0 * i / (n - 1));
+        }
+        INDArray xd = org.nd4j.linalg.factory.Nd4j.createFromArray(grid).reshape(1, n);
+        INDArray xf = xd.castTo(DataType.FLOAT);
+        INDArray dout = random(DataType.DOUBLE, 40, 1, 1, n);
+        INDArray expected = zeros(DataType.DOUBLE, 1, n);
+        INDArray expectedGrad = zeros(DataType.DOUBLE, 1, n);
+        NAIVE.geluForward(expected, xd);
+        NAIVE.geluBackward(expectedGrad, dout, xd);
+        for (CpuKernels k : new CpuKernels[] {new CpuKernels(1), new CpuKernels(2)}) {
+            INDArray out = zeros(DataType.FLOAT, 1, n);
+            INDArray grad = zeros(DataType.FLOAT, 1, n);
+            k.geluForward(out, xf);
+            k.geluBackward(grad, dout.castTo(DataType.FLOAT), xf);
+            assertRelativelyClose(expected, out, 1e-14, "gelu forward");
+            assertRelativelyClose(expectedGrad, grad, 1e-7, "gelu backward");
+        }
+    }
+
+    private static void assertRelativelyClose(INDArray expected, INDArray actual, double floor, String what) {
+        double[] e = expected.dup('c').data().asDouble();
+        double[] a = actual.dup('c').data().asDouble();
+        for (int i = 0; i < e.length; i++) {
+            double err = Math.abs(e[i] - a[i]);
+            assertTrue(err <= 1e-5 * Math.abs(e[i]) + floor, what + " at element " + i + ": expected " + e[i]
+                    + ", got " + a[i]);
+        }
     }
 
     @Test

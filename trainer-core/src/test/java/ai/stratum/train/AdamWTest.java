@@ -65,6 +65,10 @@ class AdamWTest {
     }
 
     private void checkAgainstNaive(Predicate<String> filter, DataType dtype, double tol) {
+        checkAgainstNaive(filter, dtype, true, tol);
+    }
+
+    private void checkAgainstNaive(Predicate<String> filter, DataType dtype, boolean fusedIfPossible, double tol) {
         int n = (int) LAYOUT.size();
         SplittableRandom rng = new SplittableRandom(7);
         double[] p = random(rng, n, 1.0);
@@ -79,7 +83,8 @@ class AdamWTest {
         INDArray params = Nd4j.createFromArray(p).castTo(dtype);
         INDArray grads = Nd4j.zeros(dtype, n);
         TrainableSet set = new TrainableSet(LAYOUT, filter);
-        AdamW adam = new AdamW(OPTIM, set, params, grads);
+        AdamW adam = new AdamW(OPTIM, set, params, grads, fusedIfPossible);
+        assertEquals(fusedIfPossible && dtype == DataType.FLOAT, adam.fused());
         NaiveAdamW naive = new NaiveAdamW(n);
         double[] lrs = {1e-2, 5e-3, 2e-2};
         for (double lr : lrs) {
@@ -107,6 +112,58 @@ class AdamWTest {
     @Test
     void matchesTheNaiveReferenceInSinglePrecision() {
         checkAgainstNaive(name -> true, DataType.FLOAT, 2e-6);
+    }
+
+    @Test
+    void theNd4jPathMatchesTheNaiveReferenceInSinglePrecision() {
+        checkAgainstNaive(name -> true, DataType.FLOAT, false, 2e-6);
+    }
+
+    @Test
+    void theFusedPathUpdatesOnlyTheTrainableTensors() {
+        checkAgainstNaive(name -> name.startsWith("h.1.") || name.equals("wpe.weight"), DataType.FLOAT, 2e-6);
+    }
+
+    /**
+     * The fused path and the ND4J path on a model large enough for several chunks per core: same float operations
+     * in the same order, so they agree to float rounding (ND4J's native loops may contract a*b+c into one
+     * rounding, and its norm sums in float, so the clip scale differs in the 7th digit: hence tolerances at float
+     * rounding of the values, not bit equality).
+     */
+    @Test
+    void theFusedAndNd4jPathsAgreeOverManyChunks() {
+        ParameterLayout layout = ParameterLayout.gpt2(new ModelConfig(997, 64, 2, 4, 64, 0.0));
+        int n = (int) layout.size();
+        SplittableRandom rng = new SplittableRandom(11);
+        double[] p0 = random(rng, n, 1.0);
+        INDArray fusedParams = Nd4j.createFromArray(p0).castTo(DataType.FLOAT);
+        INDArray nd4jParams = fusedParams.dup();
+        INDArray fusedGrads = Nd4j.zeros(DataType.FLOAT, n);
+        INDArray nd4jGrads = Nd4j.zeros(DataType.FLOAT, n);
+        assertTrue(layout.size() > 4 * 32768, "several chunks: " + layout.size());
+        TrainableSet set = TrainableSet.all(layout);
+        AdamW fused = new AdamW(OPTIM, set, fusedParams, fusedGrads, true);
+        AdamW nd4j = new AdamW(OPTIM, set, nd4jParams, nd4jGrads, false);
+        assertTrue(fused.fused());
+        for (double lr : new double[] {1e-2, 5e-3, 2e-2}) {
+            INDArray g = Nd4j.createFromArray(random(rng, n, 0.5)).castTo(DataType.FLOAT);
+            fusedGrads.assign(g);
+            nd4jGrads.assign(g);
+            double exactNorm = Math.sqrt(java.util.Arrays.stream(g.toDoubleVector()).map(x -> x * x).sum());
+            double fusedNorm = fused.clipGradients();
+            double nd4jNorm = nd4j.clipGradients();
+            // the fused sum of squares is in double (float squares are exact there); ND4J's norm2 sums in float
+            assertEquals(exactNorm, fusedNorm, 1e-12 * exactNorm);
+            assertEquals(exactNorm, nd4jNorm, 1e-5 * exactNorm);
+            assertTrue(fusedNorm > OPTIM.gradClip(), "the gradients are clipped: norm " + fusedNorm);
+            assertEquals(OPTIM.gradClip(), fused.gradNorm(), 1e-5);
+            assertClose(nd4jGrads.toDoubleVector(), fusedGrads.toDoubleVector(), 1e-7);
+            fused.step(lr);
+            nd4j.step(lr);
+        }
+        assertClose(nd4jParams.toDoubleVector(), fusedParams.toDoubleVector(), 1e-6);
+        assertClose(nd4j.m().toDoubleVector(), fused.m().toDoubleVector(), 1e-7);
+        assertClose(nd4j.v().toDoubleVector(), fused.v().toDoubleVector(), 1e-8);
     }
 
     @Test
