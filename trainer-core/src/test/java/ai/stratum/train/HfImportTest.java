@@ -3,7 +3,7 @@ package ai.stratum.train;
 import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
 import ai.stratum.model.Gpt;
 import ai.stratum.model.ModelConfig;
-import ai.stratum.model.Nd4jKernels;
+import ai.stratum.model.Kernels;
 import ai.stratum.model.TensorSpec;
 import ai.stratum.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
@@ -36,7 +36,8 @@ class HfImportTest {
     static final ModelConfig CONFIG = new ModelConfig(258, 16, 2, 2, 8, 0.0);
 
     static Gpt model() {
-        Gpt gpt = new Gpt(CONFIG, 1, 8, DataType.FLOAT, new Nd4jKernels());
+        // the kernels GptModel.load uses, so the export/import comparison can be exact
+        Gpt gpt = new Gpt(CONFIG, 1, 8, DataType.FLOAT, Kernels.forCurrentBackend());
         gpt.initWeights(21);
         for (TensorSpec t : gpt.layout().tensors()) {
             if (t.name().endsWith(".bias")) {
