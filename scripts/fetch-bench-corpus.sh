@@ -16,18 +16,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-packages=(debian-handbook python3.11-doc)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  sudo=""
-  [[ $(id -u) -ne 0 ]] && sudo=sudo
-  echo "installing ${missing[*]}" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/debian-packages.sh"
+install_debian_packages debian-handbook python3.11-doc
 
 command -v python3 >/dev/null || { echo "fetch-bench-corpus: python3 is needed to extract text from HTML" >&2; exit 2; }
 
