@@ -33,6 +33,28 @@ import java.util.List;
  */
 public record BaseModel(Path dir, ModelConfig stored, Tokenizer tokenizer, ModelConfig config, int endOfText) {
 
+    /**
+     * SHA-256 (hex) of a base directory's {@code config.json} and {@code model.safetensors}: equal exactly when the
+     * weights and the architecture are, wherever the directory is.
+     */
+    public static String fingerprint(Path dir) throws IOException {
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buf = new byte[1 << 20];
+        for (String name : new String[] {HfConfig.FILE, Checkpoints.MODEL}) {
+            try (var in = java.nio.file.Files.newInputStream(dir.resolve(name))) {
+                for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                    sha.update(buf, 0, n);
+                }
+            }
+        }
+        return java.util.HexFormat.of().formatHex(sha.digest());
+    }
+
     public static BaseModel open(Path dir, List<String> specialTokens) throws IOException {
         ModelConfig stored = HfConfig.read(dir);
         Checkpoints.validate(dir, ParameterLayout.gpt2(stored));

@@ -84,6 +84,7 @@ public final class Finetune {
                     + "fine-tune with method full, which grows the embedding");
         }
         Files.createDirectories(request.runDir());
+        checkSameBase(request);
         Path tokenizerFile = request.runDir().resolve(TOKENIZER);
         base.tokenizer().save(tokenizerFile);
 
@@ -118,6 +119,31 @@ public final class Finetune {
                 .withTokenizer(tokenizerFile, base.endOfText())
                 .withPeakFlops(request.peakFlopsPerSecond());
         return new Prepared(run, factory);
+    }
+
+    /** Where a run records which base it started from, so that a resume on another base is refused. */
+    public static final String BASE_RECORD = "base.json";
+
+    /**
+     * A fresh run records its base ({@code base.json}: the path and a fingerprint of its weights' header and
+     * config); a resumed run must name a base with the same fingerprint (the same weights, wherever they are now).
+     */
+    static void checkSameBase(Request request) throws IOException {
+        Path record = request.runDir().resolve(BASE_RECORD);
+        String fingerprint = BaseModel.fingerprint(request.base());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        if (request.resume() && Files.isRegularFile(record)) {
+            var stored = json.readTree(record.toFile());
+            if (!fingerprint.equals(stored.path("fingerprint").asText())) {
+                throw new IllegalArgumentException("base: this run was started from " + stored.path("path").asText()
+                        + " but --base " + request.base() + " holds other weights; resume with the same base");
+            }
+            return;
+        }
+        var n = json.createObjectNode();
+        n.put("path", request.base().toAbsolutePath().toString());
+        n.put("fingerprint", fingerprint);
+        AtomicFiles.writeString(record, json.writerWithDefaultPrettyPrinter().writeValueAsString(n));
     }
 
     /**

@@ -186,6 +186,28 @@ class FinetuneTest {
     }
 
     @Test
+    void resumingOnAnotherBaseIsRefusedAndACopyOfTheSameBaseIsAccepted() throws IOException {
+        Path base = writeBase(tmp.resolve("base"), SPECIALS, 261);
+        FinetuneConfig cfg = config(FinetuneConfig.LORA, 4, 1e-2, 0.0, 2);
+        Path runDir = tmp.resolve("run");
+        assertThrows(IllegalStateException.class, () -> finetune(cfg, base, runDir, false, m -> { }, 3));
+        Path other = writeBase(tmp.resolve("other"), SPECIALS, 262);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> finetune(cfg, other, runDir, true, m -> { }, -1));
+        assertTrue(e.getMessage().startsWith("base: this run was started from " + base.toAbsolutePath())
+                && e.getMessage().contains(other.toString()), e.getMessage());
+
+        Path moved = tmp.resolve("moved");
+        Files.createDirectories(moved);
+        for (String f : new String[] {HfConfig.FILE, Checkpoints.MODEL, "tokenizer.json"}) {
+            Files.copy(base.resolve(f), moved.resolve(f));
+        }
+        Run resumed = finetune(cfg, moved, runDir, true, m -> { }, -1);
+        assertTrue(resumed.lines().stream().anyMatch(s -> s.contains("resuming from")), resumed.lines().toString());
+        assertEquals(4, resumed.result().steps());
+    }
+
+    @Test
     void fullFinetuneGrowsTheVocabularyAndChangesEveryWeight() throws IOException {
         Path base = writeBase(tmp.resolve("base"), List.of(Tokenizer.END_OF_TEXT), 257);
         BaseModel opened = BaseModel.open(base, ChatTemplate.DEFAULT.specialTokens());
