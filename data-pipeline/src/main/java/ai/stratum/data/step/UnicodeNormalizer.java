@@ -12,6 +12,14 @@ import java.text.Normalizer;
  * with no visible text is dropped ({@code empty_after_normalization}).
  */
 public final class UnicodeNormalizer implements DocumentStep {
+    /**
+     * Characters below this bound are in the form and start a new segment that nothing before them can combine
+     * with: for NFC everything before the combining diacritical marks (U+0300), for NFKC only ASCII (Latin-1 has
+     * compatibility characters such as U+00A0 and U+00BD). So the text is normalized piecewise: only the runs of
+     * other characters, each with the character before it (a base their marks may compose with), go through the
+     * Normalizer. On mostly Latin pages this skips nearly all of its work, and its costly JIT compilation.
+     */
+    private final char stableBelow;
     private final Normalizer.Form form;
 
     /** @param form {@code NFC} or {@code NFKC} */
@@ -21,6 +29,7 @@ public final class UnicodeNormalizer implements DocumentStep {
             case "NFKC" -> Normalizer.Form.NFKC;
             default -> throw new IllegalArgumentException("form: must be NFC or NFKC, got '" + form + "'");
         };
+        this.stableBelow = this.form == Normalizer.Form.NFC ? '\u0300' : '\u0080';
     }
 
     @Override
@@ -32,14 +41,47 @@ public final class UnicodeNormalizer implements DocumentStep {
     public StepResult apply(Document doc, StepStats stats) {
         String text = doc.text();
         String cleaned = clean(text);
-        if (!Normalizer.isNormalized(cleaned, form)) {
-            cleaned = Normalizer.normalize(cleaned, form);
+        String normalized = normalize(cleaned, stableBelow, form);
+        if (normalized != cleaned) {
+            cleaned = normalized;
             stats.count("renormalized", 1);
         }
         if (cleaned.isBlank()) {
             return StepResult.drop("empty_after_normalization");
         }
         return StepResult.keep(cleaned.equals(text) ? doc : doc.withText(cleaned));
+    }
+
+    /**
+     * {@code Normalizer.normalize(text, form)}, the same string instance if it is already normalized; only the
+     * segments holding a character at or above {@code stableBelow} are handed to the Normalizer.
+     */
+    static String normalize(String text, char stableBelow, Normalizer.Form form) {
+        StringBuilder out = null;
+        int done = 0; // text[0, done) is settled: already appended to out if out exists
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            if (text.charAt(i) < stableBelow) {
+                i++;
+                continue;
+            }
+            int start = i > done ? i - 1 : i;
+            int end = i + 1;
+            while (end < n && text.charAt(end) >= stableBelow) {
+                end++;
+            }
+            String segment = text.substring(start, end);
+            if (!Normalizer.isNormalized(segment, form)) {
+                if (out == null) {
+                    out = new StringBuilder(n + 16);
+                }
+                out.append(text, done, start).append(Normalizer.normalize(segment, form));
+                done = end;
+            }
+            i = end;
+        }
+        return out == null ? text : out.append(text, done, n).toString();
     }
 
     static String clean(String text) {

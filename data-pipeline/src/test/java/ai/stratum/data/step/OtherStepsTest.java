@@ -37,6 +37,58 @@ class OtherStepsTest {
         assertTrue(((StepResult.Keep) n.apply(same, new StepStats("n"))).doc() == same);
     }
 
+    /**
+     * The fast path skips the Normalizer on texts made only of characters below U+0300 (NFC) or U+0080 (NFKC); the
+     * JDK's Normalizer must agree that every such pair of characters is normalized.
+     */
+    @Test
+    void normalizerFastPathBoundsAgreeWithTheJdkNormalizer() {
+        for (char a = 0; a < 0x300; a++) {
+            for (char b = 0; b < 0x300; b++) {
+                String pair = new String(new char[] {a, b});
+                if (!java.text.Normalizer.isNormalized(pair, java.text.Normalizer.Form.NFC)) {
+                    throw new AssertionError("NFC changes U+" + Integer.toHexString(a) + " U+" + Integer.toHexString(b));
+                }
+                if (a < 0x80 && b < 0x80 && !java.text.Normalizer.isNormalized(pair, java.text.Normalizer.Form.NFKC)) {
+                    throw new AssertionError("NFKC changes U+" + Integer.toHexString(a) + " U+" + Integer.toHexString(b));
+                }
+            }
+        }
+        // just above the bounds the Normalizer still runs: a Latin-1 fraction under NFKC, a combining accent under NFC
+        assertEquals("1\u20442", ((StepResult.Keep) new UnicodeNormalizer("NFKC").apply(doc("\u00bd"),
+                new StepStats("n"))).doc().text());
+        assertEquals("caf\u00e9 \u00e9", ((StepResult.Keep) new UnicodeNormalizer("NFC")
+                .apply(doc("caf\u00e9 e\u0301"), new StepStats("n"))).doc().text());
+    }
+
+    /** Piecewise normalization against the JDK's Normalizer on the whole string, on generated mixed-script text. */
+    @Test
+    void piecewiseNormalizationEqualsTheWholeStringNormalizer() {
+        String[] pieces = {"a", "e", "A", " ", "\n", "1", "\u00e9", "\u00bd", "\u00a0", "\u0132", "\u0301", "\u0327",
+            "\u0308", "\u0340", "\u1100", "\u1161", "\u11a8", "\uac00", "\ufb01", "\u2044", "\u201c", "\u212b",
+            "\u0958", "\u0b47", "\u0b3e", "\u0f73", "\ud834\udd5e", "\u3099", "\u304b", "\uff21"};
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        int changed = 0;
+        for (int t = 0; t < 20_000; t++) {
+            StringBuilder sb = new StringBuilder();
+            for (int k = random.nextInt(12); k > 0; k--) {
+                sb.append(pieces[random.nextInt(pieces.length)]);
+            }
+            String text = sb.toString();
+            for (java.text.Normalizer.Form form : new java.text.Normalizer.Form[] {java.text.Normalizer.Form.NFC,
+                java.text.Normalizer.Form.NFKC}) {
+                String expected = java.text.Normalizer.normalize(text, form);
+                String actual = UnicodeNormalizer.normalize(text,
+                        form == java.text.Normalizer.Form.NFC ? '\u0300' : '\u0080', form);
+                assertEquals(expected, actual, form + " of " + text.chars().mapToObj(Integer::toHexString).toList());
+                // the step counts "renormalized" by identity: a new string exactly when the text changes
+                assertEquals(!expected.equals(text), actual != text);
+                changed += actual != text ? 1 : 0;
+            }
+        }
+        assertTrue(changed > 10_000, "the generated texts exercise renormalization: " + changed);
+    }
+
     @Test
     void languageFilterKeepsAllowedLanguagesAndNamesTheOthers() {
         SyntheticWeb web = new SyntheticWeb(11);
