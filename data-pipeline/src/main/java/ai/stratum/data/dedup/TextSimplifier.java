@@ -1,5 +1,7 @@
 package ai.stratum.data.dedup;
 
+import ai.stratum.data.step.UnicodeNormalizer;
+
 import java.text.Normalizer;
 
 /**
@@ -12,10 +14,8 @@ public final class TextSimplifier {
     }
 
     public static String simplify(String text) {
-        String s = text;
-        if (!isAscii(s)) {
-            s = Normalizer.normalize(s, Normalizer.Form.NFD);
-        }
+        // below U+00C0 nothing decomposes, so only the runs of other characters need the Normalizer
+        String s = UnicodeNormalizer.normalize(text, '\u00c0', Normalizer.Form.NFD);
         StringBuilder sb = new StringBuilder(s.length());
         boolean space = true;
         for (int i = 0; i < s.length(); i++) {
@@ -56,14 +56,5 @@ public final class TextSimplifier {
             sb.setLength(len - 1);
         }
         return sb.toString();
-    }
-
-    private static boolean isAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) >= 0x80) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -54,9 +54,11 @@ public final class UnicodeNormalizer implements DocumentStep {
 
     /**
      * {@code Normalizer.normalize(text, form)}, the same string instance if it is already normalized; only the
-     * segments holding a character at or above {@code stableBelow} are handed to the Normalizer.
+     * segments holding a character at or above {@code stableBelow} are handed to the Normalizer. Every character
+     * below {@code stableBelow} must be unchanged by the form and have a normalization boundary before it (a
+     * starter nothing before it combines with): below U+0300 for NFC, U+00C0 for NFD, U+0080 for NFKC and NFKD.
      */
-    static String normalize(String text, char stableBelow, Normalizer.Form form) {
+    public static String normalize(String text, char stableBelow, Normalizer.Form form) {
         StringBuilder out = null;
         int done = 0; // text[0, done) is settled: already appended to out if out exists
         int n = text.length();
