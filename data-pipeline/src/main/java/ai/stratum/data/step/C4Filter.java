@@ -4,7 +4,6 @@ import ai.stratum.data.Document;
 import ai.stratum.data.StepStats;
 import ai.stratum.data.recipe.C4Config;
 
-import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -17,9 +16,20 @@ import java.util.regex.Pattern;
  */
 public final class C4Filter implements DocumentStep {
     private static final Pattern CITATION = Pattern.compile("\\[\\d*]|\\[edit]|\\[citation needed]");
-    private static final List<String> POLICY = List.of("terms of use", "privacy policy", "cookie policy",
-            "uses cookies", "use of cookies", "use cookies");
+    /** The phrases a line is searched for, ASCII lowercase: bit 0 lorem ipsum, bit 1 javascript, the rest policy. */
+    static final String[] PHRASES = {"lorem ipsum", "javascript", "terms of use", "privacy policy", "cookie policy",
+        "uses cookies", "use of cookies", "use cookies"};
+    private static final int[] PHRASES_BY_FIRST_LETTER = new int[26];
+    private static final int LOREM_IPSUM = 1;
+    private static final int JAVASCRIPT = 2;
+    private static final int POLICY = ~(LOREM_IPSUM | JAVASCRIPT);
     private final C4Config c;
+
+    static {
+        for (int k = 0; k < PHRASES.length; k++) {
+            PHRASES_BY_FIRST_LETTER[PHRASES[k].charAt(0) - 'a'] |= 1 << k;
+        }
+    }
 
     public C4Filter(C4Config config) {
         this.c = config;
@@ -53,17 +63,18 @@ public final class C4Filter implements DocumentStep {
                 removed++;
                 continue;
             }
-            if (c.filterLoremIpsum() && containsIgnoreCase(line, "lorem ipsum")) {
+            int phrases = phrasesIn(line);
+            if (c.filterLoremIpsum() && (phrases & LOREM_IPSUM) != 0) {
                 return StepResult.drop("lorem_ipsum");
             }
-            if (c.filterJavascript() && containsIgnoreCase(line, "javascript")) {
+            if (c.filterJavascript() && (phrases & JAVASCRIPT) != 0) {
                 removed++;
                 continue;
             }
             if (c.filterCurlyBracket() && line.indexOf('{') >= 0) {
                 return StepResult.drop("curly_bracket");
             }
-            if (c.filterPolicy() && containsPolicy(line)) {
+            if (c.filterPolicy() && (phrases & POLICY) != 0) {
                 removed++;
                 continue;
             }
@@ -102,27 +113,28 @@ public final class C4Filter implements DocumentStep {
         return new int[] {words, longest};
     }
 
-    private static boolean containsPolicy(String line) {
-        for (String p : POLICY) {
-            if (containsIgnoreCase(line, p)) {
-                return true;
+    /**
+     * Bit k set when {@code line.regionMatches(true, i, PHRASES[k], 0, length)} holds at some i: one scan of the
+     * line for all eight phrases instead of one per phrase.
+     */
+    static int phrasesIn(String line) {
+        int found = 0;
+        for (int i = 0, n = line.length(); i < n; i++) {
+            char ch = line.charAt(i);
+            int letter = (ch | 0x20) - 'a'; // ASCII letters of either case to 0..25
+            if (letter < 0 || letter >= 26 || ch > 'z') {
+                continue;
+            }
+            int candidates = PHRASES_BY_FIRST_LETTER[letter] & ~found;
+            while (candidates != 0) {
+                int k = Integer.numberOfTrailingZeros(candidates);
+                candidates &= candidates - 1;
+                if (line.regionMatches(true, i, PHRASES[k], 0, PHRASES[k].length())) {
+                    found |= 1 << k;
+                }
             }
         }
-        return false;
-    }
-
-    /** Case-insensitive search for an ASCII lowercase needle, without lowercasing the haystack. */
-    static boolean containsIgnoreCase(String hay, String needle) {
-        int last = hay.length() - needle.length();
-        char first = needle.charAt(0);
-        char firstUpper = Character.toUpperCase(first);
-        for (int i = 0; i <= last; i++) {
-            char ch = hay.charAt(i);
-            if ((ch == first || ch == firstUpper) && hay.regionMatches(true, i, needle, 0, needle.length())) {
-                return true;
-            }
-        }
-        return false;
+        return found;
     }
 
     private static boolean endsWithTerminal(String line) {

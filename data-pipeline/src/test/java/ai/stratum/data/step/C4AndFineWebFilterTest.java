@@ -14,6 +14,36 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 class C4AndFineWebFilterTest {
+    /** C4's one-scan phrase search against a naive search per phrase, on generated lines with case look-alikes. */
+    @Test
+    void phraseScanMatchesANaiveSearchPerPhrase() {
+        String[] pieces = {"lorem", " ", "ipsum", "LOREM IPSUM", "Java", "script", "JavaScript", "terms of use",
+            "Privacy Policy", "cookie", " policy", "uses cookies", "use of cookies", "use", "of", "x", "\u0131", "\u017f",
+            "\u212a", "\u0130", "c", "t", "u"};
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        int hits = 0;
+        for (int t = 0; t < 20_000; t++) {
+            StringBuilder sb = new StringBuilder();
+            for (int k = random.nextInt(10); k > 0; k--) {
+                sb.append(pieces[random.nextInt(pieces.length)]);
+            }
+            String line = sb.toString();
+            int expected = 0;
+            for (int k = 0; k < C4Filter.PHRASES.length; k++) {
+                String p = C4Filter.PHRASES[k];
+                for (int i = 0; i + p.length() <= line.length(); i++) {
+                    if (line.regionMatches(true, i, p, 0, p.length())) {
+                        expected |= 1 << k;
+                        break;
+                    }
+                }
+            }
+            assertEquals(expected, C4Filter.phrasesIn(line), line);
+            hits += Integer.bitCount(expected);
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(hits > 5_000, "the lines hold the phrases often: " + hits);
+    }
+
     private final C4Filter c4 = new C4Filter(C4Config.defaults());
     private final FineWebFilter fineweb = new FineWebFilter(FineWebConfig.defaults());
 
