@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 
 /**
  * The train and validation shards of a data directory. With a {@code manifest.json} (written by the data
- * pipeline) the shards are the manifest's {@code shards} entries, each with a {@code file} (or {@code path})
+ * pipeline) the shards are the manifest's {@code shards} entries, each with a {@code file}
  * relative to the directory and a {@code split} of {@code train} or {@code val} (a {@code tokens} count, when
  * present, must match the shard's header); the manifest's {@code vocab_size} and {@code eot_id} are kept when
  * present. Without one, the directory's {@code *.bin} files whose names contain {@code train} or {@code val}
@@ -59,7 +59,7 @@ public record ShardSet(Path dir, List<Path> train, List<Path> val, int vocabSize
         for (int i = 0; i < shards.size(); i++) {
             JsonNode entry = shards.get(i);
             String where = manifest + ": shards[" + i + "]";
-            JsonNode name = entry.has("file") ? entry.get("file") : entry.path("path");
+            JsonNode name = entry.path("file");
             if (!name.isTextual()) {
                 throw new IOException(where + ": missing the string 'file' naming the shard");
             }
