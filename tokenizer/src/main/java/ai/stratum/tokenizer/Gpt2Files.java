@@ -1,5 +1,6 @@
 package ai.stratum.tokenizer;
 
+import ai.stratum.io.AtomicFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -104,7 +105,7 @@ final class Gpt2Files {
         BytePairModel model = tokenizer.model();
         Path encoder = dir.resolve("encoder.json");
         try {
-            AtomicWrite.write(encoder, out -> {
+            AtomicFiles.writeStream(encoder, out -> {
                 try (com.fasterxml.jackson.core.JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
                     g.writeStartObject();
                     for (int id = 0; id < model.tokens.length; id++) {
@@ -123,7 +124,7 @@ final class Gpt2Files {
         }
         Path merges = dir.resolve("vocab.bpe");
         try {
-            AtomicWrite.write(merges, out -> {
+            AtomicFiles.writeStream(merges, out -> {
                 StringBuilder sb = new StringBuilder("#version: 0.2\n");
                 for (int rank = 0; rank < model.mergeCount(); rank++) {
                     sb.append(model.tokens[model.mergeLeft[rank]]).append(' ').append(model.tokens[model.mergeRight[rank]]).append('\n');

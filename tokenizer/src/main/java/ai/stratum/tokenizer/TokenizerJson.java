@@ -1,5 +1,6 @@
 package ai.stratum.tokenizer;
 
+import ai.stratum.io.AtomicFiles;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -202,7 +203,7 @@ final class TokenizerJson {
 
     static void write(Tokenizer tokenizer, Path file) {
         try {
-            AtomicWrite.write(file, out -> {
+            AtomicFiles.writeStream(file, out -> {
                 try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
                     g.useDefaultPrettyPrinter();
                     writeTo(tokenizer, g);

@@ -1,5 +1,6 @@
 package ai.stratum.train;
 
+import ai.stratum.io.AtomicFiles;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.TensorSpec;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -10,7 +11,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,7 +105,7 @@ public final class Checkpoints {
             AtomicFiles.writeString(tmp.resolve(STATE), STATE_JSON.writeValueAsString(state));
             if (tokenizerJson != null) {
                 byte[] bytes = Files.readAllBytes(tokenizerJson);
-                AtomicFiles.write(tmp.resolve(TOKENIZER), ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(bytes)));
+                AtomicFiles.writeBytes(tmp.resolve(TOKENIZER), bytes);
             }
             AtomicFiles.fsyncDirectory(tmp);
             Path target = directory().resolve("step-" + state.step());

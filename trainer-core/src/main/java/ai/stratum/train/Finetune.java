@@ -1,5 +1,6 @@
 package ai.stratum.train;
 
+import ai.stratum.io.AtomicFiles;
 import ai.stratum.model.lora.LoraConfig;
 import ai.stratum.train.sft.SequencePacker;
 import ai.stratum.train.sft.SftConfig;

@@ -1,5 +1,6 @@
 package ai.stratum.train;
 
+import ai.stratum.io.AtomicFiles;
 import ai.stratum.model.ModelConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,6 @@
 package ai.stratum.train;
 
+import ai.stratum.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

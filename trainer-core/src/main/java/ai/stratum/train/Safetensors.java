@@ -1,5 +1,6 @@
 package ai.stratum.train;
 
+import ai.stratum.io.AtomicFiles;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.TensorSpec;
 import com.fasterxml.jackson.core.JsonProcessingException;

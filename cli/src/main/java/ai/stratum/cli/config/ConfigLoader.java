@@ -75,7 +75,7 @@ public final class ConfigLoader {
 
         /** Writes the resolved config to {@code file} (atomically: temp file, fsync, rename). */
         public void writeTo(Path file) throws IOException {
-            ai.stratum.train.AtomicFiles.writeString(file, toYaml());
+            ai.stratum.io.AtomicFiles.writeString(file, toYaml());
         }
     }
 

@@ -1,5 +1,7 @@
 package ai.stratum.cli.tokenizer;
 
+import ai.stratum.io.AtomicFiles;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,15 +10,9 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /** Input from a file or stdin (none or "-"), output to a file (written atomically) or stdout. */
 final class Io {
@@ -49,36 +45,22 @@ final class Io {
     static final class Output implements Closeable {
         private final PrintWriter textOut;
         private final OutputStream binaryOut;
-        private final FileChannel channel;
-        private final Path tmp;
+        private final AtomicFiles.Output file;
         private final Path target;
 
-        private Output(PrintWriter textOut, OutputStream binaryOut, FileChannel channel, Path tmp, Path target) {
+        private Output(PrintWriter textOut, OutputStream binaryOut, AtomicFiles.Output file, Path target) {
             this.textOut = textOut;
             this.binaryOut = binaryOut;
-            this.channel = channel;
-            this.tmp = tmp;
+            this.file = file;
             this.target = target;
         }
 
         static Output open(Path output, boolean text, PrintWriter stdout) throws IOException {
             if (isStd(output)) {
                 stdout.flush();
-                return text ? new Output(stdout, null, null, null, null) : new Output(null, System.out, null, null, null);
+                return text ? new Output(stdout, null, null, null) : new Output(null, System.out, null, null);
             }
-            Path dir = output.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + output.getFileName(), ".tmp");
-            try {
-                if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                    // Temp files are created private (rw-------); the result is an ordinary shareable file.
-                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-                }
-                return new Output(null, null, FileChannel.open(tmp, StandardOpenOption.WRITE), tmp, output);
-            } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(tmp);
-                throw e;
-            }
+            return new Output(null, null, AtomicFiles.create(output), output);
         }
 
         void write(byte[] data) {
@@ -88,10 +70,7 @@ final class Io {
                 } else if (binaryOut != null) {
                     binaryOut.write(data);
                 } else {
-                    ByteBuffer buf = ByteBuffer.wrap(data);
-                    while (buf.hasRemaining()) {
-                        channel.write(buf);
-                    }
+                    file.stream().write(data);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(new IOException((target == null ? "<stdout>" : target) + ": cannot write: " + e.getMessage(), e));
@@ -104,21 +83,14 @@ final class Io {
             } else if (binaryOut != null) {
                 binaryOut.flush();
             } else {
-                channel.force(true);
-                channel.close();
-                try {
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-                }
+                file.commit();
             }
         }
 
         @Override
         public void close() throws IOException {
-            if (channel != null) {
-                channel.close();
-                Files.deleteIfExists(tmp);
+            if (file != null) {
+                file.close();
             }
         }
     }

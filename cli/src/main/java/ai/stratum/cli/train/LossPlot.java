@@ -1,6 +1,6 @@
 package ai.stratum.cli.train;
 
-import ai.stratum.train.AtomicFiles;
+import ai.stratum.io.AtomicFiles;
 import ai.stratum.train.MetricsLog;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.knowm.xchart.BitmapEncoder;
@@ -10,7 +10,6 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +49,7 @@ final class LossPlot {
             chart.addSeries("val", valSteps, valLosses).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         }
         byte[] bytes = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-        AtomicFiles.write(png, ch -> AtomicFiles.writeFully(ch, ByteBuffer.wrap(bytes)));
+        AtomicFiles.writeBytes(png, bytes);
         return new Summary(steps.size(), valSteps.size());
     }
 }

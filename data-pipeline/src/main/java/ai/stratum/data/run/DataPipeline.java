@@ -1,6 +1,6 @@
 package ai.stratum.data.run;
 
-import ai.stratum.data.AtomicFiles;
+import ai.stratum.io.AtomicFiles;
 import ai.stratum.data.CpuClock;
 import ai.stratum.data.Document;
 import ai.stratum.data.Reject;

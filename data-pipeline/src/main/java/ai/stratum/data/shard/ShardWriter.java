@@ -1,6 +1,6 @@
 package ai.stratum.data.shard;
 
-import ai.stratum.data.AtomicFiles;
+import ai.stratum.io.AtomicFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
