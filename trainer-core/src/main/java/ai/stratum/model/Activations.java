@@ -28,7 +28,7 @@ final class Activations implements AutoCloseable {
     final INDArray[] ln1;                   // (N, C)
     final INDArray[] ln1Mean;               // (N)
     final INDArray[] ln1Rstd;               // (N)
-    final INDArray[] qkvHeads;              // (3, B, NH, T, hs) q, k, v split by head
+    final INDArray[] qkv;                   // (N, 3C) q, k, v of each position, heads side by side
     final INDArray[] att;                   // (B, NH, T, T) attention probabilities before dropout
     final INDArray[] attOut;                // (N, C) attention output, heads concatenated
     final INDArray[] resid2;                // (N, C) residual after the attention branch
@@ -45,17 +45,11 @@ final class Activations implements AutoCloseable {
     final INDArray probs;                   // (N, V) softmax, then dlogits in place
 
     // scratch shared by all layers
-    final INDArray qkv;                     // (N, 3C)
-    final INDArray heads;                   // (B, NH, T, hs)
     final INDArray branch;                  // (N, C) a residual branch's output before dropout
-    final INDArray attDropped;              // (B, NH, T, T) probabilities after dropout (only if dropout > 0)
     final INDArray dresid;                  // (N, C)
     final INDArray dbranch;                 // (N, C)
     final INDArray dln;                     // (N, C)
     final INDArray dattOut;                 // (N, C)
-    final INDArray dheads;                  // (B, NH, T, hs)
-    final INDArray datt;                    // (B, NH, T, T)
-    final INDArray dqkvHeads;               // (3, B, NH, T, hs)
     final INDArray dqkv;                    // (N, 3C)
     final INDArray dhidden;                 // (N, 4C)
 
@@ -71,7 +65,7 @@ final class Activations implements AutoCloseable {
         ln1 = alloc(layers, n * c);
         ln1Mean = alloc(layers, n);
         ln1Rstd = alloc(layers, n);
-        qkvHeads = alloc(layers, 3 * n * c);
+        qkv = alloc(layers, 3 * n * c);
         att = alloc(layers, attSize);
         attOut = alloc(layers, n * c);
         resid2 = alloc(layers, n * c);
@@ -86,17 +80,11 @@ final class Activations implements AutoCloseable {
         lnfRstd = alloc(n);
         logits = alloc(n * config.vocabSize());
         probs = alloc(n * config.vocabSize());
-        qkv = alloc(3 * n * c);
-        heads = alloc(n * c);
         branch = alloc(n * c);
-        attDropped = config.dropout() > 0 ? alloc(attSize) : null;
         dresid = alloc(n * c);
         dbranch = alloc(n * c);
         dln = alloc(n * c);
         dattOut = alloc(n * c);
-        dheads = alloc(n * c);
-        datt = alloc(attSize);
-        dqkvHeads = alloc(3 * n * c);
         dqkv = alloc(3 * n * c);
         dhidden = alloc(n * 4 * c);
     }
@@ -152,18 +140,6 @@ final class Activations implements AutoCloseable {
         key[1] = offset;
         System.arraycopy(shape, 0, key, 2, shape.length);
         return views.computeIfAbsent(new ViewKey(key), k -> Views.of(buffer, offset, shape));
-    }
-
-    /** A memoized row-major view of {@code shape} over {@code buffer}, with its dimensions reordered. */
-    INDArray permutedView(INDArray buffer, int[] order, long... shape) {
-        long[] key = new long[2 + order.length + shape.length];
-        key[0] = ids.computeIfAbsent(buffer, b -> ids.size());
-        key[1] = -1 - order.length; // never a valid offset, so never equal to a plain view's key
-        for (int i = 0; i < order.length; i++) {
-            key[2 + i] = order[i];
-        }
-        System.arraycopy(shape, 0, key, 2 + order.length, shape.length);
-        return views.computeIfAbsent(new ViewKey(key), k -> Views.of(buffer, 0, shape).permute(order));
     }
 
     /** Forgets the memoized views, e.g. when the batch shape changes, so that they do not pile up. */

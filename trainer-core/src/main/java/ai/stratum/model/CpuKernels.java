@@ -1,5 +1,7 @@
 package ai.stratum.model;
 
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -14,6 +16,10 @@ import java.util.stream.IntStream;
  * <p>Exponentials use a range-reduced polynomial with relative error below 3e-7 (float rounding is 6e-8): over
  * arrays ({@link #expInPlace}) as short branch-free loops that the JIT vectorizes, many times faster than
  * {@code Math.exp}.
+ *
+ * <p>Attention multiplies each (batch, head) pair's matrices with OpenBLAS's {@code cblas_sgemm} (the library ND4J
+ * itself runs on) directly on the activations' memory with leading dimensions, so q, k, v and the output stay in
+ * their (B, T, NH, hs) layout, and only the causal blocks are computed.
  */
 public final class CpuKernels implements Kernels {
 
@@ -346,63 +352,170 @@ public final class CpuKernels implements Kernels {
         expInPlace(e, scratch, n);
     }
 
-    // ---- attention softmax ------------------------------------------------------------------------------------
+    // ---- attention ----------------------------------------------------------------------------------------------
 
-    @Override
-    public void attentionSoftmaxForward(INDArray att, double scale, int[] segmentIds) {
-        if (!isFloat(att)) {
-            fallback.attentionSoftmaxForward(att, scale, segmentIds);
+    /**
+     * Query rows are split into this many blocks for the attention matmuls: block r needs only the keys of blocks
+     * 0..r, so the causal triangle costs (1 + 2 + ... + n) / n^2 of the full square (n = 2: 3/4).
+     */
+    private static final int CAUSAL_BLOCKS = 2;
+
+    /** (B, NH, T, T) scratch of the attention: the probabilities after dropout, the probability gradients. */
+    private INDArray attentionDropped;
+    private INDArray attentionGrad;
+
+    private static INDArray scratch(INDArray current, long length) {
+        if (current != null && current.length() >= length) {
+            return current;
+        }
+        if (current != null) {
+            current.close();
+        }
+        return org.nd4j.linalg.factory.Nd4j.create(DataType.FLOAT, length);
+    }
+
+    /**
+     * A pointer to element 0 of {@link #buf}{@code (a)}; add {@code base(a)} for the array's first element. (From a
+     * duplicate at position 0: JavaCPP misplaces the address of a buffer whose position is not 0, and a view's
+     * buffer starts at its offset.)
+     */
+    private static FloatPointer pointer(INDArray a) {
+        FloatBuffer b = buf(a).duplicate();
+        b.position(0);
+        return new FloatPointer(b);
+    }
+
+    /**
+     * c (rows, cols, leading dimension ldc) = alpha * a @ b, with a (rows, inner) or its transpose stored
+     * (inner, rows), b likewise (inner, cols) or (cols, inner): OpenBLAS on the arrays' memory, strided rows
+     * and all, so the heads are read from and written to their interleaved (B, T, NH, hs) places directly.
+     */
+    private static void gemm(boolean transA, boolean transB, int rows, int cols, int inner, float alpha,
+                             FloatPointer a, long aAt, int lda, FloatPointer b, long bAt, int ldb,
+                             FloatPointer c, long cAt, int ldc) {
+        if (rows == 0 || cols == 0) {
             return;
         }
-        float s = (float) scale;
+        openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans,
+                transB ? openblas.CblasTrans : openblas.CblasNoTrans, rows, cols, inner, alpha, a.position(aAt), lda,
+                b.position(bAt), ldb, 0f, c.position(cAt), ldc);
+    }
+
+    /** First query row of causal block {@code r} of {@link #CAUSAL_BLOCKS} over {@code t} rows. */
+    private static int blockStart(int r, int t) {
+        return (int) ((long) t * r / CAUSAL_BLOCKS);
+    }
+
+    /**
+     * Per (batch, head) pair: scores = q k^T / sqrt(hs) by OpenBLAS straight from the qkv rows into att (only the
+     * causal blocks), then the masked softmax row by row in parallel (with the dropped copy when dropout is on),
+     * then out = probabilities @ v by OpenBLAS straight into the heads' columns of out.
+     */
+    @Override
+    public void attentionForward(INDArray out, INDArray att, INDArray qkv, int[] segmentIds, double dropout,
+                                 long seed, long stream) {
+        if (!isFloat(out, att, qkv)) {
+            fallback.attentionForward(out, att, qkv, segmentIds, dropout, seed, stream);
+            return;
+        }
         int nh = (int) att.size(1);
         int t = (int) att.size(2);
+        int c = (int) out.size(1);
+        int hs = c / nh;
+        int pairs = (int) att.size(0) * nh;
+        long xb = base(qkv);
+        long ab = base(att);
+        FloatPointer q = pointer(qkv);
+        FloatPointer k = pointer(qkv);
+        FloatPointer probs = pointer(att);
+        for (int pair = 0; pair < pairs; pair++) {
+            long head = xb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
+            for (int r = 0; r < CAUSAL_BLOCKS; r++) {
+                int from = blockStart(r, t);
+                int to = blockStart(r + 1, t);
+                gemm(false, true, to - from, to, hs, (float) (1.0 / Math.sqrt(hs)), q, head + (long) from * 3 * c,
+                        3 * c, k, head + c, 3 * c, probs, ab + ((long) pair * t + from) * t, t);
+            }
+        }
         FloatBuffer a = buf(att);
-        int ab = base(att);
-        int rows = (int) (att.size(0) * nh * t);
-        parallel(rows, (from, to) -> {
+        FloatBuffer dropped = null;
+        if (dropout > 0) {
+            attentionDropped = scratch(attentionDropped, (long) pairs * t * t);
+            dropped = attentionDropped.data().asNioFloat();
+        }
+        FloatBuffer d = dropped;
+        float keepScale = (float) (1.0 / (1.0 - dropout));
+        parallel(pairs * t, (from, to) -> {
             float[] row = new float[t];
-            float[] scratch = new float[t];
-            for (int r = from; r < to; r++) {
-                int query = r % t;
+            float[] exps = new float[t];
+            for (int rowIndex = from; rowIndex < to; rowIndex++) {
+                int query = rowIndex % t;
                 int keys = query + 1;
-                int b = r / (nh * t);
-                int start = ab + r * t;
-                a.get(start, row, 0, keys);
-                for (int j = 0; j < keys; j++) {
-                    row[j] *= s;
-                }
-                if (segmentIds != null) {
-                    for (int j = 0; j < keys; j++) {
-                        if (segmentIds[b * t + j] != segmentIds[b * t + query]) {
-                            row[j] = Float.NEGATIVE_INFINITY;
-                        }
-                    }
-                }
-                // the query's own key is always allowed, so max is finite
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < keys; j++) {
-                    max = Math.max(max, row[j]);
-                }
-                for (int j = 0; j < keys; j++) {
-                    row[j] = Math.max(row[j] - max, -87f);
-                }
-                expInPlace(row, scratch, keys);
-                if (segmentIds != null) {
-                    for (int j = 0; j < keys; j++) {
-                        if (segmentIds[b * t + j] != segmentIds[b * t + query]) {
-                            row[j] = 0f;
-                        }
-                    }
-                }
-                float inv = 1f / sum(row, keys);
-                for (int j = 0; j < keys; j++) {
-                    row[j] *= inv;
-                }
+                long at = (long) rowIndex * t;
+                a.get((int) (ab + at), row, 0, keys);
+                maskedSoftmax(row, exps, keys, segmentIds, rowIndex / (nh * t) * t, query);
                 java.util.Arrays.fill(row, keys, t, 0f);
-                a.put(start, row, 0, t);
+                a.put((int) (ab + at), row, 0, t);
+                if (d != null) {
+                    for (int j = 0; j < keys; j++) {
+                        row[j] = Dropout.keep(seed, stream, at + j, dropout) ? row[j] * keepScale : 0f;
+                    }
+                    d.put((int) at, row, 0, t);
+                }
             }
         });
+        FloatPointer used = dropped == null ? probs : pointer(attentionDropped);
+        long usedBase = dropped == null ? ab : 0;
+        FloatPointer v = pointer(qkv);
+        FloatPointer o = pointer(out);
+        long ob = base(out);
+        for (int pair = 0; pair < pairs; pair++) {
+            int b = pair / nh;
+            int h = pair % nh;
+            long head = xb + (long) b * t * 3 * c + (long) h * hs;
+            for (int r = 0; r < CAUSAL_BLOCKS; r++) {
+                int from = blockStart(r, t);
+                int to = blockStart(r + 1, t);
+                gemm(false, false, to - from, hs, to, 1f, used, usedBase + ((long) pair * t + from) * t, t,
+                        v, head + 2L * c, 3 * c, o, ob + ((long) b * t + from) * c + (long) h * hs, c);
+            }
+        }
+    }
+
+    /**
+     * row[0, keys) = softmax of the scaled scores in row[0, keys) for query {@code query} of the sequence whose
+     * segment ids start at segmentIds[segBase] (null: one segment); keys of other segments get probability 0.
+     */
+    private static void maskedSoftmax(float[] row, float[] exps, int keys, int[] segmentIds, int segBase, int query) {
+        if (segmentIds != null) {
+            int own = segmentIds[segBase + query];
+            for (int j = 0; j < keys; j++) {
+                if (segmentIds[segBase + j] != own) {
+                    row[j] = Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        // the query's own key is always allowed, so max is finite
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < keys; j++) {
+            max = Math.max(max, row[j]);
+        }
+        for (int j = 0; j < keys; j++) {
+            row[j] = Math.max(row[j] - max, -87f);
+        }
+        expInPlace(row, exps, keys);
+        if (segmentIds != null) {
+            int own = segmentIds[segBase + query];
+            for (int j = 0; j < keys; j++) {
+                if (segmentIds[segBase + j] != own) {
+                    row[j] = 0f;
+                }
+            }
+        }
+        float inv = 1f / sum(row, keys);
+        for (int j = 0; j < keys; j++) {
+            row[j] *= inv;
+        }
     }
 
     /** The dot product of x[0, n) and y[0, n) with four interleaved partial sums, so the adds overlap. */
@@ -443,39 +556,102 @@ public final class CpuKernels implements Kernels {
         return (s0 + s1) + (s2 + s3);
     }
 
+    /**
+     * Per (batch, head) pair: dP = dout v^T (causal blocks) by OpenBLAS into scratch; row by row in parallel,
+     * through dropout and the softmax into the score gradients dS (in place); then dv = P^T dout, dq = dS k and
+     * dk = dS^T q by OpenBLAS straight into their places in dqkv, each over the causal blocks only.
+     */
     @Override
-    public void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att, double scale) {
-        if (!isFloat(dpreatt, datt, att)) {
-            fallback.attentionSoftmaxBackward(dpreatt, datt, att, scale);
+    public void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, double dropout,
+                                  long seed, long stream) {
+        if (!isFloat(dqkv, dout, qkv, att)) {
+            fallback.attentionBackward(dqkv, dout, qkv, att, dropout, seed, stream);
             return;
         }
-        float s = (float) scale;
-        int t = (int) att.size(3);
-        FloatBuffer p = buf(att);
-        FloatBuffer dp = buf(datt);
-        FloatBuffer d = buf(dpreatt);
-        int pb = base(att);
-        int dpb = base(datt);
-        int db = base(dpreatt);
-        parallel((int) (att.length() / t), (from, to) -> {
-            float[] pr = new float[t];
-            float[] dr = new float[t];
-            for (int r = from; r < to; r++) {
-                // probabilities past the query are 0, so only keys 0..query contribute
-                int keys = r % t + 1;
-                p.get(pb + r * t, pr, 0, keys);
-                dp.get(dpb + r * t, dr, 0, keys);
+        int nh = (int) att.size(1);
+        int t = (int) att.size(2);
+        int c = (int) dout.size(1);
+        int hs = c / nh;
+        int pairs = (int) att.size(0) * nh;
+        long xb = base(qkv);
+        long ab = base(att);
+        long yb = base(dout);
+        long gb = base(dqkv);
+        attentionGrad = scratch(attentionGrad, (long) pairs * t * t);
+        FloatPointer dy = pointer(dout);
+        FloatPointer x = pointer(qkv);
+        FloatPointer ds = pointer(attentionGrad);
+        for (int pair = 0; pair < pairs; pair++) {
+            long head = xb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
+            long dyHead = yb + (long) (pair / nh) * t * c + (long) (pair % nh) * hs;
+            for (int r = 0; r < CAUSAL_BLOCKS; r++) {
+                int from = blockStart(r, t);
+                int to = blockStart(r + 1, t);
+                gemm(false, true, to - from, to, hs, 1f, dy, dyHead + (long) from * c, c, x, head + 2L * c, 3 * c,
+                        ds, ((long) pair * t + from) * t, t);
+            }
+        }
+        FloatBuffer a = buf(att);
+        FloatBuffer g = attentionGrad.data().asNioFloat();
+        FloatBuffer dropped = null;
+        if (dropout > 0) {
+            attentionDropped = scratch(attentionDropped, (long) pairs * t * t);
+            dropped = attentionDropped.data().asNioFloat();
+        }
+        FloatBuffer d = dropped;
+        float scale = (float) (1.0 / Math.sqrt(hs));
+        float keepScale = (float) (1.0 / (1.0 - dropout));
+        parallel(pairs * t, (from, to) -> {
+            float[] p = new float[t];
+            float[] dp = new float[t];
+            for (int rowIndex = from; rowIndex < to; rowIndex++) {
+                int keys = rowIndex % t + 1;
+                long at = (long) rowIndex * t;
+                a.get((int) (ab + at), p, 0, keys);
+                g.get((int) at, dp, 0, keys);
+                if (d != null) {
+                    for (int j = 0; j < keys; j++) {
+                        float m = Dropout.keep(seed, stream, at + j, dropout) ? keepScale : 0f;
+                        dp[j] *= m;
+                        p[j] *= m;
+                    }
+                    java.util.Arrays.fill(p, keys, t, 0f);
+                    d.put((int) at, p, 0, t);
+                    a.get((int) (ab + at), p, 0, keys);
+                }
                 float dot = 0;
                 for (int j = 0; j < keys; j++) {
-                    dot += pr[j] * dr[j];
+                    dot += p[j] * dp[j];
                 }
                 for (int j = 0; j < keys; j++) {
-                    dr[j] = s * pr[j] * (dr[j] - dot);
+                    dp[j] = scale * p[j] * (dp[j] - dot);
                 }
-                java.util.Arrays.fill(dr, keys, t, 0f);
-                d.put(db + r * t, dr, 0, t);
+                java.util.Arrays.fill(dp, keys, t, 0f);
+                g.put((int) at, dp, 0, t);
             }
         });
+        FloatPointer used = dropped == null ? pointer(att) : pointer(attentionDropped);
+        long usedBase = dropped == null ? ab : 0;
+        FloatPointer k = pointer(qkv);
+        FloatPointer dx = pointer(dqkv);
+        for (int pair = 0; pair < pairs; pair++) {
+            long head = xb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
+            long gradHead = gb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
+            long dyHead = yb + (long) (pair / nh) * t * c + (long) (pair % nh) * hs;
+            long square = (long) pair * t * t;
+            for (int r = 0; r < CAUSAL_BLOCKS; r++) {
+                int from = blockStart(r, t);
+                int to = blockStart(r + 1, t);
+                // dq of queries [from, to) = dS[from, to)[:, 0..to) @ k[0..to)
+                gemm(false, false, to - from, hs, to, 1f, ds, square + (long) from * t, t, k, head + c, 3 * c,
+                        dx, gradHead + (long) from * 3 * c, 3 * c);
+                // dk and dv of keys [from, to): sums over the queries [from, t) that see them
+                gemm(true, false, to - from, hs, t - from, 1f, ds, square + (long) from * t + from, t, x,
+                        head + (long) from * 3 * c, 3 * c, dx, gradHead + (long) from * 3 * c + c, 3 * c);
+                gemm(true, false, to - from, hs, t - from, 1f, used, usedBase + square + (long) from * t + from, t,
+                        dy, dyHead + (long) from * c, c, dx, gradHead + (long) from * 3 * c + 2L * c, 3 * c);
+            }
+        }
     }
 
     // ---- linear layers ----------------------------------------------------------------------------------------

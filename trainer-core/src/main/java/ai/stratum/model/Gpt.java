@@ -23,11 +23,6 @@ import java.util.SplittableRandom;
  */
 public final class Gpt implements AutoCloseable {
 
-    /** (B, T, 3, NH, hs) -> (3, B, NH, T, hs): q, k and v split by head. */
-    private static final int[] QKV_TO_HEADS = {2, 0, 3, 1, 4};
-    /** (B, X, Y, hs) -> (B, Y, X, hs): between (B, NH, T, hs) and (B, T, NH, hs). */
-    private static final int[] SWAP_HEADS_AND_TIME = {0, 2, 1, 3};
-
     private final ModelConfig config;
     private final ParameterLayout layout;
     private final DataType dtype;
@@ -289,33 +284,17 @@ public final class Gpt implements AutoCloseable {
         int n = B * T;
         int c = config.dModel();
         int nh = config.nHead();
-        int hs = config.headDim();
-        long bh = (long) B * nh;
 
         INDArray ln1 = acts.view(acts.ln1[l], n, c);
         kernels.layerNormForward(ln1, acts.view(acts.ln1Mean[l], n), acts.view(acts.ln1Rstd[l], n), residual,
                 p.ln1w, p.ln1b);
         lap(StepProfile.Kind.LAYER_NORM, false);
-        INDArray qkv = acts.view(acts.qkv, n, 3 * c);
+        INDArray qkv = acts.view(acts.qkv[l], n, 3 * c);
         linear(qkv, ln1, p.attnW, p.attnB, l, C_ATTN);
         lap(StepProfile.Kind.ATTENTION_LINEAR, false);
-        // qkv (B, T, 3, NH, hs) -> (3, B, NH, T, hs)
-        acts.view(acts.qkvHeads[l], 3, B, nh, T, hs)
-                .assign(acts.permutedView(acts.qkv, QKV_TO_HEADS, B, T, 3, nh, hs));
-        INDArray q = acts.viewAt(acts.qkvHeads[l], 0, bh, T, hs);
-        INDArray k = acts.viewAt(acts.qkvHeads[l], (long) n * c, bh, T, hs);
-        INDArray vv = acts.viewAt(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
-        // att (B*NH, T, T) = q @ k^T, then the masked softmax of att / sqrt(hs)
-        INDArray att = acts.view(acts.att[l], bh, T, T);
-        Nd4j.matmul(q, k, att, false, true, false);
-        kernels.attentionSoftmaxForward(acts.view(acts.att[l], B, nh, T, T), 1.0 / Math.sqrt(hs), segmentIds);
-        INDArray attUsed = droppedAttention(l, B, T);
-        // heads (B*NH, T, hs) = att @ v; attOut (B, T, NH, hs) = heads permuted
-        INDArray heads = acts.view(acts.heads, bh, T, hs);
-        Nd4j.matmul(attUsed, vv, heads, false, false, false);
         INDArray attOut = acts.view(acts.attOut[l], n, c);
-        acts.view(acts.attOut[l], B, T, nh, hs)
-                .assign(acts.permutedView(acts.heads, SWAP_HEADS_AND_TIME, B, nh, T, hs));
+        kernels.attentionForward(attOut, acts.view(acts.att[l], B, nh, T, T), qkv, segmentIds, attentionDropout(),
+                dropoutSeed, 1 + 3L * l);
         lap(StepProfile.Kind.ATTENTION_CORE, false);
         INDArray branch = acts.view(acts.branch, n, c);
         linear(branch, attOut, p.projW, p.projB, l, ATTN_PROJ);
@@ -344,17 +323,9 @@ public final class Gpt implements AutoCloseable {
         return resid3;
     }
 
-    /** The attention probabilities as used by att @ v: after dropout when it is on, else the stored ones. */
-    private INDArray droppedAttention(int l, int B, int T) {
-        long bh = (long) B * config.nHead();
-        INDArray att = acts.view(acts.att[l], bh, T, T);
-        if (!dropoutOn) {
-            return att;
-        }
-        INDArray dropped = acts.view(acts.attDropped, bh, T, T);
-        dropped.assign(att);
-        dropout(dropped, 1 + 3L * l);
-        return dropped;
+    /** The drop probability of the attention probabilities: 0 when dropout is off. */
+    private double attentionDropout() {
+        return dropoutOn ? config.dropout() : 0.0;
     }
 
     /**
@@ -414,8 +385,6 @@ public final class Gpt implements AutoCloseable {
         int n = B * T;
         int c = config.dModel();
         int nh = config.nHead();
-        int hs = config.headDim();
-        long bh = (long) B * nh;
 
         // MLP branch: resid3 = resid2 + dropout(fchGelu @ fcProjW + b)
         INDArray dbranch = droppedBranchGradient(dresid, 3 + 3L * l);
@@ -438,29 +407,11 @@ public final class Gpt implements AutoCloseable {
         INDArray dattOut = acts.view(acts.dattOut, n, c);
         linearBackward(dattOut, g.projW, g.projB, dbranch, acts.view(acts.attOut[l], n, c), p.projW, l, ATTN_PROJ);
         lap(StepProfile.Kind.ATTENTION_LINEAR, true);
-        // dheads (B, NH, T, hs) = dattOut (B, T, NH, hs) permuted
-        acts.view(acts.dheads, B, nh, T, hs)
-                .assign(acts.permutedView(acts.dattOut, SWAP_HEADS_AND_TIME, B, T, nh, hs));
-        INDArray dheads = acts.view(acts.dheads, bh, T, hs);
-        INDArray q = acts.viewAt(acts.qkvHeads[l], 0, bh, T, hs);
-        INDArray k = acts.viewAt(acts.qkvHeads[l], (long) n * c, bh, T, hs);
-        INDArray vv = acts.viewAt(acts.qkvHeads[l], 2L * n * c, bh, T, hs);
-        INDArray dq = acts.viewAt(acts.dqkvHeads, 0, bh, T, hs);
-        INDArray dk = acts.viewAt(acts.dqkvHeads, (long) n * c, bh, T, hs);
-        INDArray dv = acts.viewAt(acts.dqkvHeads, 2L * n * c, bh, T, hs);
-        INDArray attUsed = droppedAttention(l, B, T);
-        INDArray datt = acts.view(acts.datt, bh, T, T);
-        Nd4j.matmul(dheads, vv, datt, false, true, false);       // datt (BH, T, T) = dheads v^T
-        Nd4j.matmul(attUsed, dheads, dv, true, false, false);    // dv (BH, T, hs) = att^T dheads
-        dropout(datt, 1 + 3L * l);
-        INDArray datt4 = acts.view(acts.datt, B, nh, T, T);
-        kernels.attentionSoftmaxBackward(datt4, datt4, acts.view(acts.att[l], B, nh, T, T), 1.0 / Math.sqrt(hs));
-        Nd4j.matmul(datt, k, dq, false, false, false);           // dq (BH, T, hs) = dpre k
-        Nd4j.matmul(datt, q, dk, true, false, false);            // dk (BH, T, hs) = dpre^T q
-        // dqkv (B, T, 3, NH, hs) = dqkvHeads (3, B, NH, T, hs) permuted back
-        acts.permutedView(acts.dqkv, QKV_TO_HEADS, B, T, 3, nh, hs).assign(acts.view(acts.dqkvHeads, 3, B, nh, T, hs));
+        INDArray dqkv = acts.view(acts.dqkv, n, 3 * c);
+        kernels.attentionBackward(dqkv, dattOut, acts.view(acts.qkv[l], n, 3 * c), acts.view(acts.att[l], B, nh, T, T),
+                attentionDropout(), dropoutSeed, 1 + 3L * l);
         lap(StepProfile.Kind.ATTENTION_CORE, true);
-        linearBackward(dln, g.attnW, g.attnB, acts.view(acts.dqkv, n, 3 * c), acts.view(acts.ln1[l], n, c), p.attnW, l, C_ATTN);
+        linearBackward(dln, g.attnW, g.attnB, dqkv, acts.view(acts.ln1[l], n, c), p.attnW, l, C_ATTN);
         lap(StepProfile.Kind.ATTENTION_LINEAR, true);
         kernels.layerNormBackward(dresid, g.ln1w, g.ln1b, dln, residual, p.ln1w,
                 acts.view(acts.ln1Mean[l], n), acts.view(acts.ln1Rstd[l], n));

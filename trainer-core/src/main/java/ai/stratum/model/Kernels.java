@@ -4,8 +4,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The element-wise and reduction work of the GPT step, each forward next to its backward. Matmuls are not here:
- * the model does them with {@code Nd4j.gemm} into preallocated outputs. Every output is preallocated by the caller
+ * The element-wise and reduction work of the GPT step, each forward next to its backward, and the attention core
+ * (its per-head matmuls included). The linear layers' matmuls are not here: the model does them with
+ * {@code Nd4j.gemm} into preallocated outputs. Every output is preallocated by the caller
  * and written in place; "+=" marks outputs that are accumulated into rather than overwritten.
  *
  * <p>Shapes use B batch, T sequence, C channels, NH heads, V vocabulary, N = B*T rows. Arrays are row-major and
@@ -39,16 +40,22 @@ public interface Kernels {
     void geluBackward(INDArray dinp, INDArray dout, INDArray inp);
 
     /**
-     * att (B, NH, T, T): scores q.k in, softmax(scale * scores) out. Query i attends to key j only when j <= i
-     * and, if {@code segmentIds} (B*T) is not null, both positions carry the same segment id.
+     * Causal multi-head self-attention. qkv (N, 3C) holds each position's query, key and value side by side, each
+     * (NH, hs) with hs = C / NH: the qkv projection's output as it is. Writes att (B, NH, T, T), the probabilities
+     * softmax(q.k / sqrt(hs)) over the keys a query may see and 0 elsewhere, and out (N, C) = dropout(att) @ v
+     * with the heads side by side. Query i sees key j when j <= i and, if {@code segmentIds} (B*T) is not null,
+     * both positions carry the same segment id. With {@code dropout} p > 0 the probabilities that multiply v are
+     * masked as by {@link #dropout} over the (B, NH, T, T) array with (seed, stream); att keeps them unmasked.
      */
-    void attentionSoftmaxForward(INDArray att, double scale, int[] segmentIds);
+    void attentionForward(INDArray out, INDArray att, INDArray qkv, int[] segmentIds, double dropout, long seed,
+                          long stream);
 
     /**
-     * dpreatt (B, NH, T, T) = gradient w.r.t. the raw scores, from datt and the forward's probabilities att
-     * (overwritten; may alias datt).
+     * dqkv (N, 3C) = the gradient w.r.t. the forward's qkv (overwritten) from dout (N, C), the forward's qkv and
+     * att, and the same dropout arguments.
      */
-    void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att, double scale);
+    void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, double dropout, long seed,
+                           long stream);
 
     /** dbias (C) += the column sums of dout (N, C): a linear layer's bias gradient. */
     void biasGradient(INDArray dbias, INDArray dout);

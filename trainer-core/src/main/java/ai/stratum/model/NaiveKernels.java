@@ -144,34 +144,62 @@ public final class NaiveKernels implements Kernels {
     }
 
     @Override
-    public void attentionSoftmaxForward(INDArray att, double scale, int[] segmentIds) {
+    public void attentionForward(INDArray out, INDArray att, INDArray qkv, int[] segmentIds, double dropout,
+                                 long seed, long stream) {
         int b = (int) att.size(0);
         int nh = (int) att.size(1);
         int t = (int) att.size(2);
-        double[] a = read(att);
+        int c = (int) out.size(1);
+        int hs = c / nh;
+        double scale = 1.0 / Math.sqrt(hs);
+        double[] x = read(qkv);
+        double[] a = new double[b * nh * t * t];
+        double[] o = new double[b * t * c];
         for (int bi = 0; bi < b; bi++) {
             for (int h = 0; h < nh; h++) {
                 for (int i = 0; i < t; i++) {
                     int row = ((bi * nh + h) * t + i) * t;
+                    double[] s = new double[t];
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < t; j++) {
-                        a[row + j] *= scale;
+                        for (int d = 0; d < hs; d++) {
+                            s[j] += x[q(bi, i, h, d, t, c, hs)] * x[q(bi, j, h, d, t, c, hs) + c];
+                        }
+                        s[j] *= scale;
                         if (allowed(segmentIds, bi, t, i, j)) {
-                            max = Math.max(max, a[row + j]);
+                            max = Math.max(max, s[j]);
                         }
                     }
                     double sum = 0;
                     for (int j = 0; j < t; j++) {
-                        a[row + j] = allowed(segmentIds, bi, t, i, j) ? Math.exp(a[row + j] - max) : 0.0;
+                        a[row + j] = allowed(segmentIds, bi, t, i, j) ? Math.exp(s[j] - max) : 0.0;
                         sum += a[row + j];
                     }
                     for (int j = 0; j < t; j++) {
                         a[row + j] /= sum;
+                        double used = a[row + j] * keepScale(dropout, seed, stream, row + j);
+                        for (int d = 0; d < hs; d++) {
+                            o[(bi * t + i) * c + h * hs + d] += used * x[q(bi, j, h, d, t, c, hs) + 2 * c];
+                        }
                     }
                 }
             }
         }
         write(att, a);
+        write(out, o);
+    }
+
+    /** Index in qkv (B*T, 3C) of element d of head h of the query at (b, i); + C for the key, + 2C the value. */
+    private static int q(int b, int i, int h, int d, int t, int c, int hs) {
+        return (b * t + i) * 3 * c + h * hs + d;
+    }
+
+    /** The factor dropout applies to element {@code index}: 0 or 1 / (1 - p); 1 without dropout. */
+    private static double keepScale(double p, long seed, long stream, long index) {
+        if (p == 0) {
+            return 1.0;
+        }
+        return Dropout.keep(seed, stream, index, p) ? 1.0 / (1.0 - p) : 0.0;
     }
 
     static boolean allowed(int[] segmentIds, int b, int t, int query, int key) {
@@ -179,21 +207,47 @@ public final class NaiveKernels implements Kernels {
     }
 
     @Override
-    public void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att, double scale) {
-        int t = (int) att.size(3);
-        double[] p = read(att);
-        double[] dp = read(datt);
-        double[] d = new double[p.length];
-        for (int row = 0; row < p.length; row += t) {
-            double dot = 0;
-            for (int j = 0; j < t; j++) {
-                dot += p[row + j] * dp[row + j];
-            }
-            for (int j = 0; j < t; j++) {
-                d[row + j] = scale * p[row + j] * (dp[row + j] - dot);
+    public void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, double dropout,
+                                  long seed, long stream) {
+        int b = (int) att.size(0);
+        int nh = (int) att.size(1);
+        int t = (int) att.size(2);
+        int c = (int) dout.size(1);
+        int hs = c / nh;
+        double scale = 1.0 / Math.sqrt(hs);
+        double[] x = read(qkv);
+        double[] a = read(att);
+        double[] dy = read(dout);
+        double[] dx = new double[x.length];
+        for (int bi = 0; bi < b; bi++) {
+            for (int h = 0; h < nh; h++) {
+                for (int i = 0; i < t; i++) {
+                    int row = ((bi * nh + h) * t + i) * t;
+                    // out_i = sum_j used_ij v_j with used = dropout(p): d used_ij = dout_i . v_j, d p_ij = mask * that
+                    double[] dp = new double[t];
+                    double dot = 0;
+                    for (int j = 0; j < t; j++) {
+                        double keep = keepScale(dropout, seed, stream, row + j);
+                        for (int d = 0; d < hs; d++) {
+                            double g = dy[(bi * t + i) * c + h * hs + d];
+                            dp[j] += g * x[q(bi, j, h, d, t, c, hs) + 2 * c];
+                            dx[q(bi, j, h, d, t, c, hs) + 2 * c] += a[row + j] * keep * g;
+                        }
+                        dp[j] *= keep;
+                        dot += a[row + j] * dp[j];
+                    }
+                    // softmax backward, then through the scaled scores s_ij = scale q_i . k_j
+                    for (int j = 0; j < t; j++) {
+                        double ds = scale * a[row + j] * (dp[j] - dot);
+                        for (int d = 0; d < hs; d++) {
+                            dx[q(bi, i, h, d, t, c, hs)] += ds * x[q(bi, j, h, d, t, c, hs) + c];
+                            dx[q(bi, j, h, d, t, c, hs) + c] += ds * x[q(bi, i, h, d, t, c, hs)];
+                        }
+                    }
+                }
             }
         }
-        write(dpreatt, d);
+        write(dqkv, dx);
     }
 
     @Override

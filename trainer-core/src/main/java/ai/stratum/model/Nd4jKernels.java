@@ -1,5 +1,6 @@
 package ai.stratum.model;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
@@ -10,10 +11,13 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Kernels written only with ND4J ops (broadcasts, reductions, gather/scatter, softmax), so they run unchanged on
- * the CUDA backend. Reductions allocate small temporaries; the fused {@link CpuKernels} are the fast CPU path.
+ * the CUDA backend. Reductions allocate small temporaries; attention keeps its scratch arrays between calls (so an
+ * instance is not thread-safe). The fused {@link CpuKernels} are the fast CPU path.
  */
 public final class Nd4jKernels implements Kernels {
 
@@ -22,6 +26,12 @@ public final class Nd4jKernels implements Kernels {
     private static final double GELU_K = Math.sqrt(2.0 / Math.PI);
     private static final double GELU_CUBIC = 0.044715;
 
+    /** (B, T, 3, NH, hs) -> (3, B, NH, T, hs): q, k and v split by head. */
+    private static final int[] QKV_TO_HEADS = {2, 0, 3, 1, 4};
+    /** (B, X, Y, hs) -> (B, Y, X, hs): between (B, NH, T, hs) and (B, T, NH, hs). */
+    private static final int[] SWAP_HEADS_AND_TIME = {0, 2, 1, 3};
+
+    private final Map<String, INDArray> scratch = new HashMap<>();
     private INDArray cachedMask;
     private int[] cachedMaskKey;
 
@@ -98,13 +108,45 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
-    public void attentionSoftmaxForward(INDArray att, double scale, int[] segmentIds) {
+    public void attentionForward(INDArray out, INDArray att, INDArray qkv, int[] segmentIds, double dropout,
+                                 long seed, long stream) {
         int b = (int) att.size(0);
+        int nh = (int) att.size(1);
         int t = (int) att.size(2);
-        // att (B, NH, T, T) = scale * att + mask (B, T, T), broadcast over heads; then softmax over keys
-        att.muli(scale);
+        int hs = (int) out.size(1) / nh;
+        long bh = (long) b * nh;
+        INDArray qkvHeads = splitHeads(qkv, b, nh, t, hs);
+        INDArray q = Views.of(qkvHeads, 0, bh, t, hs);
+        INDArray k = Views.of(qkvHeads, bh * t * hs, bh, t, hs);
+        INDArray v = Views.of(qkvHeads, 2 * bh * t * hs, bh, t, hs);
+        // att (B*NH, T, T) = q @ k^T; then scale, + mask (B, T, T) broadcast over heads, softmax over keys
+        Nd4j.matmul(q, k, Views.of(att, 0, bh, t, t), false, true, false);
+        att.muli(1.0 / Math.sqrt(hs));
         Nd4j.exec(new BroadcastAddOp(att, mask(segmentIds, b, t, att), att, 0, 2, 3));
         Nd4j.exec(new SoftMax(att, att, 3));
+        INDArray heads = scratch("heads", att.dataType(), bh, t, hs);
+        Nd4j.matmul(dropped(att, dropout, seed, stream), v, heads, false, false, false);
+        // out (B, T, NH, hs) = heads (B, NH, T, hs) permuted
+        Views.of(out, 0, b, t, nh, hs).assign(Views.of(heads, 0, b, nh, t, hs).permute(SWAP_HEADS_AND_TIME));
+    }
+
+    /** qkv (B, T, 3, NH, hs) copied into a scratch array (3, B, NH, T, hs): q, k and v split by head. */
+    private INDArray splitHeads(INDArray qkv, int b, int nh, int t, int hs) {
+        INDArray heads = scratch("qkvHeads", qkv.dataType(), 3, b, nh, t, hs);
+        heads.assign(Views.of(qkv, 0, b, t, 3, nh, hs).permute(QKV_TO_HEADS));
+        return heads;
+    }
+
+    /** att (B, NH, T, T) as (B*NH, T, T), after dropout in a scratch copy when p > 0. */
+    private INDArray dropped(INDArray att, double p, long seed, long stream) {
+        long bh = att.size(0) * att.size(1);
+        INDArray flat = Views.of(att, 0, bh, att.size(2), att.size(3));
+        if (p == 0) {
+            return flat;
+        }
+        INDArray copy = scratch("attDropped", att.dataType(), bh, att.size(2), att.size(3)).assign(flat);
+        dropout(copy, p, seed, stream);
+        return copy;
     }
 
     private INDArray mask(int[] segmentIds, int b, int t, INDArray like) {
@@ -125,10 +167,52 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
-    public void attentionSoftmaxBackward(INDArray dpreatt, INDArray datt, INDArray att, double scale) {
-        INDArray dot = att.mul(datt).sum(3);                        // (B, NH, T)
-        Nd4j.exec(new BroadcastSubOp(datt, dot, dpreatt, 0, 1, 2));
-        dpreatt.muli(att).muli(scale);
+    public void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, double dropout,
+                                  long seed, long stream) {
+        int b = (int) att.size(0);
+        int nh = (int) att.size(1);
+        int t = (int) att.size(2);
+        int hs = (int) dout.size(1) / nh;
+        long bh = (long) b * nh;
+        DataType type = att.dataType();
+        INDArray qkvHeads = splitHeads(qkv, b, nh, t, hs);
+        INDArray q = Views.of(qkvHeads, 0, bh, t, hs);
+        INDArray k = Views.of(qkvHeads, bh * t * hs, bh, t, hs);
+        INDArray v = Views.of(qkvHeads, 2 * bh * t * hs, bh, t, hs);
+        // dheads (B, NH, T, hs) = dout (B, T, NH, hs) permuted
+        INDArray dheads = scratch("dheads", type, b, nh, t, hs);
+        dheads.assign(Views.of(dout, 0, b, t, nh, hs).permute(SWAP_HEADS_AND_TIME));
+        dheads = Views.of(dheads, 0, bh, t, hs);
+        INDArray dqkvHeads = scratch("dqkvHeads", type, 3, b, nh, t, hs);
+        INDArray dq = Views.of(dqkvHeads, 0, bh, t, hs);
+        INDArray dk = Views.of(dqkvHeads, bh * t * hs, bh, t, hs);
+        INDArray dv = Views.of(dqkvHeads, 2 * bh * t * hs, bh, t, hs);
+        INDArray datt = scratch("datt", type, b, nh, t, t);
+        INDArray datt3 = Views.of(datt, 0, bh, t, t);
+        Nd4j.matmul(dheads, v, datt3, false, true, false);                                  // datt = dheads v^T
+        Nd4j.matmul(dropped(att, dropout, seed, stream), dheads, dv, true, false, false);    // dv = att^T dheads
+        if (dropout > 0) {
+            dropout(datt3, dropout, seed, stream);
+        }
+        // softmax backward: dpre = scale * att * (datt - rowsum(att * datt))
+        INDArray dot = att.mul(datt).sum(3);                                                // (B, NH, T)
+        Nd4j.exec(new BroadcastSubOp(datt, dot, datt, 0, 1, 2));
+        datt.muli(att).muli(1.0 / Math.sqrt(hs));
+        Nd4j.matmul(datt3, k, dq, false, false, false);                                     // dq = dpre k
+        Nd4j.matmul(datt3, q, dk, true, false, false);                                      // dk = dpre^T q
+        // dqkv (B, T, 3, NH, hs) = dqkvHeads (3, B, NH, T, hs) permuted back
+        Views.of(dqkv, 0, b, t, 3, nh, hs).permute(QKV_TO_HEADS).assign(dqkvHeads);
+    }
+
+    /** A zeroed-once scratch array of {@code shape}, kept between calls and grown when a call needs more. */
+    private INDArray scratch(String name, DataType type, long... shape) {
+        long n = Arrays.stream(shape).reduce(1, (x, y) -> x * y);
+        INDArray buffer = scratch.get(name);
+        if (buffer == null || buffer.length() < n || buffer.dataType() != type) {
+            buffer = Nd4j.zeros(type, n);
+            scratch.put(name, buffer);
+        }
+        return Views.of(buffer, 0, shape);
     }
 
     @Override

@@ -100,22 +100,48 @@ class KernelsTest {
         assertClose(e, a, tolerance(type), "gelu backward");
     }
 
+    /**
+     * Shapes (B, T, C, NH): the small one, and one whose T is not a multiple of the CPU kernel's key padding
+     * (16) or of its four-row unrolling, with an odd head size.
+     */
+    private static final int[][] ATTENTION_SHAPES = {{B, T, C, NH}, {2, 37, 10, 2}};
+
     @ParameterizedTest
     @MethodSource("implementations")
-    void attentionSoftmaxMatchesNaive(Kernels k, DataType type) {
-        int[][] segmentings = {null, {0, 0, 1, 1, 1, 7, 7, 7, 7, 2}};
-        for (int[] segments : segmentings) {
-            INDArray e = random(type, 16, 5, B, NH, T, T);
-            INDArray a = e.dup();
-            NAIVE.attentionSoftmaxForward(e, 0.37, segments);
-            k.attentionSoftmaxForward(a, 0.37, segments);
-            assertClose(e, a, tolerance(type), "attention softmax forward");
-            INDArray datt = random(type, 17, 1, B, NH, T, T);
-            INDArray de = zeros(type, B, NH, T, T);
-            INDArray da = zeros(type, B, NH, T, T);
-            NAIVE.attentionSoftmaxBackward(de, datt, e, 0.37);
-            k.attentionSoftmaxBackward(da, datt, e, 0.37);
-            assertClose(de, da, tolerance(type), "attention softmax backward");
+    void attentionMatchesNaive(Kernels k, DataType type) {
+        for (int[] shape : ATTENTION_SHAPES) {
+            int b = shape[0];
+            int t = shape[1];
+            int c = shape[2];
+            int nh = shape[3];
+            // segments of lengths 1, 2, 3, ... across each row, so some start mid-row
+            int[] segments = new int[b * t];
+            for (int i = 1, id = 0, left = 1; i < b * t; i++) {
+                if (--left == 0) {
+                    id++;
+                    left = id + 1;
+                }
+                segments[i] = id;
+            }
+            for (int[] segmentIds : new int[][] {null, segments}) {
+                for (double dropout : new double[] {0.0, 0.3}) {
+                    String what = "attention " + java.util.Arrays.toString(shape) + (segmentIds == null ? "" : " segments")
+                            + " dropout " + dropout;
+                    INDArray qkv = random(type, 16, 2, b * t, 3 * c);
+                    INDArray[] e = {zeros(type, b * t, c), zeros(type, b, nh, t, t)};
+                    INDArray[] a = {zeros(type, b * t, c), zeros(type, b, nh, t, t)};
+                    NAIVE.attentionForward(e[0], e[1], qkv, segmentIds, dropout, 77, 4);
+                    k.attentionForward(a[0], a[1], qkv, segmentIds, dropout, 77, 4);
+                    assertClose(e[1], a[1], tolerance(type), what + " probabilities");
+                    assertClose(e[0], a[0], tolerance(type), what + " output");
+                    INDArray dout = random(type, 17, 1, b * t, c);
+                    INDArray de = zeros(type, b * t, 3 * c);
+                    INDArray da = random(type, 18, 1, b * t, 3 * c); // overwritten, not accumulated into
+                    NAIVE.attentionBackward(de, dout, qkv, e[1], dropout, 77, 4);
+                    k.attentionBackward(da, dout, qkv, e[1], dropout, 77, 4);
+                    assertClose(de, da, tolerance(type) * 10, what + " backward");
+                }
+            }
         }
     }
 
@@ -312,25 +338,58 @@ class KernelsTest {
     }
 
     @Test
-    void naiveAttentionSoftmaxBackwardMatchesFiniteDifferences() {
+    void naiveAttentionBackwardMatchesFiniteDifferences() {
         DataType d = DataType.DOUBLE;
         int[] segments = {0, 0, 1, 1, 1, 3, 3, 3, 4, 4};
-        INDArray pre = random(d, 27, 3, B, 2, T, T);
-        INDArray r = random(d, 28, 1, B, 2, T, T);
-        INDArray att = zeros(d, B, 2, T, T);
-        java.util.function.DoubleSupplier loss = () -> {
-            att.assign(pre);
-            NAIVE.attentionSoftmaxForward(att, 0.6, segments);
-            return dot(att, r);
-        };
-        loss.getAsDouble();
-        INDArray dpre = zeros(d, B, 2, T, T);
-        NAIVE.attentionSoftmaxBackward(dpre, r, att, 0.6);
-        assertGradient(numericGradient(pre, loss, FD_EPS), dpre, "attention softmax");
+        INDArray qkv = random(d, 27, 1.5, B * T, 3 * C);
+        INDArray r = random(d, 28, 1, B * T, C);
+        INDArray out = zeros(d, B * T, C);
+        INDArray att = zeros(d, B, NH, T, T);
+        for (double dropout : new double[] {0.0, 0.4}) {
+            java.util.function.DoubleSupplier loss = () -> {
+                NAIVE.attentionForward(out, att, qkv, segments, dropout, 5, 9);
+                return dot(out, r);
+            };
+            loss.getAsDouble();
+            INDArray dqkv = zeros(d, B * T, 3 * C);
+            NAIVE.attentionBackward(dqkv, r, qkv, att, dropout, 5, 9);
+            assertGradient(numericGradient(qkv, loss, FD_EPS), dqkv, "attention, dropout " + dropout);
+        }
         // masked probabilities are exactly zero and rows sum to one
         assertEquals(0.0, att.getDouble(0, 0, 1, 2), 0.0, "future key");
         assertEquals(0.0, att.getDouble(0, 0, 2, 1), 0.0, "other segment");
         assertEquals(1.0, att.getDouble(1, 1, 4, 3) + att.getDouble(1, 1, 4, 4), 1e-12, "segment row sums to one");
+    }
+
+    @Test
+    void naiveAttentionDropsProbabilitiesWithTheDropoutMask() {
+        DataType d = DataType.DOUBLE;
+        INDArray qkv = random(d, 41, 1, B * T, 3 * C);
+        INDArray att = zeros(d, B, NH, T, T);
+        INDArray out = zeros(d, B * T, C);
+        NAIVE.attentionForward(out, att, qkv, null, 0.5, 3, 2);
+        INDArray dropped = att.dup();
+        NAIVE.dropout(dropped, 0.5, 3, 2);
+        // out = dropout(att) @ v per head, with v read from the qkv rows
+        double[] p = dropped.dup('c').data().asDouble();
+        double[] x = qkv.dup('c').data().asDouble();
+        double[] o = out.dup('c').data().asDouble();
+        int hs = C / NH;
+        for (int b = 0; b < B; b++) {
+            for (int h = 0; h < NH; h++) {
+                for (int i = 0; i < T; i++) {
+                    for (int e = 0; e < hs; e++) {
+                        double expected = 0;
+                        for (int j = 0; j < T; j++) {
+                            expected += p[((b * NH + h) * T + i) * T + j] * x[(b * T + j) * 3 * C + 2 * C + h * hs + e];
+                        }
+                        assertEquals(expected, o[(b * T + i) * C + h * hs + e], 1e-12, "out of head " + h);
+                    }
+                }
+            }
+        }
+        assertTrue(dropped.eq(0.0).castTo(DataType.DOUBLE).sumNumber().doubleValue()
+                > att.eq(0.0).castTo(DataType.DOUBLE).sumNumber().doubleValue() + 10, "dropout zeroed probabilities");
     }
 
     @Test
