@@ -76,7 +76,7 @@ class OtherReadersTest {
         assertEquals(3, c.docs.size());
         assertEquals("text/html", c.docs.get(0).metadata().get("content_type"));
         assertEquals("http://example.com/a", c.docs.get(0).metadata().get("url"));
-        HtmlExtractStep extract = new HtmlExtractStep();
+        HtmlExtractStep extract = new HtmlExtractStep(new StreamingHtmlExtractor());
         StepStats extractStats = new StepStats("extract");
         var page = (ai.stratum.data.step.StepResult.Keep) extract.apply(c.docs.get(0), extractStats);
         assertEquals("A page\n" + prose, page.doc().text());
@@ -102,7 +102,7 @@ class OtherReadersTest {
         }
         Collected c = new Collected();
         new WarcDocumentReader().read(warc, "crawl", c, new StepStats("read_warc"));
-        HtmlExtractStep extract = new HtmlExtractStep();
+        HtmlExtractStep extract = new HtmlExtractStep(new StreamingHtmlExtractor());
         for (var doc : c.docs) {
             assertEquals("Gr\u00fc\u00dfe", ((ai.stratum.data.step.StepResult.Keep) extract.apply(doc,
                     new StepStats("extract"))).doc().text());
@@ -157,10 +157,10 @@ class OtherReadersTest {
     @Test
     void boilerplateNamesAreWholeTokensOfIdsAndClasses() {
         for (String yes : List.of("site-nav", "Main_Menu", "comments area", "cookie-consent", "sidebar")) {
-            assertTrue(HtmlExtractor.namesBoilerplate(yes), yes);
+            assertTrue(ExtractionRules.namesBoilerplate(yes), yes);
         }
         for (String no : List.of("canvas", "snav", "navigator", "content", "advertisement", "")) {
-            assertFalse(HtmlExtractor.namesBoilerplate(no), no);
+            assertFalse(ExtractionRules.namesBoilerplate(no), no);
         }
     }
 
