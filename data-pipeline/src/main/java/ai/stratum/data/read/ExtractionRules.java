@@ -87,30 +87,40 @@ final class ExtractionRules {
      * with single newlines.
      */
     static String lines(CharSequence raw) {
-        StringBuilder clean = new StringBuilder(raw.length());
-        int n = raw.length();
+        char[] chars = new char[raw.length()];
+        for (int i = 0; i < chars.length; i++) {
+            chars[i] = raw.charAt(i);
+        }
+        return lines(chars, chars.length);
+    }
+
+    /** {@link #lines(CharSequence)} of {@code raw[0, n)}. */
+    static String lines(char[] raw, int n) {
+        char[] clean = new char[n];
+        int len = 0;
         int start = 0;
         while (start <= n) {
             int end = start;
-            while (end < n && raw.charAt(end) != '\n') {
+            while (end < n && raw[end] != '\n') {
                 end++;
             }
             int a = start;
             int b = end;
-            while (a < b && Character.isWhitespace(raw.charAt(a))) {
+            while (a < b && Character.isWhitespace(raw[a])) {
                 a++;
             }
-            while (b > a && Character.isWhitespace(raw.charAt(b - 1))) {
+            while (b > a && Character.isWhitespace(raw[b - 1])) {
                 b--;
             }
             if (b > a) {
-                if (clean.length() > 0) {
-                    clean.append('\n');
+                if (len > 0) {
+                    clean[len++] = '\n';
                 }
-                clean.append(raw, a, b);
+                System.arraycopy(raw, a, clean, len, b - a);
+                len += b - a;
             }
             start = end + 1;
         }
-        return clean.toString();
+        return new String(clean, 0, len);
     }
 }

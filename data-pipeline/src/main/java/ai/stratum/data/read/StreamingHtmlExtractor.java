@@ -156,10 +156,16 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
     /** The state of one extraction. */
     private static final class Pass {
         private final String s;
+        /** The page's characters: array reads stay cheap before the JIT has optimized String.charAt. */
+        private final char[] cs;
         private final int n;
         private int pos;
         private boolean inBody;
-        private final StringBuilder out;
+        /** The text written so far (length {@code outLength}); blocks cut for link density shorten it again. */
+        private char[] out;
+        private int outLength;
+        private char[] decoded = new char[256];
+        private int openTables;
         private final StringBuilder scratch = new StringBuilder();
         private boolean pendingSpace;
         private int preDepth;
@@ -208,7 +214,8 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
         Pass(String html) {
             this.s = html;
             this.n = html.length();
-            this.out = new StringBuilder(Math.max(16, n / 4));
+            this.cs = html.toCharArray();
+            this.out = new char[Math.max(16, n / 4)];
         }
 
         String run() {
@@ -226,7 +233,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             while (depth > 0) {
                 pop();
             }
-            return ExtractionRules.lines(out);
+            return ExtractionRules.lines(out, outLength);
         }
 
         // ---------------------------------------------------------------- tokenizer
@@ -238,16 +245,16 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 pos = n;
                 return;
             }
-            char c = s.charAt(lt + 1);
+            char c = cs[lt + 1];
             if (isAsciiLetter(c)) {
                 startTag(lt + 1);
             } else if (c == '/') {
                 if (lt + 2 >= n) {
                     characters(lt, n);
                     pos = n;
-                } else if (isAsciiLetter(s.charAt(lt + 2))) {
+                } else if (isAsciiLetter(cs[lt + 2])) {
                     endTag(lt + 2);
-                } else if (s.charAt(lt + 2) == '>') {
+                } else if (cs[lt + 2] == '>') {
                     pos = lt + 3;
                 } else {
                     pos = skipPast(lt + 2, '>');
@@ -311,7 +318,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
 
         private void startTag(int at) {
             int i = at;
-            while (i < n && !endsTagName(s.charAt(i))) {
+            while (i < n && !endsTagName(cs[i])) {
                 i++;
             }
             String name = tagName(at, i);
@@ -327,7 +334,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
 
         private void endTag(int at) {
             int i = at;
-            while (i < n && !endsTagName(s.charAt(i))) {
+            while (i < n && !endsTagName(cs[i])) {
                 i++;
             }
             String name = tagName(at, i);
@@ -351,7 +358,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
 
         private String tagName(int from, int to) {
             for (int i = from; i < to; i++) {
-                char c = s.charAt(i);
+                char c = cs[i];
                 if (c >= 'A' && c <= 'Z') {
                     return s.substring(from, to).toLowerCase(java.util.Locale.ROOT);
                 }
@@ -371,22 +378,22 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             attrClass = null;
             attrHiddenSeen = false;
             selfClosing = false;
-            if (i < n && s.charAt(i) == '<') {
+            if (i < n && cs[i] == '<') {
                 return i;
             }
             while (true) {
-                while (i < n && isSpace(s.charAt(i))) {
+                while (i < n && isSpace(cs[i])) {
                     i++;
                 }
                 if (i >= n) {
                     return -1;
                 }
-                char c = s.charAt(i);
+                char c = cs[i];
                 if (c == '>') {
                     return i + 1;
                 }
                 if (c == '/') {
-                    if (i + 1 < n && s.charAt(i + 1) == '>') {
+                    if (i + 1 < n && cs[i + 1] == '>') {
                         selfClosing = true;
                         return i + 2;
                     }
@@ -396,27 +403,27 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 int nameStart = i;
                 i++; // the first character belongs to the name even if it is '='
                 while (i < n) {
-                    char d = s.charAt(i);
+                    char d = cs[i];
                     if (isSpace(d) || d == '/' || d == '>' || d == '=') {
                         break;
                     }
                     i++;
                 }
                 int nameEnd = i;
-                while (i < n && isSpace(s.charAt(i))) {
+                while (i < n && isSpace(cs[i])) {
                     i++;
                 }
                 int valueStart = -1;
                 int valueEnd = -1;
-                if (i < n && s.charAt(i) == '=') {
+                if (i < n && cs[i] == '=') {
                     i++;
-                    while (i < n && isSpace(s.charAt(i))) {
+                    while (i < n && isSpace(cs[i])) {
                         i++;
                     }
                     if (i >= n) {
                         return -1;
                     }
-                    char q = s.charAt(i);
+                    char q = cs[i];
                     if (q == '"' || q == '\'') {
                         int close = s.indexOf(q, i + 1);
                         if (close < 0) {
@@ -430,7 +437,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                         valueEnd = i;
                     } else {
                         valueStart = i;
-                        while (i < n && !isSpace(s.charAt(i)) && s.charAt(i) != '>') {
+                        while (i < n && !isSpace(cs[i]) && cs[i] != '>') {
                             i++;
                         }
                         valueEnd = i;
@@ -480,7 +487,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
         /** The first index of c in s[from, to), or -1 (String.indexOf would search to the end of the page). */
         private int indexOf(char c, int from, int to) {
             for (int i = from; i < to; i++) {
-                if (s.charAt(i) == c) {
+                if (cs[i] == c) {
                     return i;
                 }
             }
@@ -501,8 +508,8 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                     return n;
                 }
                 int after = lt + 2 + len;
-                if (s.regionMatches(true, lt + 2, name, 0, len) && after < n && (isSpace(s.charAt(after))
-                        || s.charAt(after) == '/' || s.charAt(after) == '>')) {
+                if (s.regionMatches(true, lt + 2, name, 0, len) && after < n && (isSpace(cs[after])
+                        || cs[after] == '/' || cs[after] == '>')) {
                     return lt;
                 }
                 i = lt + 2;
@@ -545,16 +552,16 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 sb.append('&');
                 return i;
             }
-            char c = s.charAt(i);
+            char c = cs[i];
             if (c == '#') {
                 int j = i + 1;
-                boolean hex = j < to && (s.charAt(j) == 'x' || s.charAt(j) == 'X');
+                boolean hex = j < to && (cs[j] == 'x' || cs[j] == 'X');
                 if (hex) {
                     j++;
                 }
                 int digitsStart = j;
-                while (j < to && (hex ? Character.digit(s.charAt(j), 16) >= 0 && s.charAt(j) < 128
-                        : s.charAt(j) >= '0' && s.charAt(j) <= '9')) {
+                while (j < to && (hex ? Character.digit(cs[j], 16) >= 0 && cs[j] < 128
+                        : cs[j] >= '0' && cs[j] <= '9')) {
                     j++;
                 }
                 if (j == digitsStart) {
@@ -568,7 +575,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                     long v = Long.parseLong(s, digitsStart, j, hex ? 16 : 10);
                     value = v > Integer.MAX_VALUE ? -1 : (int) v;
                 }
-                if (j < to && s.charAt(j) == ';') {
+                if (j < to && cs[j] == ';') {
                     j++;
                 }
                 if (value < 0 || value > 0x10FFFF) {
@@ -581,10 +588,10 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 return j;
             }
             int j = i;
-            while (j < to && isAsciiLetter(s.charAt(j))) {
+            while (j < to && isAsciiLetter(cs[j])) {
                 j++;
             }
-            while (j < to && s.charAt(j) >= '0' && s.charAt(j) <= '9') {
+            while (j < to && cs[j] >= '0' && cs[j] <= '9') {
                 j++;
             }
             if (j == i) {
@@ -592,14 +599,14 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 return i;
             }
             String name = s.substring(i, j);
-            boolean semicolon = j < to && s.charAt(j) == ';';
+            boolean semicolon = j < to && cs[j] == ';';
             boolean found = Entities.isBaseNamedEntity(name) || (semicolon && Entities.isNamedEntity(name));
             if (!found) {
                 sb.append('&');
                 return i;
             }
             if (inAttribute && j < to) {
-                char d = s.charAt(j);
+                char d = cs[j];
                 if (isAsciiLetter(d) || (d >= '0' && d <= '9') || d == '=' || d == '-' || d == '_') {
                     sb.append('&');
                     return i;
@@ -615,7 +622,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
         private void characters(int from, int to) {
             if (!inBody) {
                 int i = from;
-                while (i < to && isSpace(s.charAt(i))) {
+                while (i < to && isSpace(cs[i])) {
                     i++;
                 }
                 if (i == to) {
@@ -628,11 +635,11 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 return;
             }
             if (indexOf('&', from, to) < 0) {
-                write(s, from, to);
+                write(cs, from, to);
             } else {
                 scratch.setLength(0);
                 decode(from, to, false, scratch);
-                write(scratch, 0, scratch.length());
+                writeDecoded();
             }
         }
 
@@ -643,39 +650,72 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             }
             reconstruct();
             if (!hidden[depth - 1]) {
-                write(s, from, to);
+                write(cs, from, to);
             }
         }
 
-        private void write(CharSequence t, int from, int to) {
+        private void write(char[] t, int from, int to) {
             int top = depth - 1;
-            int count = ExtractionRules.nonSpaceLength(t, from, to);
+            if (outLength + 2 * (to - from) + 2 > out.length) {
+                out = Arrays.copyOf(out, Math.max(out.length * 2, outLength + 2 * (to - from) + 2));
+            }
+            char[] o = out;
+            int len = outLength;
+            int count = 0;
+            if (preDepth > 0) {
+                for (int i = from; i < to; i++) {
+                    char c = t[i];
+                    if (!Character.isWhitespace(c)) {
+                        count++;
+                    }
+                    o[len++] = c;
+                }
+            } else {
+                boolean pending = pendingSpace;
+                for (int i = from; i < to; i++) {
+                    char c = t[i];
+                    if (c <= ' ' ? Character.isWhitespace(c) : c >= '\u1680' && Character.isWhitespace(c)) {
+                        pending = true;
+                        continue;
+                    }
+                    if (c != '\u00a0') {
+                        count++;
+                    } else {
+                        pending = true;
+                        count++;
+                        continue;
+                    }
+                    if (pending && len > 0 && o[len - 1] != '\n') {
+                        o[len++] = ' ';
+                    }
+                    pending = false;
+                    o[len++] = c;
+                }
+                pendingSpace = pending;
+            }
+            outLength = len;
             text[top] += count;
             if ((flags[top] & LINK) != 0) {
                 link[top] += count;
             }
-            if (preDepth > 0) {
-                out.append(t, from, to);
-                return;
+        }
+
+        private void writeDecoded() {
+            int len = scratch.length();
+            if (decoded.length < len) {
+                decoded = new char[Math.max(len, decoded.length * 2)];
             }
-            for (int i = from; i < to; i++) {
-                char c = t.charAt(i);
-                if (Character.isWhitespace(c) || c == '\u00a0') {
-                    pendingSpace = true;
-                } else {
-                    if (pendingSpace && out.length() > 0 && out.charAt(out.length() - 1) != '\n') {
-                        out.append(' ');
-                    }
-                    pendingSpace = false;
-                    out.append(c);
-                }
-            }
+            scratch.getChars(0, len, decoded, 0);
+            write(decoded, 0, len);
         }
 
         private void newline() {
             pendingSpace = false;
-            if (out.length() > 0 && out.charAt(out.length() - 1) != '\n') {
-                out.append('\n');
+            if (outLength > 0 && out[outLength - 1] != '\n') {
+                if (outLength == out.length) {
+                    out = Arrays.copyOf(out, out.length * 2);
+                }
+                out[outLength++] = '\n';
             }
         }
 
@@ -795,15 +835,15 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                     if ((f & RCDATA) != 0) {
                         scratch.setLength(0);
                         decode(start, end, false, scratch);
-                        write(scratch, 0, scratch.length());
+                        writeDecoded();
                     } else {
-                        write(s, start, end);
+                        write(cs, start, end);
                     }
                 }
                 pop();
             } else if (name.equals("plaintext")) {
                 if (!hidden[depth - 1]) {
-                    write(s, pos, n);
+                    write(cs, pos, n);
                 }
                 pos = n;
             }
@@ -948,6 +988,9 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
 
         /** Index of the nearest open table element, or -1. */
         private int nearestTable() {
+            if (openTables == 0) {
+                return -1;
+            }
             for (int i = depth - 1; i > 0; i--) {
                 if (detached[i]) {
                     continue;
@@ -1211,7 +1254,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             boolean nowHidden = hidden[b - 1] || (blockFlags & NEVER) != 0 || blockOwn;
             hidden[b] = nowHidden;
             if (blockHidden && !nowHidden) {
-                mark[b] = out.length();
+                mark[b] = outLength;
                 markPending[b] = pendingSpace;
                 if ((blockFlags & PRE) != 0) {
                     preDepth++;
@@ -1248,7 +1291,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 boolean h = hidden[i - 1] || (flags[i] & NEVER) != 0 || own[i];
                 if (hidden[i] && !h) {
                     hidden[i] = false;
-                    mark[i] = out.length();
+                    mark[i] = outLength;
                     markPending[i] = pendingSpace;
                     if ((flags[i] & PRE) != 0) {
                         preDepth++;
@@ -1370,13 +1413,16 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             int d = depth++;
             boolean h = (d > 0 && hidden[d - 1]) || (f & NEVER) != 0 || removedByAttributes;
             names[d] = name;
+            if (name.equals("table")) {
+                openTables++;
+            }
             flags[d] = f;
             hidden[d] = h;
             own[d] = removedByAttributes;
             detached[d] = false;
             text[d] = 0;
             link[d] = 0;
-            mark[d] = out.length();
+            mark[d] = outLength;
             markPending[d] = pendingSpace;
             serial[d] = ++serials;
             if (!h) {
@@ -1398,6 +1444,9 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
 
         private void popOne() {
             int d = --depth;
+            if (names[d].equals("table")) {
+                openTables--;
+            }
             int f = flags[d];
             if (d == selectDepth) {
                 selectDepth = -1;
@@ -1417,7 +1466,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             int t = text[d];
             int l = link[d];
             if ((f & CHECKED) != 0 && d > 0 && t > 0 && l > ExtractionRules.MAX_LINK_DENSITY * t) {
-                out.setLength(mark[d]);
+                outLength = mark[d];
                 pendingSpace = markPending[d];
                 t = 0;
                 l = 0;
