@@ -28,6 +28,15 @@ public final class Document {
         this(id, text, source, metadata == null ? new TreeMap<>() : new TreeMap<>(metadata), -1);
     }
 
+    /**
+     * A document whose text the caller decoded from {@code utf8Length} bytes of valid UTF-8 (so re-encoding it would
+     * give that many bytes again), which spares measuring it.
+     */
+    public Document(String id, String text, String source, SortedMap<String, String> metadata, long utf8Length) {
+        this(id, text, source, metadata == null ? new TreeMap<>() : new TreeMap<>(metadata),
+                utf8Length >= 0 && utf8Length <= Integer.MAX_VALUE ? (int) utf8Length : -1);
+    }
+
     public Document(String id, String text, String source) {
         this(id, text, source, null);
     }

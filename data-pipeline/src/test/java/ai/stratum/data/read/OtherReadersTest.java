@@ -111,6 +111,32 @@ class OtherReadersTest {
     }
 
     @Test
+    void keptBytesAreTheUtf8LengthOfTheDecodedTextWhateverTheBytes() throws IOException {
+        Path warc = dir.resolve("bytes.warc");
+        byte[] valid = "<p>caf\u00e9 \u2014 \ud83d\ude00 \ufffd ok</p>".getBytes(StandardCharsets.UTF_8);
+        byte[] malformed = {'<', 'p', '>', 'a', (byte) 0xC3, 'b', (byte) 0xE2, (byte) 0x82, '<', '/', 'p', '>'};
+        byte[] latin = "<p>Gr\u00fc\u00dfe</p>".getBytes(StandardCharsets.ISO_8859_1);
+        try (WarcWriter writer = new WarcWriter(warc)) {
+            writer.write(response("http://example.com/v", "text/html; charset=utf-8", valid));
+            writer.write(response("http://example.com/m", "text/html; charset=utf-8", malformed));
+            writer.write(response("http://example.com/l", "text/html; charset=iso-8859-1", latin));
+        }
+        Collected c = new Collected();
+        StepStats stats = new StepStats("read_warc");
+        new WarcDocumentReader().read(warc, "crawl", c, stats);
+        assertEquals(3, c.docs.size());
+        long total = 0;
+        for (var doc : c.docs) {
+            long expected = doc.text().getBytes(StandardCharsets.UTF_8).length;
+            assertEquals(expected, doc.utf8Length(), doc.text());
+            total += expected;
+        }
+        assertEquals(valid.length, c.docs.get(0).utf8Length(), "valid UTF-8: the byte count");
+        assertTrue(c.docs.get(1).utf8Length() != malformed.length, "malformed bytes decode to U+FFFD, 3 bytes each");
+        assertEquals(total, stats.bytesOut());
+    }
+
+    @Test
     void garbageWarcIsOneRejectNotACrash() throws IOException {
         Path warc = Files.writeString(dir.resolve("junk.warc"), "WARC/1.0\r\nthis is not a header\r\n\r\n");
         Collected c = new Collected();
