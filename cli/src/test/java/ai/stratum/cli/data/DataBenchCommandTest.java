@@ -36,9 +36,17 @@ class DataBenchCommandTest {
         }
         DataCommandsTest.Result r = DataCommandsTest.run("bench", "data", "--input", dir.toString(), "--threads", "2");
         assertEquals(0, r.code(), r.err());
-        for (String line : new String[] {"reference, reading alone:", "end to end, default recipe:", "kept 20 of 20",
-                "extract", "language", "goal 20 MB/s end to end:"}) {
+        for (String line : new String[] {"reference, reading alone:", "end to end, default recipe, cold",
+                "kept 20 of 20", "extract", "language", "goal 20 MB/s end to end, judged on the cold run:"}) {
             assertTrue(r.out().contains(line), line + " in\n" + r.out());
+        }
+        assertTrue(!r.out().contains("warm run") && !r.out().contains("extractors on"), r.out());
+        DataCommandsTest.Result warm = DataCommandsTest.run("bench", "data", "--input", dir.toString(), "--threads",
+                "1", "--warm-runs", "1", "--extractors");
+        assertEquals(0, warm.code(), warm.err());
+        for (String line : new String[] {"cold (first run in this JVM)", "warm run 1 (same JVM",
+                "extractors on 20 HTML pages: 20 identical, 0 differing;", "judged on the cold run", "best warm run"}) {
+            assertTrue(warm.out().contains(line), line + " in\n" + warm.out());
         }
         DataCommandsTest.Result none = DataCommandsTest.run("bench", "data", "--input", dir.resolve("none").toString());
         assertEquals(2, none.code());

@@ -9,14 +9,19 @@ import java.util.TreeMap;
 
 /**
  * The {@code extract} step: turns documents that readers marked as HTML ({@code content_type: text/html}) into
- * their main text with {@link HtmlExtractor}; other documents pass untouched. A page with no text left is
+ * their main text with an {@link HtmlTextExtractor} (the recipe's {@code filters.extract.extractor}); other
+ * documents pass untouched. A page with no text left is
  * dropped ({@code empty_extraction}). It is a step rather than part of the reader so that extraction, the
  * costliest part of reading web data, runs on the worker threads.
  */
 public final class HtmlExtractStep implements DocumentStep {
     public static final String CONTENT_TYPE = "content_type";
     public static final String HTML = "text/html";
-    private final HtmlExtractor extractor = new HtmlExtractor();
+    private final HtmlTextExtractor extractor;
+
+    public HtmlExtractStep(HtmlTextExtractor extractor) {
+        this.extractor = extractor;
+    }
 
     @Override
     public String name() {

@@ -14,6 +14,7 @@ import org.netpreserve.jwarc.WarcTargetRecord;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -75,6 +76,7 @@ public final class WarcDocumentReader implements DocumentReader {
         TreeMap<String, String> meta = new TreeMap<>();
         meta.put("url", target.target());
         String text;
+        long utf8;
         try {
             MediaType type;
             InputStream body;
@@ -92,11 +94,16 @@ public final class WarcDocumentReader implements DocumentReader {
             stats.in(size);
             String base = type.base().toString();
             if (record instanceof WarcConversion || base.equals("text/plain")) {
-                text = new String(body.readAllBytes(), charset(type.parameters().get("charset")));
+                byte[] bytes = body.readAllBytes();
+                Charset cs = charset(type.parameters().get("charset"));
+                text = new String(bytes, cs);
+                utf8 = validUtf8Length(bytes, cs, text);
             } else if (base.equals("text/html") || base.equals("application/xhtml+xml")) {
                 byte[] html = body.readAllBytes();
                 String declared = type.parameters().get("charset");
-                text = new String(html, charset(declared != null ? declared : sniffCharset(html)));
+                Charset cs = charset(declared != null ? declared : sniffCharset(html));
+                text = new String(html, cs);
+                utf8 = validUtf8Length(html, cs, text);
                 meta.put(HtmlExtractStep.CONTENT_TYPE, HtmlExtractStep.HTML);
             } else {
                 stats.dropped("not_html");
@@ -115,9 +122,17 @@ public final class WarcDocumentReader implements DocumentReader {
             sink.reject(new Reject(id, source, name(), "empty_text", where + ": empty payload", ""));
             return;
         }
-        Document doc = new Document(id, text, source, meta);
+        Document doc = new Document(id, text, source, meta, utf8);
         stats.kept(doc.utf8Length());
         sink.accept(doc);
+    }
+
+    /**
+     * The UTF-8 length of {@code text} if it was decoded from {@code bytes} as valid UTF-8 (no replacement character
+     * came out, so every byte was part of a well-formed sequence): then it is the byte count; else -1 (unknown).
+     */
+    static long validUtf8Length(byte[] bytes, Charset cs, String text) {
+        return cs.equals(StandardCharsets.UTF_8) && text.indexOf('\uFFFD') < 0 ? bytes.length : -1;
     }
 
     /** The value of the first {@code charset=} in the first 2 KB (an HTML meta tag), or null. */
@@ -139,7 +154,7 @@ public final class WarcDocumentReader implements DocumentReader {
         return end > start ? head.substring(start, end) : null;
     }
 
-    private static java.nio.charset.Charset charset(String name) {
+    private static Charset charset(String name) {
         try {
             return name == null ? StandardCharsets.UTF_8 : java.nio.charset.Charset.forName(name);
         } catch (IllegalArgumentException e) {

@@ -1,22 +1,22 @@
 package ai.stratum.data.recipe;
 
 /**
- * The per-document steps, run in this order (FineWeb's): normalize, language, gopher_repetition,
- * gopher_quality, c4, fineweb. Each has {@code enabled}.
+ * The per-document steps, run in this order (FineWeb's): extract (HTML pages only), normalize, language,
+ * gopher_repetition, gopher_quality, c4, fineweb. Each filter has {@code enabled}; extract chooses its extractor.
  */
-public record FiltersConfig(NormalizeConfig normalize, LanguageConfig language,
+public record FiltersConfig(ExtractConfig extract, NormalizeConfig normalize, LanguageConfig language,
                             GopherRepetitionConfig gopherRepetition, GopherQualityConfig gopherQuality, C4Config c4,
                             FineWebConfig fineweb) {
     public FiltersConfig {
-        if (normalize == null || language == null || gopherRepetition == null || gopherQuality == null || c4 == null
+        if (extract == null || normalize == null || language == null || gopherRepetition == null || gopherQuality == null || c4 == null
                 || fineweb == null) {
-            throw new IllegalArgumentException("filters: normalize, language, gopher_repetition, gopher_quality, c4 "
+            throw new IllegalArgumentException("filters: extract, normalize, language, gopher_repetition, gopher_quality, c4 "
                     + "and fineweb must all be present (set enabled: false to skip one)");
         }
     }
 
     public static FiltersConfig defaults() {
-        return new FiltersConfig(NormalizeConfig.defaults(), LanguageConfig.defaults(),
+        return new FiltersConfig(ExtractConfig.defaults(), NormalizeConfig.defaults(), LanguageConfig.defaults(),
                 GopherRepetitionConfig.defaults(), GopherQualityConfig.defaults(), C4Config.defaults(),
                 FineWebConfig.defaults());
     }

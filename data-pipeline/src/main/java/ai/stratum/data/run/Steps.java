@@ -2,6 +2,7 @@ package ai.stratum.data.run;
 
 import ai.stratum.data.read.DocumentReader;
 import ai.stratum.data.read.HtmlExtractStep;
+import ai.stratum.data.read.HtmlTextExtractor;
 import ai.stratum.data.read.JsonlReader;
 import ai.stratum.data.read.ParquetDocumentReader;
 import ai.stratum.data.read.TextReader;
@@ -33,7 +34,7 @@ public final class Steps {
      */
     public static List<DocumentStep> filters(FiltersConfig f, long seed) {
         List<DocumentStep> steps = new ArrayList<>();
-        steps.add(new HtmlExtractStep());
+        steps.add(new HtmlExtractStep(HtmlTextExtractor.named(f.extract().extractor())));
         if (f.normalize().enabled()) {
             steps.add(new UnicodeNormalizer(f.normalize().form()));
         }

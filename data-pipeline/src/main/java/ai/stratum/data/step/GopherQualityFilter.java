@@ -33,7 +33,7 @@ public final class GopherQualityFilter implements DocumentStep {
     }
 
     String reject(String text) {
-        Words.Spans words = Words.scan(text);
+        Words.Spans words = Words.scanShared(text);
         int nWords = 0;
         long wordChars = 0;
         for (int i = 0; i < words.count; i++) {

@@ -52,7 +52,7 @@ public final class GopherRepetitionFilter implements DocumentStep {
         if (c.dupLineCharFrac() > 0 && dup[1] / length > c.dupLineCharFrac()) {
             return "dup_line_char_frac";
         }
-        Words.Spans words = Words.scan(text);
+        Words.Spans words = Words.scanShared(text);
         long[] ids = new long[words.count];
         int[] lengths = new int[words.count];
         for (int i = 0; i < ids.length; i++) {
@@ -70,12 +70,18 @@ public final class GopherRepetitionFilter implements DocumentStep {
                 }
             }
         }
+        // if no n-gram repeats, no longer one does (it would contain a repeated n-gram): skip those rules
+        int noRepeatsFrom = Integer.MAX_VALUE;
         for (List<Double> rule : c.dupNGrams()) {
             int n = rule.get(0).intValue();
-            if (rule.get(1) > 0 && ids.length >= n) {
+            if (rule.get(1) > 0 && ids.length >= n && n < noRepeatsFrom) {
                 counts.clear();
-                if (duplicateNGramChars(grams[n], lengths, n, counts) / length > rule.get(1)) {
+                long repeated = duplicateNGramChars(grams[n], lengths, n, counts);
+                if (repeated / length > rule.get(1)) {
                     return "duplicated_" + n + "_n_grams";
+                }
+                if (repeated == 0) {
+                    noRepeatsFrom = n;
                 }
             }
         }

@@ -40,7 +40,7 @@ public final class StepChain {
                 return null;
             }
             Document next = ((StepResult.Keep) result).doc();
-            if (!next.text().equals(doc.text())) {
+            if (next.text() != doc.text()) {
                 bytes = next.utf8Length();
             }
             doc = next;

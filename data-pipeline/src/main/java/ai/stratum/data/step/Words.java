@@ -85,6 +85,22 @@ public final class Words {
         }
     }
 
+    private static final ThreadLocal<Spans> LAST = new ThreadLocal<>();
+
+    /**
+     * {@link #scan}, reusing this thread's previous result when it was for the very same String object: the
+     * repetition and quality rules tokenize each document one after the other. Callers must not modify the spans.
+     */
+    public static Spans scanShared(String text) {
+        Spans last = LAST.get();
+        if (last != null && last.text == text) {
+            return last;
+        }
+        Spans spans = scan(text);
+        LAST.set(spans);
+        return spans;
+    }
+
     public static Spans scan(String text) {
         Spans spans = new Spans(text);
         int n = text.length();

@@ -76,7 +76,7 @@ class OtherReadersTest {
         assertEquals(3, c.docs.size());
         assertEquals("text/html", c.docs.get(0).metadata().get("content_type"));
         assertEquals("http://example.com/a", c.docs.get(0).metadata().get("url"));
-        HtmlExtractStep extract = new HtmlExtractStep();
+        HtmlExtractStep extract = new HtmlExtractStep(new StreamingHtmlExtractor());
         StepStats extractStats = new StepStats("extract");
         var page = (ai.stratum.data.step.StepResult.Keep) extract.apply(c.docs.get(0), extractStats);
         assertEquals("A page\n" + prose, page.doc().text());
@@ -102,12 +102,38 @@ class OtherReadersTest {
         }
         Collected c = new Collected();
         new WarcDocumentReader().read(warc, "crawl", c, new StepStats("read_warc"));
-        HtmlExtractStep extract = new HtmlExtractStep();
+        HtmlExtractStep extract = new HtmlExtractStep(new StreamingHtmlExtractor());
         for (var doc : c.docs) {
             assertEquals("Gr\u00fc\u00dfe", ((ai.stratum.data.step.StepResult.Keep) extract.apply(doc,
                     new StepStats("extract"))).doc().text());
         }
         assertEquals(2, c.docs.size());
+    }
+
+    @Test
+    void keptBytesAreTheUtf8LengthOfTheDecodedTextWhateverTheBytes() throws IOException {
+        Path warc = dir.resolve("bytes.warc");
+        byte[] valid = "<p>caf\u00e9 \u2014 \ud83d\ude00 \ufffd ok</p>".getBytes(StandardCharsets.UTF_8);
+        byte[] malformed = {'<', 'p', '>', 'a', (byte) 0xC3, 'b', (byte) 0xE2, (byte) 0x82, '<', '/', 'p', '>'};
+        byte[] latin = "<p>Gr\u00fc\u00dfe</p>".getBytes(StandardCharsets.ISO_8859_1);
+        try (WarcWriter writer = new WarcWriter(warc)) {
+            writer.write(response("http://example.com/v", "text/html; charset=utf-8", valid));
+            writer.write(response("http://example.com/m", "text/html; charset=utf-8", malformed));
+            writer.write(response("http://example.com/l", "text/html; charset=iso-8859-1", latin));
+        }
+        Collected c = new Collected();
+        StepStats stats = new StepStats("read_warc");
+        new WarcDocumentReader().read(warc, "crawl", c, stats);
+        assertEquals(3, c.docs.size());
+        long total = 0;
+        for (var doc : c.docs) {
+            long expected = doc.text().getBytes(StandardCharsets.UTF_8).length;
+            assertEquals(expected, doc.utf8Length(), doc.text());
+            total += expected;
+        }
+        assertEquals(valid.length, c.docs.get(0).utf8Length(), "valid UTF-8: the byte count");
+        assertTrue(c.docs.get(1).utf8Length() != malformed.length, "malformed bytes decode to U+FFFD, 3 bytes each");
+        assertEquals(total, stats.bytesOut());
     }
 
     @Test
@@ -157,10 +183,10 @@ class OtherReadersTest {
     @Test
     void boilerplateNamesAreWholeTokensOfIdsAndClasses() {
         for (String yes : List.of("site-nav", "Main_Menu", "comments area", "cookie-consent", "sidebar")) {
-            assertTrue(HtmlExtractor.namesBoilerplate(yes), yes);
+            assertTrue(ExtractionRules.namesBoilerplate(yes), yes);
         }
         for (String no : List.of("canvas", "snav", "navigator", "content", "advertisement", "")) {
-            assertFalse(HtmlExtractor.namesBoilerplate(no), no);
+            assertFalse(ExtractionRules.namesBoilerplate(no), no);
         }
     }
 

@@ -1,6 +1,8 @@
 package ai.stratum.data.run;
 
 import ai.stratum.data.recipe.DataRecipe;
+import ai.stratum.data.recipe.ExtractConfig;
+import ai.stratum.data.recipe.FiltersConfig;
 import ai.stratum.data.recipe.InputConfig;
 import ai.stratum.data.shard.ByteLevelEncoder;
 import ai.stratum.data.shard.TextEncoder;
@@ -130,6 +132,29 @@ class DataPipelineTest {
                 new ByteLevelEncoder(), null, null).run(tmp.resolve("three"));
         assertEquals(one.shards(), three.shards());
         assertTrue(one.valTokens() > 0 && one.trainTokens() > 0);
+    }
+
+    @Test
+    void theJsoupExtractorChoiceGivesTheSameRunOnTheseWarcPages() throws IOException {
+        Corpus corpus = new Corpus(tmp.resolve("in"), 1, 6);
+        DataRecipe streaming = Recipes.of(inputs(corpus), Map.of(), 3000, 0.2, 2);
+        FiltersConfig f = streaming.filters();
+        assertEquals("streaming", f.extract().extractor(), "the streaming extractor is the default");
+        DataRecipe jsoup = new DataRecipe(streaming.inputs(), new FiltersConfig(new ExtractConfig("jsoup"),
+                f.normalize(), f.language(), f.gopherRepetition(), f.gopherQuality(), f.c4(), f.fineweb()),
+                streaming.dedup(), streaming.pii(), streaming.mixture(), streaming.tokenizer(), streaming.output(),
+                streaming.seed(), streaming.threads());
+        new DataPipeline(streaming, new ByteLevelEncoder(), null, null).run(tmp.resolve("streaming"));
+        new DataPipeline(jsoup, new ByteLevelEncoder(), null, null).run(tmp.resolve("jsoup"));
+        Map<String, String> a = snapshot(tmp.resolve("streaming"));
+        assertEquals(a, snapshot(tmp.resolve("jsoup")));
+        List<String> kept = new ArrayList<>(documents(tmp.resolve("streaming"), "train"));
+        kept.addAll(documents(tmp.resolve("streaming"), "val"));
+        for (String page : corpus.pageTexts) {
+            assertTrue(kept.stream().anyMatch(d -> d.contains(page)), "WARC page extracted and kept: " + page);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ExtractConfig("dom"));
+        assertTrue(e.getMessage().startsWith("extractor: "), e.getMessage());
     }
 
     private static String sha256(Path f) throws IOException {
