@@ -672,27 +672,33 @@ public final class CpuKernels implements Kernels {
     // ---- cross-entropy ----------------------------------------------------------------------------------------
 
     @Override
-    public double crossEntropyForward(INDArray probs, INDArray logits, int[] targets) {
-        if (!isFloat(probs, logits)) {
-            return fallback.crossEntropyForward(probs, logits, targets);
+    public double crossEntropy(INDArray dlogits, INDArray logits, int[] targets) {
+        if (!isFloat(dlogits, logits)) {
+            return fallback.crossEntropy(dlogits, logits, targets);
         }
         int v = (int) logits.size(1);
         int n = (int) logits.size(0);
         FloatBuffer z = buf(logits);
-        FloatBuffer p = buf(probs);
+        FloatBuffer d = buf(dlogits);
         int zb = base(logits);
-        int pb = base(probs);
+        int db = base(dlogits);
         double[] rowLoss = new double[n];
         parallel(n, (from, to) -> {
             float[] row = new float[v];
             float[] scratch = new float[v];
             for (int r = from; r < to; r++) {
+                int target = targets[r];
+                if (target < 0) {
+                    java.util.Arrays.fill(row, 0f);
+                    d.put(db + r * v, row, 0, v);
+                    continue;
+                }
                 z.get(zb + r * v, row, 0, v);
                 float max = Float.NEGATIVE_INFINITY;
                 for (int i = 0; i < v; i++) {
                     max = Math.max(max, row[i]);
                 }
-                float target = targets[r] >= 0 ? row[targets[r]] : 0f;
+                float targetLogit = row[target];
                 for (int i = 0; i < v; i++) {
                     row[i] = Math.max(row[i] - max, -87f);
                 }
@@ -702,9 +708,10 @@ public final class CpuKernels implements Kernels {
                 for (int i = 0; i < v; i++) {
                     row[i] *= inv;
                 }
-                p.put(pb + r * v, row, 0, v);
+                row[target] -= 1f;
+                d.put(db + r * v, row, 0, v);
                 // -log p[target] = log(sum e^(z - max)) - (z[target] - max): no underflow for unlikely targets
-                rowLoss[r] = targets[r] >= 0 ? Math.log(total) - ((double) target - max) : 0.0;
+                rowLoss[r] = Math.log(total) - ((double) targetLogit - max);
             }
         });
         double loss = 0;
@@ -712,35 +719,6 @@ public final class CpuKernels implements Kernels {
             loss += l;
         }
         return loss;
-    }
-
-    @Override
-    public void crossEntropyBackward(INDArray dlogits, INDArray probs, int[] targets, double scale) {
-        if (!isFloat(dlogits, probs)) {
-            fallback.crossEntropyBackward(dlogits, probs, targets, scale);
-            return;
-        }
-        int v = (int) probs.size(1);
-        FloatBuffer p = buf(probs);
-        FloatBuffer d = buf(dlogits);
-        int pb = base(probs);
-        int db = base(dlogits);
-        float s = (float) scale;
-        parallel((int) probs.size(0), (from, to) -> {
-            float[] row = new float[v];
-            for (int r = from; r < to; r++) {
-                if (targets[r] < 0) {
-                    java.util.Arrays.fill(row, 0f);
-                } else {
-                    p.get(pb + r * v, row, 0, v);
-                    for (int i = 0; i < v; i++) {
-                        row[i] *= s;
-                    }
-                    row[targets[r]] -= s;
-                }
-                d.put(db + r * v, row, 0, v);
-            }
-        });
     }
 
     // ---- dropout ----------------------------------------------------------------------------------------------
