@@ -42,7 +42,7 @@ final class Activations implements AutoCloseable {
     final INDArray lnfMean;                 // (N)
     final INDArray lnfRstd;                 // (N)
     final INDArray logits;                  // (N, V)
-    final INDArray probs;                   // (N, V) softmax, then dlogits in place
+    final INDArray dlogits;                 // (N, V) softmax - onehot(target): the loss sum's gradient
 
     // scratch shared by all layers
     final INDArray branch;                  // (N, C) a residual branch's output before dropout
@@ -79,7 +79,7 @@ final class Activations implements AutoCloseable {
         lnfMean = alloc(n);
         lnfRstd = alloc(n);
         logits = alloc(n * config.vocabSize());
-        probs = alloc(n * config.vocabSize());
+        dlogits = alloc(n * config.vocabSize());
         branch = alloc(n * c);
         dresid = alloc(n * c);
         dbranch = alloc(n * c);

@@ -355,10 +355,11 @@ public final class CpuKernels implements Kernels {
     // ---- attention ----------------------------------------------------------------------------------------------
 
     /**
-     * Query rows are split into this many blocks for the attention matmuls: block r needs only the keys of blocks
-     * 0..r, so the causal triangle costs (1 + 2 + ... + n) / n^2 of the full square (n = 2: 3/4).
+     * OpenBLAS runs a gemm on one thread when m * n * k is at most this (65536 times its default
+     * GEMM_MULTITHREAD_THRESHOLD of 4): the attention's blocks stay under it, so the (batch, head) pairs can be
+     * spread over the Java threads without OpenBLAS waking its own for each small product.
      */
-    private static final int CAUSAL_BLOCKS = 2;
+    private static final long SINGLE_THREAD_GEMM = 262_144;
 
     /** (B, NH, T, T) scratch of the attention: the probabilities after dropout, the probability gradients. */
     private INDArray attentionDropped;
@@ -401,14 +402,17 @@ public final class CpuKernels implements Kernels {
                 b.position(bAt), ldb, 0f, c.position(cAt), ldc);
     }
 
-    /** First query row of causal block {@code r} of {@link #CAUSAL_BLOCKS} over {@code t} rows. */
-    private static int blockStart(int r, int t) {
-        return (int) ((long) t * r / CAUSAL_BLOCKS);
+    /**
+     * Query rows per causal block: block [from, to) needs only keys [0, to), so with n blocks the matmuls cost
+     * (1 + 2 + ... + n) / n^2 of the full square; small enough that every product stays single-threaded.
+     */
+    private static int blockRows(int t, int hs) {
+        return (int) Math.max(1, Math.min(t, SINGLE_THREAD_GEMM / ((long) t * hs)));
     }
 
     /**
-     * Per (batch, head) pair: scores = q k^T / sqrt(hs) by OpenBLAS straight from the qkv rows into att (only the
-     * causal blocks), then the masked softmax row by row in parallel (with the dropped copy when dropout is on),
+     * In parallel over (batch, head) pairs, per block of query rows: scores = q k^T / sqrt(hs) by OpenBLAS straight
+     * from the qkv rows into att, the masked softmax of each row in Java (and its dropped copy when dropout is on),
      * then out = probabilities @ v by OpenBLAS straight into the heads' columns of out.
      */
     @Override
@@ -423,63 +427,145 @@ public final class CpuKernels implements Kernels {
         int c = (int) out.size(1);
         int hs = c / nh;
         int pairs = (int) att.size(0) * nh;
+        int block = blockRows(t, hs);
+        float scale = (float) (1.0 / Math.sqrt(hs));
+        float keepScale = (float) (1.0 / (1.0 - dropout));
         long xb = base(qkv);
         long ab = base(att);
-        FloatPointer q = pointer(qkv);
-        FloatPointer k = pointer(qkv);
-        FloatPointer probs = pointer(att);
-        for (int pair = 0; pair < pairs; pair++) {
-            long head = xb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
-            for (int r = 0; r < CAUSAL_BLOCKS; r++) {
-                int from = blockStart(r, t);
-                int to = blockStart(r + 1, t);
-                gemm(false, true, to - from, to, hs, (float) (1.0 / Math.sqrt(hs)), q, head + (long) from * 3 * c,
-                        3 * c, k, head + c, 3 * c, probs, ab + ((long) pair * t + from) * t, t);
-            }
-        }
+        long ob = base(out);
         FloatBuffer a = buf(att);
-        FloatBuffer dropped = null;
         if (dropout > 0) {
             attentionDropped = scratch(attentionDropped, (long) pairs * t * t);
-            dropped = attentionDropped.data().asNioFloat();
         }
-        FloatBuffer d = dropped;
-        float keepScale = (float) (1.0 / (1.0 - dropout));
-        parallel(pairs * t, (from, to) -> {
+        FloatBuffer d = dropout > 0 ? attentionDropped.data().asNioFloat() : null;
+        parallel(pairs, (fromPair, toPair) -> {
+            FloatPointer q = pointer(qkv);
+            FloatPointer k = pointer(qkv);
+            FloatPointer v = pointer(qkv);
+            FloatPointer probs = pointer(att);
+            FloatPointer used = d == null ? pointer(att) : pointer(attentionDropped);
+            long usedBase = d == null ? ab : 0;
+            FloatPointer o = pointer(out);
             float[] row = new float[t];
             float[] exps = new float[t];
-            for (int rowIndex = from; rowIndex < to; rowIndex++) {
-                int query = rowIndex % t;
-                int keys = query + 1;
-                long at = (long) rowIndex * t;
-                a.get((int) (ab + at), row, 0, keys);
-                maskedSoftmax(row, exps, keys, segmentIds, rowIndex / (nh * t) * t, query);
-                java.util.Arrays.fill(row, keys, t, 0f);
-                a.put((int) (ab + at), row, 0, t);
-                if (d != null) {
-                    for (int j = 0; j < keys; j++) {
-                        row[j] = Dropout.keep(seed, stream, at + j, dropout) ? row[j] * keepScale : 0f;
+            for (int pair = fromPair; pair < toPair; pair++) {
+                int b = pair / nh;
+                long head = xb + (long) b * t * 3 * c + (long) (pair % nh) * hs;
+                long square = (long) pair * t * t;
+                for (int from = 0; from < t; from += block) {
+                    int to = Math.min(t, from + block);
+                    gemm(false, true, to - from, to, hs, scale, q, head + (long) from * 3 * c, 3 * c, k, head + c,
+                            3 * c, probs, ab + square + (long) from * t, t);
+                    for (int query = from; query < to; query++) {
+                        int keys = query + 1;
+                        long at = square + (long) query * t;
+                        a.get((int) (ab + at), row, 0, keys);
+                        maskedSoftmax(row, exps, keys, segmentIds, b * t, query);
+                        java.util.Arrays.fill(row, keys, t, 0f);
+                        a.put((int) (ab + at), row, 0, t);
+                        if (d != null) {
+                            for (int j = 0; j < keys; j++) {
+                                row[j] = Dropout.keep(seed, stream, at + j, dropout) ? row[j] * keepScale : 0f;
+                            }
+                            d.put((int) at, row, 0, t);
+                        }
                     }
-                    d.put((int) at, row, 0, t);
+                    gemm(false, false, to - from, hs, to, 1f, used, usedBase + square + (long) from * t, t, v,
+                            head + 2L * c, 3 * c, o, ob + ((long) b * t + from) * c + (long) (pair % nh) * hs, c);
                 }
             }
         });
-        FloatPointer used = dropped == null ? probs : pointer(attentionDropped);
-        long usedBase = dropped == null ? ab : 0;
-        FloatPointer v = pointer(qkv);
-        FloatPointer o = pointer(out);
-        long ob = base(out);
-        for (int pair = 0; pair < pairs; pair++) {
-            int b = pair / nh;
-            int h = pair % nh;
-            long head = xb + (long) b * t * 3 * c + (long) h * hs;
-            for (int r = 0; r < CAUSAL_BLOCKS; r++) {
-                int from = blockStart(r, t);
-                int to = blockStart(r + 1, t);
-                gemm(false, false, to - from, hs, to, 1f, used, usedBase + ((long) pair * t + from) * t, t,
-                        v, head + 2L * c, 3 * c, o, ob + ((long) b * t + from) * c + (long) h * hs, c);
-            }
+    }
+
+    /**
+     * In parallel over (batch, head) pairs: per block of query rows, dP = dout v^T by OpenBLAS into scratch, then
+     * row by row through dropout and the softmax into the score gradients dS (in place), and dq = dS k straight
+     * into dqkv; then per block of keys, dk = dS^T q and dv = P^T dout over the queries that see them.
+     */
+    @Override
+    public void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, double dropout,
+                                  long seed, long stream) {
+        if (!isFloat(dqkv, dout, qkv, att)) {
+            fallback.attentionBackward(dqkv, dout, qkv, att, dropout, seed, stream);
+            return;
         }
+        int nh = (int) att.size(1);
+        int t = (int) att.size(2);
+        int c = (int) dout.size(1);
+        int hs = c / nh;
+        int pairs = (int) att.size(0) * nh;
+        int block = blockRows(t, hs);
+        float scale = (float) (1.0 / Math.sqrt(hs));
+        float keepScale = (float) (1.0 / (1.0 - dropout));
+        long xb = base(qkv);
+        long ab = base(att);
+        long yb = base(dout);
+        long gb = base(dqkv);
+        FloatBuffer a = buf(att);
+        attentionGrad = scratch(attentionGrad, (long) pairs * t * t);
+        FloatBuffer g = attentionGrad.data().asNioFloat();
+        if (dropout > 0) {
+            attentionDropped = scratch(attentionDropped, (long) pairs * t * t);
+        }
+        FloatBuffer d = dropout > 0 ? attentionDropped.data().asNioFloat() : null;
+        parallel(pairs, (fromPair, toPair) -> {
+            FloatPointer x = pointer(qkv);
+            FloatPointer k = pointer(qkv);
+            FloatPointer dy = pointer(dout);
+            FloatPointer ds = pointer(attentionGrad);
+            FloatPointer used = d == null ? pointer(att) : pointer(attentionDropped);
+            long usedBase = d == null ? ab : 0;
+            FloatPointer dx = pointer(dqkv);
+            float[] p = new float[t];
+            float[] dp = new float[t];
+            for (int pair = fromPair; pair < toPair; pair++) {
+                long head = xb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
+                long gradHead = gb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
+                long dyHead = yb + (long) (pair / nh) * t * c + (long) (pair % nh) * hs;
+                long square = (long) pair * t * t;
+                for (int from = 0; from < t; from += block) {
+                    int to = Math.min(t, from + block);
+                    gemm(false, true, to - from, to, hs, 1f, dy, dyHead + (long) from * c, c, x, head + 2L * c,
+                            3 * c, ds, square + (long) from * t, t);
+                    for (int query = from; query < to; query++) {
+                        int keys = query + 1;
+                        long at = square + (long) query * t;
+                        a.get((int) (ab + at), p, 0, keys);
+                        g.get((int) at, dp, 0, keys);
+                        if (d != null) {
+                            for (int j = 0; j < keys; j++) {
+                                float m = Dropout.keep(seed, stream, at + j, dropout) ? keepScale : 0f;
+                                dp[j] *= m;
+                                p[j] *= m;
+                            }
+                            java.util.Arrays.fill(p, keys, t, 0f);
+                            d.put((int) at, p, 0, t);
+                            a.get((int) (ab + at), p, 0, keys);
+                        }
+                        float dot = 0;
+                        for (int j = 0; j < keys; j++) {
+                            dot += p[j] * dp[j];
+                        }
+                        for (int j = 0; j < keys; j++) {
+                            dp[j] = scale * p[j] * (dp[j] - dot);
+                        }
+                        java.util.Arrays.fill(dp, keys, t, 0f);
+                        g.put((int) at, dp, 0, t);
+                    }
+                    // dq of queries [from, to) = dS[from, to)[:, 0..to) @ k[0..to)
+                    gemm(false, false, to - from, hs, to, 1f, ds, square + (long) from * t, t, k, head + c, 3 * c,
+                            dx, gradHead + (long) from * 3 * c, 3 * c);
+                }
+                for (int from = 0; from < t; from += block) {
+                    int to = Math.min(t, from + block);
+                    // dk and dv of keys [from, to): sums over the queries [from, t) that see them
+                    gemm(true, false, to - from, hs, t - from, 1f, ds, square + (long) from * t + from, t, x,
+                            head + (long) from * 3 * c, 3 * c, dx, gradHead + (long) from * 3 * c + c, 3 * c);
+                    gemm(true, false, to - from, hs, t - from, 1f, used, usedBase + square + (long) from * t + from,
+                            t, dy, dyHead + (long) from * c, c, dx, gradHead + (long) from * 3 * c + 2L * c, 3 * c);
+                }
+            }
+        });
     }
 
     /**
@@ -556,104 +642,6 @@ public final class CpuKernels implements Kernels {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /**
-     * Per (batch, head) pair: dP = dout v^T (causal blocks) by OpenBLAS into scratch; row by row in parallel,
-     * through dropout and the softmax into the score gradients dS (in place); then dv = P^T dout, dq = dS k and
-     * dk = dS^T q by OpenBLAS straight into their places in dqkv, each over the causal blocks only.
-     */
-    @Override
-    public void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, double dropout,
-                                  long seed, long stream) {
-        if (!isFloat(dqkv, dout, qkv, att)) {
-            fallback.attentionBackward(dqkv, dout, qkv, att, dropout, seed, stream);
-            return;
-        }
-        int nh = (int) att.size(1);
-        int t = (int) att.size(2);
-        int c = (int) dout.size(1);
-        int hs = c / nh;
-        int pairs = (int) att.size(0) * nh;
-        long xb = base(qkv);
-        long ab = base(att);
-        long yb = base(dout);
-        long gb = base(dqkv);
-        attentionGrad = scratch(attentionGrad, (long) pairs * t * t);
-        FloatPointer dy = pointer(dout);
-        FloatPointer x = pointer(qkv);
-        FloatPointer ds = pointer(attentionGrad);
-        for (int pair = 0; pair < pairs; pair++) {
-            long head = xb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
-            long dyHead = yb + (long) (pair / nh) * t * c + (long) (pair % nh) * hs;
-            for (int r = 0; r < CAUSAL_BLOCKS; r++) {
-                int from = blockStart(r, t);
-                int to = blockStart(r + 1, t);
-                gemm(false, true, to - from, to, hs, 1f, dy, dyHead + (long) from * c, c, x, head + 2L * c, 3 * c,
-                        ds, ((long) pair * t + from) * t, t);
-            }
-        }
-        FloatBuffer a = buf(att);
-        FloatBuffer g = attentionGrad.data().asNioFloat();
-        FloatBuffer dropped = null;
-        if (dropout > 0) {
-            attentionDropped = scratch(attentionDropped, (long) pairs * t * t);
-            dropped = attentionDropped.data().asNioFloat();
-        }
-        FloatBuffer d = dropped;
-        float scale = (float) (1.0 / Math.sqrt(hs));
-        float keepScale = (float) (1.0 / (1.0 - dropout));
-        parallel(pairs * t, (from, to) -> {
-            float[] p = new float[t];
-            float[] dp = new float[t];
-            for (int rowIndex = from; rowIndex < to; rowIndex++) {
-                int keys = rowIndex % t + 1;
-                long at = (long) rowIndex * t;
-                a.get((int) (ab + at), p, 0, keys);
-                g.get((int) at, dp, 0, keys);
-                if (d != null) {
-                    for (int j = 0; j < keys; j++) {
-                        float m = Dropout.keep(seed, stream, at + j, dropout) ? keepScale : 0f;
-                        dp[j] *= m;
-                        p[j] *= m;
-                    }
-                    java.util.Arrays.fill(p, keys, t, 0f);
-                    d.put((int) at, p, 0, t);
-                    a.get((int) (ab + at), p, 0, keys);
-                }
-                float dot = 0;
-                for (int j = 0; j < keys; j++) {
-                    dot += p[j] * dp[j];
-                }
-                for (int j = 0; j < keys; j++) {
-                    dp[j] = scale * p[j] * (dp[j] - dot);
-                }
-                java.util.Arrays.fill(dp, keys, t, 0f);
-                g.put((int) at, dp, 0, t);
-            }
-        });
-        FloatPointer used = dropped == null ? pointer(att) : pointer(attentionDropped);
-        long usedBase = dropped == null ? ab : 0;
-        FloatPointer k = pointer(qkv);
-        FloatPointer dx = pointer(dqkv);
-        for (int pair = 0; pair < pairs; pair++) {
-            long head = xb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
-            long gradHead = gb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
-            long dyHead = yb + (long) (pair / nh) * t * c + (long) (pair % nh) * hs;
-            long square = (long) pair * t * t;
-            for (int r = 0; r < CAUSAL_BLOCKS; r++) {
-                int from = blockStart(r, t);
-                int to = blockStart(r + 1, t);
-                // dq of queries [from, to) = dS[from, to)[:, 0..to) @ k[0..to)
-                gemm(false, false, to - from, hs, to, 1f, ds, square + (long) from * t, t, k, head + c, 3 * c,
-                        dx, gradHead + (long) from * 3 * c, 3 * c);
-                // dk and dv of keys [from, to): sums over the queries [from, t) that see them
-                gemm(true, false, to - from, hs, t - from, 1f, ds, square + (long) from * t + from, t, x,
-                        head + (long) from * 3 * c, 3 * c, dx, gradHead + (long) from * 3 * c + c, 3 * c);
-                gemm(true, false, to - from, hs, t - from, 1f, used, usedBase + square + (long) from * t + from, t,
-                        dy, dyHead + (long) from * c, c, dx, gradHead + (long) from * 3 * c + 2L * c, 3 * c);
-            }
-        }
-    }
-
     // ---- linear layers ----------------------------------------------------------------------------------------
 
     @Override
@@ -684,27 +672,33 @@ public final class CpuKernels implements Kernels {
     // ---- cross-entropy ----------------------------------------------------------------------------------------
 
     @Override
-    public double crossEntropyForward(INDArray probs, INDArray logits, int[] targets) {
-        if (!isFloat(probs, logits)) {
-            return fallback.crossEntropyForward(probs, logits, targets);
+    public double crossEntropy(INDArray dlogits, INDArray logits, int[] targets) {
+        if (!isFloat(dlogits, logits)) {
+            return fallback.crossEntropy(dlogits, logits, targets);
         }
         int v = (int) logits.size(1);
         int n = (int) logits.size(0);
         FloatBuffer z = buf(logits);
-        FloatBuffer p = buf(probs);
+        FloatBuffer d = buf(dlogits);
         int zb = base(logits);
-        int pb = base(probs);
+        int db = base(dlogits);
         double[] rowLoss = new double[n];
         parallel(n, (from, to) -> {
             float[] row = new float[v];
             float[] scratch = new float[v];
             for (int r = from; r < to; r++) {
+                int target = targets[r];
+                if (target < 0) {
+                    java.util.Arrays.fill(row, 0f);
+                    d.put(db + r * v, row, 0, v);
+                    continue;
+                }
                 z.get(zb + r * v, row, 0, v);
                 float max = Float.NEGATIVE_INFINITY;
                 for (int i = 0; i < v; i++) {
                     max = Math.max(max, row[i]);
                 }
-                float target = targets[r] >= 0 ? row[targets[r]] : 0f;
+                float targetLogit = row[target];
                 for (int i = 0; i < v; i++) {
                     row[i] = Math.max(row[i] - max, -87f);
                 }
@@ -714,9 +708,10 @@ public final class CpuKernels implements Kernels {
                 for (int i = 0; i < v; i++) {
                     row[i] *= inv;
                 }
-                p.put(pb + r * v, row, 0, v);
+                row[target] -= 1f;
+                d.put(db + r * v, row, 0, v);
                 // -log p[target] = log(sum e^(z - max)) - (z[target] - max): no underflow for unlikely targets
-                rowLoss[r] = targets[r] >= 0 ? Math.log(total) - ((double) target - max) : 0.0;
+                rowLoss[r] = Math.log(total) - ((double) targetLogit - max);
             }
         });
         double loss = 0;
@@ -724,35 +719,6 @@ public final class CpuKernels implements Kernels {
             loss += l;
         }
         return loss;
-    }
-
-    @Override
-    public void crossEntropyBackward(INDArray dlogits, INDArray probs, int[] targets, double scale) {
-        if (!isFloat(dlogits, probs)) {
-            fallback.crossEntropyBackward(dlogits, probs, targets, scale);
-            return;
-        }
-        int v = (int) probs.size(1);
-        FloatBuffer p = buf(probs);
-        FloatBuffer d = buf(dlogits);
-        int pb = base(probs);
-        int db = base(dlogits);
-        float s = (float) scale;
-        parallel((int) probs.size(0), (from, to) -> {
-            float[] row = new float[v];
-            for (int r = from; r < to; r++) {
-                if (targets[r] < 0) {
-                    java.util.Arrays.fill(row, 0f);
-                } else {
-                    p.get(pb + r * v, row, 0, v);
-                    for (int i = 0; i < v; i++) {
-                        row[i] *= s;
-                    }
-                    row[targets[r]] -= s;
-                }
-                d.put(db + r * v, row, 0, v);
-            }
-        });
     }
 
     // ---- dropout ----------------------------------------------------------------------------------------------

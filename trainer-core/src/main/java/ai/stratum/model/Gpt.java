@@ -261,7 +261,8 @@ public final class Gpt implements AutoCloseable {
             return Float.NaN;
         }
         targetCount = (int) java.util.Arrays.stream(targets).filter(t -> t >= 0).count();
-        double lossSum = kernels.crossEntropyForward(acts.view(acts.probs, n, v), logits, this.targets);
+        // the backward's dlogits too: the gradient of the summed loss, scaled there
+        double lossSum = kernels.crossEntropy(acts.view(acts.dlogits, n, v), logits, this.targets);
         lap(StepProfile.Kind.LM_HEAD, false);
         return targetCount == 0 ? 0f : (float) (lossSum / targetCount);
     }
@@ -337,7 +338,6 @@ public final class Gpt implements AutoCloseable {
         if (!backwardPending) {
             throw new IllegalStateException("backward needs a forward with targets first, and runs once per forward");
         }
-        // the backward overwrites the softmax probabilities with dlogits in place
         backwardPending = false;
         if (targetCount == 0) {
             return;
@@ -351,15 +351,17 @@ public final class Gpt implements AutoCloseable {
         if (profile != null) {
             profile.start();
         }
-        // dlogits (N, V), in place over probs
-        INDArray dlogits = acts.view(acts.probs, n, v);
-        kernels.crossEntropyBackward(dlogits, dlogits, targets, (double) lossScale / targetCount);
+        // dlogits (N, V) from the forward, scaled into the head's gradient matmuls
+        INDArray dlogits = acts.view(acts.dlogits, n, v);
+        double scale = (double) lossScale / targetCount;
         INDArray lnf = acts.view(acts.lnf, n, c);
         if (!baseFrozen) {
-            Nd4j.gemm(dlogits, lnf, gradViews.get("wte.weight"), true, false, 1.0, 1.0); // dwte (V, C) += dlogits^T lnf
+            // dwte (V, C) += scale dlogits^T lnf
+            Nd4j.gemm(dlogits, lnf, gradViews.get("wte.weight"), true, false, scale, 1.0);
         }
+        // dlnf (N, C) = scale dlogits wte
         INDArray dlnf = acts.view(acts.dln, n, c);
-        Nd4j.gemm(dlogits, paramViews.get("wte.weight"), dlnf, false, false, 1.0, 0.0); // dlnf (N, C) = dlogits wte
+        Nd4j.gemm(dlogits, paramViews.get("wte.weight"), dlnf, false, false, scale, 0.0);
         lap(StepProfile.Kind.LM_HEAD, true);
         INDArray dresid = acts.view(acts.dresid, n, c).assign(0.0);
         INDArray last = acts.view(acts.resid3[config.nLayer() - 1], n, c);

@@ -61,16 +61,11 @@ public interface Kernels {
     void biasGradient(INDArray dbias, INDArray dout);
 
     /**
-     * probs (N, V) = softmax(logits (N, V)); returns the sum over rows with targets[n] >= 0 of -log probs[n, target].
-     * Rows with a negative target contribute nothing.
+     * Cross-entropy forward and backward in one pass over logits (N, V): returns the sum over rows with
+     * targets[n] >= 0 of -log softmax(logits[n])[targets[n]], and writes dlogits (N, V) = softmax(logits[n]) -
+     * onehot(targets[n]) on those rows and 0 on the others, the gradient of that sum (the caller scales it).
      */
-    double crossEntropyForward(INDArray probs, INDArray logits, int[] targets);
-
-    /**
-     * dlogits (N, V) = scale * (probs - onehot(target)) on rows with targets[n] >= 0 and 0 on the others
-     * (overwritten); dlogits may alias probs.
-     */
-    void crossEntropyBackward(INDArray dlogits, INDArray probs, int[] targets, double scale);
+    double crossEntropy(INDArray dlogits, INDArray logits, int[] targets);
 
     /**
      * x *= mask / (1 - p) with the mask of {@link Dropout#keep}: a pure function of (seed, stream, element index),

@@ -262,48 +262,31 @@ public final class NaiveKernels implements Kernels {
     }
 
     @Override
-    public double crossEntropyForward(INDArray probs, INDArray logits, int[] targets) {
+    public double crossEntropy(INDArray dlogits, INDArray logits, int[] targets) {
         int n = (int) logits.size(0);
         int v = (int) logits.size(1);
         double[] z = read(logits);
-        double[] p = new double[z.length];
+        double[] d = new double[z.length];
         double loss = 0;
         for (int row = 0; row < n; row++) {
+            if (targets[row] < 0) {
+                continue;
+            }
             double max = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < v; i++) {
                 max = Math.max(max, z[row * v + i]);
             }
             double sum = 0;
             for (int i = 0; i < v; i++) {
-                p[row * v + i] = Math.exp(z[row * v + i] - max);
-                sum += p[row * v + i];
+                sum += Math.exp(z[row * v + i] - max);
             }
             for (int i = 0; i < v; i++) {
-                p[row * v + i] /= sum;
+                d[row * v + i] = Math.exp(z[row * v + i] - max) / sum - (i == targets[row] ? 1.0 : 0.0);
             }
-            if (targets[row] >= 0) {
-                loss -= Math.log(p[row * v + targets[row]]);
-            }
-        }
-        write(probs, p);
-        return loss;
-    }
-
-    @Override
-    public void crossEntropyBackward(INDArray dlogits, INDArray probs, int[] targets, double scale) {
-        int n = (int) probs.size(0);
-        int v = (int) probs.size(1);
-        double[] p = read(probs);
-        double[] d = new double[p.length];
-        for (int row = 0; row < n; row++) {
-            if (targets[row] < 0) {
-                continue;
-            }
-            for (int i = 0; i < v; i++) {
-                d[row * v + i] = scale * (p[row * v + i] - (i == targets[row] ? 1.0 : 0.0));
-            }
+            loss += Math.log(sum) - (z[row * v + targets[row]] - max);
         }
         write(dlogits, d);
+        return loss;
     }
 
     @Override

@@ -223,31 +223,19 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
-    public double crossEntropyForward(INDArray probs, INDArray logits, int[] targets) {
-        Nd4j.exec(new SoftMax(logits, probs, 1));
-        if (Arrays.stream(targets).noneMatch(t -> t >= 0)) {
-            return 0.0;
-        }
-        INDArray picked = Nd4j.exec(DynamicCustomOp.builder("gather")
-                .addInputs(probs.reshape(probs.length()), targetIndices(targets, probs.size(1)))
-                .addIntegerArguments(0).build())[0];
-        return -Transforms.log(picked, false).sumNumber().doubleValue();
-    }
-
-    @Override
-    public void crossEntropyBackward(INDArray dlogits, INDArray probs, int[] targets, double scale) {
-        if (dlogits != probs) {
-            dlogits.assign(probs);
-        }
-        dlogits.muli(scale);
+    public double crossEntropy(INDArray dlogits, INDArray logits, int[] targets) {
+        Nd4j.exec(new SoftMax(logits, dlogits, 1));
         if (Arrays.stream(targets).noneMatch(t -> t >= 0)) {
             dlogits.assign(0);
-            return;
+            return 0.0;
         }
         INDArray idx = targetIndices(targets, dlogits.size(1));
         INDArray flat = dlogits.reshape(dlogits.length());
+        INDArray picked = Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(flat, idx)
+                .addIntegerArguments(0).build())[0];
+        double loss = -Transforms.log(picked, false).sumNumber().doubleValue();
         Nd4j.exec(DynamicCustomOp.builder("scatter_sub")
-                .addInputs(flat, idx, Nd4j.valueArrayOf(new long[] {idx.length()}, scale, dlogits.dataType()))
+                .addInputs(flat, idx, Nd4j.valueArrayOf(new long[] {idx.length()}, 1.0, dlogits.dataType()))
                 .addOutputs(flat).build());
         double[] keep = new double[targets.length];
         boolean anyMasked = false;
@@ -258,6 +246,7 @@ public final class Nd4jKernels implements Kernels {
         if (anyMasked) {
             Nd4j.exec(new BroadcastMulOp(dlogits, Nd4j.createFromArray(keep).castTo(dlogits.dataType()), dlogits, 0));
         }
+        return loss;
     }
 
     @Override
