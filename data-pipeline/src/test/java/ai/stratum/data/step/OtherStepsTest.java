@@ -134,6 +134,31 @@ class OtherStepsTest {
         assertTrue(inert > 100_000, "most characters are inert: " + inert);
     }
 
+    /** The Jackson-parsed built-in profiles equal the library's own reading of them, gram for gram. */
+    @Test
+    void builtInProfilesReadWithJacksonEqualTheLibrarysReader() throws java.io.IOException {
+        List<com.optimaize.langdetect.profiles.LanguageProfile> ours = LanguageFilter.readBuiltInProfiles();
+        List<com.optimaize.langdetect.profiles.LanguageProfile> theirs =
+                new com.optimaize.langdetect.profiles.LanguageProfileReader().readAllBuiltIn();
+        assertEquals(theirs.size(), ours.size());
+        long grams = 0;
+        for (int i = 0; i < ours.size(); i++) {
+            var a = theirs.get(i);
+            var b = ours.get(i);
+            assertEquals(a.getLocale(), b.getLocale());
+            assertEquals(a.getGramLengths(), b.getGramLengths());
+            assertEquals(a.getNumGrams(), b.getNumGrams(), a.getLocale().toString());
+            for (int n : a.getGramLengths()) {
+                assertEquals(a.getNumGramOccurrences(n), b.getNumGramOccurrences(n));
+            }
+            for (var e : a.iterateGrams()) {
+                assertEquals(e.getValue().intValue(), b.getFrequency(e.getKey()), a.getLocale() + " " + e.getKey());
+                grams++;
+            }
+        }
+        assertTrue(grams > 100_000, "profiles compared: " + grams + " grams");
+    }
+
     @Test
     void languageFilterKeepsAllowedLanguagesAndNamesTheOthers() {
         SyntheticWeb web = new SyntheticWeb(11);
