@@ -12,8 +12,17 @@ import com.optimaize.langdetect.profiles.LanguageProfileReader;
 import com.optimaize.langdetect.text.TextObjectFactoryBuilder;
 import com.optimaize.langdetect.text.TextObjectFactory;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.optimaize.langdetect.i18n.LdLocale;
+import com.optimaize.langdetect.profiles.BuiltInLanguages;
+import com.optimaize.langdetect.profiles.LanguageProfileBuilder;
+
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +39,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The detector samples n-grams at random; it is seeded so that a rerun makes the same decisions.
  */
 public final class LanguageFilter implements DocumentStep {
+    /** Field names are n-grams, hundreds of thousands of distinct ones: not worth interning or canonicalizing. */
+    private static final JsonFactory JSON = JsonFactory.builder().disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build();
     private static volatile List<LanguageProfile> profiles;
     /** Detectors are immutable and thread-safe but take a second to build: one per seed. */
     private static final Map<Long, LanguageDetector> DETECTORS = new ConcurrentHashMap<>();
@@ -64,7 +76,7 @@ public final class LanguageFilter implements DocumentStep {
             synchronized (LanguageFilter.class) {
                 if (profiles == null) {
                     try {
-                        profiles = List.copyOf(new LanguageProfileReader().readAllBuiltIn());
+                        profiles = readBuiltInProfiles();
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot load the language profiles bundled with "
                                 + "language-detector", e);
@@ -73,6 +85,45 @@ public final class LanguageFilter implements DocumentStep {
             }
         }
         return profiles;
+    }
+
+    /**
+     * The library's built-in profiles, as {@code LanguageProfileReader.readAllBuiltIn()} builds them (each one's
+     * {@code freq} counts into a {@link LanguageProfileBuilder}) but parsed with Jackson: the library's own reader
+     * takes about a second of a cold start, during which every worker waits for the detector.
+     */
+    static List<LanguageProfile> readBuiltInProfiles() throws IOException {
+        List<LanguageProfile> all = new ArrayList<>();
+        ClassLoader loader = LanguageProfileReader.class.getClassLoader();
+        for (LdLocale locale : BuiltInLanguages.getLanguages()) {
+            String path = "languages/" + locale;
+            try (InputStream in = loader.getResourceAsStream(path)) {
+                if (in == null) {
+                    throw new IOException("language-detector has no profile " + path);
+                }
+                LanguageProfileBuilder builder = new LanguageProfileBuilder(locale);
+                try (JsonParser json = JSON.createParser(in)) {
+                    if (json.nextToken() != JsonToken.START_OBJECT) {
+                        throw new IOException(path + ": not a JSON object");
+                    }
+                    while (json.nextToken() == JsonToken.FIELD_NAME) {
+                        String field = json.getCurrentName();
+                        JsonToken value = json.nextToken();
+                        if (field.equals("freq") && value == JsonToken.START_OBJECT) {
+                            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                                String gram = json.getCurrentName();
+                                json.nextToken();
+                                builder.addGram(gram, json.getIntValue());
+                            }
+                        } else {
+                            json.skipChildren();
+                        }
+                    }
+                }
+                all.add(builder.build());
+            }
+        }
+        return List.copyOf(all);
     }
 
     @Override

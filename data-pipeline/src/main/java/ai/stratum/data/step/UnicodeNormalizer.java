@@ -69,9 +69,15 @@ public final class UnicodeNormalizer implements DocumentStep {
                 continue;
             }
             int start = i > done ? i - 1 : i;
-            int end = i + 1;
+            int end = i;
+            boolean allInert = true;
             while (end < n && text.charAt(end) >= stableBelow) {
+                allInert &= inert(text.charAt(end), form);
                 end++;
+            }
+            if (allInert) {
+                i = end;
+                continue;
             }
             String segment = text.substring(start, end);
             if (!Normalizer.isNormalized(segment, form)) {
@@ -84,6 +90,40 @@ public final class UnicodeNormalizer implements DocumentStep {
             i = end;
         }
         return out == null ? text : out.append(text, done, n).toString();
+    }
+
+    /** Per form, per BMP character: 0 not yet known, 1 inert, 2 may change or combine. */
+    private static final byte[][] INERT = new byte[Normalizer.Form.values().length][Character.MAX_VALUE + 1];
+
+    /**
+     * True if {@code c} is in the form and can neither change nor combine with a neighbour, so that a run of such
+     * characters (after a character that is itself stable) is already normalized and needs no Normalizer call: not
+     * a mark (every character with a non-zero combining class, and the vowel signs that compose with a preceding
+     * letter, are marks), not a Hangul jamo (its vowels and final consonants are letters that compose with the
+     * syllable before them), not a surrogate, and without a decomposition (canonical, or compatibility for the K
+     * forms). Decided once per character and form (racing threads decide the same).
+     */
+    static boolean inert(char c, Normalizer.Form form) {
+        byte[] known = INERT[form.ordinal()];
+        byte k = known[c];
+        if (k == 0) {
+            k = decideInert(c, form) ? (byte) 1 : (byte) 2;
+            known[c] = k;
+        }
+        return k == 1;
+    }
+
+    private static boolean decideInert(char c, Normalizer.Form form) {
+        int type = Character.getType(c);
+        if (type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+                || type == Character.ENCLOSING_MARK || type == Character.SURROGATE
+                || (c >= '\u1100' && c <= '\u11ff') || (c >= '\ua960' && c <= '\ua97f')
+                || (c >= '\ud7b0' && c <= '\ud7ff')) {
+            return false;
+        }
+        Normalizer.Form decomposed = form == Normalizer.Form.NFC || form == Normalizer.Form.NFD
+                ? Normalizer.Form.NFD : Normalizer.Form.NFKD;
+        return Normalizer.isNormalized(String.valueOf(c), decomposed);
     }
 
     static String clean(String text) {

@@ -95,6 +95,70 @@ class OtherStepsTest {
         assertTrue(changed > 20_000, "the generated texts exercise renormalization: " + changed);
     }
 
+    /**
+     * The characters piecewise normalization skips without asking the Normalizer are really inert: each is in every
+     * form on its own, and none is a later character of any code point's decomposition (the only characters that
+     * can compose with a character before them).
+     */
+    @Test
+    void inertCharactersNeitherChangeNorCompose() {
+        java.util.BitSet seconds = new java.util.BitSet(65536);
+        for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
+            if (cp >= 0xD800 && cp <= 0xDFFF) {
+                continue;
+            }
+            String s = new String(Character.toChars(cp));
+            String d = java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFD);
+            if (!d.equals(s)) {
+                d.codePoints().skip(1).filter(x -> x <= 0xFFFF).forEach(seconds::set);
+            }
+        }
+        int inert = 0;
+        for (java.text.Normalizer.Form form : java.text.Normalizer.Form.values()) {
+            for (char c = '\u0080'; c < '\uffff'; c++) {
+                if (UnicodeNormalizer.inert(c, form)) {
+                    inert++;
+                    String s = String.valueOf(c);
+                    // a starter (combining class 0): 'a' before it neither composes with nor reorders past the accent
+                    String blocked = java.text.Normalizer.normalize("a" + s + "\u0301", form);
+                    assertTrue(!seconds.get(c) && java.text.Normalizer.isNormalized(s, form)
+                            && blocked.charAt(0) == 'a' && blocked.charAt(1) != '\u0301',
+                            form + " " + Integer.toHexString(c));
+                }
+            }
+        }
+        assertTrue(UnicodeNormalizer.inert('\u2014', java.text.Normalizer.Form.NFC), "an em dash is inert");
+        assertFalse(UnicodeNormalizer.inert('\u1161', java.text.Normalizer.Form.NFC), "a Hangul vowel composes");
+        assertFalse(UnicodeNormalizer.inert('\u0b3e', java.text.Normalizer.Form.NFC), "an Oriya vowel sign composes");
+        assertFalse(UnicodeNormalizer.inert('\u2126', java.text.Normalizer.Form.NFC), "the ohm sign becomes omega");
+        assertTrue(inert > 100_000, "most characters are inert: " + inert);
+    }
+
+    /** The Jackson-parsed built-in profiles equal the library's own reading of them, gram for gram. */
+    @Test
+    void builtInProfilesReadWithJacksonEqualTheLibrarysReader() throws java.io.IOException {
+        List<com.optimaize.langdetect.profiles.LanguageProfile> ours = LanguageFilter.readBuiltInProfiles();
+        List<com.optimaize.langdetect.profiles.LanguageProfile> theirs =
+                new com.optimaize.langdetect.profiles.LanguageProfileReader().readAllBuiltIn();
+        assertEquals(theirs.size(), ours.size());
+        long grams = 0;
+        for (int i = 0; i < ours.size(); i++) {
+            var a = theirs.get(i);
+            var b = ours.get(i);
+            assertEquals(a.getLocale(), b.getLocale());
+            assertEquals(a.getGramLengths(), b.getGramLengths());
+            assertEquals(a.getNumGrams(), b.getNumGrams(), a.getLocale().toString());
+            for (int n : a.getGramLengths()) {
+                assertEquals(a.getNumGramOccurrences(n), b.getNumGramOccurrences(n));
+            }
+            for (var e : a.iterateGrams()) {
+                assertEquals(e.getValue().intValue(), b.getFrequency(e.getKey()), a.getLocale() + " " + e.getKey());
+                grams++;
+            }
+        }
+        assertTrue(grams > 100_000, "profiles compared: " + grams + " grams");
+    }
+
     @Test
     void languageFilterKeepsAllowedLanguagesAndNamesTheOthers() {
         SyntheticWeb web = new SyntheticWeb(11);
