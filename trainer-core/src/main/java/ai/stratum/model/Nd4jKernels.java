@@ -36,6 +36,12 @@ public final class Nd4jKernels implements Kernels {
     private int[] cachedMaskKey;
 
     @Override
+    public void matmul(INDArray c, INDArray a, INDArray b, boolean transA, boolean transB, double alpha,
+                       double beta) {
+        Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
+    }
+
+    @Override
     public void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe) {
         int n = (int) out.size(0);
         // out (N, C) = wte rows gathered by token + wpe rows gathered by position

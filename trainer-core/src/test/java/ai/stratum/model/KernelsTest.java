@@ -40,6 +40,28 @@ class KernelsTest {
 
     @ParameterizedTest
     @MethodSource("implementations")
+    void matmulMatchesNaive(Kernels k, DataType type) {
+        int m = 7;
+        int n = 9;
+        int inner = 5;
+        for (boolean transA : new boolean[] {false, true}) {
+            for (boolean transB : new boolean[] {false, true}) {
+                INDArray a = transA ? random(type, 50, 1, inner, m) : random(type, 50, 1, m, inner);
+                INDArray b = transB ? random(type, 51, 1, n, inner) : random(type, 51, 1, inner, n);
+                for (double beta : new double[] {0.0, 1.0}) {
+                    INDArray expected = random(type, 52, 1, m, n);
+                    INDArray actual = random(type, 52, 1, m, n);
+                    NAIVE.matmul(expected, a, b, transA, transB, 0.5, beta);
+                    k.matmul(actual, a, b, transA, transB, 0.5, beta);
+                    assertClose(expected, actual, tolerance(type), "matmul transA " + transA + " transB " + transB
+                            + " beta " + beta);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
     void embeddingMatchesNaive(Kernels k, DataType type) {
         int[] tokens = randomInts(1, B * T, 4); // few distinct ids, so repeated tokens must accumulate
         int[] positions = {0, 1, 2, 3, 4, 0, 1, 0, 1, 2};
