@@ -4,8 +4,6 @@ import ai.stratum.model.lora.LoraAdapters;
 import ai.stratum.model.lora.LoraLinear;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.LinkedHashMap;
@@ -302,7 +300,7 @@ public final class Gpt implements AutoCloseable {
         lap(StepProfile.Kind.ATTENTION_LINEAR, false);
         dropout(branch, 2 + 3L * l);
         INDArray resid2 = acts.view(acts.resid2[l], n, c);
-        Nd4j.exec(new AddOp(residual, branch, resid2));
+        kernels.add(resid2, residual, branch);
         lap(StepProfile.Kind.RESIDUAL, false);
 
         INDArray ln2 = acts.view(acts.ln2[l], n, c);
@@ -319,7 +317,7 @@ public final class Gpt implements AutoCloseable {
         lap(StepProfile.Kind.MLP_LINEAR, false);
         dropout(branch, 3 + 3L * l);
         INDArray resid3 = acts.view(acts.resid3[l], n, c);
-        Nd4j.exec(new AddOp(resid2, branch, resid3));
+        kernels.add(resid3, resid2, branch);
         lap(StepProfile.Kind.RESIDUAL, false);
         return resid3;
     }
@@ -436,7 +434,7 @@ public final class Gpt implements AutoCloseable {
      */
     private void linear(INDArray out, INDArray x, INDArray w, INDArray b, int l, int kind) {
         kernels.matmul(out, x, w, false, false, 1.0, 0.0);
-        Nd4j.exec(new BroadcastAddOp(out, b, out, 1));
+        kernels.addBias(out, b);
         LoraLinear lora = adapter(l, kind);
         if (lora != null) {
             lora.forward(out, x, dropoutOn, dropoutSeed, loraStream(l, kind));

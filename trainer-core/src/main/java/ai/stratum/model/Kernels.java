@@ -25,6 +25,12 @@ public interface Kernels {
      */
     void matmul(INDArray c, INDArray a, INDArray b, boolean transA, boolean transB, double alpha, double beta);
 
+    /** out (N, C) += bias (C) on every row: a linear layer's bias. */
+    void addBias(INDArray out, INDArray bias);
+
+    /** out = a + b element-wise, all (N, C); out may alias a or b: a residual connection. */
+    void add(INDArray out, INDArray a, INDArray b);
+
     /** out (N, C) = wte[tokens[n]] + wpe[positions[n]]; tokens and positions (N). */
     void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe);
 

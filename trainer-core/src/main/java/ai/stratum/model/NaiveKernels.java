@@ -20,6 +20,26 @@ public final class NaiveKernels implements Kernels {
     }
 
     @Override
+    public void addBias(INDArray out, INDArray bias) {
+        double[] o = read(out);
+        double[] b = read(bias);
+        for (int i = 0; i < o.length; i++) {
+            o[i] += b[i % b.length];
+        }
+        write(out, o);
+    }
+
+    @Override
+    public void add(INDArray out, INDArray a, INDArray b) {
+        double[] x = read(a);
+        double[] y = read(b);
+        for (int i = 0; i < x.length; i++) {
+            x[i] += y[i];
+        }
+        write(out, x);
+    }
+
+    @Override
     public void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe) {
         double[] e = read(wte);
         double[] p = read(wpe);
