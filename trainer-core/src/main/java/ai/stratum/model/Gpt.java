@@ -4,8 +4,6 @@ import ai.stratum.model.lora.LoraAdapters;
 import ai.stratum.model.lora.LoraLinear;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.LinkedHashMap;
@@ -252,7 +250,7 @@ public final class Gpt implements AutoCloseable {
         lap(StepProfile.Kind.LAYER_NORM, false);
         // logits (N, V) = lnf (N, C) @ wte^T (C, V): the head is tied to the token embedding
         INDArray logits = acts.view(acts.logits, n, v);
-        Nd4j.gemm(lnf, paramViews.get("wte.weight"), logits, false, true, 1.0, 0.0);
+        kernels.matmul(logits, lnf, paramViews.get("wte.weight"), false, true, 1.0, 0.0);
         forwardDone = true;
         backwardPending = targets != null;
         if (targets == null) {
@@ -302,7 +300,7 @@ public final class Gpt implements AutoCloseable {
         lap(StepProfile.Kind.ATTENTION_LINEAR, false);
         dropout(branch, 2 + 3L * l);
         INDArray resid2 = acts.view(acts.resid2[l], n, c);
-        Nd4j.exec(new AddOp(residual, branch, resid2));
+        kernels.add(resid2, residual, branch);
         lap(StepProfile.Kind.RESIDUAL, false);
 
         INDArray ln2 = acts.view(acts.ln2[l], n, c);
@@ -319,7 +317,7 @@ public final class Gpt implements AutoCloseable {
         lap(StepProfile.Kind.MLP_LINEAR, false);
         dropout(branch, 3 + 3L * l);
         INDArray resid3 = acts.view(acts.resid3[l], n, c);
-        Nd4j.exec(new AddOp(resid2, branch, resid3));
+        kernels.add(resid3, resid2, branch);
         lap(StepProfile.Kind.RESIDUAL, false);
         return resid3;
     }
@@ -357,11 +355,11 @@ public final class Gpt implements AutoCloseable {
         INDArray lnf = acts.view(acts.lnf, n, c);
         if (!baseFrozen) {
             // dwte (V, C) += scale dlogits^T lnf
-            Nd4j.gemm(dlogits, lnf, gradViews.get("wte.weight"), true, false, scale, 1.0);
+            kernels.matmul(gradViews.get("wte.weight"), dlogits, lnf, true, false, scale, 1.0);
         }
         // dlnf (N, C) = scale dlogits wte
         INDArray dlnf = acts.view(acts.dln, n, c);
-        Nd4j.gemm(dlogits, paramViews.get("wte.weight"), dlnf, false, false, scale, 0.0);
+        kernels.matmul(dlnf, dlogits, paramViews.get("wte.weight"), false, false, scale, 0.0);
         lap(StepProfile.Kind.LM_HEAD, true);
         INDArray dresid = acts.view(acts.dresid, n, c).assign(0.0);
         INDArray last = acts.view(acts.resid3[config.nLayer() - 1], n, c);
@@ -435,8 +433,8 @@ public final class Gpt implements AutoCloseable {
      * {@code l} has an adapter.
      */
     private void linear(INDArray out, INDArray x, INDArray w, INDArray b, int l, int kind) {
-        Nd4j.gemm(x, w, out, false, false, 1.0, 0.0);
-        Nd4j.exec(new BroadcastAddOp(out, b, out, 1));
+        kernels.matmul(out, x, w, false, false, 1.0, 0.0);
+        kernels.addBias(out, b);
         LoraLinear lora = adapter(l, kind);
         if (lora != null) {
             lora.forward(out, x, dropoutOn, dropoutSeed, loraStream(l, kind));
@@ -450,10 +448,10 @@ public final class Gpt implements AutoCloseable {
     private void linearBackward(INDArray dx, INDArray dw, INDArray db, INDArray dout, INDArray x, INDArray w,
                                 int l, int kind) {
         if (!baseFrozen) {
-            Nd4j.gemm(x, dout, dw, true, false, 1.0, 1.0);
+            kernels.matmul(dw, x, dout, true, false, 1.0, 1.0);
             kernels.biasGradient(db, dout);
         }
-        Nd4j.gemm(dout, w, dx, false, true, 1.0, 0.0);
+        kernels.matmul(dx, dout, w, false, true, 1.0, 0.0);
         LoraLinear lora = adapter(l, kind);
         if (lora != null) {
             lora.backward(dx, dout, x, dropoutOn, dropoutSeed, loraStream(l, kind));

@@ -4,9 +4,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The element-wise and reduction work of the GPT step, each forward next to its backward, and the attention core
- * (its per-head matmuls included). The linear layers' matmuls are not here: the model does them with
- * {@code Nd4j.gemm} into preallocated outputs. Every output is preallocated by the caller
+ * The work of the GPT step: its matmuls, element-wise and reduction work, each forward next to its backward, and
+ * the attention core (its per-head matmuls included). Every output is preallocated by the caller
  * and written in place; "+=" marks outputs that are accumulated into rather than overwritten.
  *
  * <p>Shapes use B batch, T sequence, C channels, NH heads, V vocabulary, N = B*T rows. Arrays are row-major and
@@ -19,6 +18,18 @@ public interface Kernels {
     static Kernels forCurrentBackend() {
         return Nd4j.getEnvironment().isCPU() ? new CpuKernels() : new Nd4jKernels();
     }
+
+    /**
+     * c (M, N) = alpha * op(a) @ op(b) + beta * c, where op transposes when its flag is set: the linear layers' and
+     * the LM head's matmuls. Row-major 2-D arrays, views allowed.
+     */
+    void matmul(INDArray c, INDArray a, INDArray b, boolean transA, boolean transB, double alpha, double beta);
+
+    /** out (N, C) += bias (C) on every row: a linear layer's bias. */
+    void addBias(INDArray out, INDArray bias);
+
+    /** out = a + b element-wise, all (N, C); out may alias a or b: a residual connection. */
+    void add(INDArray out, INDArray a, INDArray b);
 
     /** out (N, C) = wte[tokens[n]] + wpe[positions[n]]; tokens and positions (N). */
     void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe);

@@ -12,6 +12,33 @@ public final class NaiveKernels implements Kernels {
 
     private static final double GELU_K = Math.sqrt(2.0 / Math.PI);
 
+    /** ND4J's gemm: the reference the other implementations' matmuls are tested against. */
+    @Override
+    public void matmul(INDArray c, INDArray a, INDArray b, boolean transA, boolean transB, double alpha,
+                       double beta) {
+        Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
+    }
+
+    @Override
+    public void addBias(INDArray out, INDArray bias) {
+        double[] o = read(out);
+        double[] b = read(bias);
+        for (int i = 0; i < o.length; i++) {
+            o[i] += b[i % b.length];
+        }
+        write(out, o);
+    }
+
+    @Override
+    public void add(INDArray out, INDArray a, INDArray b) {
+        double[] x = read(a);
+        double[] y = read(b);
+        for (int i = 0; i < x.length; i++) {
+            x[i] += y[i];
+        }
+        write(out, x);
+    }
+
     @Override
     public void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe) {
         double[] e = read(wte);

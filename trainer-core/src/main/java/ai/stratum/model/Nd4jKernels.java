@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -34,6 +35,22 @@ public final class Nd4jKernels implements Kernels {
     private final Map<String, INDArray> scratch = new HashMap<>();
     private INDArray cachedMask;
     private int[] cachedMaskKey;
+
+    @Override
+    public void matmul(INDArray c, INDArray a, INDArray b, boolean transA, boolean transB, double alpha,
+                       double beta) {
+        Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
+    }
+
+    @Override
+    public void addBias(INDArray out, INDArray bias) {
+        Nd4j.exec(new BroadcastAddOp(out, bias, out, 1));
+    }
+
+    @Override
+    public void add(INDArray out, INDArray a, INDArray b) {
+        Nd4j.exec(new AddOp(a, b, out));
+    }
 
     @Override
     public void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe) {

@@ -40,6 +40,47 @@ class KernelsTest {
 
     @ParameterizedTest
     @MethodSource("implementations")
+    void matmulMatchesNaive(Kernels k, DataType type) {
+        int m = 7;
+        int n = 9;
+        int inner = 5;
+        for (boolean transA : new boolean[] {false, true}) {
+            for (boolean transB : new boolean[] {false, true}) {
+                INDArray a = transA ? random(type, 50, 1, inner, m) : random(type, 50, 1, m, inner);
+                INDArray b = transB ? random(type, 51, 1, n, inner) : random(type, 51, 1, inner, n);
+                for (double beta : new double[] {0.0, 1.0}) {
+                    INDArray expected = random(type, 52, 1, m, n);
+                    INDArray actual = random(type, 52, 1, m, n);
+                    NAIVE.matmul(expected, a, b, transA, transB, 0.5, beta);
+                    k.matmul(actual, a, b, transA, transB, 0.5, beta);
+                    assertClose(expected, actual, tolerance(type), "matmul transA " + transA + " transB " + transB
+                            + " beta " + beta);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void biasAndResidualAddsMatchNaive(Kernels k, DataType type) {
+        INDArray bias = random(type, 53, 1, C);
+        INDArray e = random(type, 54, 1, B * T, C);
+        INDArray a = e.dup();
+        NAIVE.addBias(e, bias);
+        k.addBias(a, bias);
+        assertClose(e, a, tolerance(type), "bias add");
+        INDArray other = random(type, 55, 1, B * T, C);
+        INDArray sumExpected = zeros(type, B * T, C);
+        INDArray sumActual = zeros(type, B * T, C);
+        NAIVE.add(sumExpected, e, other);
+        k.add(sumActual, e, other);
+        assertClose(sumExpected, sumActual, tolerance(type), "residual add");
+        k.add(other, e, other); // in place
+        assertClose(sumExpected, other, tolerance(type), "residual add in place");
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
     void embeddingMatchesNaive(Kernels k, DataType type) {
         int[] tokens = randomInts(1, B * T, 4); // few distinct ids, so repeated tokens must accumulate
         int[] positions = {0, 1, 2, 3, 4, 0, 1, 0, 1, 2};
@@ -154,6 +195,16 @@ class KernelsTest {
         NAIVE.biasGradient(e, dout);
         k.biasGradient(a, dout);
         assertClose(e, a, tolerance(type), "bias gradient");
+    }
+
+    @Test
+    void naiveBiasAndResidualAddsAreElementWise() {
+        INDArray out = org.nd4j.linalg.factory.Nd4j.createFromArray(new double[][] {{1, 2, 3}, {10, 20, 30}});
+        NAIVE.addBias(out, org.nd4j.linalg.factory.Nd4j.createFromArray(0.5, -1.0, 2.0));
+        assertEquals(org.nd4j.linalg.factory.Nd4j.createFromArray(new double[][] {{1.5, 1, 5}, {10.5, 19, 32}}), out);
+        INDArray sum = out.ulike();
+        NAIVE.add(sum, out, out);
+        assertEquals(org.nd4j.linalg.factory.Nd4j.createFromArray(new double[][] {{3, 2, 10}, {21, 38, 64}}), sum);
     }
 
     @Test
