@@ -54,18 +54,48 @@ public final class Main {
             err.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for usage.");
             return USER_ERROR;
         });
-        cmd.setExecutionExceptionHandler((ex, failed, parseResult) -> {
-            int code = exitCode(ex);
-            err.println("stratum: " + (code == USER_ERROR ? "" : "internal error: ") + message(ex));
-            if (verbose) {
-                ex.printStackTrace(err);
-            } else if (code != USER_ERROR) {
-                err.println("(run again with --verbose for the stack trace)");
-            }
-            err.flush();
-            return code;
-        });
-        return cmd.execute(args);
+        cmd.setExecutionExceptionHandler((ex, failed, parseResult) -> report(ex, exitCode(ex), message(ex), err, verbose));
+        try {
+            return cmd.execute(args);
+        } catch (LinkageError e) {
+            // Errors pass picocli's handler; a native library that cannot load (ND4J's backend) arrives here
+            return report(e, USER_ERROR, linkageMessage(e), err, verbose);
+        }
+    }
+
+    private static int report(Throwable ex, int code, String message, PrintWriter err, boolean verbose) {
+        err.println("stratum: " + (code == USER_ERROR ? "" : "internal error: ") + message);
+        if (verbose) {
+            ex.printStackTrace(err);
+        } else if (code != USER_ERROR) {
+            err.println("(run again with --verbose for the stack trace)");
+        }
+        err.flush();
+        return code;
+    }
+
+    /**
+     * What to do about a class or native library that failed to load: ND4J's backend (a CUDA build on a machine
+     * without the CUDA driver, a CPU build on an unsupported platform) is the case users meet.
+     */
+    static String linkageMessage(Throwable ex) {
+        Throwable root = ex;
+        boolean backend = false;
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            root = t;
+            String m = String.valueOf(t.getMessage()) + " " + t.getClass().getName();
+            backend |= m.contains("nd4j") || m.contains("Nd4j") || m.contains("javacpp") || m.contains("cuda");
+        }
+        for (StackTraceElement e : ex.getStackTrace()) {
+            backend |= e.getClassName().startsWith("org.nd4j");
+        }
+        String cause = root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+        if (!backend) {
+            return "a class or native library failed to load (" + cause + ")";
+        }
+        return "the ND4J backend could not be loaded (" + cause + "). A CUDA build (mvn -Pcuda) runs only where the"
+                + " NVIDIA driver and CUDA 11.6 are installed; for the CPU, rebuild with 'mvn -DskipTests package'"
+                + " (./stratum rebuilds by itself after 'rm -rf cli/target')";
     }
 
     /** User errors are the ones a user can fix: arguments, files, configs, input data. */

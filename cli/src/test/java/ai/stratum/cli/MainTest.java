@@ -130,6 +130,33 @@ class MainTest {
         assertTrue(verbose.err().contains("\tat "), "stack trace with --verbose: " + verbose.err());
     }
 
+    /** A command whose library fails as ND4J does when its native backend cannot load (no CUDA driver). */
+    @Command(name = "nobackend")
+    static final class NoBackendCommand implements Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--verbose")
+        boolean verbose;
+
+        @Override
+        public Integer call() {
+            throw new ExceptionInInitializerError(new RuntimeException(new IllegalStateException(
+                    "Please ensure that you have an nd4j backend on your classpath")));
+        }
+    }
+
+    @Test
+    void aBackendThatCannotLoadGetsOneMessageSayingWhatToDo() {
+        Result r = run(new NoBackendCommand());
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("stratum: the ND4J backend could not be loaded (IllegalStateException: Please"
+                + " ensure that you have an nd4j backend on your classpath)"), r.err());
+        assertTrue(r.err().contains("mvn -DskipTests package"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+        assertTrue(run(new NoBackendCommand(), "--verbose").err().contains("\tat "));
+
+        String other = Main.linkageMessage(new NoClassDefFoundError("com/example/Missing"));
+        assertEquals("a class or native library failed to load (NoClassDefFoundError: com/example/Missing)", other);
+    }
+
     @Test
     void envReportsBackendAndVectorFlags() {
         Result r = run(null, "env", "--no-probe");
