@@ -7,20 +7,20 @@
 # Usage: scripts/bench-vs-pytorch.sh [reference|gpt2-small]
 #   reference  (default) vocab 4096, d_model 256, 4 heads, 4 layers, context 128, batch 8 (4.24 M parameters)
 #   gpt2-small 124 M parameters at batch 4 x 256
-# Environment: STEPS (timed steps, default 10), WARMUP (default 3), ROUNDS (default 2), THREADS (default:
-# nproc), PYTHON (an interpreter with torch).
+# Environment: STEPS (timed steps; default 20 for reference, 6 for gpt2-small), WARMUP (5; 2), ROUNDS (3; 2),
+# THREADS (default: nproc), PYTHON (an interpreter with torch). The VM this was written on drifts by up to 30%
+# over minutes, hence the rounds.
 # Installs Debian's python3-torch and libopenblas0-pthread when PyTorch is missing (needs root).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WHICH="${1:-reference}"
-STEPS="${STEPS:-10}"
-WARMUP="${WARMUP:-3}"
-ROUNDS="${ROUNDS:-2}"
 THREADS="${THREADS:-$(nproc)}"
 
 case "$WHICH" in
-  reference)  VOCAB=4096;  CTX=128;  LAYERS=4;  HEADS=4;  DMODEL=256; BATCH=8; SEQ=128; PRESET=tiny-cpu ;;
-  gpt2-small) VOCAB=50257; CTX=1024; LAYERS=12; HEADS=12; DMODEL=768; BATCH=4; SEQ=256; PRESET=gpt2-small ;;
+  reference)  VOCAB=4096;  CTX=128;  LAYERS=4;  HEADS=4;  DMODEL=256; BATCH=8; SEQ=128; PRESET=tiny-cpu
+              STEPS="${STEPS:-20}"; WARMUP="${WARMUP:-5}"; ROUNDS="${ROUNDS:-3}" ;;
+  gpt2-small) VOCAB=50257; CTX=1024; LAYERS=12; HEADS=12; DMODEL=768; BATCH=4; SEQ=256; PRESET=gpt2-small
+              STEPS="${STEPS:-6}"; WARMUP="${WARMUP:-2}"; ROUNDS="${ROUNDS:-2}" ;;
   *) echo "bench-vs-pytorch: unknown configuration '$WHICH'; use 'reference' or 'gpt2-small'" >&2; exit 2 ;;
 esac
 
