@@ -29,6 +29,10 @@ public final class CpuKernels implements Kernels {
 
     private final Kernels fallback = new Nd4jKernels();
     private final int threads;
+    /** Part p of a parallel run takes its row buffers from partScratch[p] only. */
+    private final Scratch[] partScratch;
+    /** The calling thread's own arrays: weights copied out of their buffers, per-call results. */
+    private final Scratch callerScratch = new Scratch();
 
     public CpuKernels() {
         this(Runtime.getRuntime().availableProcessors());
@@ -40,21 +44,57 @@ public final class CpuKernels implements Kernels {
             throw new IllegalArgumentException("threads: must be at least 1, got " + threads);
         }
         this.threads = threads;
+        this.partScratch = new Scratch[threads];
+        for (int p = 0; p < threads; p++) {
+            partScratch[p] = new Scratch();
+        }
+    }
+
+    /**
+     * Arrays reused from call to call, so that a training step allocates no row buffers once the first has run.
+     * They only grow, so a kernel may get a longer array than it asked for: kernels pass explicit lengths and
+     * never read {@code array.length}. This makes an instance serve one caller at a time (as a model does).
+     */
+    private static final class Scratch {
+        private final float[][] floats = new float[6][];
+        private double[] doubles = new double[0];
+
+        float[] floats(int slot, int n) {
+            float[] a = floats[slot];
+            if (a == null || a.length < n) {
+                a = new float[n];
+                floats[slot] = a;
+            }
+            return a;
+        }
+
+        float[] zeros(int slot, int n) {
+            float[] a = floats(slot, n);
+            java.util.Arrays.fill(a, 0, n, 0f);
+            return a;
+        }
+
+        double[] doubles(int n) {
+            if (doubles.length < n) {
+                doubles = new double[n];
+            }
+            return doubles;
+        }
     }
 
     @FunctionalInterface
     private interface RowRange {
-        void run(int from, int to);
+        void run(Scratch scratch, int from, int to);
     }
 
-    /** Runs {@code body} over [0, n) split into one contiguous range per thread. */
+    /** Runs {@code body} over [0, n) split into one contiguous range per thread, each with its own scratch. */
     private void parallel(int n, RowRange body) {
         int parts = Math.min(threads, n);
         if (parts <= 1) {
-            body.run(0, n);
+            body.run(partScratch[0], 0, n);
             return;
         }
-        IntStream.range(0, parts).parallel().forEach(p -> body.run((int) ((long) n * p / parts),
+        IntStream.range(0, parts).parallel().forEach(p -> body.run(partScratch[p], (int) ((long) n * p / parts),
                 (int) ((long) n * (p + 1) / parts)));
     }
 
@@ -117,10 +157,10 @@ public final class CpuKernels implements Kernels {
         int c = (int) out.size(1);
         FloatBuffer o = buf(out);
         int ob = base(out);
-        float[] b = new float[c];
+        float[] b = callerScratch.floats(0, c);
         buf(bias).get(base(bias), b, 0, c);
-        parallel((int) out.size(0), (from, to) -> {
-            float[] row = new float[c];
+        parallel((int) out.size(0), (scratch, from, to) -> {
+            float[] row = scratch.floats(0, c);
             for (int r = from; r < to; r++) {
                 o.get(ob + r * c, row, 0, c);
                 for (int i = 0; i < c; i++) {
@@ -144,9 +184,9 @@ public final class CpuKernels implements Kernels {
         int ob = base(out);
         int xb = base(a);
         int yb = base(b);
-        parallel((int) out.size(0), (from, to) -> {
-            float[] row = new float[c];
-            float[] other = new float[c];
+        parallel((int) out.size(0), (scratch, from, to) -> {
+            float[] row = scratch.floats(0, c);
+            float[] other = scratch.floats(1, c);
             for (int r = from; r < to; r++) {
                 x.get(xb + r * c, row, 0, c);
                 y.get(yb + r * c, other, 0, c);
@@ -173,9 +213,9 @@ public final class CpuKernels implements Kernels {
         int ob = base(out);
         int eb = base(wte);
         int pb = base(wpe);
-        parallel((int) out.size(0), (from, to) -> {
-            float[] row = new float[c];
-            float[] pos = new float[c];
+        parallel((int) out.size(0), (scratch, from, to) -> {
+            float[] row = scratch.floats(0, c);
+            float[] pos = scratch.floats(1, c);
             for (int n = from; n < to; n++) {
                 e.get(eb + tokens[n] * c, row, 0, c);
                 p.get(pb + positions[n] * c, pos, 0, c);
@@ -202,7 +242,7 @@ public final class CpuKernels implements Kernels {
         int eb = base(dwte);
         int pb = base(dwpe);
         // rows may repeat a token, so threads split the channels rather than the rows
-        parallel(c, (from, to) -> {
+        parallel(c, (scratch, from, to) -> {
             for (int r = 0; r < n; r++) {
                 int src = db + r * c;
                 int te = eb + tokens[r] * c;
@@ -234,13 +274,13 @@ public final class CpuKernels implements Kernels {
         int ob = base(out);
         int mb = base(mean);
         int rb = base(rstd);
-        float[] w = new float[c];
-        float[] b = new float[c];
+        float[] w = callerScratch.floats(0, c);
+        float[] b = callerScratch.floats(1, c);
         buf(weight).get(base(weight), w, 0, c);
         buf(bias).get(base(bias), b, 0, c);
-        parallel((int) inp.size(0), (from, to) -> {
-            float[] row = new float[c];
-            float[] centred = new float[c];
+        parallel((int) inp.size(0), (scratch, from, to) -> {
+            float[] row = scratch.floats(0, c);
+            float[] centred = scratch.floats(1, c);
             for (int n = from; n < to; n++) {
                 x.get(xb + n * c, row, 0, c);
                 // the two sums run in element order, as ND4J's mean does: the forward stays bit-identical to
@@ -287,20 +327,19 @@ public final class CpuKernels implements Kernels {
         int xb = base(inp);
         int mb = base(mean);
         int rb = base(rstd);
-        float[] w = new float[c];
+        float[] w = callerScratch.floats(0, c);
         buf(weight).get(base(weight), w, 0, c);
         int parts = Math.max(1, Math.min(threads, n));
-        float[][] dwPart = new float[parts][c];
-        float[][] dbPart = new float[parts][c];
         IntStream.range(0, parts).parallel().forEach(part -> {
             int from = (int) ((long) n * part / parts);
             int to = (int) ((long) n * (part + 1) / parts);
-            float[] xhat = new float[c];
-            float[] dyr = new float[c];
-            float[] dxr = new float[c];
-            float[] dnorm = new float[c];
-            float[] dw = dwPart[part];
-            float[] db = dbPart[part];
+            Scratch scratch = partScratch[part];
+            float[] xhat = scratch.floats(0, c);
+            float[] dyr = scratch.floats(1, c);
+            float[] dxr = scratch.floats(2, c);
+            float[] dnorm = scratch.floats(3, c);
+            float[] dw = scratch.zeros(4, c);
+            float[] db = scratch.zeros(5, c);
             // short loops, so the JIT vectorizes the element-wise ones; the two reductions use four partial sums
             for (int row = from; row < to; row++) {
                 x.get(xb + row * c, xhat, 0, c);
@@ -328,19 +367,18 @@ public final class CpuKernels implements Kernels {
                 dx.put(dxb + row * c, dxr, 0, c);
             }
         });
-        addParts(dweight, dwPart);
-        addParts(dbias, dbPart);
+        addParts(dweight, c, parts, 4);
+        addParts(dbias, c, parts, 5);
     }
 
-    /** target (C) += the sum of the per-thread partial sums. */
-    private static void addParts(INDArray target, float[][] parts) {
-        int c = parts[0].length;
+    /** target (C) += the sum of the partial sums that parts [0, parts) left in their scratch slot. */
+    private void addParts(INDArray target, int c, int parts, int slot) {
         FloatBuffer t = buf(target);
         int tb = base(target);
         for (int i = 0; i < c; i++) {
             float s = t.get(tb + i);
-            for (float[] p : parts) {
-                s += p[i];
+            for (int p = 0; p < parts; p++) {
+                s += partScratch[p].floats(slot, c)[i];
             }
             t.put(tb + i, s);
         }
@@ -362,10 +400,10 @@ public final class CpuKernels implements Kernels {
         int xb = base(inp);
         int ob = base(out);
         int len = (int) inp.length();
-        parallel((len + GELU_CHUNK - 1) / GELU_CHUNK, (from, to) -> {
-            float[] v = new float[GELU_CHUNK];
-            float[] e = new float[GELU_CHUNK];
-            float[] scratch = new float[GELU_CHUNK];
+        parallel((len + GELU_CHUNK - 1) / GELU_CHUNK, (buffers, from, to) -> {
+            float[] v = buffers.floats(0, GELU_CHUNK);
+            float[] e = buffers.floats(1, GELU_CHUNK);
+            float[] scratch = buffers.floats(2, GELU_CHUNK);
             for (int ch = from; ch < to; ch++) {
                 int start = ch * GELU_CHUNK;
                 int size = Math.min(GELU_CHUNK, len - start);
@@ -393,11 +431,11 @@ public final class CpuKernels implements Kernels {
         int dyb = base(dout);
         int dxb = base(dinp);
         int len = (int) inp.length();
-        parallel((len + GELU_CHUNK - 1) / GELU_CHUNK, (from, to) -> {
-            float[] v = new float[GELU_CHUNK];
-            float[] e = new float[GELU_CHUNK];
-            float[] g = new float[GELU_CHUNK];
-            float[] scratch = new float[GELU_CHUNK];
+        parallel((len + GELU_CHUNK - 1) / GELU_CHUNK, (buffers, from, to) -> {
+            float[] v = buffers.floats(0, GELU_CHUNK);
+            float[] e = buffers.floats(1, GELU_CHUNK);
+            float[] g = buffers.floats(2, GELU_CHUNK);
+            float[] scratch = buffers.floats(3, GELU_CHUNK);
             for (int ch = from; ch < to; ch++) {
                 int start = ch * GELU_CHUNK;
                 int size = Math.min(GELU_CHUNK, len - start);
@@ -514,7 +552,7 @@ public final class CpuKernels implements Kernels {
             attentionDropped = scratch(attentionDropped, (long) pairs * t * t);
         }
         FloatBuffer d = dropout > 0 ? attentionDropped.data().asNioFloat() : null;
-        parallel(pairs, (fromPair, toPair) -> {
+        parallel(pairs, (scratch, fromPair, toPair) -> {
             FloatPointer q = pointer(qkv);
             FloatPointer k = pointer(qkv);
             FloatPointer v = pointer(qkv);
@@ -522,8 +560,8 @@ public final class CpuKernels implements Kernels {
             FloatPointer used = d == null ? pointer(att) : pointer(attentionDropped);
             long usedBase = d == null ? ab : 0;
             FloatPointer o = pointer(out);
-            float[] row = new float[t];
-            float[] exps = new float[t];
+            float[] row = scratch.floats(0, t);
+            float[] exps = scratch.floats(1, t);
             for (int pair = fromPair; pair < toPair; pair++) {
                 int b = pair / nh;
                 long head = xb + (long) b * t * 3 * c + (long) (pair % nh) * hs;
@@ -584,7 +622,7 @@ public final class CpuKernels implements Kernels {
             attentionDropped = scratch(attentionDropped, (long) pairs * t * t);
         }
         FloatBuffer d = dropout > 0 ? attentionDropped.data().asNioFloat() : null;
-        parallel(pairs, (fromPair, toPair) -> {
+        parallel(pairs, (scratch, fromPair, toPair) -> {
             FloatPointer x = pointer(qkv);
             FloatPointer k = pointer(qkv);
             FloatPointer dy = pointer(dout);
@@ -592,8 +630,8 @@ public final class CpuKernels implements Kernels {
             FloatPointer used = d == null ? pointer(att) : pointer(attentionDropped);
             long usedBase = d == null ? ab : 0;
             FloatPointer dx = pointer(dqkv);
-            float[] p = new float[t];
-            float[] dp = new float[t];
+            float[] p = scratch.floats(0, t);
+            float[] dp = scratch.floats(1, t);
             for (int pair = fromPair; pair < toPair; pair++) {
                 long head = xb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
                 long gradHead = gb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
@@ -731,10 +769,9 @@ public final class CpuKernels implements Kernels {
         FloatBuffer d = buf(dout);
         int dbs = base(dout);
         int parts = Math.max(1, Math.min(threads, n));
-        float[][] partial = new float[parts][c];
         IntStream.range(0, parts).parallel().forEach(part -> {
-            float[] row = new float[c];
-            float[] sum = partial[part];
+            float[] row = partScratch[part].floats(0, c);
+            float[] sum = partScratch[part].zeros(4, c);
             for (int r = (int) ((long) n * part / parts); r < (int) ((long) n * (part + 1) / parts); r++) {
                 d.get(dbs + r * c, row, 0, c);
                 for (int i = 0; i < c; i++) {
@@ -742,7 +779,7 @@ public final class CpuKernels implements Kernels {
                 }
             }
         });
-        addParts(dbias, partial);
+        addParts(dbias, c, parts, 4);
     }
 
     // ---- cross-entropy ----------------------------------------------------------------------------------------
@@ -758,14 +795,15 @@ public final class CpuKernels implements Kernels {
         FloatBuffer d = buf(dlogits);
         int zb = base(logits);
         int db = base(dlogits);
-        double[] rowLoss = new double[n];
-        parallel(n, (from, to) -> {
-            float[] row = new float[v];
-            float[] scratch = new float[v];
+        double[] rowLoss = callerScratch.doubles(n);
+        java.util.Arrays.fill(rowLoss, 0, n, 0.0);
+        parallel(n, (buffers, from, to) -> {
+            float[] row = buffers.floats(0, v);
+            float[] scratch = buffers.floats(1, v);
             for (int r = from; r < to; r++) {
                 int target = targets[r];
                 if (target < 0) {
-                    java.util.Arrays.fill(row, 0f);
+                    java.util.Arrays.fill(row, 0, v, 0f);
                     d.put(db + r * v, row, 0, v);
                     continue;
                 }
@@ -791,8 +829,8 @@ public final class CpuKernels implements Kernels {
             }
         });
         double loss = 0;
-        for (double l : rowLoss) {
-            loss += l;
+        for (int r = 0; r < n; r++) {
+            loss += rowLoss[r];
         }
         return loss;
     }
@@ -808,7 +846,7 @@ public final class CpuKernels implements Kernels {
         FloatBuffer a = buf(x);
         int ab = base(x);
         float scale = (float) (1.0 / (1.0 - p));
-        parallel((int) x.length(), (from, to) -> {
+        parallel((int) x.length(), (scratch, from, to) -> {
             for (int i = from; i < to; i++) {
                 a.put(ab + i, Dropout.keep(seed, stream, i, p) ? a.get(ab + i) * scale : 0f);
             }

@@ -222,10 +222,12 @@ public final class Gpt implements AutoCloseable {
         }
         this.batch = B;
         this.seqLen = T;
-        this.tokens = tokens.clone();
-        this.targets = targets == null ? null : targets.clone();
-        this.segmentIds = segmentIds == null ? null : segmentIds.clone();
-        this.positions = positions(this.segmentIds, B, T);
+        // copies (the caller may reuse its arrays before backward), into the last step's arrays when they fit
+        this.tokens = copyInto(this.tokens, tokens);
+        this.targets = copyInto(this.targets, targets);
+        this.segmentIds = copyInto(this.segmentIds, segmentIds);
+        this.positions = positions(positions != null && positions.length == B * T ? positions : new int[B * T],
+                this.segmentIds, B, T);
         this.dropoutOn = training && config.dropout() > 0;
         this.dropoutSeed = dropoutSeed;
         int n = B * T;
@@ -265,9 +267,23 @@ public final class Gpt implements AutoCloseable {
         return targetCount == 0 ? 0f : (float) (lossSum / targetCount);
     }
 
-    /** Position of each token: its index in the row, or in its segment when rows pack several examples. */
-    private static int[] positions(int[] segmentIds, int B, int T) {
-        int[] pos = new int[B * T];
+    /** A copy of {@code src} (null stays null), in {@code reuse} when that has the same length. */
+    private static int[] copyInto(int[] reuse, int[] src) {
+        if (src == null) {
+            return null;
+        }
+        if (reuse == null || reuse.length != src.length) {
+            return src.clone();
+        }
+        System.arraycopy(src, 0, reuse, 0, src.length);
+        return reuse;
+    }
+
+    /**
+     * Position of each token, written into {@code pos} (B * T long): its index in the row, or in its segment when
+     * rows pack several examples.
+     */
+    private static int[] positions(int[] pos, int[] segmentIds, int B, int T) {
         for (int b = 0; b < B; b++) {
             for (int t = 0; t < T; t++) {
                 int i = b * T + t;

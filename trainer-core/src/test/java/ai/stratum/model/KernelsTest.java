@@ -197,6 +197,29 @@ class KernelsTest {
         assertClose(e, a, tolerance(type), "bias gradient");
     }
 
+    /**
+     * CpuKernels reuses its row buffers and partial sums from call to call (arrays only grow): every kernel, run
+     * twice in a row on one instance after kernels of other shapes, must still match the naive one.
+     */
+    @Test
+    void cpuKernelsGiveTheSameResultsWhenTheirScratchIsReused() {
+        for (CpuKernels k : new CpuKernels[] {new CpuKernels(), new CpuKernels(1)}) {
+            for (int round = 0; round < 2; round++) {
+                crossEntropyMatchesNaive(k, DataType.FLOAT);
+                attentionMatchesNaive(k, DataType.FLOAT);
+                geluMatchesNaive(k, DataType.FLOAT);
+                layerNormMatchesNaive(k, DataType.FLOAT);
+                layerNormMatchesNaive(k, DataType.FLOAT);
+                biasGradientMatchesNaive(k, DataType.FLOAT);
+                biasGradientMatchesNaive(k, DataType.FLOAT);
+                biasAndResidualAddsMatchNaive(k, DataType.FLOAT);
+                embeddingMatchesNaive(k, DataType.FLOAT);
+                matmulMatchesNaive(k, DataType.FLOAT);
+                dropoutMatchesNaive(k, DataType.FLOAT);
+            }
+        }
+    }
+
     @Test
     void naiveBiasAndResidualAddsAreElementWise() {
         INDArray out = org.nd4j.linalg.factory.Nd4j.createFromArray(new double[][] {{1, 2, 3}, {10, 20, 30}});
