@@ -247,13 +247,13 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             }
             char c = cs[lt + 1];
             if (isAsciiLetter(c)) {
-                startTag(lt + 1);
+                tag(lt + 1, true);
             } else if (c == '/') {
                 if (lt + 2 >= n) {
                     characters(lt, n);
                     pos = n;
                 } else if (isAsciiLetter(cs[lt + 2])) {
-                    endTag(lt + 2);
+                    tag(lt + 2, false);
                 } else if (cs[lt + 2] == '>') {
                     pos = lt + 3;
                 } else {
@@ -316,36 +316,25 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             pos = skipPast(at, '>');
         }
 
-        private void startTag(int at) {
+        /** A start tag (or, with {@code start} false, an end tag) whose name begins at {@code at}. */
+        private void tag(int at, boolean start) {
             int i = at;
             while (i < n && !endsTagName(cs[i])) {
                 i++;
             }
             String name = tagName(at, i);
-            int end = attributes(i, true);
+            int end = attributes(i, start);
             if (end < 0) {
                 pos = n;
                 return;
             }
             pos = end;
             Integer f = TAGS.get(name);
-            startElement(name, f == null ? 0 : f);
-        }
-
-        private void endTag(int at) {
-            int i = at;
-            while (i < n && !endsTagName(cs[i])) {
-                i++;
+            if (start) {
+                startElement(name, f == null ? 0 : f);
+            } else {
+                endElement(name, f == null ? 0 : f);
             }
-            String name = tagName(at, i);
-            int end = attributes(i, false);
-            if (end < 0) {
-                pos = n;
-                return;
-            }
-            pos = end;
-            Integer f = TAGS.get(name);
-            endElement(name, f == null ? 0 : f);
         }
 
         private static boolean endsTagName(char c) {
