@@ -125,21 +125,15 @@ final class Activations implements AutoCloseable {
     private final Map<INDArray, Integer> ids = new IdentityHashMap<>();
     private final Map<ViewKey, INDArray> views = new HashMap<>();
 
-    /** A row-major view of the first elements of {@code buffer}, memoized. */
-    INDArray view(INDArray buffer, long... shape) {
-        return viewAt(buffer, 0, shape);
-    }
-
     /**
-     * A row-major view of {@code shape} at {@code offset} inside {@code buffer} (one of these buffers or a
+     * A row-major view of {@code shape} over the first elements of {@code buffer} (one of these buffers or a
      * parameter or gradient buffer), created once and reused until {@link #clearViews()}.
      */
-    INDArray viewAt(INDArray buffer, long offset, long... shape) {
-        long[] key = new long[shape.length + 2];
+    INDArray view(INDArray buffer, long... shape) {
+        long[] key = new long[shape.length + 1];
         key[0] = ids.computeIfAbsent(buffer, b -> ids.size());
-        key[1] = offset;
-        System.arraycopy(shape, 0, key, 2, shape.length);
-        return views.computeIfAbsent(new ViewKey(key), k -> Views.of(buffer, offset, shape));
+        System.arraycopy(shape, 0, key, 1, shape.length);
+        return views.computeIfAbsent(new ViewKey(key), k -> Views.of(buffer, 0, shape));
     }
 
     /** Forgets the memoized views, e.g. when the batch shape changes, so that they do not pile up. */
