@@ -77,6 +77,11 @@ public final class Gpt implements AutoCloseable {
      * @param dtype     FLOAT for training, DOUBLE for gradient checks
      */
     public Gpt(ModelConfig config, int maxBatch, int maxSeqLen, DataType dtype, Kernels kernels) {
+        if (!config.hasGpt2Architecture() || config.scaleAttnByInverseLayerIdx()
+                || config.normEps() != ModelConfig.LAYER_NORM_EPS) {
+            throw new IllegalArgumentException("model: only GPT-2's architecture (layer_norm with norm_eps 1e-5, "
+                    + "learned positions, gelu_tanh, biases, tied head) is implemented by this decoder: " + config);
+        }
         if (maxBatch < 1) {
             throw new IllegalArgumentException("max_batch: must be at least 1, got " + maxBatch);
         }

@@ -75,6 +75,63 @@ public final class ParameterLayout {
         return b.build();
     }
 
+    /**
+     * The decoder's layout for any {@code config}: the internal names and {@code [out, in]} linear layouts that
+     * {@link ModelConfig}'s documentation lists, in that order. Hugging Face names are mapped to these only at the
+     * I/O boundary ({@code ai.stratum.hf}).
+     */
+    public static ParameterLayout decoder(ModelConfig config) {
+        long c = config.dModel();
+        long hd = config.headDim();
+        long inner = config.mlpDim();
+        boolean layerNorm = config.norm() == ModelConfig.Norm.LAYER_NORM;
+        long fcRows = config.mlp() == ModelConfig.Mlp.SWIGLU ? 2 * inner : inner;
+        Builder b = new Builder();
+        b.add("tok_embeddings.weight", config.vocabSize(), c);
+        if (config.positions() == ModelConfig.Positions.LEARNED) {
+            b.add("pos_embeddings.weight", config.contextLength(), c);
+        }
+        for (int i = 0; i < config.nLayer(); i++) {
+            String p = "layers." + i + ".";
+            b.add(p + "attn_norm.weight", c);
+            if (layerNorm) {
+                b.add(p + "attn_norm.bias", c);
+            }
+            b.add(p + "attn.qkv.weight", config.qkvDim(), c);
+            if (config.qkvBias()) {
+                b.add(p + "attn.qkv.bias", config.qkvDim());
+            }
+            if (config.qkNorm()) {
+                b.add(p + "attn.q_norm.weight", hd);
+                b.add(p + "attn.k_norm.weight", hd);
+            }
+            b.add(p + "attn.proj.weight", c, config.nHead() * hd);
+            if (config.outBias()) {
+                b.add(p + "attn.proj.bias", c);
+            }
+            b.add(p + "mlp_norm.weight", c);
+            if (layerNorm) {
+                b.add(p + "mlp_norm.bias", c);
+            }
+            b.add(p + "mlp.fc.weight", fcRows, c);
+            if (config.mlpBias()) {
+                b.add(p + "mlp.fc.bias", fcRows);
+            }
+            b.add(p + "mlp.proj.weight", c, inner);
+            if (config.mlpBias()) {
+                b.add(p + "mlp.proj.bias", c);
+            }
+        }
+        b.add("norm.weight", c);
+        if (layerNorm) {
+            b.add("norm.bias", c);
+        }
+        if (!config.tiedEmbeddings()) {
+            b.add("lm_head.weight", config.vocabSize(), c);
+        }
+        return b.build();
+    }
+
     /** A layout of the given tensors packed in order, e.g. the LoRA adapters' own flat buffer. */
     public static ParameterLayout of(Map<String, long[]> shapesInOrder) {
         Builder b = new Builder();

@@ -1,5 +1,9 @@
 package ai.stratum.train;
 
+import ai.stratum.train.data.BatchSource;
+import ai.stratum.train.data.DataPosition;
+import ai.stratum.train.data.ShardSampler;
+import ai.stratum.train.data.ShardSet;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;

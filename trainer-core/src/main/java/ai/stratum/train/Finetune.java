@@ -1,5 +1,8 @@
 package ai.stratum.train;
 
+import ai.stratum.hf.BaseModel;
+import ai.stratum.train.data.BatchSource;
+import ai.stratum.train.metrics.StepMetrics;
 import ai.stratum.io.AtomicFiles;
 import ai.stratum.model.lora.LoraConfig;
 import ai.stratum.train.sft.SequencePacker;

@@ -1,5 +1,7 @@
 package ai.stratum.train;
 
+import ai.stratum.hf.HfConfig;
+import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.model.Gpt;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.Kernels;

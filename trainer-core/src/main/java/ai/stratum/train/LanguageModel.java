@@ -1,5 +1,8 @@
 package ai.stratum.train;
 
+import ai.stratum.hf.HfConfig;
+import ai.stratum.hf.Safetensors;
+import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,5 +1,8 @@
 package ai.stratum.train;
 
+import ai.stratum.hf.HfConfig;
+import ai.stratum.hf.PeftAdapter;
+import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.model.Gpt;
 import ai.stratum.model.Kernels;
 import ai.stratum.model.ModelConfig;

@@ -1,5 +1,6 @@
 package ai.stratum.train;
 
+import ai.stratum.train.checkpoint.Checkpoints;
 import java.io.IOException;
 import java.nio.file.Path;
 

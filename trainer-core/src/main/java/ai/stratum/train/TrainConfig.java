@@ -1,5 +1,7 @@
 package ai.stratum.train;
 
+import ai.stratum.train.checkpoint.CheckpointConfig;
+import ai.stratum.train.optim.OptimConfig;
 import ai.stratum.model.ModelConfig;
 
 /**

@@ -1,5 +1,17 @@
 package ai.stratum.train;
 
+import ai.stratum.train.checkpoint.Checkpoints;
+import ai.stratum.train.checkpoint.TrainerState;
+import ai.stratum.train.data.BatchSource;
+import ai.stratum.train.data.DataPosition;
+import ai.stratum.train.data.ShardData;
+import ai.stratum.train.data.ShardSet;
+import ai.stratum.train.data.TrainingData;
+import ai.stratum.train.metrics.MetricsLog;
+import ai.stratum.train.metrics.StepMetrics;
+import ai.stratum.train.optim.AdamW;
+import ai.stratum.train.optim.LrSchedule;
+import ai.stratum.util.Seeds;
 import ai.stratum.model.ModelConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 

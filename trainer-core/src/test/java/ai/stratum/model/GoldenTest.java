@@ -39,7 +39,7 @@ class GoldenTest {
 
     static ModelConfig config(JsonNode g) {
         JsonNode c = g.get("config");
-        return new ModelConfig(c.get("vocab_size").asInt(), c.get("context_length").asInt(), c.get("n_layer").asInt(),
+        return ModelConfig.gpt2(c.get("vocab_size").asInt(), c.get("context_length").asInt(), c.get("n_layer").asInt(),
                 c.get("n_head").asInt(), c.get("d_model").asInt(), c.get("dropout").asDouble());
     }
 

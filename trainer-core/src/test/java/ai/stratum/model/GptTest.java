@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GptTest {
 
-    private static final ModelConfig TINY = new ModelConfig(13, 8, 2, 2, 8, 0.0);
-    private static final ModelConfig TINY_DROPOUT = new ModelConfig(13, 8, 2, 2, 8, 0.2);
+    private static final ModelConfig TINY = ModelConfig.gpt2(13, 8, 2, 2, 8, 0.0);
+    private static final ModelConfig TINY_DROPOUT = ModelConfig.gpt2(13, 8, 2, 2, 8, 0.2);
 
     /** Parameters of a healthy size (not GPT-2's 0.02) so every gradient is well above finite-difference noise. */
     private static void randomize(Gpt gpt, long seed) {
@@ -118,7 +118,7 @@ class GptTest {
 
     @Test
     void lossAtInitializationIsCloseToLogVocab() {
-        ModelConfig config = new ModelConfig(256, 32, 2, 4, 64, 0.0);
+        ModelConfig config = ModelConfig.gpt2(256, 32, 2, 4, 64, 0.0);
         try (Gpt gpt = new Gpt(config, 4, 32, DataType.FLOAT, new Nd4jKernels())) {
             gpt.initWeights(7);
             float loss = gpt.forward(randomInts(8, 128, 256), randomInts(9, 128, 256), 4, 32, false, 0);
@@ -128,7 +128,7 @@ class GptTest {
 
     @Test
     void initializationFollowsGpt2() {
-        try (Gpt gpt = new Gpt(new ModelConfig(512, 64, 4, 4, 64, 0.0), 1, 8, DataType.FLOAT, new Nd4jKernels())) {
+        try (Gpt gpt = new Gpt(ModelConfig.gpt2(512, 64, 4, 4, 64, 0.0), 1, 8, DataType.FLOAT, new Nd4jKernels())) {
             gpt.initWeights(3);
             assertEquals(0.02, gpt.param("wte.weight").stdNumber().doubleValue(), 0.001, "wte std");
             assertEquals(0.02 / Math.sqrt(8), gpt.param("h.1.mlp.c_proj.weight").stdNumber().doubleValue(), 0.0005,
@@ -143,7 +143,7 @@ class GptTest {
 
     @Test
     void tinyModelOverfitsAFixedBatch() {
-        ModelConfig config = new ModelConfig(32, 16, 2, 2, 32, 0.0);
+        ModelConfig config = ModelConfig.gpt2(32, 16, 2, 2, 32, 0.0);
         int b = 4;
         int t = 16;
         try (Gpt gpt = new Gpt(config, b, t, DataType.FLOAT, Kernels.forCurrentBackend())) {

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class InferenceSessionTest {
 
-    private static final ModelConfig CONFIG = new ModelConfig(23, 10, 2, 2, 8, 0.1);
+    private static final ModelConfig CONFIG = ModelConfig.gpt2(23, 10, 2, 2, 8, 0.1);
 
     private static void randomize(Gpt gpt) {
         SplittableRandom rng = new SplittableRandom(5);

@@ -1,5 +1,6 @@
 package ai.stratum.train;
 
+import ai.stratum.util.Seeds;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -16,7 +17,7 @@ import java.util.SplittableRandom;
  * p and otherwise scaled by 1 / (1 - p), the mask a pure function of (dropout seed, position). Written in plain
  * double loops; {@code poisonAtForward} makes that forward call return NaN.
  */
-final class BigramModel implements LanguageModel {
+public final class BigramModel implements LanguageModel {
 
     private final ModelConfig config;
     private final ParameterLayout layout;
@@ -30,7 +31,7 @@ final class BigramModel implements LanguageModel {
     private int[] targets;
     private int counted;
 
-    BigramModel(ModelConfig config, DataType dtype, int poisonAtForward) {
+    public BigramModel(ModelConfig config, DataType dtype, int poisonAtForward) {
         this.config = config;
         int v = config.vocabSize();
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -42,7 +43,7 @@ final class BigramModel implements LanguageModel {
         this.poisonAtForward = poisonAtForward;
     }
 
-    static ModelFactory factory(int poisonAtForward) {
+    public static ModelFactory factory(int poisonAtForward) {
         return (config, batch, seqLen, dtype) -> new BigramModel(config, dtype, poisonAtForward);
     }
 

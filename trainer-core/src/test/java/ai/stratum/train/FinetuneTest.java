@@ -1,5 +1,13 @@
 package ai.stratum.train;
 
+import ai.stratum.hf.BaseModel;
+import ai.stratum.hf.HfConfig;
+import ai.stratum.hf.PeftAdapter;
+import ai.stratum.hf.Safetensors;
+import ai.stratum.train.checkpoint.CheckpointConfig;
+import ai.stratum.train.checkpoint.Checkpoints;
+import ai.stratum.train.optim.AdamW;
+import ai.stratum.train.optim.OptimConfig;
 import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
 import ai.stratum.fixtures.world.SyntheticWorld;
 import ai.stratum.model.Gpt;
@@ -53,7 +61,7 @@ class FinetuneTest {
      */
     static Path writeBase(Path dir, List<String> specials, int vocab) throws IOException {
         Files.createDirectories(dir);
-        try (GptModel gpt = new GptModel(new Gpt(new ModelConfig(vocab, 64, 2, 2, 32, 0.0), 1, 64,
+        try (GptModel gpt = new GptModel(new Gpt(ModelConfig.gpt2(vocab, 64, 2, 2, 32, 0.0), 1, 64,
                 DataType.FLOAT, new Nd4jKernels()))) {
             gpt.initWeights(42);
             TensorSpec wte = gpt.layout().get("wte.weight");

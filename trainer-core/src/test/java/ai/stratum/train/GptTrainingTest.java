@@ -1,5 +1,11 @@
 package ai.stratum.train;
 
+import ai.stratum.generate.Generator;
+import ai.stratum.generate.Sampler;
+import ai.stratum.train.checkpoint.CheckpointConfig;
+import ai.stratum.train.data.ShardSet;
+import ai.stratum.train.metrics.StepMetrics;
+import ai.stratum.train.optim.OptimConfig;
 import ai.stratum.fixtures.tokens.SyntheticShards;
 import ai.stratum.model.Gpt;
 import ai.stratum.model.ModelConfig;
@@ -26,7 +32,7 @@ class GptTrainingTest {
     Path tmp;
 
     static TrainConfig config() {
-        return new TrainConfig(new ModelConfig(32, 16, 2, 2, 32, 0.0),
+        return new TrainConfig(ModelConfig.gpt2(32, 16, 2, 2, 32, 0.0),
                 new OptimConfig(1e-2, 1e-3, 5, 0.1, 0.9, 0.95, 1e-8, 1.0),
                 new TrainingConfig(40, 0, 4, 16, 64, 3, "float32"),
                 new EvalConfig(20, 4), new CheckpointConfig(20, 1), new LogConfig(5));

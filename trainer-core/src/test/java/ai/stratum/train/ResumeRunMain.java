@@ -1,5 +1,8 @@
 package ai.stratum.train;
 
+import ai.stratum.train.checkpoint.CheckpointConfig;
+import ai.stratum.train.data.ShardSet;
+import ai.stratum.train.optim.OptimConfig;
 import ai.stratum.model.ModelConfig;
 
 import java.io.IOException;
@@ -16,7 +19,7 @@ import java.nio.file.Path;
 public final class ResumeRunMain {
 
     static TrainConfig config() {
-        return new TrainConfig(new ModelConfig(32, 16, 2, 2, 16, 0.1),
+        return new TrainConfig(ModelConfig.gpt2(32, 16, 2, 2, 16, 0.1),
                 new OptimConfig(1e-2, 1e-3, 2, 0.1, 0.9, 0.95, 1e-8, 1.0),
                 new TrainingConfig(12, 0, 2, 16, 64, 21, "float32"),
                 new EvalConfig(4, 2), new CheckpointConfig(4, 3), new LogConfig(1));

@@ -1,5 +1,7 @@
 package ai.stratum.train;
 
+import ai.stratum.train.checkpoint.CheckpointConfig;
+import ai.stratum.train.optim.OptimConfig;
 import ai.stratum.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 
@@ -10,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TrainConfigTest {
 
     static TrainConfig tiny(long maxSteps) {
-        return new TrainConfig(new ModelConfig(32, 16, 1, 2, 8, 0.0),
+        return new TrainConfig(ModelConfig.gpt2(32, 16, 1, 2, 8, 0.0),
                 new OptimConfig(1e-2, 1e-3, 2, 0.1, 0.9, 0.95, 1e-8, 1.0),
                 new TrainingConfig(maxSteps, 0, 2, 8, 32, 42, "float32"),
                 new EvalConfig(5, 2), new CheckpointConfig(5, 2), new LogConfig(1));

@@ -1,5 +1,13 @@
 package ai.stratum.train;
 
+import ai.stratum.train.checkpoint.CheckpointConfig;
+import ai.stratum.train.checkpoint.Checkpoints;
+import ai.stratum.train.checkpoint.TrainerState;
+import ai.stratum.train.data.ShardSet;
+import ai.stratum.train.metrics.MetricsLog;
+import ai.stratum.train.metrics.StepMetrics;
+import ai.stratum.train.optim.AdamW;
+import ai.stratum.train.optim.OptimConfig;
 import ai.stratum.fixtures.tokens.SyntheticShards;
 import ai.stratum.model.ModelConfig;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,7 +44,7 @@ class TrainerTest {
 
     /** 24 steps of 2 micro-batches of 4 x 8 tokens; eval and checkpoint every 8; dropout on. */
     static TrainConfig config(long steps) {
-        return new TrainConfig(new ModelConfig(VOCAB, 8, 1, 1, 4, 0.1),
+        return new TrainConfig(ModelConfig.gpt2(VOCAB, 8, 1, 1, 4, 0.1),
                 new OptimConfig(0.1, 0.01, 3, 0.01, 0.9, 0.95, 1e-8, 1.0),
                 new TrainingConfig(steps, 0, 4, 8, 64, 5, "float32"),
                 new EvalConfig(8, 3), new CheckpointConfig(8, 2), new LogConfig(1));
@@ -97,7 +105,7 @@ class TrainerTest {
     void accumulatingMicroBatchesEqualsOneLargeBatch() throws IOException {
         // the same 8 windows per step, as one batch of 8 or as 4 micro-batches of 2 (float64, no dropout)
         TrainConfig base = config(10);
-        ModelConfig model = new ModelConfig(VOCAB, 8, 1, 1, 4, 0.0);
+        ModelConfig model = ModelConfig.gpt2(VOCAB, 8, 1, 1, 4, 0.0);
         TrainConfig whole = new TrainConfig(model, base.optim(), new TrainingConfig(10, 0, 8, 8, 64, 5, "float64"),
                 base.eval(), base.checkpoint(), base.log());
         TrainConfig accumulated = new TrainConfig(model, base.optim(),
@@ -159,7 +167,7 @@ class TrainerTest {
         Path runDir = tmp.resolve("run");
         train(config(8), data, runDir, false, -1, m -> { }, new ArrayList<>());
         TrainConfig other = config(8);
-        TrainConfig wider = new TrainConfig(new ModelConfig(VOCAB + 1, 8, 1, 1, 4, 0.1), other.optim(), other.train(),
+        TrainConfig wider = new TrainConfig(ModelConfig.gpt2(VOCAB + 1, 8, 1, 1, 4, 0.1), other.optim(), other.train(),
                 other.eval(), other.checkpoint(), other.log());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> train(wider, data, runDir, true, -1, m -> { }, new ArrayList<>()));

@@ -1,6 +1,6 @@
 package ai.stratum.cli.bench;
 
-import ai.stratum.train.SgemmProbe;
+import ai.stratum.train.metrics.SgemmProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;

@@ -1,7 +1,7 @@
 package ai.stratum.cli.env;
 
 import ai.stratum.cli.VersionProvider;
-import ai.stratum.train.SgemmProbe;
+import ai.stratum.train.metrics.SgemmProbe;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

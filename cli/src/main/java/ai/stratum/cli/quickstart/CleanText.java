@@ -1,6 +1,6 @@
 package ai.stratum.cli.quickstart;
 
-import ai.stratum.train.TokenShard;
+import ai.stratum.train.data.TokenShard;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

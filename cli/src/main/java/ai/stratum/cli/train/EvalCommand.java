@@ -1,10 +1,10 @@
 package ai.stratum.cli.train;
 
-import ai.stratum.train.Checkpoints;
+import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.train.Evaluation;
 import ai.stratum.train.Finetune;
 import ai.stratum.train.LanguageModel;
-import ai.stratum.train.ShardSet;
+import ai.stratum.train.data.ShardSet;
 import ai.stratum.train.sft.ChatTemplate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

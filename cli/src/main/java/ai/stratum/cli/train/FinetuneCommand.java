@@ -4,7 +4,7 @@ import ai.stratum.cli.ConfigOptions;
 import ai.stratum.cli.config.ConfigLoader;
 import ai.stratum.train.Finetune;
 import ai.stratum.train.FinetuneConfig;
-import ai.stratum.train.SgemmProbe;
+import ai.stratum.train.metrics.SgemmProbe;
 import ai.stratum.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,10 +1,10 @@
 package ai.stratum.cli.train;
 
 import ai.stratum.tokenizer.Tokenizer;
-import ai.stratum.train.Generator;
+import ai.stratum.generate.Generator;
 import ai.stratum.train.LanguageModel;
-import ai.stratum.train.HfConfig;
-import ai.stratum.train.Sampler;
+import ai.stratum.hf.HfConfig;
+import ai.stratum.generate.Sampler;
 import ai.stratum.train.sft.ChatTemplate;
 import ai.stratum.train.sft.Message;
 import ai.stratum.train.sft.SftEncoder;

@@ -1,7 +1,7 @@
 package ai.stratum.cli.train;
 
 import ai.stratum.io.AtomicFiles;
-import ai.stratum.train.MetricsLog;
+import ai.stratum.train.metrics.MetricsLog;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;

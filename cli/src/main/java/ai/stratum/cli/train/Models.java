@@ -2,11 +2,11 @@ package ai.stratum.cli.train;
 
 import ai.stratum.model.Gpt;
 import ai.stratum.tokenizer.Tokenizer;
-import ai.stratum.train.Checkpoints;
+import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.train.GptModel;
 import ai.stratum.train.LanguageModel;
 import ai.stratum.train.LoraModel;
-import ai.stratum.train.PeftAdapter;
+import ai.stratum.hf.PeftAdapter;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +21,7 @@ final class Models {
     /** {@code --checkpoint}, else the adapter's {@code base_model_name_or_path}. */
     /** A checkpoint or adapter directory as given, or a run directory standing for its latest one; null stays null. */
     static Path resolve(Path checkpointOrRun) {
-        return checkpointOrRun == null ? null : ai.stratum.train.Checkpoints.resolve(checkpointOrRun);
+        return checkpointOrRun == null ? null : ai.stratum.train.checkpoint.Checkpoints.resolve(checkpointOrRun);
     }
 
     static Path base(Path checkpoint, Path adapter) throws IOException {

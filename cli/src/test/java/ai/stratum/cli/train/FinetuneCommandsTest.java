@@ -5,7 +5,7 @@ import ai.stratum.cli.config.ConfigLoader;
 import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
 import ai.stratum.fixtures.tokens.SyntheticShards;
 import ai.stratum.train.FinetuneConfig;
-import ai.stratum.train.PeftAdapter;
+import ai.stratum.hf.PeftAdapter;
 import ai.stratum.train.sft.SequencePacker;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;

@@ -1,9 +1,9 @@
 package ai.stratum.train.sft;
 
-import ai.stratum.train.BatchSource;
-import ai.stratum.train.DataPosition;
-import ai.stratum.train.Seeds;
-import ai.stratum.train.ShardSampler;
+import ai.stratum.train.data.BatchSource;
+import ai.stratum.train.data.DataPosition;
+import ai.stratum.util.Seeds;
+import ai.stratum.train.data.ShardSampler;
 
 import java.util.Arrays;
 import java.util.List;

@@ -1,9 +1,9 @@
 package ai.stratum.train.sft;
 
-import ai.stratum.train.BatchSource;
-import ai.stratum.train.DataPosition;
-import ai.stratum.train.Seeds;
-import ai.stratum.train.TrainingData;
+import ai.stratum.train.data.BatchSource;
+import ai.stratum.train.data.DataPosition;
+import ai.stratum.util.Seeds;
+import ai.stratum.train.data.TrainingData;
 
 import java.util.List;
 import java.util.zip.CRC32;

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LoraAdaptersTest {
 
-    static final ModelConfig MODEL = new ModelConfig(50, 16, 3, 2, 8, 0.0);
+    static final ModelConfig MODEL = ModelConfig.gpt2(50, 16, 3, 2, 8, 0.0);
     static final ParameterLayout BASE = ParameterLayout.gpt2(MODEL);
 
     static LoraAdapters adapters(int r, List<String> targets) {

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** LoRA inside the full model: identity at init, merge equivalence, gradients, and the frozen base. */
 class LoraGptTest {
 
-    static final ModelConfig TINY = new ModelConfig(13, 8, 2, 2, 8, 0.1);
+    static final ModelConfig TINY = ModelConfig.gpt2(13, 8, 2, 2, 8, 0.1);
     static final List<String> ALL = List.of("c_attn", "c_proj", "c_fc");
     static final int B = 2;
     static final int T = 6;

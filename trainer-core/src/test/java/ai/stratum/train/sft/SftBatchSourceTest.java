@@ -1,6 +1,6 @@
 package ai.stratum.train.sft;
 
-import ai.stratum.train.DataPosition;
+import ai.stratum.train.data.DataPosition;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -37,7 +37,7 @@ class SftEvaluationTest {
                 "{\"prompt\": \"name?\", \"response\": \"Stratum.\"}",
                 "{\"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"user\", "
                         + "\"content\": \"sky?\"}, {\"role\": \"assistant\", \"content\": \"blue\"}]}"));
-        try (GptModel model = new GptModel(new Gpt(new ModelConfig(261, 64, 2, 2, 16, 0.0), 2, 64, DataType.DOUBLE,
+        try (GptModel model = new GptModel(new Gpt(ModelConfig.gpt2(261, 64, 2, 2, 16, 0.0), 2, 64, DataType.DOUBLE,
                 new Nd4jKernels()))) {
             model.initWeights(5);
             Evaluation.Result packed = Finetune.evaluateSft(model, tok, file, 2, 64, line -> { });

@@ -1,0 +1,101 @@
+package ai.stratum.hf;
+
+import ai.stratum.train.checkpoint.Checkpoints;
+import ai.stratum.model.Gpt;
+import ai.stratum.model.Kernels;
+import ai.stratum.model.ModelConfig;
+import ai.stratum.model.ParameterLayout;
+import ai.stratum.model.TensorSpec;
+import ai.stratum.model.Views;
+import ai.stratum.tokenizer.Tokenizer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The model a fine-tune starts from: a Stratum checkpoint or a Hugging Face GPT-2 directory ({@code config.json},
+ * {@code model.safetensors}, and {@code tokenizer.json} or {@code vocab.json} + {@code merges.txt}), with the chat
+ * template's special tokens added to its tokenizer.
+ *
+ * <p>A special token the tokenizer lacks gets the next free id. When that id is past the model's vocabulary the
+ * embedding grows: the new rows of {@code wte} are the mean of the existing rows (so the new tokens start as an
+ * "average" token, neither likely nor unlikely; {@code wpe} is unchanged). Ids inside the vocabulary (a model
+ * whose {@code vocab_size} leaves room beyond its tokenizer) use the rows already there.
+ *
+ * @param dir           the base directory
+ * @param stored        the base's own config (its vocabulary as stored)
+ * @param tokenizer     the base tokenizer plus the special tokens
+ * @param config        the config to fine-tune: {@code stored} with the vocabulary grown if needed
+ * @param endOfText     the end-of-text id: the tokenizer's {@code <|endoftext|>}, else the base's
+ *                      {@code eos_token_id}
+ */
+public record BaseModel(Path dir, ModelConfig stored, Tokenizer tokenizer, ModelConfig config, int endOfText) {
+
+    /**
+     * SHA-256 (hex) of a base directory's {@code config.json} and {@code model.safetensors}: equal exactly when the
+     * weights and the architecture are, wherever the directory is.
+     */
+    public static String fingerprint(Path dir) throws IOException {
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buf = new byte[1 << 20];
+        for (String name : new String[] {HfConfig.FILE, Checkpoints.MODEL}) {
+            try (var in = java.nio.file.Files.newInputStream(dir.resolve(name))) {
+                for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                    sha.update(buf, 0, n);
+                }
+            }
+        }
+        return java.util.HexFormat.of().formatHex(sha.digest());
+    }
+
+    public static BaseModel open(Path dir, List<String> specialTokens) throws IOException {
+        ModelConfig stored = HfConfig.read(dir);
+        Checkpoints.validate(dir, ParameterLayout.gpt2(stored));
+        Tokenizer tok = Tokenizer.load(dir).withSpecialTokens(specialTokens);
+        int vocab = Math.max(stored.vocabSize(), tok.vocabSize());
+        ModelConfig config = stored.withVocabSize(vocab);
+        int eos = tok.specialTokenId(Tokenizer.END_OF_TEXT).orElse(HfConfig.eosTokenId(dir));
+        return new BaseModel(dir, stored, tok, config, eos);
+    }
+
+    /** Whether the added special tokens grew the embedding. */
+    public boolean vocabularyGrows() {
+        return config.vocabSize() > stored.vocabSize();
+    }
+
+    /** Fills {@code params} (laid out for {@link #config()}) with the base weights and the grown rows. */
+    public void loadInto(ParameterLayout layout, INDArray params) throws IOException {
+        Checkpoints.loadParams(dir, layout, params, stored.vocabSize());
+        if (vocabularyGrows()) {
+            TensorSpec wte = layout.get("wte.weight");
+            INDArray rows = Views.of(params, wte.offset(), wte.shape());
+            long old = stored.vocabSize();
+            INDArray mean = rows.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, old),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()).mean(0);
+            for (long r = old; r < config.vocabSize(); r++) {
+                rows.getRow(r).assign(mean);
+            }
+        }
+    }
+
+    /** A GPT of {@link #config()} holding the base weights. */
+    public Gpt load(int maxBatch, int maxSeqLen, DataType dtype) throws IOException {
+        Gpt gpt = new Gpt(config, maxBatch, Math.min(maxSeqLen, config.contextLength()), dtype,
+                Kernels.forCurrentBackend());
+        try {
+            loadInto(gpt.layout(), gpt.params());
+        } catch (IOException | RuntimeException e) {
+            gpt.close();
+            throw e;
+        }
+        return gpt;
+    }
+}

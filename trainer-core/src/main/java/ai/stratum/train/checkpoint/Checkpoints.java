@@ -1,0 +1,336 @@
+package ai.stratum.train.checkpoint;
+
+import ai.stratum.hf.HfConfig;
+import ai.stratum.hf.Safetensors;
+import ai.stratum.train.LanguageModel;
+import ai.stratum.train.optim.AdamW;
+import ai.stratum.io.AtomicFiles;
+import ai.stratum.model.ParameterLayout;
+import ai.stratum.model.TensorSpec;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A run's checkpoints: {@code RUN/checkpoints/step-N/} directories that Hugging Face loads as GPT-2
+ * ({@code model.safetensors} with the layout's tensor names, {@code config.json}, {@code tokenizer.json} when the
+ * run has one) plus what exact resume needs ({@code trainer_state.json}, {@code optimizer.safetensors} with each
+ * trainable tensor's {@code .exp_avg} and {@code .exp_avg_sq}). A checkpoint is written into a temporary
+ * directory, fsynced and renamed into place, so a crash leaves either the whole checkpoint or none; the
+ * {@code RUN/latest} symlink then points at it and only the last {@code keep_last} are kept.
+ */
+public final class Checkpoints {
+
+    public static final String MODEL = "model.safetensors";
+    public static final String OPTIMIZER = "optimizer.safetensors";
+    public static final String STATE = "trainer_state.json";
+    public static final String TOKENIZER = "tokenizer.json";
+    public static final String LATEST = "latest";
+    public static final String EXP_AVG = ".exp_avg";
+    public static final String EXP_AVG_SQ = ".exp_avg_sq";
+
+    private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
+    static final ObjectMapper STATE_JSON = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private final Path runDir;
+    private final int keepLast;
+
+    public Checkpoints(Path runDir, int keepLast) {
+        this.runDir = runDir;
+        this.keepLast = keepLast;
+    }
+
+    public Path directory() {
+        return runDir.resolve("checkpoints");
+    }
+
+    /** A checkpoint directory as given, or a run directory standing for its {@code latest} checkpoint. */
+    public static Path resolve(Path checkpointOrRun) {
+        boolean isCheckpoint = Files.isRegularFile(checkpointOrRun.resolve(HfConfig.FILE));
+        return !isCheckpoint && Files.isDirectory(checkpointOrRun.resolve(LATEST))
+                ? checkpointOrRun.resolve(LATEST) : checkpointOrRun;
+    }
+
+    /** The checkpoint directories on disk, oldest step first. */
+    public List<Path> list() throws IOException {
+        if (!Files.isDirectory(directory())) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(directory())) {
+            return dirs.filter(p -> STEP_DIR.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p))
+                    .sorted(Comparator.comparingLong(Checkpoints::stepOf)).toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static long stepOf(Path dir) {
+        Matcher m = STEP_DIR.matcher(dir.getFileName().toString());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /**
+     * Writes checkpoint {@code step-<state.step>} atomically (the model's weights as {@link
+     * LanguageModel#saveWeights} lays them out, the optimizer's moments, the trainer state and the tokenizer),
+     * points {@code latest} at it and prunes old ones.
+     */
+    public Path save(TrainerState state, LanguageModel model, AdamW adam, int eosTokenId, Path tokenizerJson)
+            throws IOException {
+        Files.createDirectories(directory());
+        Path tmp = Files.createDirectory(AtomicFiles.uniqueSibling(directory(), ".tmp-step-" + state.step(), ""));
+        try {
+            model.saveWeights(tmp, eosTokenId);
+            List<Safetensors.Source> moments = new ArrayList<>(
+                    Safetensors.sources(adam.trainable().stateLayout(), adam.m(), EXP_AVG));
+            moments.addAll(Safetensors.sources(adam.trainable().stateLayout(), adam.v(), EXP_AVG_SQ));
+            Safetensors.write(tmp.resolve(OPTIMIZER), moments, Map.of("adam_steps", Long.toString(adam.stepsTaken())));
+            AtomicFiles.writeString(tmp.resolve(STATE), STATE_JSON.writeValueAsString(state));
+            if (tokenizerJson != null) {
+                byte[] bytes = Files.readAllBytes(tokenizerJson);
+                AtomicFiles.writeBytes(tmp.resolve(TOKENIZER), bytes);
+            }
+            AtomicFiles.fsyncDirectory(tmp);
+            Path target = directory().resolve("step-" + state.step());
+            if (Files.exists(target)) {
+                Path old = AtomicFiles.uniqueSibling(directory(), ".old-step-" + state.step(), "");
+                Files.move(target, old);
+                deleteRecursively(old);
+            }
+            AtomicFiles.moveAtomically(tmp, target);
+            AtomicFiles.fsyncDirectory(directory());
+            pointLatestAt(target);
+            prune();
+            return target;
+        } finally {
+            if (Files.exists(tmp)) {
+                deleteRecursively(tmp);
+            }
+        }
+    }
+
+    /**
+     * Deletes what a crash in the middle of {@link #save} leaves behind: {@code .tmp-step-*} and
+     * {@code .old-step-*} directories, never a complete {@code step-N}.
+     */
+    public void removeUnfinished(Consumer<String> report) throws IOException {
+        if (!Files.isDirectory(directory())) {
+            return;
+        }
+        List<Path> leftovers;
+        try (Stream<Path> dirs = Files.list(directory())) {
+            leftovers = dirs.filter(p -> p.getFileName().toString().startsWith(".tmp-step-")
+                    || p.getFileName().toString().startsWith(".old-step-")).sorted().toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        for (Path p : leftovers) {
+            deleteRecursively(p);
+            report.accept("removed " + p.getFileName() + ", a checkpoint left unfinished by an interrupted run");
+        }
+    }
+
+    private void pointLatestAt(Path checkpoint) throws IOException {
+        Path link = runDir.resolve(LATEST);
+        Path tmp = runDir.resolve("." + LATEST + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createSymbolicLink(tmp, runDir.relativize(checkpoint));
+        AtomicFiles.moveAtomically(tmp, link);
+        AtomicFiles.fsyncDirectory(runDir);
+    }
+
+    private void prune() throws IOException {
+        List<Path> all = list();
+        for (int i = 0; i < all.size() - keepLast; i++) {
+            deleteRecursively(all.get(i));
+        }
+    }
+
+    /**
+     * The newest intact checkpoint: its weights pass {@link LanguageModel#validateWeights}, its trainer state and
+     * optimizer header read. Newer damaged ones (an {@link IOException}: truncated, unreadable) are reported
+     * through {@code report} and renamed to {@code step-N.invalid}, so that they are neither resumed nor kept in
+     * place of good ones. An intact checkpoint of another model (an {@link IllegalArgumentException} from
+     * {@code validateWeights}: tensors missing or of other shapes) is not damage but a wrong config: that is an
+     * error and nothing is moved.
+     */
+    public Optional<Path> latestValid(LanguageModel model, Consumer<String> report) throws IOException {
+        List<Path> all = new ArrayList<>(list());
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Path dir = all.get(i);
+            try {
+                model.validateWeights(dir);
+                readState(dir);
+                Safetensors.readHeader(dir.resolve(OPTIMIZER));
+                return Optional.of(dir);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("model: " + e.getMessage() + "; the run was made with another "
+                        + "model config: resume with the run's saved config", e);
+            } catch (IOException e) {
+                Path aside = dir.resolveSibling(dir.getFileName() + ".invalid");
+                for (int k = 2; Files.exists(aside); k++) {
+                    aside = dir.resolveSibling(dir.getFileName() + ".invalid" + k);
+                }
+                Files.move(dir, aside);
+                report.accept("checkpoint " + dir + " is invalid and was moved to " + aside.getFileName() + ": "
+                        + e.getMessage() + (i > 0 ? "; trying the previous one" : ""));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Checks a checkpoint directory without loading it: it is intact ({@link #checkIntegrity}, an
+     * {@link IOException} otherwise) and holds every tensor of {@code layout} with its shape (an
+     * {@link IllegalArgumentException} otherwise).
+     */
+    public static void validate(Path dir, ParameterLayout layout) throws IOException {
+        checkIntegrity(dir);
+        checkCompatible(dir, layout);
+    }
+
+    /**
+     * The files are whole: {@code config.json} is a GPT-2 config and {@code model.safetensors} has a valid header
+     * whose sizes and offsets match the file.
+     */
+    public static void checkIntegrity(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException(dir + ": no such checkpoint directory");
+        }
+        HfConfig.read(dir);
+        Safetensors.readHeader(dir.resolve(MODEL));
+    }
+
+    /** {@code model.safetensors} holds every tensor of {@code layout} with its shape; names the first that does not. */
+    public static void checkCompatible(Path dir, ParameterLayout layout) throws IOException {
+        Safetensors.Header model = Safetensors.readHeader(dir.resolve(MODEL));
+        for (TensorSpec t : layout.tensors()) {
+            Safetensors.Entry e;
+            try {
+                e = model.get(storedName(model, t.name()));
+            } catch (IOException missing) {
+                throw new IllegalArgumentException(missing.getMessage(), missing);
+            }
+            if (!Arrays.equals(e.shape(), t.shape())) {
+                throw new IllegalArgumentException(dir.resolve(MODEL) + ": tensor '" + t.name() + "' has shape "
+                        + Arrays.toString(e.shape()) + ", the model needs " + Arrays.toString(t.shape()));
+            }
+        }
+    }
+
+    public static TrainerState readState(Path dir) throws IOException {
+        Path file = dir.resolve(STATE);
+        try {
+            return STATE_JSON.readValue(file.toFile(), TrainerState.class);
+        } catch (IOException e) {
+            throw new IOException(file + ": cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Fills {@code params} (laid out by {@code layout}) from the checkpoint's {@code model.safetensors}: ours, or a
+     * Hugging Face GPT-2's, whose tensors may carry a {@code transformer.} prefix, may be F16 or BF16, may include
+     * the causal-mask buffers {@code h.N.attn.bias} (ignored) and may include {@code lm_head.weight}, which must
+     * equal {@code wte.weight} since the head is tied.
+     */
+    public static void loadParams(Path dir, ParameterLayout layout, INDArray params) throws IOException {
+        loadParams(dir, layout, params, layout.get("wte.weight").shape()[0]);
+    }
+
+    /**
+     * {@link #loadParams(Path, ParameterLayout, INDArray)} from a checkpoint whose vocabulary is
+     * {@code storedVocab} rows, at most the layout's: the stored rows of {@code wte.weight} fill the first rows and
+     * the rest are left as they are (for a vocabulary grown by added special tokens).
+     */
+    public static void loadParams(Path dir, ParameterLayout layout, INDArray params, long storedVocab)
+            throws IOException {
+        Safetensors.Header header = Safetensors.readHeader(dir.resolve(MODEL));
+        TensorSpec wte = layout.get("wte.weight");
+        long[] storedWte = {storedVocab, wte.shape()[1]};
+        if (storedVocab > wte.shape()[0]) {
+            throw new IllegalArgumentException("vocab_size: the checkpoint " + dir + " has " + storedVocab
+                    + " token rows, more than the model's " + wte.shape()[0]);
+        }
+        for (TensorSpec t : layout.tensors()) {
+            Safetensors.readInto(header, storedName(header, t.name()), t == wte ? storedWte : t.shape(), params,
+                    t.offset());
+        }
+        Safetensors.Entry head = header.tensors().get("lm_head.weight");
+        if (head != null) {
+            INDArray stored = org.nd4j.linalg.factory.Nd4j.create(params.dataType(), storedVocab * storedWte[1]);
+            Safetensors.readInto(header, "lm_head.weight", storedWte, stored, 0);
+            INDArray loaded = params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(wte.offset(),
+                    wte.offset() + stored.length()));
+            double diff = stored.sub(loaded).amaxNumber().doubleValue();
+            stored.close();
+            if (diff > 1e-6) {
+                throw new IOException(dir.resolve(MODEL) + ": lm_head.weight differs from wte.weight (by up to " + diff
+                        + "); GPT-2's LM head is tied to the token embedding and an untied head is not supported");
+            }
+        }
+    }
+
+    /** The name a layout tensor has in {@code header}: as is, or with Hugging Face's {@code transformer.} prefix. */
+    static String storedName(Safetensors.Header header, String name) throws IOException {
+        if (header.tensors().containsKey(name)) {
+            return name;
+        }
+        if (header.tensors().containsKey("transformer." + name)) {
+            return "transformer." + name;
+        }
+        throw new IOException(header.file() + ": no tensor '" + name + "' (nor 'transformer." + name
+                + "'); is this a GPT-2 checkpoint of the same size?");
+    }
+
+    /** Restores AdamW's moments and step count; the checkpoint must cover exactly the same trainable tensors. */
+    public static void loadOptimizer(Path dir, AdamW adam) throws IOException {
+        Safetensors.Header header = Safetensors.readHeader(dir.resolve(OPTIMIZER));
+        ParameterLayout state = adam.trainable().stateLayout();
+        if (header.tensors().size() != 2 * state.tensors().size()) {
+            throw new IOException(dir.resolve(OPTIMIZER) + ": holds moments for " + header.tensors().size() / 2
+                    + " tensors but " + state.tensors().size() + " are trainable; was it written by another "
+                    + "fine-tuning method?");
+        }
+        for (TensorSpec t : state.tensors()) {
+            Safetensors.readInto(header, t.name() + EXP_AVG, t.shape(), adam.m(), t.offset());
+            Safetensors.readInto(header, t.name() + EXP_AVG_SQ, t.shape(), adam.v(), t.offset());
+        }
+        String steps = header.metadata().get("adam_steps");
+        if (steps == null || !steps.matches("\\d+")) {
+            throw new IOException(dir.resolve(OPTIMIZER) + ": metadata has no adam_steps count");
+        }
+        adam.restoreStepsTaken(Long.parseLong(steps));
+    }
+
+    static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
