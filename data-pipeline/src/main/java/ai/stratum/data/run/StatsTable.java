@@ -23,7 +23,7 @@ public final class StatsTable {
             throw new NoSuchFileException(file.toString(), null,
                     "not an output directory of 'stratum data prepare' (or the run has not finished)");
         }
-        JsonNode root = DataPipeline.JSON.readTree(file.toFile());
+        JsonNode root = WorkFiles.JSON.readTree(file.toFile());
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%-18s %10s %10s %10s %10s %9s  %s%n", "step", "in", "kept", "dropped",
                 "MB in", "MB/cpu-s", "top drop reasons"));
