@@ -16,11 +16,11 @@ public record DocSignature(long key, String id, long exactHi, long exactLo, long
         java.util.Objects.requireNonNull(id, "id");
     }
 
-    public int split() {
+    public static int splitOf(long key) {
         return (int) (key >>> 32);
     }
 
-    public int ordinal() {
+    public static int ordinalOf(long key) {
         return (int) key;
     }
 

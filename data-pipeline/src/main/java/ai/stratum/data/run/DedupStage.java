@@ -74,16 +74,34 @@ public final class DedupStage {
      */
     public void write(List<InputSplit> splits, Map<Integer, List<WorkFiles.Removed>> bySplit, long documents,
                       long nanos) throws IOException {
+        Map<String, Long> reasons = new TreeMap<>();
+        for (InputSplit s : splits) {
+            List<WorkFiles.Removed> list = bySplit.getOrDefault(s.index(), List.of());
+            list.forEach(r -> reasons.merge(r.reason(), 1L, Long::sum));
+            writeRemoved(s.index(), list);
+        }
+        finish(documents, reasons, nanos);
+    }
+
+    /** One split's removals, in any order: {@code work/dedup/NNNNNN.removed}, sorted by ordinal. */
+    public void writeRemoved(int split, List<WorkFiles.Removed> removed) throws IOException {
+        List<WorkFiles.Removed> list = new ArrayList<>(removed);
+        list.sort((a, b) -> Integer.compare(a.ordinal(), b.ordinal()));
+        WorkFiles.writeRemoved(ctx.workFile("dedup", InputSplit.stem(split) + ".removed"), list);
+    }
+
+    /**
+     * After every split's removals are stored: the counters ({@code documents} in, dropped per reason) and the
+     * marker.
+     */
+    public void finish(long documents, Map<String, Long> droppedByReason, long nanos) throws IOException {
         StepStats stats = new StepStats("dedup");
         long removed = 0;
-        for (InputSplit s : splits) {
-            List<WorkFiles.Removed> list = new ArrayList<>(bySplit.getOrDefault(s.index(), List.of()));
-            list.sort((a, b) -> Integer.compare(a.ordinal(), b.ordinal()));
-            for (WorkFiles.Removed r : list) {
-                stats.dropped(r.reason());
+        for (Map.Entry<String, Long> e : droppedByReason.entrySet()) {
+            for (long i = 0; i < e.getValue(); i++) {
+                stats.dropped(e.getKey());
             }
-            removed += list.size();
-            WorkFiles.writeRemoved(ctx.workFile("dedup", s.stem() + ".removed"), list);
+            removed += e.getValue();
         }
         for (long i = 0; i < documents; i++) {
             stats.in(0);

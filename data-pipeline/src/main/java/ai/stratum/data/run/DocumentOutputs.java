@@ -65,7 +65,7 @@ public final class DocumentOutputs {
         return !formats.isEmpty();
     }
 
-    boolean parquet() {
+    public boolean parquet() {
         return formats.contains("parquet");
     }
 
@@ -193,7 +193,7 @@ public final class DocumentOutputs {
     }
 
     /** The metadata keys any kept document of the run has, sorted: the Parquet files' extra columns. */
-    static List<String> metadataKeys(RunStats merged) {
+    public static List<String> metadataKeys(RunStats merged) {
         TreeSet<String> keys = new TreeSet<>();
         for (String counter : merged.step("tokenize").counters().keySet()) {
             if (counter.startsWith(METADATA)) {

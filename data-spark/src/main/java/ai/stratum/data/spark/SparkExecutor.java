@@ -1,0 +1,184 @@
+package ai.stratum.data.spark;
+
+import ai.stratum.data.dedup.DocSignature;
+import ai.stratum.data.run.DataPipeline;
+import ai.stratum.data.run.DocumentOutputs;
+import ai.stratum.data.run.Executor;
+import ai.stratum.data.run.InputSplit;
+import ai.stratum.data.run.RunContext;
+import ai.stratum.data.run.Stages;
+import ai.stratum.data.run.WorkFiles;
+import ai.stratum.data.shard.Encoders;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
+
+/**
+ * Runs the stages on Apache Spark: one task per input split for the per-split stages (each runs the split's
+ * documents through the steps in order, as {@code mapPartitions} would, so document ordinals and files are the
+ * local executor's), dedup as Spark shuffles ({@link SparkDedup}), and the final shards on the driver. Tasks
+ * write the same files and markers as {@link ai.stratum.data.run.LocalExecutor}, so a run resumes after a killed
+ * job (and across executors), and its output equals a local run's byte for byte.
+ *
+ * <p>The output directory and the inputs must be visible to the driver and every executor under the same path
+ * (local disk in {@code local[N]}, a shared mount on a cluster).
+ *
+ * <p>Options: {@code master} (e.g. {@code local[2]}; omitted under {@code spark-submit}, which sets it), and
+ * any Spark property ({@code spark.executor.memory=4g}). The Spark UI is off unless
+ * {@code spark.ui.enabled=true}.
+ */
+public final class SparkExecutor implements Executor {
+    private final Map<String, String> options;
+    private final JavaSparkContext shared;
+
+    public SparkExecutor(Map<String, String> options) {
+        for (String key : options.keySet()) {
+            if (!key.equals("master") && !key.startsWith("spark.")) {
+                throw new IllegalArgumentException("executor option '" + key + "': the Spark executor takes "
+                        + "'master' and Spark properties (spark.*)");
+            }
+        }
+        this.options = Map.copyOf(options);
+        this.shared = null;
+    }
+
+    /** On a context the caller owns (tests share one per class); it is not stopped. */
+    public SparkExecutor(JavaSparkContext context) {
+        this.options = Map.of();
+        this.shared = context;
+    }
+
+    @Override
+    public DataPipeline.Result run(Stages stages) throws IOException {
+        if (shared != null) {
+            return run(stages, shared);
+        }
+        long before = System.currentTimeMillis();
+        SparkConf conf = new SparkConf().setAppName("stratum data prepare").set("spark.ui.enabled", "false");
+        options.forEach((k, v) -> {
+            if (k.equals("master")) {
+                conf.setMaster(v);
+            } else {
+                conf.set(k, v);
+            }
+        });
+        if (!conf.contains("spark.master")) {
+            throw new IllegalArgumentException("executor option 'master' is missing: give --master (e.g. "
+                    + "local[2]) or submit with scripts/spark-submit.sh");
+        }
+        SparkContext sc = SparkContext.getOrCreate(conf);
+        // a context this JVM already ran (a notebook's) stays up; ours stops with the run
+        boolean ours = sc.startTime() >= before;
+        try {
+            return run(stages, JavaSparkContext.fromSparkContext(sc));
+        } finally {
+            if (ours) {
+                sc.stop();
+            }
+        }
+    }
+
+    private static DataPipeline.Result run(Stages stages, JavaSparkContext jsc) throws IOException {
+        RunContext ctx = stages.ctx;
+        String fingerprint = Encoders.of(ctx.recipe.tokenizer()).fingerprint();
+        if (!fingerprint.equals(ctx.encoder.fingerprint())) {
+            throw new IllegalArgumentException("tokenizer: the Spark executor's tasks build the tokenizer from the "
+                    + "recipe (" + fingerprint + "), which is not the one given (" + ctx.encoder.fingerprint() + ")");
+        }
+        ctx.prepare();
+        List<InputSplit> splits = InputSplit.of(ctx.recipe);
+        TaskStages task = TaskStages.of(System.nanoTime() ^ ((long) System.identityHashCode(stages) << 32),
+                ctx.recipe, ctx.out, splits, ctx.checkpoint());
+        int n = splits.size();
+        List<Integer> indices = IntStream.range(0, n).boxed().toList();
+        int partitions = Math.max(1, jsc.defaultParallelism());
+
+        long t = System.nanoTime();
+        ctx.progress().phase("filter", n);
+        jsc.setJobDescription("stratum: filter (read, per-document steps, dedup signatures)");
+        jsc.parallelize(indices, n).foreach(i -> {
+            InputSplit s = task.split(i);
+            task.stages().filter.run(s, s.file(), null, 1);
+        });
+        t = lap(ctx, "filter", t);
+
+        ctx.progress().phase("dedup", 1);
+        if (!stages.dedup.isDone()) {
+            dedup(jsc, task, stages, indices, partitions);
+        }
+        t = lap(ctx, "dedup", t);
+
+        ctx.progress().phase("tokens", n);
+        jsc.setJobDescription("stratum: tokens (dedup filter, PII, mix, tokenize)");
+        jsc.parallelize(indices, n).foreach(i -> task.stages().tokens.run(task.split(i), null, 1));
+        t = lap(ctx, "tokens", t);
+
+        if (ctx.recipe.output().documents().contains("parquet")) {
+            ctx.progress().phase("documents", n);
+            List<String> keys = DocumentOutputs.metadataKeys(stages.shards.mergedStats(splits));
+            jsc.setJobDescription("stratum: documents (Parquet)");
+            jsc.parallelize(indices, n).foreach(i -> task.stages().documents.writeParquet(task.split(i), keys));
+            lap(ctx, "documents", t);
+        }
+        ctx.progress().phase("final", 1);
+        return stages.shards.run(splits);
+    }
+
+    private static void dedup(JavaSparkContext jsc, TaskStages task, Stages stages, List<Integer> indices,
+                              int partitions) throws IOException {
+        long t0 = System.nanoTime();
+        RunContext ctx = stages.ctx;
+        int n = indices.size();
+        jsc.setJobDescription("stratum: dedup (signatures, buckets, clusters)");
+        JavaRDD<DocSignature> sigs = jsc.parallelize(indices, n).mapPartitions(it -> {
+            List<DocSignature> out = new ArrayList<>();
+            while (it.hasNext()) {
+                int i = it.next();
+                out.addAll(WorkFiles.readSignatures(task.stages().filter.signatures(i), i));
+            }
+            return out.iterator();
+        });
+        sigs.persist(StorageLevel.MEMORY_AND_DISK());
+        long documents = sigs.count();
+        JavaRDD<SparkDedup.Removal> removals = SparkDedup.removals(sigs, ctx.recipe.dedup().exact(),
+                ctx.recipe.dedup().minhash(), partitions);
+        removals.persist(StorageLevel.MEMORY_AND_DISK());
+        Map<String, Long> reasons = new TreeMap<>(removals.map(SparkDedup.Removal::reason).countByValue());
+        // the kept document's id, then every split's removals into its file (an empty one for a split without)
+        JavaPairRDD<Integer, WorkFiles.Removed> bySplit = removals
+                .mapToPair(r -> new Tuple2<>(r.keptKey(), r))
+                .join(sigs.mapToPair(s -> new Tuple2<>(s.key(), s.id())), partitions)
+                .mapToPair(t -> {
+                    SparkDedup.Removal r = t._2()._1();
+                    return new Tuple2<>(DocSignature.splitOf(r.key()), new WorkFiles.Removed(
+                            DocSignature.ordinalOf(r.key()), r.reason(), t._2()._2()));
+                });
+        jsc.parallelize(indices, n).mapToPair(i -> new Tuple2<>(i, true))
+                .cogroup(bySplit, n)
+                .foreach(g -> {
+                    List<WorkFiles.Removed> list = new ArrayList<>();
+                    g._2()._2().forEach(list::add);
+                    task.stages().dedup.writeRemoved(g._1(), list);
+                });
+        removals.unpersist(false);
+        sigs.unpersist(false);
+        stages.dedup.finish(documents, reasons, System.nanoTime() - t0);
+    }
+
+    private static long lap(RunContext ctx, String phase, long since) {
+        long now = System.nanoTime();
+        ctx.addPhaseNanos(phase, now - since);
+        return now;
+    }
+}
