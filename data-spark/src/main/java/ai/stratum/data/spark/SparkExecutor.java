@@ -31,8 +31,12 @@ import java.util.stream.IntStream;
  * write the same files and markers as {@link ai.stratum.data.run.LocalExecutor}, so a run resumes after a killed
  * job (and across executors), and its output equals a local run's byte for byte.
  *
- * <p>The output directory and the inputs must be visible to the driver and every executor under the same path
- * (local disk in {@code local[N]}, a shared mount on a cluster).
+ * <p>Inputs may be local paths or Hadoop URIs ({@code hdfs://}, {@code s3a://}; {@link HadoopInputs}). The
+ * output directory must be visible to the driver and every executor under the same path (local disk in
+ * {@code local[N]}, a shared mount on a cluster).
+ *
+ * <p>A task runs its split's batches of documents on {@code spark.task.cpus} threads (default 1): set it to the
+ * cores of an executor when the input is a few large files, so that a split's steps use every core.
  *
  * <p>Options: {@code master} (e.g. {@code local[2]}; omitted under {@code spark-submit}, which sets it), and
  * any Spark property ({@code spark.executor.memory=4g}). The Spark UI is off unless
@@ -97,9 +101,11 @@ public final class SparkExecutor implements Executor {
                     + "recipe (" + fingerprint + "), which is not the one given (" + ctx.encoder.fingerprint() + ")");
         }
         ctx.prepare();
-        List<InputSplit> splits = InputSplit.of(ctx.recipe);
+        List<String[]> files = HadoopInputs.list(ctx.recipe, jsc.hadoopConfiguration());
         TaskStages task = TaskStages.of(System.nanoTime() ^ ((long) System.identityHashCode(stages) << 32),
-                ctx.recipe, ctx.out, splits, ctx.checkpoint());
+                ctx.recipe, ctx.out, files, ctx.checkpoint(), jsc.getConf().getInt("spark.task.cpus", 1),
+                HadoopInputs.bytes(jsc.hadoopConfiguration()));
+        List<InputSplit> splits = IntStream.range(0, files.size()).mapToObj(task::split).toList();
         int n = splits.size();
         List<Integer> indices = IntStream.range(0, n).boxed().toList();
         int partitions = Math.max(1, jsc.defaultParallelism());
@@ -107,10 +113,7 @@ public final class SparkExecutor implements Executor {
         long t = System.nanoTime();
         ctx.progress().phase("filter", n);
         jsc.setJobDescription("stratum: filter (read, per-document steps, dedup signatures)");
-        jsc.parallelize(indices, n).foreach(i -> {
-            InputSplit s = task.split(i);
-            task.stages().filter.run(s, s.file(), null, 1);
-        });
+        jsc.parallelize(indices, n).foreach(task::filter);
         t = lap(ctx, "filter", t);
 
         ctx.progress().phase("dedup", 1);
@@ -121,7 +124,8 @@ public final class SparkExecutor implements Executor {
 
         ctx.progress().phase("tokens", n);
         jsc.setJobDescription("stratum: tokens (dedup filter, PII, mix, tokenize)");
-        jsc.parallelize(indices, n).foreach(i -> task.stages().tokens.run(task.split(i), null, 1));
+        jsc.parallelize(indices, n).foreach(i -> task.stages().tokens.run(task.split(i), task.pool(),
+                task.taskCpus()));
         t = lap(ctx, "tokens", t);
 
         if (ctx.recipe.output().documents().contains("parquet")) {

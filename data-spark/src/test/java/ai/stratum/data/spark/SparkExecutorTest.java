@@ -211,6 +211,61 @@ class SparkExecutorTest {
     }
 
     @Test
+    void aSparkJobKilledWithSigkillMidRunAndResubmittedFinishesWithTheSameOutput() throws Exception {
+        Path in = corpus(tmp.resolve("in"), 8);
+        new DataPipeline(recipe(in), new ByteLevelEncoder(), null, null).run(tmp.resolve("local"));
+        Path out = tmp.resolve("killed");
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-opens") || a.startsWith("-XX:+Ignore") || a.startsWith("-Djdk"))
+                .toList());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkKillMain.class.getName(),
+                in.toString(), out.toString(), "300"));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("child.log").toFile()).start();
+        Path marker = out.resolve("work").resolve("filter").resolve("000001.done");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(180);
+        while (!Files.exists(marker) && child.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.exists(marker), "the child never finished a split: " + Files.readString(tmp.resolve(
+                "child.log")));
+        assertTrue(child.isAlive(), "the child finished before it could be killed");
+        child.destroyForcibly().waitFor();
+        assertTrue(!Files.exists(out.resolve("manifest.json")));
+        new DataPipeline(recipe(in), new ByteLevelEncoder(), null, null, new SparkExecutor(jsc)).run(out);
+        assertEquals(snapshot(tmp.resolve("local")), snapshot(out));
+    }
+
+    @Test
+    void inputsGivenAsHadoopUrisAreReadThroughTheHadoopFileSystemWithTheSameOutput() throws IOException {
+        Path in = corpus(tmp.resolve("in"), 7);
+        DataRecipe plain = recipe(in);
+        List<InputConfig> uris = List.of(
+                new InputConfig("a", "jsonl", List.of(in.toUri() + "part-[01].jsonl.gz"), "text", "id"),
+                new InputConfig("b", "jsonl", List.of(in.toUri().toString()), "text", "id"));
+        DataRecipe viaHadoop = new DataRecipe(uris, plain.filters(), plain.dedup(), plain.pii(), plain.mixture(),
+                plain.tokenizer(), plain.output(), plain.seed(), plain.threads());
+        // b's directory holds a and b's files: a's two come again, as new documents of source b
+        new DataPipeline(new DataRecipe(List.of(plain.inputs().get(0), new InputConfig("b", "jsonl",
+                List.of(in.toString()), "text", "id")), plain.filters(), plain.dedup(), plain.pii(), plain.mixture(),
+                plain.tokenizer(), plain.output(), plain.seed(), plain.threads()), new ByteLevelEncoder(), null, null)
+                .run(tmp.resolve("local"));
+        new DataPipeline(viaHadoop, new ByteLevelEncoder(), null, null, new SparkExecutor(jsc))
+                .run(tmp.resolve("spark"));
+        Map<String, String> want = snapshot(tmp.resolve("local"));
+        assertEquals(want, snapshot(tmp.resolve("spark")));
+        assertTrue(want.containsKey("rejects/filter-000005.jsonl"), "six splits: " + want.keySet());
+        IOException missing = assertThrows(IOException.class, () -> new DataPipeline(new DataRecipe(
+                List.of(new InputConfig("a", "jsonl", List.of(in.toUri() + "nothing-*.jsonl"), "text", "id")),
+                plain.filters(), plain.dedup(), plain.pii(), Map.of(), plain.tokenizer(), plain.output(),
+                plain.seed(), plain.threads()), new ByteLevelEncoder(), null, null, new SparkExecutor(jsc))
+                .run(tmp.resolve("none")));
+        assertTrue(missing.getMessage().contains("input 'a': no file matches"), missing.getMessage());
+    }
+
+    @Test
     void theCliFindsTheSparkExecutorByNameAndRefusesUnknownOptions() {
         Executor e = Executor.named("spark", Map.of("master", "local[2]"));
         assertTrue(e instanceof SparkExecutor);
