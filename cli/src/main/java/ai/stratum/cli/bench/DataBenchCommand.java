@@ -109,6 +109,12 @@ public final class DataBenchCommand implements Callable<Integer> {
             throw new UserException(input + " holds neither web.warc.gz nor udhr.jsonl.gz; run "
                     + "scripts/fetch-web-corpus.sh --out " + input + " first");
         }
+        ai.stratum.data.run.Executor spark = null;
+        if (executor.equals("spark")) {
+            spark = sparkExecutor();
+        } else if (!executor.equals("local")) {
+            throw new UserException("--executor: 'local' or 'spark', got '" + executor + "'");
+        }
         List<String> sets = new ArrayList<>(overrides);
         sets.add("threads=" + threads);
         DataRecipe base = ConfigLoader.load(DataRecipe.class, "data/default", null, withInputs(sets, inputs)).value();
@@ -144,10 +150,8 @@ public final class DataBenchCommand implements Callable<Integer> {
                     r.inputRecords(), r.trainTokens(), r.valTokens());
             printSteps(o, dir);
             double bestWarm = 0;
-            if (executor.equals("spark")) {
-                compareSpark(o, base, readBytes, Math.max(1, warmRuns));
-            } else if (!executor.equals("local")) {
-                throw new UserException("--executor: 'local' or 'spark', got '" + executor + "'");
+            if (spark != null) {
+                compareSpark(o, base, readBytes, Math.max(1, warmRuns), spark);
             }
             for (int i = 1; i <= warmRuns && executor.equals("local"); i++) {
                 Path warmDir = Files.createTempDirectory("stratum-bench-data-warm");
@@ -187,18 +191,8 @@ public final class DataBenchCommand implements Callable<Integer> {
      * directory; prints each and the ratio of the summed wall times (Spark's include starting and stopping its
      * context, as a {@code data prepare --executor spark} run does), and checks that the outputs are equal.
      */
-    private void compareSpark(PrintWriter o, DataRecipe recipe, long readBytes, int pairs) throws IOException {
-        java.util.Map<String, String> options = new java.util.TreeMap<>();
-        options.put("master", master);
-        for (String kv : executorOptions) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) {
-                throw new UserException("--executor-option: expected KEY=VALUE, got '" + kv + "'");
-            }
-            options.put(kv.substring(0, eq), kv.substring(eq + 1));
-        }
-        ai.stratum.data.run.Executor spark = ai.stratum.data.run.Executor.named("spark", options);
-        String label = options.toString();
+    private void compareSpark(PrintWriter o, DataRecipe recipe, long readBytes, int pairs,
+                              ai.stratum.data.run.Executor spark) throws IOException {
         double sparkSeconds = 0;
         double localSeconds = 0;
         boolean same = true;
@@ -222,7 +216,7 @@ public final class DataBenchCommand implements Callable<Integer> {
                     }
                     o.printf(Locale.ROOT, "end to end, %s executor%s, run %d: %.1f MB in %.2f s = %.1f MB/s (%.1f MB "
                                     + "per CPU-second); %d train tokens%n", name,
-                            name.equals("spark") ? " " + label : "", i, readBytes / 1e6, ws,
+                            name.equals("spark") ? " " + sparkOptions() : "", i, readBytes / 1e6, ws,
                             readBytes / 1e6 / ws, readBytes / 1e6 / wcpu, r.trainTokens());
                 } finally {
                     deleteTree(runDir);
@@ -235,6 +229,25 @@ public final class DataBenchCommand implements Callable<Integer> {
         if (!same) {
             throw new IllegalStateException("the Spark and local executors wrote different shards");
         }
+    }
+
+    /** The Spark executor of {@code --master} and {@code --executor-option}s; fails at once when unavailable. */
+    private ai.stratum.data.run.Executor sparkExecutor() {
+        java.util.Map<String, String> options = sparkOptions();
+        return ai.stratum.data.run.Executor.named("spark", options);
+    }
+
+    private java.util.Map<String, String> sparkOptions() {
+        java.util.Map<String, String> options = new java.util.TreeMap<>();
+        options.put("master", master);
+        for (String kv : executorOptions) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new UserException("--executor-option: expected KEY=VALUE, got '" + kv + "'");
+            }
+            options.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        return options;
     }
 
     /** The inputs as {@code --set} overrides, so that they bind through the same loader as a recipe file. */
