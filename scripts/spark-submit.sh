@@ -9,7 +9,7 @@
 # Uses $SPARK_HOME/bin/spark-submit when SPARK_HOME is set (a cluster's Spark 3.5.x, Scala 2.12); otherwise
 # Spark's SparkSubmit from data-spark/target/lib (the Spark this project builds against), which can run
 # local[N] or submit in client mode to a standalone master. Builds the CLI and data-spark first if needed.
-# The recipe's inputs and --out must be paths that the driver and every executor see (a shared mount).
+# Inputs and --out may be Hadoop URIs (hdfs://, s3a://) or paths the driver and every executor see.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

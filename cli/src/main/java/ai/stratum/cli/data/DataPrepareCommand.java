@@ -1,5 +1,6 @@
 package ai.stratum.cli.data;
 
+import ai.stratum.cli.UserException;
 import ai.stratum.cli.config.ConfigLoader;
 import ai.stratum.data.recipe.DataRecipe;
 import ai.stratum.data.run.DataPipeline;
@@ -35,8 +36,9 @@ public final class DataPrepareCommand implements Callable<Integer> {
             description = "The recipe (YAML), merged over the preset.")
     Path recipe;
 
-    @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output directory.")
-    Path out;
+    @Option(names = "--out", paramLabel = "DIR", required = true,
+            description = "Output directory; with --executor spark also a Hadoop URI (hdfs://..., s3a://...).")
+    String outArg;
 
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = DEFAULT_PRESET,
             description = "Base preset (default: ${DEFAULT-VALUE}).")
@@ -77,7 +79,20 @@ public final class DataPrepareCommand implements Callable<Integer> {
             stdout.flush();
             return 0;
         }
-        Executor exec = Executor.named(executor, executorOptions());
+        Map<String, String> options = executorOptions();
+        Path out;
+        boolean remote = outArg.matches("[A-Za-z][A-Za-z0-9+.-]*://.*");
+        if (remote) {
+            if (!executor.equals("spark")) {
+                throw new UserException("--out " + outArg + ": a Hadoop URI needs --executor spark (the local "
+                        + "executor writes local paths)");
+            }
+            options.put("output", outArg);
+            out = java.nio.file.Files.createTempDirectory("stratum-driver-staging");
+        } else {
+            out = Path.of(outArg);
+        }
+        Executor exec = Executor.named(executor, options);
         Progress progress = new Progress();
         DataPipeline pipeline = new DataPipeline(resolved.value(), Encoders.of(resolved.value().tokenizer()),
                 progress, null, exec);
@@ -85,10 +100,12 @@ public final class DataPrepareCommand implements Callable<Integer> {
         try (ProgressBar bar = new ProgressBar(progress, stderr, progressMillis)) {
             result = pipeline.run(out);
         }
-        resolved.writeTo(out.resolve("recipe.yaml"));
+        if (!remote) {
+            resolved.writeTo(out.resolve("recipe.yaml"));
+        }
         stdout.printf("%s: %d train + %d val tokens in %d shards; %d of %d input records kept, %d rejected "
-                        + "(see %s)%n", out, result.trainTokens(), result.valTokens(), result.shards().size(),
-                result.outputDocuments(), result.inputRecords(), result.rejected(), out.resolve("rejects"));
+                        + "(see %s/rejects)%n", outArg, result.trainTokens(), result.valTokens(),
+                result.shards().size(), result.outputDocuments(), result.inputRecords(), result.rejected(), outArg);
         stdout.print(StatsTable.render(out));
         stdout.flush();
         return 0;

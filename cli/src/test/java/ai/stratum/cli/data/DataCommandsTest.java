@@ -150,6 +150,9 @@ class DataCommandsTest {
                 "--executor", "spark", "--master", "local[2]");
         assertEquals(2, spark.code());
         assertTrue(spark.err().contains("data-spark"), spark.err());
+        Result uri = run("data", "prepare", "--recipe", recipe().toString(), "--out", "hdfs://nn:8020/runs/x");
+        assertEquals(2, uri.code());
+        assertTrue(uri.err().contains("needs --executor spark"), uri.err());
         Result option = run("data", "prepare", "--recipe", recipe().toString(), "--out", dir.resolve("o").toString(),
                 "--executor-option", "nokey");
         assertEquals(2, option.code());

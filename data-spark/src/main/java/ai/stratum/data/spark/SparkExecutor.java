@@ -45,28 +45,44 @@ import java.util.stream.IntStream;
 public final class SparkExecutor implements Executor {
     private final Map<String, String> options;
     private final JavaSparkContext shared;
+    private final String output;
 
     public SparkExecutor(Map<String, String> options) {
         for (String key : options.keySet()) {
-            if (!key.equals("master") && !key.startsWith("spark.")) {
+            if (!key.equals("master") && !key.equals("output") && !key.startsWith("spark.")) {
                 throw new IllegalArgumentException("executor option '" + key + "': the Spark executor takes "
-                        + "'master' and Spark properties (spark.*)");
+                        + "'master', 'output' and Spark properties (spark.*)");
             }
         }
-        this.options = Map.copyOf(options);
+        this.options = new TreeMap<>(options);
+        this.output = this.options.remove("output");
+        if (output != null && !HadoopInputs.isUri(output)) {
+            throw new IllegalArgumentException("executor option 'output': a Hadoop URI (hdfs://, s3a://, file:), got '"
+                    + output + "'");
+        }
         this.shared = null;
     }
 
-    /** On a context the caller owns (tests share one per class); it is not stopped. */
-    public SparkExecutor(JavaSparkContext context) {
+    /**
+     * On a context the caller owns (tests share one per class); it is not stopped.
+     *
+     * @param output a Hadoop URI the run's output goes to (the run's own directory is then the driver's staging
+     *               directory), or null to write the run's directory directly
+     */
+    public SparkExecutor(JavaSparkContext context, String output) {
         this.options = Map.of();
         this.shared = context;
+        this.output = output;
+    }
+
+    public SparkExecutor(JavaSparkContext context) {
+        this(context, null);
     }
 
     @Override
     public DataPipeline.Result run(Stages stages) throws IOException {
         if (shared != null) {
-            return run(stages, shared);
+            return run(stages, shared, output);
         }
         long before = System.currentTimeMillis();
         SparkConf conf = new SparkConf().setAppName("stratum data prepare").set("spark.ui.enabled", "false");
@@ -85,7 +101,7 @@ public final class SparkExecutor implements Executor {
         // a context this JVM already ran (a notebook's) stays up; ours stops with the run
         boolean ours = sc.startTime() >= before;
         try {
-            return run(stages, JavaSparkContext.fromSparkContext(sc));
+            return run(stages, JavaSparkContext.fromSparkContext(sc), output);
         } finally {
             if (ours) {
                 sc.stop();
@@ -93,18 +109,26 @@ public final class SparkExecutor implements Executor {
         }
     }
 
-    private static DataPipeline.Result run(Stages stages, JavaSparkContext jsc) throws IOException {
+    private static DataPipeline.Result run(Stages stages, JavaSparkContext jsc, String output) throws IOException {
         RunContext ctx = stages.ctx;
+        byte[] hadoopConf = HadoopInputs.bytes(jsc.hadoopConfiguration());
+        RemoteOutput remote = output == null ? null : new RemoteOutput(output, hadoopConf);
         String fingerprint = Encoders.of(ctx.recipe.tokenizer()).fingerprint();
         if (!fingerprint.equals(ctx.encoder.fingerprint())) {
             throw new IllegalArgumentException("tokenizer: the Spark executor's tasks build the tokenizer from the "
                     + "recipe (" + fingerprint + "), which is not the one given (" + ctx.encoder.fingerprint() + ")");
         }
+        if (remote != null) {
+            remote.download("work/recipe.json", ctx.out);
+        }
         ctx.prepare();
+        if (remote != null) {
+            remote.upload(ctx.out, java.util.Set.of());
+        }
         List<String[]> files = HadoopInputs.list(ctx.recipe, jsc.hadoopConfiguration());
         TaskStages task = TaskStages.of(System.nanoTime() ^ ((long) System.identityHashCode(stages) << 32),
                 ctx.recipe, ctx.out, files, ctx.checkpoint(), jsc.getConf().getInt("spark.task.cpus", 1),
-                HadoopInputs.bytes(jsc.hadoopConfiguration()));
+                hadoopConf, remote);
         List<InputSplit> splits = IntStream.range(0, files.size()).mapToObj(task::split).toList();
         int n = splits.size();
         List<Integer> indices = IntStream.range(0, n).boxed().toList();
@@ -117,26 +141,58 @@ public final class SparkExecutor implements Executor {
         t = lap(ctx, "filter", t);
 
         ctx.progress().phase("dedup", 1);
-        if (!stages.dedup.isDone()) {
+        boolean dedupDone = remote == null ? stages.dedup.isDone() : remote.exists("work/dedup/dedup.done");
+        if (!dedupDone) {
             dedup(jsc, task, stages, indices, partitions);
+            if (remote != null) {
+                remote.upload(ctx.out, java.util.Set.of("work/recipe.json"));
+            }
         }
         t = lap(ctx, "dedup", t);
 
         ctx.progress().phase("tokens", n);
         jsc.setJobDescription("stratum: tokens (dedup filter, PII, mix, tokenize)");
-        jsc.parallelize(indices, n).foreach(i -> task.stages().tokens.run(task.split(i), task.pool(),
-                task.taskCpus()));
+        jsc.parallelize(indices, n).foreach(task::tokens);
         t = lap(ctx, "tokens", t);
 
         if (ctx.recipe.output().documents().contains("parquet")) {
             ctx.progress().phase("documents", n);
+            if (remote != null) {
+                for (String phase : List.of("filter", "dedup", "tokens")) {
+                    remote.downloadDir("work/" + phase, "stats.json", ctx.out);
+                }
+            }
             List<String> keys = DocumentOutputs.metadataKeys(stages.shards.mergedStats(splits));
             jsc.setJobDescription("stratum: documents (Parquet)");
-            jsc.parallelize(indices, n).foreach(i -> task.stages().documents.writeParquet(task.split(i), keys));
+            jsc.parallelize(indices, n).foreach(i -> task.documents(i, keys));
             lap(ctx, "documents", t);
         }
         ctx.progress().phase("final", 1);
-        return stages.shards.run(splits);
+        if (remote == null) {
+            return stages.shards.run(splits);
+        }
+        // the final concatenation on the driver, from downloaded streams, then its files uploaded
+        java.util.Set<String> downloaded = new java.util.HashSet<>();
+        for (String phase : List.of("filter", "dedup", "tokens")) {
+            downloaded.addAll(remote.downloadDir("work/" + phase, "stats.json", ctx.out));
+        }
+        for (String rel : List.of("work/final.done", "manifest.json", "stats.json")) {
+            if (remote.download(rel, ctx.out)) {
+                downloaded.add(rel);
+            }
+        }
+        if (!downloaded.contains("work/final.done")) {
+            downloaded.addAll(remote.downloadDir("work/tokens", ".bin", ctx.out));
+        }
+        DataPipeline.Result result = stages.shards.run(splits);
+        java.util.Set<String> skip = new java.util.HashSet<>();
+        try (var walk = java.nio.file.Files.walk(ctx.work())) {
+            walk.filter(java.nio.file.Files::isRegularFile).filter(p -> !p.endsWith("final.done"))
+                    .forEach(p -> skip.add(ctx.out.relativize(p).toString().replace('\\', '/')));
+        }
+        skip.remove("work/final.done");
+        remote.upload(ctx.out, skip);
+        return result;
     }
 
     private static void dedup(JavaSparkContext jsc, TaskStages task, Stages stages, List<Integer> indices,
@@ -148,8 +204,7 @@ public final class SparkExecutor implements Executor {
         JavaRDD<DocSignature> sigs = jsc.parallelize(indices, n).mapPartitions(it -> {
             List<DocSignature> out = new ArrayList<>();
             while (it.hasNext()) {
-                int i = it.next();
-                out.addAll(WorkFiles.readSignatures(task.stages().filter.signatures(i), i));
+                out.addAll(task.signatures(it.next()));
             }
             return out.iterator();
         });
@@ -173,7 +228,7 @@ public final class SparkExecutor implements Executor {
                 .foreach(g -> {
                     List<WorkFiles.Removed> list = new ArrayList<>();
                     g._2()._2().forEach(list::add);
-                    task.stages().dedup.writeRemoved(g._1(), list);
+                    task.removed(g._1(), list);
                 });
         removals.unpersist(false);
         sigs.unpersist(false);

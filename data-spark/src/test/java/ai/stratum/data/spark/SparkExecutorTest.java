@@ -266,6 +266,27 @@ class SparkExecutorTest {
     }
 
     @Test
+    void anOutputOnAHadoopFileSystemGetsTheSameFilesAndResumesAfterAFailedJob() throws IOException {
+        DataRecipe recipe = recipe(corpus(tmp.resolve("in"), 9));
+        new DataPipeline(recipe, new ByteLevelEncoder(), null, null).run(tmp.resolve("local"));
+        Map<String, String> want = snapshot(tmp.resolve("local"));
+        String remote = tmp.resolve("remote").toUri().toString();
+        DataPipeline.Checkpoint boom = (p, s) -> {
+            if (p.equals("tokens") && s == 2) {
+                throw new IOException("simulated crash after " + p + " " + s);
+            }
+        };
+        assertThrows(Exception.class, () -> new DataPipeline(recipe, new ByteLevelEncoder(), null, boom,
+                new SparkExecutor(jsc, remote)).run(tmp.resolve("staging-1")));
+        assertTrue(Files.exists(tmp.resolve("remote/work/filter/000003.done")), "filter finished remotely");
+        new DataPipeline(recipe, new ByteLevelEncoder(), null, null, new SparkExecutor(jsc, remote))
+                .run(tmp.resolve("staging-2"));
+        assertEquals(want, snapshot(tmp.resolve("remote")));
+        assertTrue(!Files.exists(tmp.resolve("staging-2/work/filter/000000.docs.jsonl")),
+                "the driver's staging holds no split's work");
+    }
+
+    @Test
     void theCliFindsTheSparkExecutorByNameAndRefusesUnknownOptions() {
         Executor e = Executor.named("spark", Map.of("master", "local[2]"));
         assertTrue(e instanceof SparkExecutor);
