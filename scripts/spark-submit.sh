@@ -52,5 +52,7 @@ for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio 
          java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
   opens="$opens --add-opens=java.base/$p=ALL-UNNAMED"
 done
+# data-spark/target/lib holds the pipeline without parquet-floor (whose Hadoop stand-ins must come after Hadoop)
 exec java $opens -Dlog4j2.configurationFile=stratum-spark-log4j2.properties ${STRATUM_JAVA_OPTS:-} \
-  -cp "$SPARK_JAR:$ROOT/data-spark/target/lib/*" org.apache.spark.deploy.SparkSubmit "${app[@]}"
+  -cp "$SPARK_JAR:$ROOT/data-spark/target/lib/*:$(ls "$ROOT"/cli/target/lib/parquet-floor-*.jar)" \
+  org.apache.spark.deploy.SparkSubmit "${app[@]}"
