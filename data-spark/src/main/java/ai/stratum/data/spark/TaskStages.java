@@ -137,12 +137,22 @@ record TaskStages(long run, String recipeJson, String out, List<String[]> splits
         }));
     }
 
+    /** This run's stages in this JVM, built on first use; stages of earlier runs are dropped then. */
     Stages stages() {
-        return CACHE.computeIfAbsent(run, r -> {
-            CACHE.keySet().removeIf(k -> k != r);
-            DataRecipe recipe = RecipeJson.read(recipeJson);
-            return new Stages(recipe, Encoders.of(recipe.tokenizer()), Path.of(out), null, checkpoint);
-        });
+        Stages s = CACHE.get(run);
+        if (s != null) {
+            return s;
+        }
+        synchronized (CACHE) {
+            s = CACHE.get(run);
+            if (s == null) {
+                CACHE.clear();
+                DataRecipe recipe = RecipeJson.read(recipeJson);
+                s = new Stages(recipe, Encoders.of(recipe.tokenizer()), Path.of(out), null, checkpoint);
+                CACHE.put(run, s);
+            }
+            return s;
+        }
     }
 
     InputSplit split(int i) {
