@@ -74,6 +74,21 @@ public final class DataBenchCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int warmRuns;
 
+    @Option(names = "--executor", paramLabel = "NAME", defaultValue = "local",
+            description = {"local (default), or spark: then, after the cold local run, Spark runs alternate with "
+                    + "local runs (1 pair, or --warm-runs pairs) in this process and the overhead is reported as the "
+                    + "ratio of their wall times.", "Spark needs the data-spark module on the class path (the "
+                    + "launcher adds it when this option says spark)."})
+    String executor;
+
+    @Option(names = "--master", paramLabel = "URL", defaultValue = "local[2]",
+            description = "Spark master for --executor spark (default: ${DEFAULT-VALUE}).")
+    String master;
+
+    @Option(names = "--executor-option", paramLabel = "KEY=VALUE",
+            description = "A Spark property for --executor spark, e.g. spark.task.cpus=2 (repeatable).")
+    List<String> executorOptions = new ArrayList<>();
+
     @Option(names = "--extractors",
             description = "Also compare the streaming and jsoup HTML extractors on every HTML page: pages with "
                     + "identical text, differing pages, and the CPU time of each.")
@@ -93,6 +108,12 @@ public final class DataBenchCommand implements Callable<Integer> {
         if (inputs.isEmpty()) {
             throw new UserException(input + " holds neither web.warc.gz nor udhr.jsonl.gz; run "
                     + "scripts/fetch-web-corpus.sh --out " + input + " first");
+        }
+        ai.stratum.data.run.Executor spark = null;
+        if (executor.equals("spark")) {
+            spark = sparkExecutor();
+        } else if (!executor.equals("local")) {
+            throw new UserException("--executor: 'local' or 'spark', got '" + executor + "'");
         }
         List<String> sets = new ArrayList<>(overrides);
         sets.add("threads=" + threads);
@@ -129,7 +150,10 @@ public final class DataBenchCommand implements Callable<Integer> {
                     r.inputRecords(), r.trainTokens(), r.valTokens());
             printSteps(o, dir);
             double bestWarm = 0;
-            for (int i = 1; i <= warmRuns; i++) {
+            if (spark != null) {
+                compareSpark(o, base, readBytes, Math.max(1, warmRuns), spark);
+            }
+            for (int i = 1; i <= warmRuns && executor.equals("local"); i++) {
                 Path warmDir = Files.createTempDirectory("stratum-bench-data-warm");
                 try {
                     long c0 = cpuNanos();
@@ -160,6 +184,70 @@ public final class DataBenchCommand implements Callable<Integer> {
         }
         o.flush();
         return 0;
+    }
+
+    /**
+     * Spark (in this process, {@code --master}) and local runs of the same recipe, alternating, each into a fresh
+     * directory; prints each and the ratio of the summed wall times (Spark's include starting and stopping its
+     * context, as a {@code data prepare --executor spark} run does), and checks that the outputs are equal.
+     */
+    private void compareSpark(PrintWriter o, DataRecipe recipe, long readBytes, int pairs,
+                              ai.stratum.data.run.Executor spark) throws IOException {
+        double sparkSeconds = 0;
+        double localSeconds = 0;
+        boolean same = true;
+        for (int i = 1; i <= pairs; i++) {
+            Object sparkShards = null;
+            for (String name : List.of("spark", "local")) {
+                Path runDir = Files.createTempDirectory("stratum-bench-data-" + name);
+                try {
+                    long w0 = System.nanoTime();
+                    long c0 = cpuNanos();
+                    DataPipeline.Result r = new DataPipeline(recipe, Encoders.of(recipe.tokenizer()), null, null,
+                            name.equals("spark") ? spark : new ai.stratum.data.run.LocalExecutor()).run(runDir);
+                    double ws = (System.nanoTime() - w0) / 1e9;
+                    double wcpu = (cpuNanos() - c0) / 1e9;
+                    if (name.equals("spark")) {
+                        sparkSeconds += ws;
+                        sparkShards = r.shards();
+                    } else {
+                        localSeconds += ws;
+                        same &= r.shards().equals(sparkShards);
+                    }
+                    o.printf(Locale.ROOT, "end to end, %s executor%s, run %d: %.1f MB in %.2f s = %.1f MB/s (%.1f MB "
+                                    + "per CPU-second); %d train tokens%n", name,
+                            name.equals("spark") ? " " + sparkOptions() : "", i, readBytes / 1e6, ws,
+                            readBytes / 1e6 / ws, readBytes / 1e6 / wcpu, r.trainTokens());
+                } finally {
+                    deleteTree(runDir);
+                }
+            }
+        }
+        o.printf(Locale.ROOT, "spark vs local, same runs alternating: %.2fx the local wall time (%.1f%% overhead); "
+                        + "shards (names, token counts, sha256) %s%n", sparkSeconds / localSeconds,
+                100 * (sparkSeconds / localSeconds - 1), same ? "identical" : "DIFFER");
+        if (!same) {
+            throw new IllegalStateException("the Spark and local executors wrote different shards");
+        }
+    }
+
+    /** The Spark executor of {@code --master} and {@code --executor-option}s; fails at once when unavailable. */
+    private ai.stratum.data.run.Executor sparkExecutor() {
+        java.util.Map<String, String> options = sparkOptions();
+        return ai.stratum.data.run.Executor.named("spark", options);
+    }
+
+    private java.util.Map<String, String> sparkOptions() {
+        java.util.Map<String, String> options = new java.util.TreeMap<>();
+        options.put("master", master);
+        for (String kv : executorOptions) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new UserException("--executor-option: expected KEY=VALUE, got '" + kv + "'");
+            }
+            options.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        return options;
     }
 
     /** The inputs as {@code --set} overrides, so that they bind through the same loader as a recipe file. */

@@ -51,5 +51,10 @@ class DataBenchCommandTest {
         DataCommandsTest.Result none = DataCommandsTest.run("bench", "data", "--input", dir.resolve("none").toString());
         assertEquals(2, none.code());
         assertTrue(none.err().contains("fetch-web-corpus.sh"), none.err());
+        // the CLI does not carry Spark: without the data-spark module the spark comparison is refused at once
+        DataCommandsTest.Result spark = DataCommandsTest.run("bench", "data", "--input", dir.toString(),
+                "--executor", "spark");
+        assertEquals(2, spark.code());
+        assertTrue(spark.err().contains("data-spark") && !spark.out().contains("cold"), spark.err());
     }
 }

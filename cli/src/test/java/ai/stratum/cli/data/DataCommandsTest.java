@@ -90,6 +90,9 @@ class DataCommandsTest {
         }
         assertTrue(stats.out().contains("language_not_allowed 1"), stats.out());
         assertTrue(stats.out().contains("exact_duplicate 1"), stats.out());
+        assertTrue(stats.out().contains("kept documents by source: docs 10"), stats.out());
+        assertTrue(stats.out().matches("(?s).*kept documents by language_score: (0\\.[0-9]-[01]\\.[0-9] [0-9]+ ?)+\n.*"),
+                stats.out());
 
         String manifestText = Files.readString(out.resolve("manifest.json"));
         var shardTime = Files.getLastModifiedTime(out.resolve("tiny_train_000000.bin"));
@@ -122,6 +125,38 @@ class DataCommandsTest {
         assertEquals(2, notRun.code());
         assertTrue(notRun.err().contains("stats.json") && notRun.err().contains("stratum data prepare"),
                 notRun.err());
+    }
+
+    @Test
+    void documentOutputsAndExecutorsAreChosenByNameAndBadNamesRefused() throws IOException {
+        Path out = dir.resolve("docs-out");
+        Result ok = run("data", "prepare", "--recipe", recipe().toString(), "--out", out.toString(), "--set",
+                "output.documents=[jsonl, parquet]", "--executor", "local");
+        assertEquals(0, ok.code(), ok.err());
+        assertEquals(10, Files.readAllLines(out.resolve("documents").resolve("tiny-000000.jsonl")).size());
+        assertTrue(Files.size(out.resolve("documents").resolve("tiny-000000.parquet")) > 0);
+
+        Result format = run("data", "prepare", "--recipe", recipe().toString(), "--out", dir.resolve("o").toString(),
+                "--set", "output.documents=[csv]");
+        assertEquals(2, format.code());
+        assertTrue(format.err().contains("output.documents") && format.err().contains("csv"), format.err());
+
+        Result flink = run("data", "prepare", "--recipe", recipe().toString(), "--out", dir.resolve("o").toString(),
+                "--executor", "flink");
+        assertEquals(2, flink.code());
+        assertTrue(flink.err().contains("'flink' is not available; available: [local]"), flink.err());
+        // the CLI itself does not carry Spark: the spark executor comes from the data-spark module
+        Result spark = run("data", "prepare", "--recipe", recipe().toString(), "--out", dir.resolve("o").toString(),
+                "--executor", "spark", "--master", "local[2]");
+        assertEquals(2, spark.code());
+        assertTrue(spark.err().contains("data-spark"), spark.err());
+        Result uri = run("data", "prepare", "--recipe", recipe().toString(), "--out", "hdfs://nn:8020/runs/x");
+        assertEquals(2, uri.code());
+        assertTrue(uri.err().contains("needs --executor spark"), uri.err());
+        Result option = run("data", "prepare", "--recipe", recipe().toString(), "--out", dir.resolve("o").toString(),
+                "--executor-option", "nokey");
+        assertEquals(2, option.code());
+        assertTrue(option.err().contains("--executor-option"), option.err());
     }
 
     @Test

@@ -14,11 +14,11 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /** Expands an input's paths (files, directories, globs) into a sorted list of files. */
-final class InputFiles {
+public final class InputFiles {
     private InputFiles() {
     }
 
-    static List<Path> expand(InputConfig input) throws IOException {
+    public static List<Path> expand(InputConfig input) throws IOException {
         List<Path> out = new ArrayList<>();
         for (String spec : input.paths()) {
             TreeSet<Path> found = new TreeSet<>();

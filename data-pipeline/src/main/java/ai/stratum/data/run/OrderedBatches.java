@@ -14,7 +14,8 @@ import java.util.function.Function;
 /**
  * Parallelism inside one shard with output in input order: items are grouped into batches, each batch is
  * processed on a pool, and results are handed to a writer in submission order. At most {@code maxInFlight}
- * batches wait, which bounds memory.
+ * batches wait, which bounds memory. Without a pool, batches are processed on the calling thread (a task of a
+ * distributed executor, which gets its parallelism from running many tasks).
  */
 final class OrderedBatches<I, O> implements AutoCloseable {
     /** Consumes one batch result on the submitting thread. */
@@ -61,7 +62,11 @@ final class OrderedBatches<I, O> implements AutoCloseable {
         List<I> b = batch;
         batch = new ArrayList<>();
         weight = 0;
-        inFlight.add(pool.submit(() -> process.apply(b)));
+        if (pool == null) {
+            inFlight.add(java.util.concurrent.CompletableFuture.completedFuture(process.apply(b)));
+        } else {
+            inFlight.add(pool.submit(() -> process.apply(b)));
+        }
     }
 
     private void writeHead() throws IOException {

@@ -10,18 +10,18 @@ public final class Progress {
     private volatile String phase = "starting";
     private volatile long shards;
 
-    void read(long bytesRead) {
+    public void read(long bytesRead) {
         documents.incrementAndGet();
         bytes.addAndGet(bytesRead);
     }
 
-    void phase(String name, long shardCount) {
+    public void phase(String name, long shardCount) {
         phase = name;
         shards = shardCount;
         shardsDone.set(0);
     }
 
-    void shardDone() {
+    public void shardDone() {
         shardsDone.incrementAndGet();
     }
 
