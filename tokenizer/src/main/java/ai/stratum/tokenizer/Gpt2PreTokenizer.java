@@ -88,7 +88,7 @@ public final class Gpt2PreTokenizer {
         return j < end && j - i >= 2 ? j - 1 : j;
     }
 
-    private static byte classAt(char[] s, int i, int end) {
+    static byte classAt(char[] s, int i, int end) {
         char c = s[i];
         if (Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(s[i + 1])) {
             return classify(Character.toCodePoint(c, s[i + 1]));
@@ -96,7 +96,7 @@ public final class Gpt2PreTokenizer {
         return BMP_CLASS[c];
     }
 
-    private static int runEnd(char[] s, int i, int end, byte cls) {
+    static int runEnd(char[] s, int i, int end, byte cls) {
         while (i < end) {
             char c = s[i];
             if (Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(s[i + 1])) {
