@@ -14,6 +14,10 @@ final class Unicode {
 
     /** Rust's {@code char::is_numeric}: general categories Nd, Nl, No. */
     static boolean isNumeric(int cp) {
+        int updated = UnicodeUpdate.classOf(cp);
+        if (updated >= 0) {
+            return updated == 2;
+        }
         int t = Character.getType(cp);
         return t == Character.DECIMAL_DIGIT_NUMBER || t == Character.LETTER_NUMBER || t == Character.OTHER_NUMBER;
     }

@@ -59,6 +59,18 @@ public final class FetchedFiles {
         return texts;
     }
 
+    /**
+     * The first {@code chars} chars of a text, never cutting a surrogate pair: DJL hands a string with a lone
+     * surrogate to Rust as invalid UTF-8 and then every supplementary character becomes U+FFFD there.
+     */
+    public static String head(String text, int chars) {
+        int end = Math.min(text.length(), chars);
+        if (end > 0 && end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
+            end--;
+        }
+        return text.substring(0, end);
+    }
+
     private static void fetch() {
         Path cache = System.getenv("STRATUM_TEST_TOKENIZERS") != null ? Path.of(System.getenv("STRATUM_TEST_TOKENIZERS"))
                 : Path.of(System.getProperty("user.home"), ".cache", "stratum", "test-tokenizers");

