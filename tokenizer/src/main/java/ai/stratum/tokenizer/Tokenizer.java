@@ -594,6 +594,86 @@ public final class Tokenizer {
         return model;
     }
 
+    /**
+     * This byte-level tokenizer with another split pattern and, if {@code bosToken} is not null, a post-processor
+     * that puts that special token before every sequence encoded with special tokens (Llama 3's TemplateProcessing).
+     *
+     * @throws IllegalArgumentException if the model is not byte-level or bosToken is not a special token
+     */
+    public Tokenizer withPipeline(SplitPattern pattern, String bosToken) {
+        if (!model.byteLevel) {
+            throw new IllegalArgumentException("a split pattern needs a byte-level vocabulary");
+        }
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
+        root.putNull("normalizer");
+        if (pattern == SplitPattern.GPT2) {
+            root.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true)
+                    .put("use_regex", true);
+        } else {
+            com.fasterxml.jackson.databind.node.ObjectNode pre = root.putObject("pre_tokenizer").put("type", "Sequence");
+            com.fasterxml.jackson.databind.node.ArrayNode steps = pre.putArray("pretokenizers");
+            com.fasterxml.jackson.databind.node.ObjectNode split = steps.addObject().put("type", "Split");
+            split.putObject("pattern").put("Regex", pattern.regex());
+            split.put("behavior", "Isolated").put("invert", false);
+            steps.addObject().put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", false);
+        }
+        if (bosToken == null) {
+            root.putObject("post_processor").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", false)
+                    .put("use_regex", true);
+        } else {
+            Integer bos = specials.get(bosToken);
+            if (bos == null) {
+                throw new IllegalArgumentException("BOS token '" + bosToken + "' is not a special token of this tokenizer; known: "
+                        + specials.keySet());
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode post = root.putObject("post_processor").put("type", "TemplateProcessing");
+            post.putArray("single").add(mapper.createObjectNode().set("SpecialToken", mapper.createObjectNode().put("id", bosToken).put("type_id", 0)))
+                    .add(mapper.createObjectNode().set("Sequence", mapper.createObjectNode().put("id", "A").put("type_id", 0)));
+            post.putArray("pair").add(mapper.createObjectNode().set("SpecialToken", mapper.createObjectNode().put("id", bosToken).put("type_id", 0)))
+                    .add(mapper.createObjectNode().set("Sequence", mapper.createObjectNode().put("id", "A").put("type_id", 0)))
+                    .add(mapper.createObjectNode().set("SpecialToken", mapper.createObjectNode().put("id", bosToken).put("type_id", 1)))
+                    .add(mapper.createObjectNode().set("Sequence", mapper.createObjectNode().put("id", "B").put("type_id", 1)));
+            com.fasterxml.jackson.databind.node.ObjectNode spec = post.putObject("special_tokens").putObject(bosToken);
+            spec.put("id", bosToken);
+            spec.putArray("ids").add(bos);
+            spec.putArray("tokens").add(bosToken);
+        }
+        root.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", true).put("trim_offsets", true).put("use_regex", true);
+        return new Tokenizer(model, added, TokenizerJson.pipeline(root, model.options, added));
+    }
+
+    /**
+     * Writes a Hugging Face {@code tokenizer_config.json} beside tokenizer.json (atomically): tokenizer class,
+     * BOS/EOS tokens (null to leave out), and every added token under {@code added_tokens_decoder}.
+     */
+    public void saveConfig(Path tokenizerConfigJson, String bosToken, String eosToken) {
+        for (String t : java.util.Arrays.asList(bosToken, eosToken)) {
+            if (t != null && !specials.containsKey(t)) {
+                throw new IllegalArgumentException("'" + t + "' is not a special token of this tokenizer; known: " + specials.keySet());
+            }
+        }
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
+        root.put("tokenizer_class", "PreTrainedTokenizerFast");
+        root.put("bos_token", bosToken);
+        root.put("eos_token", eosToken);
+        root.put("clean_up_tokenization_spaces", false);
+        root.put("model_max_length", 1_000_000_000L);
+        com.fasterxml.jackson.databind.node.ObjectNode decoder = root.putObject("added_tokens_decoder");
+        for (AddedToken t : added) {
+            decoder.putObject(Integer.toString(t.id())).put("content", t.content()).put("lstrip", t.lstrip())
+                    .put("normalized", t.normalized()).put("rstrip", t.rstrip()).put("single_word", t.singleWord())
+                    .put("special", t.special());
+        }
+        try {
+            byte[] bytes = mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+            ai.stratum.io.AtomicFiles.writeStream(tokenizerConfigJson, out -> out.write(bytes));
+        } catch (java.io.IOException e) {
+            throw new TokenizerFileException(tokenizerConfigJson, "cannot write: " + e.getMessage(), e);
+        }
+    }
+
     Pipeline pipeline() {
         return pipeline;
     }
