@@ -527,6 +527,49 @@ public final class Tokenizer {
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
+    /**
+     * One line naming the pipeline's parts, e.g. {@code normalizer NFC; pre_tokenizer Sequence(Split, ByteLevel)
+     * [fast: Qwen2 scanner]; model BPE byte-level; post_processor none; decoder ByteLevel}.
+     */
+    public String pipelineSummary() {
+        com.fasterxml.jackson.databind.node.ObjectNode json = pipeline.json();
+        String scannerName = scanner == null ? "generic" : scanner == SplitScanner.GPT2 ? "GPT-2 scanner"
+                : scanner == Cl100kPreTokenizer.LLAMA3 ? "Llama 3 scanner" : "Qwen2 scanner";
+        String model = "BPE " + (this.model.byteLevel ? "byte-level" : "") + (this.model.options.byteFallback() ? " byte_fallback" : "")
+                + (this.model.options.ignoreMerges() ? " ignore_merges" : "");
+        if (json == null) {
+            return "normalizer none; pre_tokenizer ByteLevel [" + scannerName + "]; model " + model.strip() + "; post_processor none; decoder ByteLevel";
+        }
+        return "normalizer " + describe(json.get("normalizer"), "normalizers") + "; pre_tokenizer "
+                + describe(json.get("pre_tokenizer"), "pretokenizers") + " [" + scannerName + "]; model " + model.strip()
+                + "; post_processor " + describe(json.get("post_processor"), "processors") + "; decoder "
+                + describe(json.get("decoder"), "decoders");
+    }
+
+    private static String describe(com.fasterxml.jackson.databind.JsonNode node, String listKey) {
+        if (node == null || node.isNull()) {
+            return "none";
+        }
+        String type = node.path("type").asText();
+        if (node.has(listKey)) {
+            List<String> parts = new ArrayList<>();
+            node.get(listKey).forEach(n -> parts.add(describe(n, listKey)));
+            return type + "(" + String.join(", ", parts) + ")";
+        }
+        return type;
+    }
+
+    /** Added tokens that are not special (matched in every text, e.g. Qwen3's {@code <think>}), content -> id. */
+    public Map<String, Integer> nonSpecialAddedTokens() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (AddedToken t : added) {
+            if (!t.special()) {
+                out.put(t.content(), t.id());
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
     /** Special tokens and their ids, ordered by id. */
     public Map<String, Integer> specialTokens() {
         return specials;

@@ -229,6 +229,26 @@ class PipelineVsHfTest {
         return root;
     }
 
+    /** ByteLevel with add_prefix_space (each piece between added tokens gets a space) and no regex after a Split. */
+    static ObjectNode byteLevelPrefixSpace() {
+        ObjectNode root = base(true, false);
+        root.putNull("normalizer");
+        ObjectNode pre = obj("Sequence");
+        ObjectNode split = obj("Split").put("behavior", "Isolated").put("invert", false);
+        split.putObject("pattern").put("Regex", "\\p{N}{1,2}| ?\\p{L}+|\\s+");
+        pre.putArray("pretokenizers").add(split)
+                .add(obj("ByteLevel").put("add_prefix_space", true).put("trim_offsets", true).put("use_regex", true));
+        root.set("pre_tokenizer", pre);
+        root.set("post_processor", obj("ByteLevel").put("add_prefix_space", true).put("trim_offsets", false).put("use_regex", true));
+        root.set("decoder", obj("ByteLevel").put("add_prefix_space", true).put("trim_offsets", true).put("use_regex", true));
+        return root;
+    }
+
+    @Test
+    void byteLevelWithPrefixSpaceAfterASplit() throws IOException {
+        compare("bytelevel-prefix", byteLevelPrefixSpace(), false);
+    }
+
     void compare(String name, ObjectNode json, boolean roundTrip) throws IOException {
         Path file = dir.resolve(name + ".json");
         MAPPER.writeValue(file.toFile(), json);

@@ -55,6 +55,8 @@ class TokenizerCommandsTest {
         assertTrue(r.out().contains("vocab_size: 700"), r.out());
         assertTrue(r.out().contains("  698 <|endoftext|>\n  699 <|pad|>"), r.out());
         assertTrue(r.out().contains("fingerprint: " + Tokenizer.load(tokenizerDir).fingerprint()), r.out());
+        assertTrue(r.out().contains("pipeline: normalizer none; pre_tokenizer ByteLevel [GPT-2 scanner]; model BPE byte-level; "
+                + "post_processor none; decoder ByteLevel"), r.out());
         assertTrue(r.out().endsWith("  698 <|endoftext|>\n"), r.out());
     }
 
