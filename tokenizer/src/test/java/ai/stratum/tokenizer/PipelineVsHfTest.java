@@ -176,7 +176,10 @@ class PipelineVsHfTest {
         ObjectNode root = base(true, false);
         root.putNull("normalizer");
         root.set("pre_tokenizer", obj("Metaspace").put("replacement", SPACE).put("prepend_scheme", "first").put("split", false));
-        root.set("post_processor", bos());
+        ObjectNode post = obj("Sequence"); // as Llama 3.1's files: ByteLevel (offsets only) then the BOS template
+        post.putArray("processors").add(obj("ByteLevel").put("add_prefix_space", true).put("trim_offsets", false)
+                .put("use_regex", true)).add(bos());
+        root.set("post_processor", post);
         ObjectNode dec = obj("Sequence");
         dec.putArray("decoders").add(obj("Metaspace").put("replacement", SPACE).put("prepend_scheme", "first").put("split", false))
                 .add(obj("ByteFallback")).add(obj("Fuse"));
