@@ -19,13 +19,17 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A GPT-2 style byte-level BPE tokenizer: GPT-2's pre-tokenizer split ({@link Gpt2PreTokenizer}), UTF-8
- * bytes, lowest-rank merge first ({@link BytePairModel}), and special tokens matched before BPE.
+ * A BPE tokenizer as a Hugging Face tokenizer.json describes it: added tokens matched first, then normalizer ->
+ * pre-tokenizer -> BPE model ({@link BytePairModel}: lowest-rank merge first) -> post-processor on request, and
+ * a decoder back (see {@link TokenizerJson} and the component classes). GPT-2's pipeline and the Llama 3 / Qwen2
+ * split patterns run through hand-written scanners ({@link Gpt2PreTokenizer}, {@link Cl100kPreTokenizer}) over
+ * UTF-8 bytes; every other pipeline through the generic components.
  *
  * <p>Special-token policy: {@link #encodeOrdinary} encodes text such as {@code "<|endoftext|>"} as plain
  * text (several ordinary tokens), so that untrusted input cannot forge a document boundary or a chat marker.
  * {@link #encode(String, Set)} matches only the listed special tokens, leftmost first and, at one position,
- * the longest; the text between them is encoded ordinarily.
+ * the longest; the text between them is encoded ordinarily. Added tokens that are not special (Qwen3's
+ * {@code <think>}) are matched in every text, as Hugging Face does.
  *
  * <p>Lone surrogates: a Java string may hold an unpaired UTF-16 surrogate, which has no UTF-8 form. It is
  * encoded as U+FFFD (bytes EF BF BD), as Java's and every standard UTF-8 encoder do; since both are
