@@ -66,11 +66,29 @@ public final class BpeTrainer {
 
     private final Options options;
     private final Consumer<String> progress;
+    private final SplitPattern pattern;
+    private final boolean replaceInvalidUtf8;
 
     /** @param progress receives a line now and then (e.g. for stderr); may ignore it */
     public BpeTrainer(Options options, Consumer<String> progress) {
+        this(options, progress, SplitPattern.GPT2, false);
+    }
+
+    private BpeTrainer(Options options, Consumer<String> progress, SplitPattern pattern, boolean replaceInvalidUtf8) {
         this.options = options;
         this.progress = progress;
+        this.pattern = pattern;
+        this.replaceInvalidUtf8 = replaceInvalidUtf8;
+    }
+
+    /** The same trainer splitting words with another pattern; the trained tokenizer's pre-tokenizer is that pattern. */
+    public BpeTrainer withPattern(SplitPattern pattern) {
+        return new BpeTrainer(options, progress, pattern, replaceInvalidUtf8);
+    }
+
+    /** The same trainer reading invalid UTF-8 as U+FFFD instead of refusing the file (naming the byte offset). */
+    public BpeTrainer replacingInvalidUtf8(boolean replace) {
+        return new BpeTrainer(options, progress, pattern, replace);
     }
 
     /** Counts words in the files, then learns merges. */
@@ -87,7 +105,7 @@ public final class BpeTrainer {
         List<Thread> threads = new ArrayList<>();
         RuntimeException[] failure = new RuntimeException[1];
         for (int w = 0; w < workers; w++) {
-            WordCounts counts = new WordCounts();
+            WordCounts counts = new WordCounts(pattern.scanner());
             partial.add(counts);
             Thread t = new Thread(() -> {
                 try {
@@ -111,7 +129,8 @@ public final class BpeTrainer {
         long chars = 0;
         try {
             for (Path file : files) {
-                chars += readChunks(file, TextChunks.DEFAULT_CHUNK_CHARS, options.specialTokens(), chunk -> put(queue, chunk));
+                chars += readChunks(file, TextChunks.DEFAULT_CHUNK_CHARS, options.specialTokens(), replaceInvalidUtf8,
+                        chunk -> put(queue, chunk));
                 progress.accept(String.format("counted %s (%,d chars so far)", file, chars));
             }
         } catch (RuntimeException e) {
@@ -151,9 +170,12 @@ public final class BpeTrainer {
         }
     }
 
-    /** Reads a UTF-8 file (malformed bytes become U+FFFD) in chunks cut where encoding splits; returns chars read. */
-    static long readChunks(Path file, int chunkChars, List<String> specialTokens, Consumer<String> sink) {
-        try (Reader reader = new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8)) {
+    /**
+     * Reads a UTF-8 file in chunks cut where encoding splits; returns chars read. Invalid UTF-8 is refused with the
+     * byte offset ({@link Utf8Input.InvalidUtf8Exception}) or, when {@code replace}, read as U+FFFD.
+     */
+    static long readChunks(Path file, int chunkChars, List<String> specialTokens, boolean replace, Consumer<String> sink) {
+        try (Reader reader = Utf8Input.reader(Files.newInputStream(file), file.toString(), replace)) {
             return TextChunks.read(reader, chunkChars, specialTokens, sink);
         } catch (IOException e) {
             throw new UncheckedIOException(new IOException(file + ": cannot read: " + e.getMessage(), e));
@@ -187,7 +209,8 @@ public final class BpeTrainer {
         for (String special : options.specialTokens()) {
             specials.put(special, tokens.length + specials.size());
         }
-        return new Tokenizer(new BytePairModel(tokens, merges), specials);
+        Tokenizer trained = new Tokenizer(new BytePairModel(tokens, merges), specials);
+        return pattern == SplitPattern.GPT2 ? trained : trained.withPipeline(pattern, null);
     }
 
     /** Words as symbol arrays, pair counts, the words each pair occurs in, and the indexed heap of pairs. */

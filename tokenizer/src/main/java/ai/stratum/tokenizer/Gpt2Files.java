@@ -42,6 +42,11 @@ final class Gpt2Files {
                             + "' must map to a non-negative integer id, got " + e.getValue());
                 }
                 maxId = Math.max(maxId, e.getValue().asInt());
+                if (e.getValue().asInt() > TokenizerJson.maxDenseId(root.size())) {
+                    throw new TokenizerFileException(encoderJson, "token '" + e.getKey() + "' has id " + e.getValue().asInt()
+                            + ", but the file has only " + root.size() + " tokens; ids must be dense (at most "
+                            + TokenizerJson.maxDenseId(root.size()) + " here). Renumber the token or remove it");
+                }
             }
             tokens = new String[maxId + 1];
             for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {

@@ -3,7 +3,8 @@ package ai.stratum.tokenizer;
 /**
  * A hand-written scanner equivalent to GPT-2's split pattern {@link #PATTERN} compiled with
  * {@code Pattern.UNICODE_CHARACTER_CLASS} (as tiktoken's and JTokkit's r50k do): {@code \p{L}} and {@code \p{N}}
- * are Unicode general categories, {@code \s} is the Unicode White_Space property. It is several times faster
+ * are Unicode general categories, {@code \s} is the Unicode White_Space property. Categories are Unicode 16's, as
+ * in Hugging Face's Rust tokenizers: Java 17's tables (Unicode 13) are updated by {@link UnicodeUpdate}. It is several times faster
  * than {@code java.util.regex} and allocates nothing.
  *
  * <p>Alternatives in pattern order, tried at each position: a contraction ({@code 's 't 're 've 'm 'll 'd},
@@ -35,6 +36,10 @@ public final class Gpt2PreTokenizer {
 
     /** The class of one code point, as the regex sees it. */
     static byte classify(int codePoint) {
+        int updated = UnicodeUpdate.classOf(codePoint);
+        if (updated >= 0) {
+            return updated == 1 ? LETTER : updated == 2 ? NUMBER : OTHER;
+        }
         int type = Character.getType(codePoint);
         switch (type) {
             case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
@@ -88,7 +93,7 @@ public final class Gpt2PreTokenizer {
         return j < end && j - i >= 2 ? j - 1 : j;
     }
 
-    private static byte classAt(char[] s, int i, int end) {
+    static byte classAt(char[] s, int i, int end) {
         char c = s[i];
         if (Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(s[i + 1])) {
             return classify(Character.toCodePoint(c, s[i + 1]));
@@ -96,7 +101,7 @@ public final class Gpt2PreTokenizer {
         return BMP_CLASS[c];
     }
 
-    private static int runEnd(char[] s, int i, int end, byte cls) {
+    static int runEnd(char[] s, int i, int end, byte cls) {
         while (i < end) {
             char c = s[i];
             if (Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(s[i + 1])) {

@@ -48,9 +48,34 @@ final class TokenizerJson {
         }
     }
 
+    private static final java.util.Set<String> ROOT_KEYS = java.util.Set.of("version", "truncation", "padding",
+            "added_tokens", "normalizer", "pre_tokenizer", "post_processor", "decoder", "model");
+    private static final java.util.Set<String> MODEL_KEYS = java.util.Set.of("type", "dropout", "unk_token",
+            "continuing_subword_prefix", "end_of_word_suffix", "fuse_unk", "byte_fallback", "ignore_merges", "vocab", "merges");
+    private static final java.util.Set<String> ADDED_KEYS = java.util.Set.of("id", "content", "single_word", "lstrip",
+            "rstrip", "normalized", "special");
+
+    /**
+     * Ids above this (for a file of {@code count} tokens) are refused: a tokenizer's arrays are indexed by id, and
+     * one stray huge id would otherwise allocate gigabytes.
+     */
+    static int maxDenseId(int count) {
+        return 2 * count + 1024;
+    }
+
     private static Tokenizer parse(JsonNode root) {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("expected a JSON object with a \"model\" key (a Hugging Face tokenizer.json)");
+        }
+        JsonKeys.onlyKnown(root, "the tokenizer", ROOT_KEYS);
+        JsonNode truncation = root.get("truncation");
+        if (truncation != null && !truncation.isNull()) {
+            throw new IllegalArgumentException("truncation is set (" + truncation + "); stratum encodes whole texts, "
+                    + "so set \"truncation\": null in the file");
+        }
+        JsonNode padding = root.get("padding");
+        if (padding != null && !padding.isNull()) {
+            throw new IllegalArgumentException("padding is set (" + padding + "); set \"padding\": null in the file");
         }
         JsonNode model = root.get("model");
         if (model == null || !model.isObject()) {
@@ -58,79 +83,84 @@ final class TokenizerJson {
         }
         String type = text(model.get("type"), "BPE");
         if (!type.equals("BPE")) {
-            throw new IllegalArgumentException("model.type is '" + type + "'; only byte-level BPE is supported");
+            throw new IllegalArgumentException("model.type is '" + type + "'; stratum reads BPE models only");
         }
-        for (String key : List.of("continuing_subword_prefix", "end_of_word_suffix")) {
-            String value = text(model.get(key), "");
-            if (!value.isEmpty()) {
-                throw new IllegalArgumentException("model." + key + " is '" + value + "'; byte-level BPE needs it empty or null");
-            }
+        JsonKeys.onlyKnown(model, "model", MODEL_KEYS);
+        JsonNode dropout = model.get("dropout");
+        if (dropout != null && !dropout.isNull() && dropout.asDouble() != 0.0) {
+            throw new IllegalArgumentException("model.dropout is " + dropout + "; BPE dropout makes encoding random, set it to null");
         }
-        JsonNode normalizer = root.get("normalizer");
-        if (normalizer != null && !normalizer.isNull()) {
-            throw new IllegalArgumentException("normalizer '" + text(normalizer.get("type"), "?")
-                    + "' is not supported; a GPT-2 byte-level tokenizer has normalizer null");
-        }
-        checkPreTokenizer(root.get("pre_tokenizer"));
-        checkByteLevel(root.get("decoder"), "decoder", false);
+        BytePairModel.Options options = new BytePairModel.Options(JsonKeys.string(model, "unk_token", "model", null),
+                JsonKeys.bool(model, "fuse_unk", "model", false), JsonKeys.bool(model, "byte_fallback", "model", false),
+                JsonKeys.bool(model, "ignore_merges", "model", false),
+                JsonKeys.string(model, "continuing_subword_prefix", "model", null),
+                JsonKeys.string(model, "end_of_word_suffix", "model", null));
 
-        Map<Integer, String> special = new HashMap<>();
-        Map<String, Integer> specialIds = new LinkedHashMap<>();
+        List<AddedToken> addedTokens = new ArrayList<>();
+        Map<Integer, String> addedById = new HashMap<>();
         JsonNode added = root.get("added_tokens");
+        int vocabCount = model.path("vocab").size();
+        int addedCount = added == null ? 0 : added.size();
+        int maxId = maxDenseId(vocabCount + addedCount);
         if (added != null && !added.isNull()) {
             if (!added.isArray()) {
                 throw new IllegalArgumentException("added_tokens must be an array");
             }
             for (int i = 0; i < added.size(); i++) {
                 JsonNode t = added.get(i);
+                String where = "added_tokens[" + i + "]";
+                if (!t.isObject()) {
+                    throw new IllegalArgumentException(where + " must be an object");
+                }
+                JsonKeys.onlyKnown(t, where, ADDED_KEYS);
                 JsonNode id = t.get("id");
                 JsonNode content = t.get("content");
-                if (id == null || !id.canConvertToInt() || content == null || !content.isTextual()) {
-                    throw new IllegalArgumentException("added_tokens[" + i + "] needs an integer \"id\" and a string \"content\"");
+                if (content == null || !content.isTextual() || content.asText().isEmpty()) {
+                    throw new IllegalArgumentException(where + " needs a non-empty string \"content\"");
                 }
-                if (specialIds.put(content.asText(), id.asInt()) != null) {
-                    throw new IllegalArgumentException("added_tokens[" + i + "]: '" + content.asText() + "' is listed twice");
+                checkId(id, "added token '" + content.asText() + "'", maxId, vocabCount + addedCount);
+                if (addedById.put(id.asInt(), content.asText()) != null) {
+                    throw new IllegalArgumentException(where + ": id " + id.asInt() + " is given to two added tokens");
                 }
-                special.put(id.asInt(), content.asText());
+                boolean special = JsonKeys.bool(t, "special", where, false);
+                addedTokens.add(new AddedToken(id.asInt(), content.asText(), special,
+                        JsonKeys.bool(t, "single_word", where, false), JsonKeys.bool(t, "lstrip", where, false),
+                        JsonKeys.bool(t, "rstrip", where, false), JsonKeys.bool(t, "normalized", where, !special)));
             }
         }
+        java.util.Set<String> addedContents = new java.util.HashSet<>(addedById.values());
+        if (addedContents.size() != addedById.size()) {
+            throw new IllegalArgumentException("added_tokens lists the same content twice");
+        }
 
+        Tokenizer.Pipeline pipeline = pipeline(root, options, addedTokens);
+        boolean byteLevelOnly = pipeline == Tokenizer.Pipeline.GPT2;
         JsonNode vocab = model.get("vocab");
         if (vocab == null || !vocab.isObject()) {
             throw new IllegalArgumentException("model.vocab must be an object of token -> id");
         }
-        int maxId = -1;
+        int top = -1;
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-                throw new IllegalArgumentException("model.vocab['" + e.getKey() + "'] must be a non-negative integer id, got "
-                        + e.getValue());
-            }
-            maxId = Math.max(maxId, e.getValue().asInt());
+            checkId(e.getValue(), "model.vocab token '" + e.getKey() + "'", maxId, vocabCount + addedCount);
+            top = Math.max(top, e.getValue().asInt());
         }
-        String[] tokens = new String[maxId + 1];
+        String[] tokens = new String[top + 1];
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             int id = e.getValue().asInt();
-            String asSpecial = special.get(id);
-            if (asSpecial != null) {
-                if (!asSpecial.equals(e.getKey())) {
-                    throw new IllegalArgumentException("id " + id + " is the vocab token '" + e.getKey()
-                            + "' and the added token '" + asSpecial + "'");
-                }
-                continue;
+            String asAdded = addedById.get(id);
+            if (asAdded != null && !asAdded.equals(e.getKey())) {
+                throw new IllegalArgumentException("id " + id + " is the vocab token '" + e.getKey()
+                        + "' and the added token '" + asAdded + "'");
+            }
+            if (asAdded != null && byteLevelOnly) {
+                continue; // GPT-2's hub file lists <|endoftext|> in the vocab too; it is an added token only
             }
             if (tokens[id] != null) {
                 throw new IllegalArgumentException("model.vocab gives id " + id + " to both '" + tokens[id] + "' and '" + e.getKey() + "'");
             }
             tokens[id] = e.getKey();
-        }
-        int realLength = tokens.length;
-        while (realLength > 0 && tokens[realLength - 1] == null) {
-            realLength--;
-        }
-        if (realLength < tokens.length) {
-            tokens = java.util.Arrays.copyOf(tokens, realLength);
         }
 
         JsonNode mergesNode = model.get("merges");
@@ -153,48 +183,45 @@ final class TokenizerJson {
             }
             merges.add(pair);
         }
-        return new Tokenizer(new BytePairModel(tokens, merges), specialIds);
+        BytePairModel bpe = byteLevelOnly ? new BytePairModel(tokens, merges) : new BytePairModel(tokens, merges, options);
+        return new Tokenizer(bpe, addedTokens, pipeline);
     }
 
-    /**
-     * Accepts GPT-2's pre-tokenizer in either form Hugging Face writes: ByteLevel with use_regex true, or a
-     * Sequence of Split (GPT-2's pattern, Isolated) followed by ByteLevel with use_regex false.
-     */
-    private static void checkPreTokenizer(JsonNode node) {
-        if (node != null && "Sequence".equals(text(node.get("type"), "?"))) {
-            JsonNode steps = node.path("pretokenizers");
-            JsonNode split = steps.path(0);
-            JsonNode byteLevel = steps.path(1);
-            String pattern = text(split.path("pattern").get("Regex"), "");
-            if (steps.size() != 2 || !"Split".equals(text(split.get("type"), "?")) || !pattern.equals(Gpt2PreTokenizer.PATTERN)
-                    || !"Isolated".equals(text(split.get("behavior"), "?")) || split.path("invert").asBoolean(false)
-                    || !"ByteLevel".equals(text(byteLevel.get("type"), "?")) || byteLevel.path("use_regex").asBoolean(true)
-                    || byteLevel.path("add_prefix_space").asBoolean(false)) {
-                throw new IllegalArgumentException("pre_tokenizer is a Sequence other than [Split(GPT-2's pattern, Isolated), "
-                        + "ByteLevel(use_regex false)]; only GPT-2's split pattern is supported");
-            }
-            return;
+    private static void checkId(JsonNode id, String what, int maxId, int count) {
+        if (id == null || !id.isIntegralNumber() || !id.canConvertToLong() || id.asLong() < 0) {
+            throw new IllegalArgumentException(what + " must have a non-negative integer id, got " + id);
         }
-        checkByteLevel(node, "pre_tokenizer", true);
+        if (id.asLong() > maxId) {
+            throw new IllegalArgumentException(what + " has id " + id.asText() + ", but the file has only " + count
+                    + " tokens; ids must be dense (at most " + maxId + " here). Renumber the token or remove it");
+        }
     }
 
-    private static void checkByteLevel(JsonNode node, String key, boolean required) {
-        if (node == null || node.isNull()) {
-            if (required) {
-                throw new IllegalArgumentException(key + " is missing; a byte-level BPE needs {\"type\": \"ByteLevel\"}");
-            }
-            return;
+    /** The components around the model; {@link Tokenizer.Pipeline#GPT2} when they are exactly GPT-2's. */
+    static Tokenizer.Pipeline pipeline(JsonNode root, BytePairModel.Options options, List<AddedToken> addedTokens) {
+        Normalizer normalizer = Normalizer.read(root.get("normalizer"), "normalizer");
+        PreTokenizer preTokenizer = PreTokenizer.read(root.get("pre_tokenizer"), "pre_tokenizer");
+        PostProcessor post = PostProcessor.read(root.get("post_processor"), "post_processor");
+        Decoder decoder = Decoder.read(root.get("decoder"), "decoder");
+        boolean gpt2 = normalizer == null && preTokenizer != null && PreTokenizer.fastScanner(preTokenizer) == SplitScanner.GPT2
+                && post instanceof PostProcessor.Template t && t.before().length == 0 && t.after().length == 0
+                && decoder instanceof Decoder.ByteLevelDecoder && options.equals(BytePairModel.Options.BYTE_LEVEL)
+                && addedTokens.stream().allMatch(a -> a.special() && !a.normalized() && !a.lstrip() && !a.rstrip() && !a.singleWord());
+        if (gpt2) {
+            return Tokenizer.Pipeline.GPT2;
         }
-        String type = text(node.get("type"), "?");
-        if (!type.equals("ByteLevel")) {
-            throw new IllegalArgumentException(key + ".type is '" + type + "'; only ByteLevel (GPT-2's split pattern) is supported");
+        com.fasterxml.jackson.databind.node.ObjectNode json = MAPPER.createObjectNode();
+        for (String key : List.of("normalizer", "pre_tokenizer", "post_processor", "decoder")) {
+            json.set(key, root.hasNonNull(key) ? root.get(key) : com.fasterxml.jackson.databind.node.NullNode.getInstance());
         }
-        if (node.path("add_prefix_space").asBoolean(false) && required) {
-            throw new IllegalArgumentException(key + ".add_prefix_space is true; only false (GPT-2's behaviour) is supported");
-        }
-        if (!node.path("use_regex").asBoolean(true)) {
-            throw new IllegalArgumentException(key + ".use_regex is false; only GPT-2's split pattern (true) is supported");
-        }
+        com.fasterxml.jackson.databind.node.ObjectNode modelOptions = json.putObject("model");
+        modelOptions.put("unk_token", options.unkToken());
+        modelOptions.put("continuing_subword_prefix", options.continuingSubwordPrefix());
+        modelOptions.put("end_of_word_suffix", options.endOfWordSuffix());
+        modelOptions.put("fuse_unk", options.fuseUnk());
+        modelOptions.put("byte_fallback", options.byteFallback());
+        modelOptions.put("ignore_merges", options.ignoreMerges());
+        return new Tokenizer.Pipeline(normalizer, preTokenizer, post, decoder, json);
     }
 
     private static String text(JsonNode node, String absent) {
@@ -216,35 +243,46 @@ final class TokenizerJson {
 
     private static void writeTo(Tokenizer tokenizer, JsonGenerator g) throws IOException {
         BytePairModel model = tokenizer.model();
+        com.fasterxml.jackson.databind.node.ObjectNode json = tokenizer.pipeline().json();
+        g.setCodec(MAPPER);
         g.writeStartObject();
         g.writeStringField("version", "1.0");
         g.writeNullField("truncation");
         g.writeNullField("padding");
         g.writeArrayFieldStart("added_tokens");
-        for (Map.Entry<String, Integer> e : tokenizer.specialTokens().entrySet()) {
+        for (AddedToken t : tokenizer.addedTokens()) {
             g.writeStartObject();
-            g.writeNumberField("id", e.getValue());
-            g.writeStringField("content", e.getKey());
-            g.writeBooleanField("single_word", false);
-            g.writeBooleanField("lstrip", false);
-            g.writeBooleanField("rstrip", false);
-            g.writeBooleanField("normalized", false);
-            g.writeBooleanField("special", true);
+            g.writeNumberField("id", t.id());
+            g.writeStringField("content", t.content());
+            g.writeBooleanField("single_word", t.singleWord());
+            g.writeBooleanField("lstrip", t.lstrip());
+            g.writeBooleanField("rstrip", t.rstrip());
+            g.writeBooleanField("normalized", t.normalized());
+            g.writeBooleanField("special", t.special());
             g.writeEndObject();
         }
         g.writeEndArray();
-        g.writeNullField("normalizer");
-        writeByteLevel(g, "pre_tokenizer", false, true);
-        writeByteLevel(g, "post_processor", true, false);
-        writeByteLevel(g, "decoder", true, true);
+        if (json == null) {
+            g.writeNullField("normalizer");
+            writeByteLevel(g, "pre_tokenizer", false, true);
+            writeByteLevel(g, "post_processor", true, false);
+            writeByteLevel(g, "decoder", true, true);
+        } else {
+            for (String key : List.of("normalizer", "pre_tokenizer", "post_processor", "decoder")) {
+                g.writeFieldName(key);
+                g.writeTree(json.get(key));
+            }
+        }
+        BytePairModel.Options o = model.options;
         g.writeObjectFieldStart("model");
         g.writeStringField("type", "BPE");
         g.writeNullField("dropout");
-        g.writeNullField("unk_token");
-        g.writeStringField("continuing_subword_prefix", "");
-        g.writeStringField("end_of_word_suffix", "");
-        g.writeBooleanField("fuse_unk", false);
-        g.writeBooleanField("byte_fallback", false);
+        g.writeStringField("unk_token", o.unkToken());
+        g.writeStringField("continuing_subword_prefix", o.continuingSubwordPrefix() == null ? "" : o.continuingSubwordPrefix());
+        g.writeStringField("end_of_word_suffix", o.endOfWordSuffix() == null ? "" : o.endOfWordSuffix());
+        g.writeBooleanField("fuse_unk", o.fuseUnk());
+        g.writeBooleanField("byte_fallback", o.byteFallback());
+        g.writeBooleanField("ignore_merges", o.ignoreMerges());
         g.writeObjectFieldStart("vocab");
         for (int id = 0; id < model.tokens.length; id++) {
             if (model.tokens[id] != null) {
@@ -253,8 +291,21 @@ final class TokenizerJson {
         }
         g.writeEndObject();
         g.writeArrayFieldStart("merges");
+        boolean pairs = false; // "left right" cannot hold a token with a space; Hugging Face reads pairs too
         for (int rank = 0; rank < model.mergeCount(); rank++) {
-            g.writeString(model.tokens[model.mergeLeft[rank]] + " " + model.tokens[model.mergeRight[rank]]);
+            pairs |= model.tokens[model.mergeLeft[rank]].indexOf(' ') >= 0 || model.tokens[model.mergeRight[rank]].indexOf(' ') >= 0;
+        }
+        for (int rank = 0; rank < model.mergeCount(); rank++) {
+            String left = model.tokens[model.mergeLeft[rank]];
+            String right = model.tokens[model.mergeRight[rank]];
+            if (pairs) {
+                g.writeStartArray();
+                g.writeString(left);
+                g.writeString(right);
+                g.writeEndArray();
+            } else {
+                g.writeString(left + " " + right);
+            }
         }
         g.writeEndArray();
         g.writeEndObject();

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.function.ObjLongConsumer;
 
 /**
- * Counts of pre-tokens ("words" to the BPE trainer). Text added here is split with GPT-2's pre-tokenizer;
+ * Counts of pre-tokens ("words" to the BPE trainer). Text added here is split with a split pattern (GPT-2's by default);
  * lookups hash a range of the text so a word already counted costs no allocation. Not thread-safe: give each
  * thread its own and {@link #addAll} them at the end (counting is a sum, so the result is the same whatever
  * the order).
@@ -16,6 +16,16 @@ public final class WordCounts {
     private long[] counts = new long[1 << 12];
     private int size;
     private long total;
+    private final SplitScanner scanner;
+
+    /** Counts words split with GPT-2's pattern. */
+    public WordCounts() {
+        this(SplitScanner.GPT2);
+    }
+
+    WordCounts(SplitScanner scanner) {
+        this.scanner = scanner;
+    }
 
     /** Counts every pre-token of {@code text}. */
     public void addText(CharSequence text) {
@@ -49,7 +59,7 @@ public final class WordCounts {
                 }
             }
             for (int i = pos; i < at; ) {
-                int j = Gpt2PreTokenizer.tokenEnd(chars, i, at);
+                int j = scanner.tokenEnd(chars, i, at);
                 add(chars, i, j, 1);
                 i = j;
             }

@@ -136,7 +136,7 @@ class BpeTrainerTest {
         for (int chunk : new int[] {16, 100, 4096}) {
             WordCounts chunked = new WordCounts();
             List<String> pieces = new ArrayList<>();
-            long chars = BpeTrainer.readChunks(file, chunk, List.of(), piece -> {
+            long chars = BpeTrainer.readChunks(file, chunk, List.of(), false, piece -> {
                 pieces.add(piece);
                 chunked.addText(piece);
             });

@@ -69,9 +69,9 @@ class BytePairModelTest {
     private static int[] run(BytePairModel model, byte[] piece, boolean large) {
         IntList out = new IntList(4);
         if (large) {
-            model.encodeLarge(piece, piece.length, out);
+            model.mergeLarge(symbols(model, piece), piece.length, out);
         } else {
-            model.encodeSmall(piece, piece.length, out);
+            model.mergeSmall(symbols(model, piece), piece.length, out);
         }
         return out.toArray();
     }
@@ -145,5 +145,13 @@ class BytePairModelTest {
                 () -> new BytePairModel(notByteLevel, List.of()));
         assertEquals("vocab token 'a b' (id 5) is not a byte-level token: every character must be one of GPT-2's 256 byte characters",
                 space.getMessage());
+    }
+
+    private static int[] symbols(BytePairModel model, byte[] piece) {
+        int[] ids = new int[piece.length];
+        for (int i = 0; i < piece.length; i++) {
+            ids[i] = model.byteId(piece[i] & 0xFF);
+        }
+        return ids;
     }
 }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** The hand-written scanner must split exactly like the regex it replaces (as JTokkit compiles it). */
 class Gpt2PreTokenizerTest {
-    private static final Pattern REGEX = Pattern.compile(Gpt2PreTokenizer.PATTERN, Pattern.UNICODE_CHARACTER_CLASS);
+    private static final Pattern REGEX = RegexDialect.compile(Gpt2PreTokenizer.PATTERN);
 
     static List<String> regexSplit(String text) {
         List<String> parts = new ArrayList<>();

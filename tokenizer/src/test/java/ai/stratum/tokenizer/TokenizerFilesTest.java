@@ -85,9 +85,11 @@ class TokenizerFilesTest {
         ObjectNode sequence = MAPPER.createObjectNode().put("type", "Sequence");
         sequence.putArray("pretokenizers").add(split).add(byteLevel);
         assertEquals(original.fingerprint(), Tokenizer.load(rewrite(file, root -> root.set("pre_tokenizer", sequence))).fingerprint());
-        split.putObject("pattern").put("Regex", "\\s+|\\w+");
+        ObjectNode bert = MAPPER.createObjectNode().put("type", "BertPreTokenizer");
+        sequence.putArray("pretokenizers").add(split).add(bert);
         String other = loadError(rewrite(file, root -> root.set("pre_tokenizer", sequence)));
-        assertTrue(other.contains("only GPT-2's split pattern is supported"), other);
+        assertTrue(other.endsWith("edited.json: pre_tokenizer.pretokenizers[1] 'BertPreTokenizer' is not supported; stratum reads the "
+                + "pre-tokenizers ByteLevel, Split, Metaspace, Digits, Whitespace, WhitespaceSplit, Punctuation and Sequence"), other);
     }
 
     @Test
@@ -100,14 +102,16 @@ class TokenizerFilesTest {
         Files.writeString(corrupt, "{\"model\": {\"vocab\": {\"a\": 1,");
         assertTrue(loadError(corrupt).startsWith(corrupt + ": not valid JSON"), loadError(corrupt));
         Path file = savedGpt2Json();
-        assertEquals(dir.resolve("edited.json") + ": model.type is 'WordPiece'; only byte-level BPE is supported",
+        assertEquals(dir.resolve("edited.json") + ": model.type is 'WordPiece'; stratum reads BPE models only",
                 loadError(rewrite(file, root -> ((ObjectNode) root.get("model")).put("type", "WordPiece"))));
         String badMerge = loadError(rewrite(file, root -> ((ObjectNode) root.get("model")).withArray("merges").insert(0, "Ġ zqxjv")));
         assertTrue(badMerge.endsWith("merge 0 'Ġ zqxjv': token 'zqxjv' is not in the vocab"), badMerge);
-        assertTrue(loadError(rewrite(file, root -> root.set("normalizer", MAPPER.createObjectNode().put("type", "NFC"))))
-                .contains("normalizer 'NFC' is not supported"));
-        assertTrue(loadError(rewrite(file, root -> root.set("pre_tokenizer", MAPPER.createObjectNode().put("type", "Whitespace"))))
-                .contains("pre_tokenizer.type is 'Whitespace'"));
+        assertTrue(loadError(rewrite(file, root -> root.set("normalizer", MAPPER.createObjectNode().put("type", "BertNormalizer"))))
+                .contains("normalizer 'BertNormalizer' is not supported"));
+        assertTrue(loadError(rewrite(file, root -> root.set("decoder", MAPPER.createObjectNode().put("type", "WordPiece"))))
+                .contains("decoder 'WordPiece' is not supported"));
+        String key = loadError(rewrite(file, root -> ((ObjectNode) root.get("pre_tokenizer")).put("prefix_spaces", 2)));
+        assertTrue(key.contains("pre_tokenizer has the key 'prefix_spaces', which stratum does not support"), key);
     }
 
     @Test

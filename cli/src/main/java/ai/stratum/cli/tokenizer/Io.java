@@ -27,10 +27,13 @@ final class Io {
         return isStd(input) ? System.in.readAllBytes() : Files.readAllBytes(input);
     }
 
-    /** UTF-8 text; malformed bytes become U+FFFD rather than stopping a long run. */
-    static Reader reader(Path input) throws IOException {
+    /**
+     * UTF-8 text; malformed bytes stop the read naming the input and byte offset, or become U+FFFD when
+     * {@code replace} ({@code --errors replace}).
+     */
+    static Reader reader(Path input, boolean replace) throws IOException {
         InputStream in = isStd(input) ? System.in : Files.newInputStream(input);
-        return new InputStreamReader(in, StandardCharsets.UTF_8);
+        return ai.stratum.tokenizer.Utf8Input.reader(in, sourceName(input), replace);
     }
 
     static String sourceName(Path input) {

@@ -40,13 +40,18 @@ public final class TokenizerEncodeCommand implements Callable<Integer> {
     @Option(names = "--allow-all-special", description = "Match every special token of the tokenizer in the text.")
     boolean allowAllSpecial;
 
+    @Option(names = "--errors", defaultValue = "strict", paramLabel = "strict|replace",
+            description = "Invalid UTF-8 in the input: strict refuses it naming the byte offset, replace reads it as U+FFFD "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Utf8Errors errors;
+
     @Override
     public Integer call() throws Exception {
         Tokenizer tokenizer = Tokenizer.load(tokenizerPath);
         Set<String> allowed = allowAllSpecial ? tokenizer.specialTokens().keySet() : new LinkedHashSet<>(allowSpecial);
         long[] tokens = {0};
         long chars;
-        try (Reader in = Io.reader(input); Io.Output out = Io.Output.open(output, format == IdFormat.TEXT, spec.commandLine().getOut())) {
+        try (Reader in = Io.reader(input, errors == Utf8Errors.replace); Io.Output out = Io.Output.open(output, format == IdFormat.TEXT, spec.commandLine().getOut())) {
             chars = tokenizer.encode(in, allowed, ids -> {
                 out.write(format.chunk(ids, tokenizer.vocabSize(), tokens[0] == 0));
                 tokens[0] += ids.length;

@@ -36,6 +36,12 @@ public final class TokenizerInfoCommand implements Callable<Integer> {
         for (Map.Entry<String, Integer> e : tokenizer.specialTokens().entrySet()) {
             out.printf("  %d %s%n", e.getValue(), e.getKey());
         }
+        Map<String, Integer> other = tokenizer.nonSpecialAddedTokens();
+        if (!other.isEmpty()) {
+            out.printf("added_tokens (not special, always matched): %d%n", other.size());
+            other.forEach((token, id) -> out.printf("  %d %s%n", id, token));
+        }
+        out.printf("pipeline: %s%n", tokenizer.pipelineSummary());
         out.printf("fingerprint: %s%n", tokenizer.fingerprint());
         if (text != null) {
             Set<String> all = tokenizer.specialTokens().keySet();

@@ -55,6 +55,8 @@ class TokenizerCommandsTest {
         assertTrue(r.out().contains("vocab_size: 700"), r.out());
         assertTrue(r.out().contains("  698 <|endoftext|>\n  699 <|pad|>"), r.out());
         assertTrue(r.out().contains("fingerprint: " + Tokenizer.load(tokenizerDir).fingerprint()), r.out());
+        assertTrue(r.out().contains("pipeline: normalizer none; pre_tokenizer ByteLevel [GPT-2 scanner]; model BPE byte-level; "
+                + "post_processor none; decoder ByteLevel"), r.out());
         assertTrue(r.out().endsWith("  698 <|endoftext|>\n"), r.out());
     }
 
@@ -136,6 +138,43 @@ class TokenizerCommandsTest {
         Result train = run("bench", "tokenizer", "train", "--input", text.toString(), "--vocab-size", "400", "--threads", "2");
         assertEquals(0, train.code(), train.err());
         assertTrue(train.out().contains("merges: ") && train.out().contains("peak heap"), train.out());
+    }
+
+    @Test
+    void invalidUtf8IsRefusedWithFileAndOffsetUnlessReplaced() throws IOException {
+        Path bad = dir.resolve("bad-utf8.txt");
+        byte[] head = "ok text\n".getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = Arrays.copyOf(head, head.length + 3);
+        bytes[head.length] = (byte) 0xFF;
+        bytes[head.length + 1] = 'a';
+        bytes[head.length + 2] = '\n';
+        Files.write(bad, bytes);
+        Result encode = run("tokenizer", "encode", "--tokenizer", tokenizerDir.toString(), "--input", bad.toString());
+        assertEquals(2, encode.code(), encode.err());
+        assertTrue(encode.err().contains(bad + ": invalid UTF-8 at byte offset 8 (0xFF)"), encode.err());
+        Result replaced = run("tokenizer", "encode", "--tokenizer", tokenizerDir.toString(), "--input", bad.toString(),
+                "--errors", "replace");
+        assertEquals(0, replaced.code(), replaced.err());
+        Result train = run("tokenizer", "train", "--input", bad.toString(), "--vocab-size", "300", "--out", dir.resolve("bad-tok").toString());
+        assertEquals(2, train.code(), train.err());
+        assertTrue(train.err().contains(bad + ": invalid UTF-8 at byte offset 8"), train.err());
+    }
+
+    @Test
+    void trainsLlama3PatternWithBosEosAndConfig() throws IOException {
+        Path out = dir.resolve("llama-style");
+        Result r = run("tokenizer", "train", "--input", corpus.toString(), "--vocab-size", "600", "--pattern", "llama3",
+                "--special", "<|begin_of_text|>", "--special", "<|end_of_text|>", "--special", "<|eot_id|>",
+                "--bos", "<|begin_of_text|>", "--eos", "<|end_of_text|>", "--threads", "2", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        String config = Files.readString(out.resolve("tokenizer_config.json"));
+        assertTrue(config.contains("\"eos_token\" : \"<|end_of_text|>\""), config);
+        Tokenizer t = Tokenizer.load(out);
+        assertEquals(t.specialTokenId("<|begin_of_text|>").getAsInt(), t.encode("hi", Set.of(), true)[0]);
+        Result badPattern = run("tokenizer", "train", "--input", corpus.toString(), "--vocab-size", "600", "--pattern", "gpt4",
+                "--out", dir.resolve("x").toString());
+        assertEquals(2, badPattern.code());
+        assertTrue(badPattern.err().contains("--pattern must be gpt2, llama3 or qwen2, got 'gpt4'"), badPattern.err());
     }
 
     private static String join(int[] ids) {

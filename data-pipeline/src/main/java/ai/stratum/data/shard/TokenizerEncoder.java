@@ -4,21 +4,39 @@ import ai.stratum.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
 
-/** The project's BPE tokenizer as the shard step's encoder (ordinary encoding: special-token text stays text). */
+/**
+ * The project's tokenizer (any tokenizer.json it reads) as the shard step's encoder (ordinary encoding:
+ * special-token text stays text). Documents are separated by {@code <|endoftext|>}, or by the eos_token of the
+ * tokenizer_config.json beside the tokenizer (e.g. Llama 3's {@code <|end_of_text|>}); shards are uint32 when the
+ * vocabulary exceeds 65,536 ids ({@link TokenShardFormat#tokenBytes}).
+ */
 public final class TokenizerEncoder implements TextEncoder {
     private final Tokenizer tokenizer;
     private final int eot;
 
     public TokenizerEncoder(Tokenizer tokenizer) {
-        this.tokenizer = tokenizer;
-        this.eot = tokenizer.specialTokenId(Tokenizer.END_OF_TEXT).orElseThrow(() -> new IllegalArgumentException(
-                "tokenizer: it has no " + Tokenizer.END_OF_TEXT + " special token, which llm.c shards put before "
-                        + "each document; add it when training the tokenizer"));
+        this(tokenizer, null);
     }
 
-    /** Loads a {@code tokenizer.json} (or a directory with one, or with GPT-2's encoder.json and vocab.bpe). */
+    /** @param eosToken the separator to use when the tokenizer has no {@code <|endoftext|>} (may be null) */
+    public TokenizerEncoder(Tokenizer tokenizer, String eosToken) {
+        this.tokenizer = tokenizer;
+        java.util.OptionalInt id = tokenizer.specialTokenId(Tokenizer.END_OF_TEXT);
+        if (id.isEmpty() && eosToken != null) {
+            id = tokenizer.specialTokenId(eosToken);
+        }
+        this.eot = id.orElseThrow(() -> new IllegalArgumentException(
+                "tokenizer: it has no " + Tokenizer.END_OF_TEXT + " special token, which llm.c shards put before "
+                        + "each document" + (eosToken == null ? "" : ", and its eos_token '" + eosToken + "' is not a special token")
+                        + "; add it when training the tokenizer, or give an eos_token in tokenizer_config.json"));
+    }
+
+    /**
+     * Loads a {@code tokenizer.json} (or a directory with one, or with GPT-2's encoder.json and vocab.bpe), and the
+     * eos_token of a tokenizer_config.json beside it.
+     */
     public static TokenizerEncoder load(Path path) {
-        return new TokenizerEncoder(Tokenizer.load(path));
+        return new TokenizerEncoder(Tokenizer.load(path), ai.stratum.tokenizer.TokenizerConfig.eosToken(path).orElse(null));
     }
 
     @Override

@@ -76,4 +76,17 @@ class ShardsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TokenizerEncoder.load(noEot));
         assertTrue(e.getMessage().startsWith("tokenizer: it has no <|endoftext|>"), e.getMessage());
     }
+
+    @Test
+    void documentsAreSeparatedByTheConfigsEosTokenWhenThereIsNoEndOfText() throws IOException {
+        Path llamaLike = dir.resolve("llama");
+        Files.createDirectories(llamaLike);
+        ByteLevelTokenizerJson.write(llamaLike.resolve("tokenizer.json"), List.of("<|begin_of_text|>", "<|end_of_text|>"));
+        Files.writeString(llamaLike.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|end_of_text|>\"}");
+        assertEquals(257, TokenizerEncoder.load(llamaLike).eotId());
+        assertEquals(257, TokenizerEncoder.load(llamaLike.resolve("tokenizer.json")).eotId());
+        // A vocabulary beyond 65,536 ids needs uint32 shards.
+        assertEquals(4, TokenShardFormat.tokenBytes(128_256));
+        assertEquals(2, TokenShardFormat.tokenBytes(50_257));
+    }
 }
