@@ -1,6 +1,6 @@
 package ai.stratum.cli;
 
-import ai.stratum.cli.config.ConfigException;
+import ai.stratum.config.ConfigException;
 import picocli.CommandLine;
 
 import java.io.IOException;

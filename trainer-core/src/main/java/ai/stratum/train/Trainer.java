@@ -12,6 +12,7 @@ import ai.stratum.train.metrics.StepMetrics;
 import ai.stratum.train.optim.AdamW;
 import ai.stratum.train.optim.LrSchedule;
 import ai.stratum.util.Seeds;
+import ai.stratum.io.RunDirLock;
 import ai.stratum.model.ModelConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -124,7 +125,14 @@ public final class Trainer {
         return flopsPerParameter * params + 12.0 * m.nLayer() * m.dModel() * seqLen;
     }
 
+    /** Trains with the run directory locked against other writers ({@link RunDirLock}). */
     public Result run() throws IOException {
+        try (RunDirLock lock = RunDirLock.acquire(run.runDir())) {
+            return train();
+        }
+    }
+
+    private Result train() throws IOException {
         TrainConfig cfg = run.config();
         TrainingConfig t = cfg.train();
         int batch = t.microBatchSize();

@@ -1,11 +1,12 @@
 package ai.stratum.cli.data;
 
-import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.config.ConfigLoader;
 import ai.stratum.data.recipe.DataRecipe;
 import ai.stratum.data.run.DataPipeline;
 import ai.stratum.data.run.Progress;
 import ai.stratum.data.run.StatsTable;
 import ai.stratum.data.shard.Encoders;
+import ai.stratum.io.RunDirLock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -62,10 +63,11 @@ public final class DataPrepareCommand implements Callable<Integer> {
         DataPipeline pipeline = new DataPipeline(resolved.value(), Encoders.of(resolved.value().tokenizer()),
                 progress, null);
         DataPipeline.Result result;
-        try (ProgressBar bar = new ProgressBar(progress, stderr, progressMillis)) {
+        try (RunDirLock lock = RunDirLock.acquire(out);
+             ProgressBar bar = new ProgressBar(progress, stderr, progressMillis)) {
             result = pipeline.run(out);
+            resolved.writeTo(out.resolve("recipe.yaml"));
         }
-        resolved.writeTo(out.resolve("recipe.yaml"));
         stdout.printf("%s: %d train + %d val tokens in %d shards; %d of %d input records kept, %d rejected "
                         + "(see %s)%n", out, result.trainTokens(), result.valTokens(), result.shards().size(),
                 result.outputDocuments(), result.inputRecords(), result.rejected(), out.resolve("rejects"));

@@ -1,5 +1,7 @@
 package ai.stratum.cli.config;
 
+import ai.stratum.config.ConfigException;
+import ai.stratum.config.ConfigLoader;
 import ai.stratum.cli.config.TestConfigs.Mode;
 import ai.stratum.cli.config.TestConfigs.Run;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package ai.stratum.cli.train;
 
 import ai.stratum.cli.Main;
-import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.config.ConfigLoader;
 import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
 import ai.stratum.fixtures.tokens.SyntheticShards;
 import ai.stratum.model.ParameterLayout;
@@ -88,11 +88,27 @@ class TrainCommandsTest {
                 "--run-dir", runDir.toString()));
         assertEquals(Main.USER_ERROR, again.code());
         assertTrue(again.err().contains("already holds checkpoints; pass --resume"), again.err());
-        Result resumed = run(concat(concat(new String[]{"pretrain"}, TINY), "--data", data.toString(),
-                "--run-dir", runDir.toString(), "--resume", "--set", "train.max_steps=7"));
+        // --set on resume changes only the key it names: the run keeps its own model and every other override
+        Result resumed = run("pretrain", "--data", data.toString(), "--run-dir", runDir.toString(), "--resume",
+                "--set", "train.max_steps=7");
         assertEquals(0, resumed.code(), resumed.err());
-        assertTrue(resumed.err().contains("the config differs from the run's saved")
+        assertTrue(resumed.err().contains("resuming with the run's saved " + runDir.resolve("config.yaml")
+                + " and the keys --config/--set change")
                 && resumed.err().contains("resuming from " + runDir.resolve("checkpoints/step-6")), resumed.err());
+        TrainConfig after = ConfigLoader.load(TrainConfig.class, null, runDir.resolve("config.yaml"), List.of()).value();
+        assertEquals(7, after.train().maxSteps());
+        assertEquals(saved.model(), after.model());
+        assertEquals(saved.eval(), after.eval());
+        assertEquals(saved.checkpoint(), after.checkpoint());
+        Result preset = run("pretrain", "--preset", "tiny-cpu", "--data", data.toString(), "--run-dir",
+                runDir.toString(), "--resume");
+        assertEquals(Main.USER_ERROR, preset.code());
+        assertTrue(preset.err().contains("--preset tiny-cpu with --resume: the run keeps its saved"), preset.err());
+        Result noConfig = run("pretrain", "--data", data.toString(), "--run-dir", tmp.resolve("runs/none").toString(),
+                "--resume");
+        assertEquals(Main.USER_ERROR, noConfig.code());
+        assertTrue(noConfig.err().contains(tmp.resolve("runs/none/config.yaml") + ": not found, so the run's config "
+                + "is unknown and it cannot be resumed"), noConfig.err());
         // without config options, --resume takes the run's own saved config (now max_steps=7): nothing left to do
         Result plain = run("pretrain", "--data", data.toString(), "--run-dir", runDir.toString(), "--resume");
         assertEquals(0, plain.code(), plain.err());
