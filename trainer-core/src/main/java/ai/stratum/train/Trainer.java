@@ -159,7 +159,7 @@ public final class Trainer {
             Optional<Path> from = Optional.empty();
             if (run.resume()) {
                 checkpoints.removeUnfinished(progress);
-                from = checkpoints.latestValid(model, progress);
+                from = checkpoints.latestValid(model, cfg.model(), progress);
                 if (from.isEmpty()) {
                     progress.accept("no valid checkpoint in " + checkpoints.directory() + "; starting from scratch");
                 }
