@@ -167,6 +167,16 @@ public final class Trainer {
                 throw new IllegalArgumentException("run_dir: " + run.runDir() + " already holds checkpoints; pass "
                         + "--resume to continue that run or choose another --run-dir");
             }
+            while (from.isPresent()) {
+                model.loadWeights(from.get());
+                long bad = NonFinite.count(model.params());
+                if (bad == 0) {
+                    break;
+                }
+                Checkpoints.moveAside(from.get(), bad + " of its weights are NaN or infinite (saved by a run that had "
+                        + "diverged); trying the previous one", progress);
+                from = checkpoints.latestValid(model, cfg.model(), progress);
+            }
             if (from.isPresent()) {
                 TrainerState state = Checkpoints.readState(from.get());
                 if (!state.config().model().equals(cfg.model())) {
@@ -179,7 +189,6 @@ public final class Trainer {
                             + state.data() + " but " + run.data().describe() + " has "
                             + run.data().identity() + "; resume with the same --data");
                 }
-                model.loadWeights(from.get());
                 Checkpoints.loadOptimizer(from.get(), adam);
                 step = state.step();
                 tokensSeen = state.tokensSeen();
@@ -249,6 +258,11 @@ public final class Trainer {
                         val = evaluate(model, cfg, metrics, step);
                     }
                     if ((cfg.checkpoint().every() > 0 && step % cfg.checkpoint().every() == 0) || last) {
+                        long bad = NonFinite.count(model.params());
+                        if (bad > 0) {
+                            throw diverged(step, bad + " weights are NaN or infinite after the update, so no "
+                                    + "checkpoint was saved", lastCheckpoint);
+                        }
                         TrainerState state = new TrainerState(step, tokensSeen, train.position(),
                                 run.data().identity(), t.seed(), adam.stepsTaken(), loss, cfg);
                         lastCheckpoint = checkpoints.save(state, model, adam, run.eosTokenId(), run.tokenizerJson());

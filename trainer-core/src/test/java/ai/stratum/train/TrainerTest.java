@@ -237,6 +237,44 @@ class TrainerTest {
     }
 
     @Test
+    void weightsThatTurnNonFiniteAreNeverSavedAsACheckpoint() throws IOException {
+        Path runDir = tmp.resolve("run");
+        TrainConfig base = config(8);
+        // a learning rate beyond float's range: step 1's loss is finite, the weights after its update are not
+        TrainConfig exploding = new TrainConfig(base.model(), new OptimConfig(1e300, 0, 1, 0.0, 0.9, 0.95, 1e-8, 0),
+                base.train(), base.eval(), new CheckpointConfig(1, 2), base.log());
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> train(exploding, data, runDir, false, -1, m -> { }, new ArrayList<>()));
+        assertTrue(e.getMessage().startsWith("step 1: ") && e.getMessage().contains(" weights are NaN or infinite "
+                + "after the update, so no checkpoint was saved; training stopped. No checkpoint was written yet."),
+                e.getMessage());
+        assertEquals(List.of(), new Checkpoints(runDir, 2).list());
+    }
+
+    @Test
+    void aCheckpointWithNanWeightsIsSetAsideOnResume() throws IOException {
+        Path runDir = tmp.resolve("run");
+        List<Double> straight;
+        train(config(16), data, runDir, false, -1, m -> { }, new ArrayList<>());
+        straight = losses(runDir);
+        Path model = runDir.resolve("checkpoints/step-16/model.safetensors");
+        try (FileChannel ch = FileChannel.open(model, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer len = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(len, 0);
+            java.nio.ByteBuffer nan = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putFloat(Float.NaN).flip();
+            ch.write(nan, 8 + len.getLong(0));
+        }
+        List<String> lines = new ArrayList<>();
+        train(config(16), data, runDir, true, -1, m -> { }, lines);
+        assertTrue(lines.contains("checkpoint " + runDir.resolve("checkpoints/step-16") + " is invalid and was moved "
+                + "to step-16.invalid: 1 of its weights are NaN or infinite (saved by a run that had diverged); "
+                + "trying the previous one"), lines.toString());
+        assertTrue(lines.contains("resuming from " + runDir.resolve("checkpoints/step-8") + " at step 8"), lines.toString());
+        assertEquals(straight, losses(runDir));
+    }
+
+    @Test
     void withoutValidationShardsEvaluationIsSkippedWithANote() throws IOException {
         Path trainOnly = tmp.resolve("train-only");
         Files.createDirectories(trainOnly);

@@ -6,6 +6,8 @@ import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.train.GptModel;
 import ai.stratum.train.LanguageModel;
 import ai.stratum.train.LoraModel;
+import ai.stratum.train.NonFinite;
+import ai.stratum.cli.UserException;
 import ai.stratum.hf.PeftAdapter;
 
 import java.io.IOException;
@@ -36,10 +38,21 @@ final class Models {
                         + "--checkpoint BASE_DIR")));
     }
 
+    /** The model, refused when its weights hold NaN or infinities (what a diverged run saves). */
     static LanguageModel open(Path checkpoint, Path adapter, int batch, int seqLen) throws IOException {
         Path base = base(checkpoint, adapter);
-        return adapter == null ? new GptModel(GptModel.load(base, batch, seqLen))
+        LanguageModel model = adapter == null ? new GptModel(GptModel.load(base, batch, seqLen))
                 : LoraModel.open(base, adapter, batch, seqLen);
+        long badBase = NonFinite.count(gpt(model).params());
+        long badAdapter = adapter == null ? 0 : NonFinite.count(model.params());
+        if (badBase + badAdapter > 0) {
+            model.close();
+            throw new UserException((badBase > 0 ? base : adapter) + ": " + (badBase > 0 ? badBase : badAdapter)
+                    + " weights are NaN or infinite, so the model cannot predict anything: the run had diverged when "
+                    + "it was saved; use an earlier checkpoint (RUN/checkpoints/step-N) or train again with a lower "
+                    + "optim.lr");
+        }
+        return model;
     }
 
     static Gpt gpt(LanguageModel model) {

@@ -118,6 +118,32 @@ class TrainCommandsTest {
 
     @Test
     @Order(2)
+    void generateOnNanWeightsSaysSo() throws IOException {
+        Path nan = tmp.resolve("nan-checkpoint");
+        Files.createDirectories(nan);
+        try (var files = Files.list(runDir.resolve("latest"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, nan.resolve(f.getFileName()));
+            }
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(nan.resolve("model.safetensors"),
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer len = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(len, 0);
+            java.nio.ByteBuffer values = java.nio.ByteBuffer.allocate(4 * 64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (values.hasRemaining()) {
+                values.putFloat(Float.NaN);
+            }
+            ch.write(values.flip(), 8 + len.getLong(0));
+        }
+        Result r = run("generate", "--checkpoint", nan.toString(), "--prompt", "ab", "--max-new-tokens", "3");
+        assertEquals(Main.USER_ERROR, r.code(), r.err());
+        assertTrue(r.err().contains(nan + ": 64 weights are NaN or infinite, so the model cannot predict anything"),
+                r.err());
+    }
+
+    @Test
+    @Order(2)
     void evalPrintsLossAndPerplexity() {
         Result r = run("eval", "--checkpoint", runDir.resolve("latest").toString(), "--data", data.toString(),
                 "--steps", "2", "--batch-size", "2");
