@@ -173,8 +173,9 @@ public final class Finetune {
             factory = GptModel.factory();
             init = (model, seed) -> base.loadInto(model.layout(), model.params());
         }
+        // LoRA trains only its adapters' tensors (h.N...lora_A.weight, lora_B.weight), never the base's
         Trainer.Run run = Trainer.Run.finetune(trainConfig, data, request.runDir(), request.resume(), init,
-                        name -> true)
+                        cfg.usesLora() ? name -> name.contains(".lora_") : name -> true)
                 .withTokenizer(tokenizerFile, base.endOfText())
                 .withPeakFlops(request.peakFlopsPerSecond());
         return new Prepared(run, factory);

@@ -14,6 +14,7 @@ import ai.stratum.train.optim.LrSchedule;
 import ai.stratum.util.Seeds;
 import ai.stratum.io.RunDirLock;
 import ai.stratum.model.ModelConfig;
+import ai.stratum.model.ParameterLayout;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.io.IOException;
@@ -144,6 +145,10 @@ public final class Trainer {
         LrSchedule schedule = LrSchedule.of(cfg.optim(), totalSteps);
         DataType dtype = t.dtype().equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
 
+        boolean trainsBase = ParameterLayout.decoder(cfg.model()).tensors().stream()
+                .anyMatch(tensor -> run.trainable().test(tensor.name()));
+        MemoryEstimate.training(cfg.model(), batch, seqLen, dtype == DataType.DOUBLE ? 8 : 4, trainsBase)
+                .check(cfg.model(), batch, seqLen, MemoryEstimate.TRAINING_KEYS);
         try (LanguageModel model = factory.create(cfg.model(), batch, seqLen, dtype)) {
             TrainableSet trainable = new TrainableSet(model.layout(), run.trainable());
             AdamW adam = new AdamW(cfg.optim(), trainable, model.params(), model.grads());

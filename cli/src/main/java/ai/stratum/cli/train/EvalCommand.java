@@ -6,6 +6,7 @@ import ai.stratum.train.Finetune;
 import ai.stratum.train.LanguageModel;
 import ai.stratum.train.data.ShardSet;
 import ai.stratum.train.sft.ChatTemplate;
+import ai.stratum.train.MemoryEstimate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -62,10 +63,12 @@ public final class EvalCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         Evaluation.Result r;
+        MemoryEstimate.Keys keys = new MemoryEstimate.Keys("--batch-size", "--seq-len");
         if (data != null && adapter == null && checkpoint != null) {
+            Models.checkMemory(checkpoint, null, batchSize, seqLen, keys);
             r = Evaluation.ofCheckpoint(checkpoint, ShardSet.open(data), batchSize, seqLen, steps);
         } else {
-            try (LanguageModel model = Models.open(checkpoint, adapter, batchSize, seqLen)) {
+            try (LanguageModel model = Models.open(checkpoint, adapter, batchSize, seqLen, keys)) {
                 r = data != null ? Evaluation.ofShards(model, ShardSet.open(data), batchSize, seqLen, steps)
                         : Finetune.evaluateSft(model, Models.tokenizer(tokenizer, checkpoint, adapter)
                                 .withSpecialTokens(ChatTemplate.DEFAULT.specialTokens()), sft, batchSize, seqLen,

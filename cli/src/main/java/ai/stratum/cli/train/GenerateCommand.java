@@ -8,6 +8,7 @@ import ai.stratum.generate.Sampler;
 import ai.stratum.train.sft.ChatTemplate;
 import ai.stratum.train.sft.Message;
 import ai.stratum.train.sft.SftEncoder;
+import ai.stratum.train.MemoryEstimate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -84,7 +85,8 @@ public final class GenerateCommand implements Callable<Integer> {
             out.print(prompt);
             out.flush();
         }
-        try (LanguageModel model = Models.open(checkpoint, adapter, 1, Integer.MAX_VALUE)) {
+        try (LanguageModel model = Models.open(checkpoint, adapter, 1, Integer.MAX_VALUE,
+                new MemoryEstimate.Keys("batch", "model.context_length"))) {
             StreamingDecoder decoder = new StreamingDecoder(tok, out);
             Generator.generate(Models.gpt(model), ids, maxNewTokens, stop, sampler, decoder::accept);
             decoder.finish();

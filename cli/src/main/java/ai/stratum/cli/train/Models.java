@@ -7,6 +7,9 @@ import ai.stratum.train.GptModel;
 import ai.stratum.train.LanguageModel;
 import ai.stratum.train.LoraModel;
 import ai.stratum.train.NonFinite;
+import ai.stratum.train.MemoryEstimate;
+import ai.stratum.hf.HfConfig;
+import ai.stratum.model.ModelConfig;
 import ai.stratum.cli.UserException;
 import ai.stratum.hf.PeftAdapter;
 
@@ -38,8 +41,24 @@ final class Models {
                         + "--checkpoint BASE_DIR")));
     }
 
-    /** The model, refused when its weights hold NaN or infinities (what a diverged run saves). */
-    static LanguageModel open(Path checkpoint, Path adapter, int batch, int seqLen) throws IOException {
+    /**
+     * Refuses, before allocating, a (batch, seq_len) forward of the model in {@code checkpoint} (or the adapter's
+     * base) that cannot fit in memory; {@code keys} name the command's flags for the sizes.
+     */
+    static void checkMemory(Path checkpoint, Path adapter, int batch, int seqLen, MemoryEstimate.Keys keys)
+            throws IOException {
+        ModelConfig m = HfConfig.read(base(checkpoint, adapter));
+        int t = Math.min(seqLen, m.contextLength());
+        MemoryEstimate.inference(m, batch, t, Float.BYTES).check(m, batch, t, keys);
+    }
+
+    /**
+     * The model, refused when it cannot fit in memory ({@link #checkMemory}) or when its weights hold NaN or
+     * infinities (what a diverged run saves).
+     */
+    static LanguageModel open(Path checkpoint, Path adapter, int batch, int seqLen, MemoryEstimate.Keys keys)
+            throws IOException {
+        checkMemory(checkpoint, adapter, batch, seqLen, keys);
         Path base = base(checkpoint, adapter);
         LanguageModel model = adapter == null ? new GptModel(GptModel.load(base, batch, seqLen))
                 : LoraModel.open(base, adapter, batch, seqLen);

@@ -144,6 +144,23 @@ class TrainCommandsTest {
 
     @Test
     @Order(2)
+    void sizesThatCannotFitAreRefusedBeforeAllocatingNamingTheKey() {
+        Result pretrain = run(concat(concat(new String[]{"pretrain"}, TINY), "--set", "model.vocab_size=100000000",
+                "--set", "model.d_model=1024", "--set", "model.n_head=16", "--data", data.toString(),
+                "--run-dir", tmp.resolve("runs/huge").toString()));
+        assertEquals(Main.USER_ERROR, pretrain.code(), pretrain.err());
+        assertTrue(pretrain.err().contains("stratum: model.vocab_size: the model needs an estimated "),
+                pretrain.err());
+        assertTrue(pretrain.err().contains("lower model.vocab_size (or model.d_model)"), pretrain.err());
+        Result eval = run("eval", "--checkpoint", runDir.toString(), "--data", data.toString(),
+                "--batch-size", "2000000", "--seq-len", "16");
+        assertEquals(Main.USER_ERROR, eval.code(), eval.err());
+        assertTrue(eval.err().startsWith("stratum: --batch-size: the model needs an estimated ")
+                && eval.err().contains("for --batch-size 2000000 x --seq-len 16"), eval.err());
+    }
+
+    @Test
+    @Order(2)
     void evalPrintsLossAndPerplexity() {
         Result r = run("eval", "--checkpoint", runDir.resolve("latest").toString(), "--data", data.toString(),
                 "--steps", "2", "--batch-size", "2");
