@@ -47,7 +47,16 @@ final class Models {
      */
     static void checkMemory(Path checkpoint, Path adapter, int batch, int seqLen, MemoryEstimate.Keys keys)
             throws IOException {
-        ModelConfig m = HfConfig.read(base(checkpoint, adapter));
+        Path base = base(checkpoint, adapter);
+        ModelConfig m;
+        try {
+            m = HfConfig.read(base);
+        } catch (IOException e) {
+            // a config.json that is not JSON (cut short by a copy or a full disk); other errors say what they are
+            throw e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException ? new IOException(e.getMessage() + "; the file is "
+                    + "truncated or damaged: use another checkpoint (RUN/checkpoints/step-N) or copy this one again", e)
+                    : e;
+        }
         int t = Math.min(seqLen, m.contextLength());
         MemoryEstimate.inference(m, batch, t, Float.BYTES).check(m, batch, t, keys);
     }

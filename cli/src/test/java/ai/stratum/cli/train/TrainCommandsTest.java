@@ -161,6 +161,24 @@ class TrainCommandsTest {
 
     @Test
     @Order(2)
+    void aTruncatedConfigJsonIsNamed() throws IOException {
+        Path cut = tmp.resolve("cut-checkpoint");
+        Files.createDirectories(cut);
+        try (var files = Files.list(runDir.resolve("latest"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, cut.resolve(f.getFileName()));
+            }
+        }
+        String json = Files.readString(cut.resolve("config.json"));
+        Files.writeString(cut.resolve("config.json"), json.substring(0, json.length() / 2));
+        Result r = run("generate", "--checkpoint", cut.toString(), "--prompt", "ab", "--max-new-tokens", "3");
+        assertEquals(Main.USER_ERROR, r.code(), r.err());
+        assertTrue(r.err().startsWith("stratum: " + cut.resolve("config.json") + ": "), r.err());
+        assertTrue(r.err().contains("truncated"), r.err());
+    }
+
+    @Test
+    @Order(2)
     void evalPrintsLossAndPerplexity() {
         Result r = run("eval", "--checkpoint", runDir.resolve("latest").toString(), "--data", data.toString(),
                 "--steps", "2", "--batch-size", "2");
