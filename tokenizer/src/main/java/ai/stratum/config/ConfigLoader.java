@@ -153,6 +153,9 @@ public final class ConfigLoader {
     }
 
     static ObjectNode readFile(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new ConfigException("config file " + file + " is a directory; pass a YAML or JSON file");
+        }
         try {
             String text = Files.readString(file);
             return asObject(YAML.readTree(text), file.toString());

@@ -52,6 +52,10 @@ public final class RunDirLock implements AutoCloseable {
      * that holds it. Close the result to release it.
      */
     public static RunDirLock acquire(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException(dir + ": is a file, but an output directory is expected here; choose another "
+                    + "directory");
+        }
         Files.createDirectories(dir);
         Path key = dir.toRealPath();
         synchronized (HELD) {

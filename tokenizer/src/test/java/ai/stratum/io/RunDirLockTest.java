@@ -60,4 +60,12 @@ class RunDirLockTest {
         after.destroyForcibly();
         after.waitFor();
     }
+
+    @Test
+    void aFileWhereTheDirectoryShouldBeIsNamed() throws Exception {
+        Path file = Files.writeString(tmp.resolve("run"), "x");
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> RunDirLock.acquire(file));
+        assertTrue(e.getMessage().startsWith(file + ": is a file, but an output directory is expected here"),
+                e.getMessage());
+    }
 }
