@@ -66,16 +66,17 @@ public record MemoryEstimate(long parameters, long gradients, long optimizer, lo
     }
 
     /**
-     * Bytes ND4J may still allocate: JavaCPP's off-heap limit ({@code -Dorg.bytedeco.javacpp.maxBytes}, by default
-     * the JVM's max heap) minus what it holds now, and never more than the machine's physical memory.
+     * Bytes ND4J may still allocate. Its native buffers are not counted in JavaCPP's {@code maxBytes}; what stops
+     * them is JavaCPP's cap on the process's resident memory ({@code -Dorg.bytedeco.javacpp.maxPhysicalBytes}, by
+     * default a multiple of {@code -Xmx}; measured: with {@code -Xmx256m} a 1.2 GB buffer was allocated and the
+     * next allocation failed at 1024 MB resident) and the machine's free memory. So: the smaller of that cap minus
+     * the resident memory now, and the memory the system reports available.
      */
     public static long available() {
-        long physical = Pointer.totalPhysicalBytes();
-        long limit = Pointer.maxBytes() > 0 ? Pointer.maxBytes() : Long.MAX_VALUE;
-        if (physical > 0) {
-            limit = Math.min(limit, physical);
-        }
-        return Math.max(0, limit - Pointer.totalBytes());
+        long cap = Pointer.maxPhysicalBytes() > 0 ? Pointer.maxPhysicalBytes() - Pointer.physicalBytes()
+                : Long.MAX_VALUE;
+        long free = Pointer.availablePhysicalBytes();
+        return Math.max(0, free > 0 ? Math.min(cap, free) : cap);
     }
 
     /** {@link #check(ModelConfig, int, int, Keys, long)} against {@link #available()}. */
@@ -108,8 +109,8 @@ public record MemoryEstimate(long parameters, long gradients, long optimizer, lo
                 + (gradients > 0 ? ", gradients " + gib(gradients) + ", AdamW moments " + gib(optimizer) : "")
                 + ", activations " + gib(activations) + " for " + keys.batch() + " " + batch + " x " + keys.seqLen()
                 + " " + seqLen + ", logits " + gib(logits) + " for model.vocab_size " + m.vocabSize() + ") but only "
-                + gib(availableBytes) + " are available (JavaCPP's off-heap limit -Dorg.bytedeco.javacpp.maxBytes, "
-                + "by default the JVM's -Xmx, and physical memory); lower " + key
+                + gib(availableBytes) + " are available (free memory, and JavaCPP's cap on resident memory "
+                + "-Dorg.bytedeco.javacpp.maxPhysicalBytes, by default a multiple of -Xmx); lower " + key
                 + " or give the JVM more memory");
     }
 
