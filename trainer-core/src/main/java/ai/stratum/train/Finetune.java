@@ -143,7 +143,10 @@ public final class Finetune {
         }
         Files.createDirectories(request.runDir());
         checkSameBase(request);
-        new Inputs(request.base(), request.train(), request.val()).write(request.runDir());
+        if (!request.resume() || !Files.isRegularFile(request.runDir().resolve(Inputs.FILE))) {
+            // a resume keeps what the run started on: data given on resume is checked against it, not recorded
+            new Inputs(request.base(), request.train(), request.val()).write(request.runDir());
+        }
         Path tokenizerFile = request.runDir().resolve(TOKENIZER);
         base.tokenizer().save(tokenizerFile);
 
