@@ -64,16 +64,11 @@ public final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Evaluation.Result r;
         MemoryEstimate.Keys keys = new MemoryEstimate.Keys("--batch-size", "--seq-len");
-        if (data != null && adapter == null && checkpoint != null) {
-            Models.checkMemory(checkpoint, null, batchSize, seqLen, keys);
-            r = Evaluation.ofCheckpoint(checkpoint, ShardSet.open(data), batchSize, seqLen, steps);
-        } else {
-            try (LanguageModel model = Models.open(checkpoint, adapter, batchSize, seqLen, keys)) {
-                r = data != null ? Evaluation.ofShards(model, ShardSet.open(data), batchSize, seqLen, steps)
-                        : Finetune.evaluateSft(model, Models.tokenizer(tokenizer, checkpoint, adapter)
-                                .withSpecialTokens(ChatTemplate.DEFAULT.specialTokens()), sft, batchSize, seqLen,
-                        line -> spec.commandLine().getErr().println(line));
-            }
+        try (LanguageModel model = Models.open(checkpoint, adapter, batchSize, seqLen, keys)) {
+            r = data != null ? Evaluation.ofShards(model, ShardSet.open(data), batchSize, seqLen, steps)
+                    : Finetune.evaluateSft(model, Models.tokenizer(tokenizer, checkpoint, adapter)
+                            .withSpecialTokens(ChatTemplate.DEFAULT.specialTokens()), sft, batchSize, seqLen,
+                    line -> spec.commandLine().getErr().println(line));
         }
         out.printf("%s loss %.4f | perplexity %.2f | %,d tokens%n", data != null ? "val" : "sft", r.loss(),
                 r.perplexity(), r.tokens());

@@ -118,7 +118,7 @@ class TrainCommandsTest {
 
     @Test
     @Order(2)
-    void generateOnNanWeightsSaysSo() throws IOException {
+    void generateAndEvalOnNanWeightsSaySo() throws IOException {
         Path nan = tmp.resolve("nan-checkpoint");
         Files.createDirectories(nan);
         try (var files = Files.list(runDir.resolve("latest"))) {
@@ -140,6 +140,9 @@ class TrainCommandsTest {
         assertEquals(Main.USER_ERROR, r.code(), r.err());
         assertTrue(r.err().contains(nan + ": 64 weights are NaN or infinite, so the model cannot predict anything"),
                 r.err());
+        Result eval = run("eval", "--checkpoint", nan.toString(), "--data", data.toString(), "--seq-len", "16");
+        assertEquals(Main.USER_ERROR, eval.code(), eval.err());
+        assertTrue(eval.err().contains(nan + ": 64 weights are NaN or infinite"), eval.err());
     }
 
     @Test
