@@ -64,7 +64,7 @@ public final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Evaluation.Result r;
         MemoryEstimate.Keys keys = new MemoryEstimate.Keys("--batch-size", "--seq-len");
-        try (LanguageModel model = Models.open(checkpoint, adapter, batchSize, seqLen, keys)) {
+        try (LanguageModel model = Models.openChecked(checkpoint, adapter, batchSize, seqLen, keys)) {
             r = data != null ? Evaluation.ofShards(model, ShardSet.open(data), batchSize, seqLen, steps)
                     : Finetune.evaluateSft(model, Models.tokenizer(tokenizer, checkpoint, adapter)
                             .withSpecialTokens(ChatTemplate.DEFAULT.specialTokens()), sft, batchSize, seqLen,

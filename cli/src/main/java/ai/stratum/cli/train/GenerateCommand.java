@@ -88,7 +88,7 @@ public final class GenerateCommand implements Callable<Integer> {
             out.print(prompt);
             out.flush();
         }
-        try (LanguageModel model = Models.open(checkpoint, adapter, 1, Integer.MAX_VALUE, keys)) {
+        try (LanguageModel model = Models.openChecked(checkpoint, adapter, 1, Integer.MAX_VALUE, keys)) {
             StreamingDecoder decoder = new StreamingDecoder(tok, out);
             Generator.generate(Models.gpt(model), ids, maxNewTokens, stop, sampler, decoder::accept);
             decoder.finish();

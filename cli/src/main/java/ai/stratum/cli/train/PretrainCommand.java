@@ -1,7 +1,6 @@
 package ai.stratum.cli.train;
 
 import ai.stratum.cli.ConfigOptions;
-import ai.stratum.io.RunDirLock;
 import ai.stratum.config.ConfigLoader;
 import ai.stratum.tokenizer.Tokenizer;
 import ai.stratum.train.GptModel;
@@ -9,6 +8,7 @@ import ai.stratum.train.metrics.SgemmProbe;
 import ai.stratum.train.data.ShardSet;
 import ai.stratum.train.TrainConfig;
 import ai.stratum.train.Trainer;
+import ai.stratum.io.RunDirLock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -94,6 +94,7 @@ public final class PretrainCommand implements Callable<Integer> {
             }
             eos = tok.specialTokens().getOrDefault(Tokenizer.END_OF_TEXT, eos);
         }
+        Files.createDirectories(runDir);
         Path saved = runDir.resolve(RUN_CONFIG);
         if (resume) {
             err.println("resuming with the run's saved " + saved + (resolved.origins().values().stream()
