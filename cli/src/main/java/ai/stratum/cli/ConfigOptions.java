@@ -1,6 +1,7 @@
 package ai.stratum.cli;
 
-import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.config.ConfigException;
+import ai.stratum.config.ConfigLoader;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -34,6 +35,19 @@ public final class ConfigOptions {
      */
     public <T> ConfigLoader.Resolved<T> resolve(Class<T> type, String defaultPreset) {
         return ConfigLoader.load(type, preset != null ? preset : defaultPreset, config, overrides);
+    }
+
+    /**
+     * Resolves the config of a run being resumed: the run's {@code saved} config.yaml is the base layer and
+     * {@code --config} and {@code --set} change only the keys they name. A preset names every key, so it would
+     * silently replace the run's settings: {@code --preset} is refused.
+     */
+    public <T> ConfigLoader.Resolved<T> resolveSaved(Class<T> type, Path saved) {
+        if (preset != null) {
+            throw new ConfigException("--preset " + preset + " with --resume: the run keeps its saved " + saved
+                    + "; change single keys with --set KEY=VALUE or --config FILE");
+        }
+        return ConfigLoader.loadSaved(type, saved, config, overrides);
     }
 
     public boolean dryRun() {

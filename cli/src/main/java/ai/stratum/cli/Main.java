@@ -1,6 +1,6 @@
 package ai.stratum.cli;
 
-import ai.stratum.cli.config.ConfigException;
+import ai.stratum.config.ConfigException;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -122,6 +122,20 @@ public final class Main {
             return "already exists: " + e.getFile();
         }
         String m = t.getMessage();
-        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+        if (m == null || m.isBlank()) {
+            return t.getClass().getSimpleName();
+        }
+        // operating-system messages that name no file: say at least what happened and what to do
+        if (m.equals("No space left on device")) {
+            return "no space left on device: the disk is full; free space on it (or write to another disk) and run "
+                    + "again (an interrupted training run continues with --resume)";
+        }
+        if (m.equals("Is a directory")) {
+            return "a directory was given where a file is expected; check the file paths given to the command";
+        }
+        if (t instanceof java.nio.charset.MalformedInputException) {
+            return "a file is not valid UTF-8 (" + m + "); check the text files given to the command";
+        }
+        return m;
     }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,6 +62,15 @@ class MainTest {
             spec.commandLine().getOut().println("ran " + resolved.value());
             return 0;
         }
+    }
+
+    @Test
+    void operatingSystemMessagesThatNameNoFileSayWhatToDo() throws Exception {
+        assertTrue(Main.message(new java.io.IOException("No space left on device")).contains("the disk is full; "
+                + "free space on it"));
+        assertEquals(2, Main.exitCode(new java.io.IOException("Is a directory")));
+        assertTrue(Main.message(new java.io.IOException("Is a directory"))
+                .startsWith("a directory was given where a file is expected"));
     }
 
     @Test

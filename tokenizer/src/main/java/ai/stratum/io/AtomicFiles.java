@@ -58,7 +58,24 @@ public final class AtomicFiles {
         try (Output out = create(target)) {
             writer.write(out.channel());
             out.commit();
+        } catch (IOException e) {
+            throw named(target, e);
         }
+    }
+
+    /**
+     * {@code e} with {@code target} in its message when the operating system's message names no file ({@code No
+     * space left on device}, {@code Is a directory}), and what to do about a full disk. A
+     * {@link java.nio.file.FileSystemException} names its file already and is returned as is.
+     */
+    public static IOException named(Path target, IOException e) {
+        String m = String.valueOf(e.getMessage());
+        if (e instanceof java.nio.file.FileSystemException || m.contains(target.toString())) {
+            return e;
+        }
+        String hint = m.contains("No space left on device") ? "; the disk is full: free space on it or write to "
+                + "another disk, then run again (an interrupted run continues with --resume)" : "";
+        return new IOException(target + ": cannot be written: " + m + hint, e);
     }
 
     public static void writeStream(Path target, StreamWriter writer) throws IOException {
@@ -77,6 +94,8 @@ public final class AtomicFiles {
                 }
             });
             out.commit();
+        } catch (IOException e) {
+            throw named(target, e);
         }
     }
 

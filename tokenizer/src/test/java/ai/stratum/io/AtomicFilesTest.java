@@ -47,7 +47,8 @@ class AtomicFilesTest {
             AtomicFiles.writeFully(ch, ByteBuffer.wrap(new byte[] {9, 9, 9, 9, 9}));
             throw new IOException("disk full");
         }));
-        assertEquals("disk full", failure.getMessage());
+        assertEquals(target + ": cannot be written: disk full", failure.getMessage());
+        assertEquals("disk full", failure.getCause().getMessage());
         assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(target));
         assertEquals(List.of("model.bin"), names());
     }
@@ -106,5 +107,24 @@ class AtomicFilesTest {
         assertEquals(List.of("kept.json", "notes.tmp", "rejects"), names());
         assertFalse(Files.exists(dir.resolve("rejects/.filter-000000.jsonl.999.1.tmp")));
         AtomicFiles.deleteTemps(dir.resolve("missing"));
+    }
+
+    @Test
+    void aFullDiskNamesTheFileAndSaysWhatToDo() throws IOException {
+        Path full = Path.of("/dev/full");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(full), "no /dev/full on this system");
+        Path target = dir.resolve("checkpoint/model.bin");
+        // /dev/full fails every write with ENOSPC, as a full disk does
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(target, ch -> {
+            try (var dev = java.nio.channels.FileChannel.open(full, java.nio.file.StandardOpenOption.WRITE)) {
+                AtomicFiles.writeFully(dev, ByteBuffer.wrap(new byte[4096]));
+            }
+        }));
+        assertTrue(e.getMessage().startsWith(target + ": cannot be written: No space left on device; the disk is "
+                + "full: free space on it or write to another disk"), e.getMessage());
+        assertFalse(Files.exists(target));
+        try (Stream<Path> s = Files.list(target.getParent())) {
+            assertEquals(0, s.count(), "the temp file is removed");
+        }
     }
 }

@@ -4,6 +4,7 @@ import ai.stratum.hf.BaseModel;
 import ai.stratum.train.data.BatchSource;
 import ai.stratum.train.metrics.StepMetrics;
 import ai.stratum.io.AtomicFiles;
+import ai.stratum.io.RunDirLock;
 import ai.stratum.model.lora.LoraConfig;
 import ai.stratum.train.sft.SequencePacker;
 import ai.stratum.train.sft.SftConfig;
@@ -66,8 +67,61 @@ public final class Finetune {
 
     public static Trainer.Result run(Request request, Consumer<String> progress, Consumer<StepMetrics> onStep)
             throws IOException {
-        Prepared p = prepare(request, progress);
-        return new Trainer(p.run(), p.factory(), progress, onStep).run();
+        try (RunDirLock lock = RunDirLock.acquire(request.runDir())) {
+            Prepared p = prepare(request, progress);
+            return new Trainer(p.run(), p.factory(), progress, onStep).run();
+        }
+    }
+
+    /**
+     * What a run was started on, saved as {@code inputs.json} in its directory so that {@code --resume} needs only
+     * the run directory.
+     *
+     * @param base  the base model directory
+     * @param train the SFT training file
+     * @param val   the SFT validation file, or null
+     */
+    public record Inputs(Path base, Path train, Path val) {
+        public static final String FILE = "inputs.json";
+
+        public Inputs {
+            if (base == null || train == null) {
+                throw new IllegalArgumentException("inputs: base and train are required");
+            }
+        }
+
+        /** The inputs saved in {@code runDir}; the error says what to pass when there are none. */
+        public static Inputs read(Path runDir) throws IOException {
+            Path file = runDir.resolve(FILE);
+            if (!Files.isRegularFile(file)) {
+                throw new IOException(file + ": not found, so the run's base and data are unknown; pass --base and "
+                        + "--data as when the run started");
+            }
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.JsonNode n;
+            try {
+                n = json.readTree(file.toFile());
+            } catch (IOException e) {
+                throw new IOException(file + ": not valid JSON (" + e.getMessage() + "); pass --base and --data "
+                        + "to resume", e);
+            }
+            if (!n.path("base").isTextual() || !n.path("train").isTextual()) {
+                throw new IOException(file + ": needs the strings 'base' and 'train'; pass --base and --data to resume");
+            }
+            return new Inputs(Path.of(n.get("base").asText()), Path.of(n.get("train").asText()),
+                    n.path("val").isTextual() ? Path.of(n.get("val").asText()) : null);
+        }
+
+        void write(Path runDir) throws IOException {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var n = json.createObjectNode();
+            n.put("base", base.toAbsolutePath().toString());
+            n.put("train", train.toAbsolutePath().toString());
+            if (val != null) {
+                n.put("val", val.toAbsolutePath().toString());
+            }
+            AtomicFiles.writeString(runDir.resolve(FILE), json.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+        }
     }
 
     /** Opens the base, saves the run's tokenizer, packs the data and reports the counts; trains nothing. */
@@ -89,6 +143,10 @@ public final class Finetune {
         }
         Files.createDirectories(request.runDir());
         checkSameBase(request);
+        if (!request.resume() || !Files.isRegularFile(request.runDir().resolve(Inputs.FILE))) {
+            // a resume keeps what the run started on: data given on resume is checked against it, not recorded
+            new Inputs(request.base(), request.train(), request.val()).write(request.runDir());
+        }
         Path tokenizerFile = request.runDir().resolve(TOKENIZER);
         base.tokenizer().save(tokenizerFile);
 
@@ -118,8 +176,9 @@ public final class Finetune {
             factory = GptModel.factory();
             init = (model, seed) -> base.loadInto(model.layout(), model.params());
         }
+        // LoRA trains only its adapters' tensors (h.N...lora_A.weight, lora_B.weight), never the base's
         Trainer.Run run = Trainer.Run.finetune(trainConfig, data, request.runDir(), request.resume(), init,
-                        name -> true)
+                        cfg.usesLora() ? name -> name.contains(".lora_") : name -> true)
                 .withTokenizer(tokenizerFile, base.endOfText())
                 .withPeakFlops(request.peakFlopsPerSecond());
         return new Prepared(run, factory);

@@ -12,7 +12,9 @@ import ai.stratum.train.metrics.StepMetrics;
 import ai.stratum.train.optim.AdamW;
 import ai.stratum.train.optim.LrSchedule;
 import ai.stratum.util.Seeds;
+import ai.stratum.io.RunDirLock;
 import ai.stratum.model.ModelConfig;
+import ai.stratum.model.ParameterLayout;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.io.IOException;
@@ -124,7 +126,14 @@ public final class Trainer {
         return flopsPerParameter * params + 12.0 * m.nLayer() * m.dModel() * seqLen;
     }
 
+    /** Trains with the run directory locked against other writers ({@link RunDirLock}). */
     public Result run() throws IOException {
+        try (RunDirLock lock = RunDirLock.acquire(run.runDir())) {
+            return train();
+        }
+    }
+
+    private Result train() throws IOException {
         TrainConfig cfg = run.config();
         TrainingConfig t = cfg.train();
         int batch = t.microBatchSize();
@@ -136,6 +145,10 @@ public final class Trainer {
         LrSchedule schedule = LrSchedule.of(cfg.optim(), totalSteps);
         DataType dtype = t.dtype().equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
 
+        boolean trainsBase = ParameterLayout.decoder(cfg.model()).tensors().stream()
+                .anyMatch(tensor -> run.trainable().test(tensor.name()));
+        MemoryEstimate.training(cfg.model(), batch, seqLen, dtype == DataType.DOUBLE ? 8 : 4, trainsBase)
+                .check(cfg.model(), batch, seqLen, MemoryEstimate.TRAINING_KEYS);
         try (LanguageModel model = factory.create(cfg.model(), batch, seqLen, dtype)) {
             TrainableSet trainable = new TrainableSet(model.layout(), run.trainable());
             AdamW adam = new AdamW(cfg.optim(), trainable, model.params(), model.grads());
@@ -151,13 +164,23 @@ public final class Trainer {
             Optional<Path> from = Optional.empty();
             if (run.resume()) {
                 checkpoints.removeUnfinished(progress);
-                from = checkpoints.latestValid(model, progress);
+                from = checkpoints.latestValid(model, cfg.model(), progress);
                 if (from.isEmpty()) {
                     progress.accept("no valid checkpoint in " + checkpoints.directory() + "; starting from scratch");
                 }
             } else if (!checkpoints.list().isEmpty()) {
                 throw new IllegalArgumentException("run_dir: " + run.runDir() + " already holds checkpoints; pass "
                         + "--resume to continue that run or choose another --run-dir");
+            }
+            while (from.isPresent()) {
+                model.loadWeights(from.get());
+                long bad = NonFinite.count(model.params());
+                if (bad == 0) {
+                    break;
+                }
+                Checkpoints.moveAside(from.get(), bad + " of its weights are NaN or infinite (saved by a run that had "
+                        + "diverged); trying the previous one", progress);
+                from = checkpoints.latestValid(model, cfg.model(), progress);
             }
             if (from.isPresent()) {
                 TrainerState state = Checkpoints.readState(from.get());
@@ -171,7 +194,6 @@ public final class Trainer {
                             + state.data() + " but " + run.data().describe() + " has "
                             + run.data().identity() + "; resume with the same --data");
                 }
-                model.loadWeights(from.get());
                 Checkpoints.loadOptimizer(from.get(), adam);
                 step = state.step();
                 tokensSeen = state.tokensSeen();
@@ -241,6 +263,11 @@ public final class Trainer {
                         val = evaluate(model, cfg, metrics, step);
                     }
                     if ((cfg.checkpoint().every() > 0 && step % cfg.checkpoint().every() == 0) || last) {
+                        long bad = NonFinite.count(model.params());
+                        if (bad > 0) {
+                            throw diverged(step, bad + " weights are NaN or infinite after the update, so no "
+                                    + "checkpoint was saved", lastCheckpoint);
+                        }
                         TrainerState state = new TrainerState(step, tokensSeen, train.position(),
                                 run.data().identity(), t.seed(), adam.stepsTaken(), loss, cfg);
                         lastCheckpoint = checkpoints.save(state, model, adam, run.eosTokenId(), run.tokenizerJson());

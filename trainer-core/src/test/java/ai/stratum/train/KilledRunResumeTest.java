@@ -1,6 +1,8 @@
 package ai.stratum.train;
 
 import ai.stratum.fixtures.tokens.SyntheticShards;
+import ai.stratum.io.RunDirLock;
+import ai.stratum.train.data.ShardSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -66,5 +69,28 @@ class KilledRunResumeTest {
         assertEquals(expected.subList(0, 5), beforeKill);
         assertTrue(Files.readString(tmp.resolve("killed-resume.log")).contains("resuming from "
                 + killed.resolve("checkpoints/step-4") + " at step 4"));
+    }
+
+    @Test
+    void aSecondTrainerOnTheRunDirIsRefusedWhileTheFirstProcessLives() throws Exception {
+        Path data = tmp.resolve("data");
+        SyntheticShards.writeDataset(data, 32, 20_000, 2_000, 4);
+        Path runDir = tmp.resolve("shared");
+        Process first = start(data, runDir, "fresh", 2);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.exists(runDir.resolve("stopped")) && first.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(runDir.resolve("stopped")), Files.readString(tmp.resolve("shared-fresh.log")));
+        Trainer second = new Trainer(Trainer.Run.pretrain(ResumeRunMain.config(), ShardSet.open(data), runDir, true),
+                GptModel.factory(), line -> { }, m -> { });
+        try {
+            RunDirLock.HeldException e = assertThrows(RunDirLock.HeldException.class, second::run);
+            assertTrue(e.getMessage().contains("in use by another process (pid " + first.pid() + " on "),
+                    e.getMessage());
+        } finally {
+            first.destroyForcibly().waitFor();
+        }
+        assertEquals(12, second.run().steps(), "once the first process is gone, the run resumes");
     }
 }

@@ -96,7 +96,10 @@ class TrainerTest {
         assertEquals(24 * 64, state.tokensSeen());
         assertEquals(config(24), state.config());
         assertEquals(24, state.adamSteps());
-        assertEquals(List.of("synthetic_train_000000.bin"), state.data());
+        byte[] shard = Files.readAllBytes(data.resolve("synthetic_train_000000.bin"));
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(shard, 1024, shard.length - 1024);
+        assertEquals(List.of(String.format("synthetic_train_000000.bin crc32 %08x", crc.getValue())), state.data());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("trainable: 1,056 params in 2 tensors; weight decay on 1 tensors (1,024")), lines.toString());
         assertTrue(lines.stream().anyMatch(l -> l.matches("step 24/24 \\| loss [0-9.]+ \\| lr 1\\.05e-02 \\| .* tok/s \\| MFU n/a \\| ETA 0:00:00")), lines.toString());
     }
@@ -163,6 +166,50 @@ class TrainerTest {
     }
 
     @Test
+    void aTrainerStateThatNamesAnotherStepIsDamageAndThePreviousCheckpointIsUsed() throws IOException {
+        Path runDir = tmp.resolve("run");
+        train(config(16), data, runDir, false, -1, m -> { }, new ArrayList<>());
+        Path state = runDir.resolve("checkpoints/step-16/trainer_state.json");
+        Files.writeString(state, Files.readString(state).replaceFirst("\"step\" : 16,", "\"step\" : 7,"));
+        List<String> lines = new ArrayList<>();
+        train(config(16), data, runDir, true, -1, m -> { }, lines);
+        assertTrue(lines.contains("checkpoint " + runDir.resolve("checkpoints/step-16") + " is invalid and was moved "
+                + "to step-16.invalid: " + state + " says step 7 but the directory is step-16; trying the previous one"),
+                lines.toString());
+        assertTrue(lines.contains("resuming from " + runDir.resolve("checkpoints/step-8") + " at step 8"), lines.toString());
+        assertEquals(16, losses(runDir).size());
+    }
+
+    @Test
+    void aCheckpointWithAMissingTensorIsDamageAndThePreviousOneIsUsed() throws IOException {
+        Path runDir = tmp.resolve("run");
+        train(config(16), data, runDir, false, -1, m -> { }, new ArrayList<>());
+        Path model = runDir.resolve("checkpoints/step-16/model.safetensors");
+        ai.stratum.hf.Safetensors.write(model, List.of(new ai.stratum.hf.Safetensors.Source("wte.weight",
+                new long[]{VOCAB, VOCAB}, org.nd4j.linalg.factory.Nd4j.zeros(VOCAB * VOCAB), 0)), java.util.Map.of());
+        List<String> lines = new ArrayList<>();
+        train(config(16), data, runDir, true, -1, m -> { }, lines);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("checkpoint " + runDir.resolve("checkpoints/step-16")
+                + " is invalid and was moved to step-16.invalid: ") && l.contains("'bias'")), lines.toString());
+        assertTrue(lines.contains("resuming from " + runDir.resolve("checkpoints/step-8") + " at step 8"), lines.toString());
+    }
+
+    @Test
+    void pretrainingDataChangedUnderTheSameNamesIsRefused() throws IOException {
+        Path runDir = tmp.resolve("run");
+        train(config(8), data, runDir, false, -1, m -> { }, new ArrayList<>());
+        Path shard = data.resolve("synthetic_train_000000.bin");
+        byte[] bytes = Files.readAllBytes(shard);
+        bytes[bytes.length - 2] = (byte) (bytes[bytes.length - 2] == 1 ? 2 : 1);
+        Files.write(shard, bytes);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> train(config(16), data, runDir, true, -1, m -> { }, new ArrayList<>()));
+        assertTrue(e.getMessage().startsWith("data: the checkpoint " + runDir.resolve("checkpoints/step-8")
+                + " was trained on [synthetic_train_000000.bin crc32 "), e.getMessage());
+        assertEquals(List.of(runDir.resolve("checkpoints/step-8")), new Checkpoints(runDir, 2).list());
+    }
+
+    @Test
     void resumingWithAnotherModelConfigIsAnErrorAndMovesNothing() throws IOException {
         Path runDir = tmp.resolve("run");
         train(config(8), data, runDir, false, -1, m -> { }, new ArrayList<>());
@@ -171,8 +218,9 @@ class TrainerTest {
                 other.eval(), other.checkpoint(), other.log());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> train(wider, data, runDir, true, -1, m -> { }, new ArrayList<>()));
-        assertTrue(e.getMessage().startsWith("model: ") && e.getMessage().contains("has shape [32, 32], the model "
-                + "needs [33, 33]") && e.getMessage().contains("resume with the run's saved config"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("model: the checkpoint " + runDir.resolve("checkpoints/step-8")
+                + " was made with model.vocab_size 32 (the config asks for 33); resume with the run's saved config"),
+                e.getMessage());
         assertEquals(List.of(runDir.resolve("checkpoints/step-8")), new Checkpoints(runDir, 2).list());
     }
 
@@ -186,6 +234,44 @@ class TrainerTest {
                 + runDir.resolve("checkpoints/step-8")), e.getMessage());
         assertEquals(List.of(runDir.resolve("checkpoints/step-8")), new Checkpoints(runDir, 2).list());
         assertEquals(8, losses(runDir).size());
+    }
+
+    @Test
+    void weightsThatTurnNonFiniteAreNeverSavedAsACheckpoint() throws IOException {
+        Path runDir = tmp.resolve("run");
+        TrainConfig base = config(8);
+        // a learning rate beyond float's range: step 1's loss is finite, the weights after its update are not
+        TrainConfig exploding = new TrainConfig(base.model(), new OptimConfig(1e300, 0, 1, 0.0, 0.9, 0.95, 1e-8, 0),
+                base.train(), base.eval(), new CheckpointConfig(1, 2), base.log());
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> train(exploding, data, runDir, false, -1, m -> { }, new ArrayList<>()));
+        assertTrue(e.getMessage().startsWith("step 1: ") && e.getMessage().contains(" weights are NaN or infinite "
+                + "after the update, so no checkpoint was saved; training stopped. No checkpoint was written yet."),
+                e.getMessage());
+        assertEquals(List.of(), new Checkpoints(runDir, 2).list());
+    }
+
+    @Test
+    void aCheckpointWithNanWeightsIsSetAsideOnResume() throws IOException {
+        Path runDir = tmp.resolve("run");
+        List<Double> straight;
+        train(config(16), data, runDir, false, -1, m -> { }, new ArrayList<>());
+        straight = losses(runDir);
+        Path model = runDir.resolve("checkpoints/step-16/model.safetensors");
+        try (FileChannel ch = FileChannel.open(model, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer len = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(len, 0);
+            java.nio.ByteBuffer nan = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putFloat(Float.NaN).flip();
+            ch.write(nan, 8 + len.getLong(0));
+        }
+        List<String> lines = new ArrayList<>();
+        train(config(16), data, runDir, true, -1, m -> { }, lines);
+        assertTrue(lines.contains("checkpoint " + runDir.resolve("checkpoints/step-16") + " is invalid and was moved "
+                + "to step-16.invalid: 1 of its weights are NaN or infinite (saved by a run that had diverged); "
+                + "trying the previous one"), lines.toString());
+        assertTrue(lines.contains("resuming from " + runDir.resolve("checkpoints/step-8") + " at step 8"), lines.toString());
+        assertEquals(straight, losses(runDir));
     }
 
     @Test
@@ -216,7 +302,8 @@ class TrainerTest {
         IllegalArgumentException wrongData = assertThrows(IllegalArgumentException.class,
                 () -> train(config(8), otherData, runDir, true, -1, m -> { }, new ArrayList<>()));
         assertTrue(wrongData.getMessage().startsWith("data: ") && wrongData.getMessage().contains(
-                "[synthetic_train_000000.bin] but " + otherData + " has [web_train_000001.bin]"), wrongData.getMessage());
+                "[synthetic_train_000000.bin crc32 ") && wrongData.getMessage().contains("] but " + otherData
+                + " has [web_train_000001.bin crc32 "), wrongData.getMessage());
         assertFalse(Files.exists(runDir.resolve("checkpoints/step-16")));
     }
 

@@ -1,7 +1,7 @@
 package ai.stratum.cli.bench;
 
 import ai.stratum.cli.UserException;
-import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.config.ConfigLoader;
 import ai.stratum.data.Document;
 import ai.stratum.data.Reject;
 import ai.stratum.data.StepStats;

@@ -1,7 +1,7 @@
 package ai.stratum.cli.bench;
 
 import ai.stratum.cli.ConfigOptions;
-import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.config.ConfigLoader;
 import ai.stratum.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,13 +1,14 @@
 package ai.stratum.cli.data;
 
 import ai.stratum.cli.UserException;
-import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.config.ConfigLoader;
 import ai.stratum.data.recipe.DataRecipe;
 import ai.stratum.data.run.DataPipeline;
 import ai.stratum.data.run.Executor;
 import ai.stratum.data.run.Progress;
 import ai.stratum.data.run.StatsTable;
 import ai.stratum.data.shard.Encoders;
+import ai.stratum.io.RunDirLock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -97,11 +98,12 @@ public final class DataPrepareCommand implements Callable<Integer> {
         DataPipeline pipeline = new DataPipeline(resolved.value(), Encoders.of(resolved.value().tokenizer()),
                 progress, null, exec);
         DataPipeline.Result result;
-        try (ProgressBar bar = new ProgressBar(progress, stderr, progressMillis)) {
+        try (RunDirLock lock = RunDirLock.acquire(out);
+             ProgressBar bar = new ProgressBar(progress, stderr, progressMillis)) {
             result = pipeline.run(out);
-        }
-        if (!remote) {
-            resolved.writeTo(out.resolve("recipe.yaml"));
+            if (!remote) {
+                resolved.writeTo(out.resolve("recipe.yaml"));
+            }
         }
         stdout.printf("%s: %d train + %d val tokens in %d shards; %d of %d input records kept, %d rejected "
                         + "(see %s/rejects)%n", outArg, result.trainTokens(), result.valTokens(),

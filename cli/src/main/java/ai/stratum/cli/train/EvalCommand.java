@@ -6,6 +6,7 @@ import ai.stratum.train.Finetune;
 import ai.stratum.train.LanguageModel;
 import ai.stratum.train.data.ShardSet;
 import ai.stratum.train.sft.ChatTemplate;
+import ai.stratum.train.MemoryEstimate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -62,15 +63,12 @@ public final class EvalCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         Evaluation.Result r;
-        if (data != null && adapter == null && checkpoint != null) {
-            r = Evaluation.ofCheckpoint(checkpoint, ShardSet.open(data), batchSize, seqLen, steps);
-        } else {
-            try (LanguageModel model = Models.open(checkpoint, adapter, batchSize, seqLen)) {
-                r = data != null ? Evaluation.ofShards(model, ShardSet.open(data), batchSize, seqLen, steps)
-                        : Finetune.evaluateSft(model, Models.tokenizer(tokenizer, checkpoint, adapter)
-                                .withSpecialTokens(ChatTemplate.DEFAULT.specialTokens()), sft, batchSize, seqLen,
-                        line -> spec.commandLine().getErr().println(line));
-            }
+        MemoryEstimate.Keys keys = new MemoryEstimate.Keys("--batch-size", "--seq-len");
+        try (LanguageModel model = Models.openChecked(checkpoint, adapter, batchSize, seqLen, keys)) {
+            r = data != null ? Evaluation.ofShards(model, ShardSet.open(data), batchSize, seqLen, steps)
+                    : Finetune.evaluateSft(model, Models.tokenizer(tokenizer, checkpoint, adapter)
+                            .withSpecialTokens(ChatTemplate.DEFAULT.specialTokens()), sft, batchSize, seqLen,
+                    line -> spec.commandLine().getErr().println(line));
         }
         out.printf("%s loss %.4f | perplexity %.2f | %,d tokens%n", data != null ? "val" : "sft", r.loss(),
                 r.perplexity(), r.tokens());

@@ -1,7 +1,8 @@
 package ai.stratum.cli.train;
 
 import ai.stratum.cli.ConfigOptions;
-import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.io.RunDirLock;
+import ai.stratum.config.ConfigLoader;
 import ai.stratum.train.Finetune;
 import ai.stratum.train.FinetuneConfig;
 import ai.stratum.train.metrics.SgemmProbe;
@@ -15,7 +16,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -50,30 +50,51 @@ public final class FinetuneCommand implements Callable<Integer> {
             description = "Where config.yaml, tokenizer.json, metrics.jsonl, checkpoints/ and latest go.")
     Path runDir;
 
-    @Option(names = "--resume", description = "Continue from the newest valid checkpoint in --run-dir.")
+    @Option(names = "--resume", description = "Continue from the newest valid checkpoint in --run-dir with the "
+            + "run's saved config.yaml, base and data; --config, --set, --base, --data and --val change only what they "
+            + "name.")
     boolean resume;
 
     @Override
     public Integer call() throws IOException {
-        base = Models.resolve(base);
-        ConfigLoader.Resolved<FinetuneConfig> resolved = config.resolve(FinetuneConfig.class, "finetune-lora");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (resume && runDir == null) {
+            throw new ParameterException(spec.commandLine(), "--resume needs --run-dir DIR");
+        }
+        ConfigLoader.Resolved<FinetuneConfig> resolved = resume
+                ? config.resolveSaved(FinetuneConfig.class, runDir.resolve(PretrainCommand.RUN_CONFIG))
+                : config.resolve(FinetuneConfig.class, "finetune-lora");
         if (config.dryRun()) {
             out.print(resolved.toYaml());
             out.flush();
             return 0;
         }
-        if (base == null || data == null || runDir == null) {
+        if (runDir == null) {
             throw new ParameterException(spec.commandLine(), "finetune needs --base DIR, --data TRAIN.jsonl and "
                     + "--run-dir DIR");
         }
-        Files.createDirectories(runDir);
-        Path saved = runDir.resolve(PretrainCommand.RUN_CONFIG);
-        if (resume && Files.isRegularFile(saved) && !Files.readString(saved).equals(resolved.toYaml())) {
-            err.println("note: the config differs from the run's saved " + saved + "; continuing with the new one");
+        try (RunDirLock lock = RunDirLock.acquire(runDir)) {
+            return train(resolved, out, err);
         }
-        resolved.writeTo(saved);
+    }
+
+    private int train(ConfigLoader.Resolved<FinetuneConfig> resolved, PrintWriter out, PrintWriter err)
+            throws IOException {
+        base = Models.resolve(base);
+        if (resume) {
+            Finetune.Inputs saved = Finetune.Inputs.read(runDir);
+            base = base != null ? base : saved.base();
+            data = data != null ? data : saved.train();
+            val = val != null ? val : saved.val();
+            err.println("resuming with the run's saved " + runDir.resolve(PretrainCommand.RUN_CONFIG) + " on base "
+                    + base + " and data " + data + (val == null ? "" : " (validation " + val + ")"));
+        }
+        if (base == null || data == null) {
+            throw new ParameterException(spec.commandLine(), "finetune needs --base DIR, --data TRAIN.jsonl and "
+                    + "--run-dir DIR");
+        }
+        resolved.writeTo(runDir.resolve(PretrainCommand.RUN_CONFIG));
         double peakGflops = SgemmProbe.measure().peakGflops();
         err.printf("sgemm peak %.0f GFLOP/s (MFU is measured against it)%n", peakGflops);
         Finetune.Request request = new Finetune.Request(resolved.value(), base, data, val, runDir, resume,

@@ -8,6 +8,7 @@ import ai.stratum.generate.Sampler;
 import ai.stratum.train.sft.ChatTemplate;
 import ai.stratum.train.sft.Message;
 import ai.stratum.train.sft.SftEncoder;
+import ai.stratum.train.MemoryEstimate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -68,6 +69,9 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         checkpoint = Models.resolve(checkpoint);
         adapter = Models.resolve(adapter);
+        MemoryEstimate.Keys keys = new MemoryEstimate.Keys("batch", "model.context_length");
+        // reads config.json first, so that a damaged one is named
+        Models.checkMemory(checkpoint, adapter, 1, Integer.MAX_VALUE, keys);
         Sampler sampler = new Sampler(new Sampler.Settings(temperature, topK, topP), new SplittableRandom(seed));
         Tokenizer tok = Models.tokenizer(tokenizer, checkpoint, adapter);
         int eos = HfConfig.eosTokenId(Models.base(checkpoint, adapter));
@@ -84,7 +88,7 @@ public final class GenerateCommand implements Callable<Integer> {
             out.print(prompt);
             out.flush();
         }
-        try (LanguageModel model = Models.open(checkpoint, adapter, 1, Integer.MAX_VALUE)) {
+        try (LanguageModel model = Models.openChecked(checkpoint, adapter, 1, Integer.MAX_VALUE, keys)) {
             StreamingDecoder decoder = new StreamingDecoder(tok, out);
             Generator.generate(Models.gpt(model), ids, maxNewTokens, stop, sampler, decoder::accept);
             decoder.finish();

@@ -12,6 +12,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import ai.stratum.cli.UserException;
+import ai.stratum.hf.HfConfig;
+import ai.stratum.model.ModelConfig;
+import ai.stratum.train.MemoryEstimate;
+import ai.stratum.train.NonFinite;
+
 /** The model a generate or eval command runs: a checkpoint, or a base with a LoRA adapter attached unmerged. */
 final class Models {
 
@@ -44,6 +50,46 @@ final class Models {
 
     static Gpt gpt(LanguageModel model) {
         return model instanceof LoraModel lora ? lora.base() : ((GptModel) model).gpt();
+    }
+
+    /**
+     * Refuses, before allocating, a (batch, seq_len) forward of the model in {@code checkpoint} (or the adapter's
+     * base) that cannot fit in memory; {@code keys} name the command's flags for the sizes.
+     */
+    static void checkMemory(Path checkpoint, Path adapter, int batch, int seqLen, MemoryEstimate.Keys keys)
+            throws IOException {
+        Path base = base(checkpoint, adapter);
+        ModelConfig m;
+        try {
+            m = HfConfig.read(base);
+        } catch (IOException e) {
+            // a config.json that is not JSON (cut short by a copy or a full disk); other errors say what they are
+            throw e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException ? new IOException(
+                    e.getMessage() + "; the file is truncated or damaged: use another checkpoint "
+                            + "(RUN/checkpoints/step-N) or copy this one again", e) : e;
+        }
+        int t = Math.min(seqLen, m.contextLength());
+        MemoryEstimate.inference(m, batch, t, Float.BYTES).check(m, batch, t, keys);
+    }
+
+    /**
+     * {@link #open}, refused before allocating when it cannot fit in memory ({@link #checkMemory}) and after loading
+     * when its weights hold NaN or infinities (what a diverged run saves).
+     */
+    static LanguageModel openChecked(Path checkpoint, Path adapter, int batch, int seqLen, MemoryEstimate.Keys keys)
+            throws IOException {
+        checkMemory(checkpoint, adapter, batch, seqLen, keys);
+        LanguageModel model = open(checkpoint, adapter, batch, seqLen);
+        long badBase = NonFinite.count(model instanceof LoraModel lora ? lora.base().params() : model.params());
+        long badAdapter = adapter == null ? 0 : NonFinite.count(model.params());
+        if (badBase + badAdapter > 0) {
+            model.close();
+            throw new UserException((badBase > 0 ? base(checkpoint, adapter) : adapter) + ": "
+                    + (badBase > 0 ? badBase : badAdapter) + " weights are NaN or infinite, so the model cannot "
+                    + "predict anything: the run had diverged when it was saved; use an earlier checkpoint "
+                    + "(RUN/checkpoints/step-N) or train again with a lower optim.lr");
+        }
+        return model;
     }
 
     /**

@@ -1,18 +1,18 @@
 package ai.stratum.cli.train;
 
 import ai.stratum.cli.ConfigOptions;
-import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.config.ConfigLoader;
 import ai.stratum.tokenizer.Tokenizer;
 import ai.stratum.train.GptModel;
 import ai.stratum.train.metrics.SgemmProbe;
 import ai.stratum.train.data.ShardSet;
 import ai.stratum.train.TrainConfig;
 import ai.stratum.train.Trainer;
+import ai.stratum.io.RunDirLock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code stratum pretrain}: train a GPT from scratch on token shards into a run directory. */
@@ -44,31 +43,24 @@ public final class PretrainCommand implements Callable<Integer> {
             description = "Where config.yaml, metrics.jsonl, checkpoints/ and latest go, e.g. runs/NAME.")
     Path runDir;
 
-    @Option(names = "--resume", description = "Continue from the newest valid checkpoint in --run-dir (with the "
-            + "run's saved config.yaml unless --preset, --config or --set is given).")
+    @Option(names = "--resume", description = "Continue from the newest valid checkpoint in --run-dir with the "
+            + "run's saved config.yaml; --config and --set change only the keys they name.")
     boolean resume;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
             description = "tokenizer.json to copy into checkpoints (default: DIR/tokenizer.json of --data if present).")
     Path tokenizer;
 
-    private boolean configGiven() {
-        ParseResult parsed = spec.commandLine().getParseResult();
-        return parsed.hasMatchedOption("--preset") || parsed.hasMatchedOption("--config")
-                || parsed.hasMatchedOption("--set");
-    }
-
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ConfigLoader.Resolved<TrainConfig> resolved;
-        if (resume && runDir != null && Files.isRegularFile(runDir.resolve(RUN_CONFIG)) && !configGiven()) {
-            resolved = ConfigLoader.load(TrainConfig.class, null, runDir.resolve(RUN_CONFIG), List.of());
-            err.println("resuming with the run's saved " + runDir.resolve(RUN_CONFIG));
-        } else {
-            resolved = config.resolve(TrainConfig.class, "tiny-cpu");
+        if (resume && runDir == null) {
+            throw new ParameterException(spec.commandLine(), "--resume needs --run-dir DIR");
         }
+        ConfigLoader.Resolved<TrainConfig> resolved = resume
+                ? config.resolveSaved(TrainConfig.class, runDir.resolve(RUN_CONFIG))
+                : config.resolve(TrainConfig.class, "tiny-cpu");
         if (config.dryRun()) {
             out.print(resolved.toYaml());
             out.flush();
@@ -77,6 +69,13 @@ public final class PretrainCommand implements Callable<Integer> {
         if (data == null || runDir == null) {
             throw new ParameterException(spec.commandLine(), "pretrain needs --data DIR and --run-dir DIR");
         }
+        try (RunDirLock lock = RunDirLock.acquire(runDir)) {
+            return train(resolved, out, err);
+        }
+    }
+
+    private int train(ConfigLoader.Resolved<TrainConfig> resolved, PrintWriter out, PrintWriter err)
+            throws IOException {
         TrainConfig cfg = resolved.value();
         ShardSet shards = ShardSet.open(data);
         Path tokenizerFile = tokenizer != null ? tokenizer
@@ -97,8 +96,9 @@ public final class PretrainCommand implements Callable<Integer> {
         }
         Files.createDirectories(runDir);
         Path saved = runDir.resolve(RUN_CONFIG);
-        if (resume && Files.isRegularFile(saved) && !Files.readString(saved).equals(resolved.toYaml())) {
-            err.println("note: the config differs from the run's saved " + saved + "; continuing with the new one");
+        if (resume) {
+            err.println("resuming with the run's saved " + saved + (resolved.origins().values().stream()
+                    .anyMatch(o -> !o.startsWith("the run's saved ")) ? " and the keys --config/--set change" : ""));
         }
         resolved.writeTo(saved);
 

@@ -47,7 +47,7 @@ class TrainBenchCommandTest {
 
     @Test
     void countsFlopsAndAccountsForTheStepTime() {
-        var config = ai.stratum.cli.config.ConfigLoader.load(ai.stratum.train.TrainConfig.class, "tiny-cpu", null,
+        var config = ai.stratum.config.ConfigLoader.load(ai.stratum.train.TrainConfig.class, "tiny-cpu", null,
                 java.util.List.of("model.vocab_size=64", "model.d_model=16", "model.n_head=2", "model.n_layer=1",
                         "model.context_length=16", "train.seq_len=8", "train.micro_batch_size=2",
                         "train.batch_size_tokens=16")).value();

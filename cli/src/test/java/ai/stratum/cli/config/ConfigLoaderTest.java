@@ -1,5 +1,7 @@
 package ai.stratum.cli.config;
 
+import ai.stratum.config.ConfigException;
+import ai.stratum.config.ConfigLoader;
 import ai.stratum.cli.config.TestConfigs.Mode;
 import ai.stratum.cli.config.TestConfigs.Run;
 import org.junit.jupiter.api.Test;
@@ -128,5 +130,25 @@ class ConfigLoaderTest {
 
         e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Run.class, "test-base", null, List.of("novalue")));
         assertContains(e.getMessage(), "--set 'novalue'", "key.path=value");
+    }
+
+    @Test
+    void aDirectoryGivenAsTheConfigFileIsNamed() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Run.class, "test-base", dir,
+                List.of()));
+        assertEquals("config file " + dir + " is a directory; pass a YAML or JSON file", e.getMessage());
+    }
+
+    @Test
+    void aResumedRunKeepsItsSavedKeysAndOverridesOnlyWhatIsNamed() throws IOException {
+        Path saved = write("config.yaml", ConfigLoader.load(Run.class, "test-base", null,
+                List.of("model.n_layer=9", "name=mine")).toYaml());
+        var resumed = ConfigLoader.loadSaved(Run.class, saved, null, List.of("model.dropout=0.2"));
+        assertEquals(new Run("mine", new TestConfigs.Model(9, 0.2), List.of("a", "b"), Mode.FAST), resumed.value());
+        assertEquals("the run's saved " + saved, resumed.origins().get("model.n_layer"));
+        assertEquals("--set model.dropout", resumed.origins().get("model.dropout"));
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> ConfigLoader.loadSaved(Run.class, dir.resolve("none.yaml"), null, List.of()));
+        assertTrue(missing.getMessage().contains("cannot be resumed"), missing.getMessage());
     }
 }

@@ -1,7 +1,7 @@
 package ai.stratum.cli.data;
 
 import ai.stratum.cli.Main;
-import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.config.ConfigLoader;
 import ai.stratum.data.recipe.DataRecipe;
 import ai.stratum.data.recipe.DedupConfig;
 import ai.stratum.data.recipe.FiltersConfig;

@@ -1,6 +1,6 @@
 package ai.stratum.cli.integration;
 
-import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.config.ConfigLoader;
 import ai.stratum.data.recipe.DataRecipe;
 import ai.stratum.data.run.DataPipeline;
 import ai.stratum.data.run.Progress;

@@ -1,7 +1,7 @@
 package ai.stratum.cli.train;
 
 import ai.stratum.cli.Main;
-import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.config.ConfigLoader;
 import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
 import ai.stratum.fixtures.tokens.SyntheticShards;
 import ai.stratum.train.FinetuneConfig;
@@ -103,13 +103,31 @@ class FinetuneCommandsTest {
         assertEquals(SequencePacker.Overflow.TRUNCATE, saved.sft().overflow());
     }
 
+    @Test
+    @Order(2)
+    void resumeKeepsTheRunsConfigBaseAndData() throws IOException {
+        // the run saved keep_last 3 of the preset and 8 steps; resuming to 12 with only --set
+        TrainCommandsTest.Result r = run("finetune", "--run-dir", runDir.toString(), "--resume",
+                "--set", "train.max_steps=12");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("resuming from " + runDir.resolve("checkpoints/step-8") + " at step 8"), r.err());
+        assertTrue(r.out().startsWith("steps 12 |"), r.out());
+        FinetuneConfig saved = ConfigLoader.load(FinetuneConfig.class, null, runDir.resolve("config.yaml"), List.of())
+                .value();
+        assertEquals(12, saved.train().maxSteps());
+        assertEquals(4, saved.checkpoint().every());
+        assertEquals(List.of("c_attn", "attn.c_proj", "c_fc", "mlp.c_proj"), saved.lora().targetModules());
+        assertTrue(Files.isDirectory(runDir.resolve("checkpoints/step-12")), "saved checkpoint.every=4 kept");
+        assertTrue(Files.isDirectory(runDir.resolve("checkpoints/step-8")));
+    }
+
     static double loss(TrainCommandsTest.Result r) {
         assertEquals(0, r.code(), r.err());
         return Double.parseDouble(r.out().trim().split(" \\| ")[0].replaceFirst("^(sft|val) loss ", ""));
     }
 
     @Test
-    @Order(2)
+    @Order(3)
     void mergedModelMatchesTheUnmergedAdapter() {
         Path adapter = runDir.resolve("latest");
         Path merged = tmp.resolve("merged");
@@ -137,7 +155,7 @@ class FinetuneCommandsTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void evalOfAnAdapterOnTokenShards() {
         TrainCommandsTest.Result r = run("eval", "--adapter", runDir.resolve("latest").toString(), "--data",
                 tmp.resolve("data").toString(), "--steps", "2", "--batch-size", "2", "--seq-len", "32");

@@ -1,7 +1,7 @@
 package ai.stratum.cli.train;
 
 import ai.stratum.cli.Main;
-import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.config.ConfigLoader;
 import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
 import ai.stratum.fixtures.tokens.SyntheticShards;
 import ai.stratum.model.ParameterLayout;
@@ -88,16 +88,96 @@ class TrainCommandsTest {
                 "--run-dir", runDir.toString()));
         assertEquals(Main.USER_ERROR, again.code());
         assertTrue(again.err().contains("already holds checkpoints; pass --resume"), again.err());
-        Result resumed = run(concat(concat(new String[]{"pretrain"}, TINY), "--data", data.toString(),
-                "--run-dir", runDir.toString(), "--resume", "--set", "train.max_steps=7"));
+        // --set on resume changes only the key it names: the run keeps its own model and every other override
+        Result resumed = run("pretrain", "--data", data.toString(), "--run-dir", runDir.toString(), "--resume",
+                "--set", "train.max_steps=7");
         assertEquals(0, resumed.code(), resumed.err());
-        assertTrue(resumed.err().contains("the config differs from the run's saved")
+        assertTrue(resumed.err().contains("resuming with the run's saved " + runDir.resolve("config.yaml")
+                + " and the keys --config/--set change")
                 && resumed.err().contains("resuming from " + runDir.resolve("checkpoints/step-6")), resumed.err());
+        TrainConfig after = ConfigLoader.load(TrainConfig.class, null, runDir.resolve("config.yaml"), List.of()).value();
+        assertEquals(7, after.train().maxSteps());
+        assertEquals(saved.model(), after.model());
+        assertEquals(saved.eval(), after.eval());
+        assertEquals(saved.checkpoint(), after.checkpoint());
+        Result preset = run("pretrain", "--preset", "tiny-cpu", "--data", data.toString(), "--run-dir",
+                runDir.toString(), "--resume");
+        assertEquals(Main.USER_ERROR, preset.code());
+        assertTrue(preset.err().contains("--preset tiny-cpu with --resume: the run keeps its saved"), preset.err());
+        Result noConfig = run("pretrain", "--data", data.toString(), "--run-dir", tmp.resolve("runs/none").toString(),
+                "--resume");
+        assertEquals(Main.USER_ERROR, noConfig.code());
+        assertTrue(noConfig.err().contains(tmp.resolve("runs/none/config.yaml") + ": not found, so the run's config "
+                + "is unknown and it cannot be resumed"), noConfig.err());
         // without config options, --resume takes the run's own saved config (now max_steps=7): nothing left to do
         Result plain = run("pretrain", "--data", data.toString(), "--run-dir", runDir.toString(), "--resume");
         assertEquals(0, plain.code(), plain.err());
         assertTrue(plain.err().contains("resuming with the run's saved " + runDir.resolve("config.yaml"))
                 && plain.err().contains("nothing to do: the run already completed 7 of 7 steps"), plain.err());
+    }
+
+    @Test
+    @Order(2)
+    void generateAndEvalOnNanWeightsSaySo() throws IOException {
+        Path nan = tmp.resolve("nan-checkpoint");
+        Files.createDirectories(nan);
+        try (var files = Files.list(runDir.resolve("latest"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, nan.resolve(f.getFileName()));
+            }
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(nan.resolve("model.safetensors"),
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer len = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(len, 0);
+            java.nio.ByteBuffer values = java.nio.ByteBuffer.allocate(4 * 64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (values.hasRemaining()) {
+                values.putFloat(Float.NaN);
+            }
+            ch.write(values.flip(), 8 + len.getLong(0));
+        }
+        Result r = run("generate", "--checkpoint", nan.toString(), "--prompt", "ab", "--max-new-tokens", "3");
+        assertEquals(Main.USER_ERROR, r.code(), r.err());
+        assertTrue(r.err().contains(nan + ": 64 weights are NaN or infinite, so the model cannot predict anything"),
+                r.err());
+        Result eval = run("eval", "--checkpoint", nan.toString(), "--data", data.toString(), "--seq-len", "16");
+        assertEquals(Main.USER_ERROR, eval.code(), eval.err());
+        assertTrue(eval.err().contains(nan + ": 64 weights are NaN or infinite"), eval.err());
+    }
+
+    @Test
+    @Order(2)
+    void sizesThatCannotFitAreRefusedBeforeAllocatingNamingTheKey() {
+        Result pretrain = run(concat(concat(new String[]{"pretrain"}, TINY), "--set", "model.vocab_size=100000000",
+                "--set", "model.d_model=1024", "--set", "model.n_head=16", "--data", data.toString(),
+                "--run-dir", tmp.resolve("runs/huge").toString()));
+        assertEquals(Main.USER_ERROR, pretrain.code(), pretrain.err());
+        assertTrue(pretrain.err().contains("stratum: model.vocab_size: the model needs an estimated "),
+                pretrain.err());
+        assertTrue(pretrain.err().contains("lower model.vocab_size (or model.d_model)"), pretrain.err());
+        Result eval = run("eval", "--checkpoint", runDir.toString(), "--data", data.toString(),
+                "--batch-size", "2000000", "--seq-len", "16");
+        assertEquals(Main.USER_ERROR, eval.code(), eval.err());
+        assertTrue(eval.err().startsWith("stratum: --batch-size: the model needs an estimated ")
+                && eval.err().contains("for --batch-size 2000000 x --seq-len 16"), eval.err());
+    }
+
+    @Test
+    @Order(2)
+    void aTruncatedConfigJsonIsNamed() throws IOException {
+        Path cut = tmp.resolve("cut-checkpoint");
+        Files.createDirectories(cut);
+        try (var files = Files.list(runDir.resolve("latest"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, cut.resolve(f.getFileName()));
+            }
+        }
+        String json = Files.readString(cut.resolve("config.json"));
+        Files.writeString(cut.resolve("config.json"), json.substring(0, json.length() / 2));
+        Result r = run("generate", "--checkpoint", cut.toString(), "--prompt", "ab", "--max-new-tokens", "3");
+        assertEquals(Main.USER_ERROR, r.code(), r.err());
+        assertTrue(r.err().startsWith("stratum: " + cut.resolve("config.json") + ": "), r.err());
+        assertTrue(r.err().contains("truncated"), r.err());
     }
 
     @Test

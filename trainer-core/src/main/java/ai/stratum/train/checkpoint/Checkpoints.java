@@ -5,6 +5,7 @@ import ai.stratum.hf.Safetensors;
 import ai.stratum.train.LanguageModel;
 import ai.stratum.train.optim.AdamW;
 import ai.stratum.io.AtomicFiles;
+import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.TensorSpec;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -167,37 +168,97 @@ public final class Checkpoints {
         }
     }
 
-    /**
-     * The newest intact checkpoint: its weights pass {@link LanguageModel#validateWeights}, its trainer state and
-     * optimizer header read. Newer damaged ones (an {@link IOException}: truncated, unreadable) are reported
-     * through {@code report} and renamed to {@code step-N.invalid}, so that they are neither resumed nor kept in
-     * place of good ones. An intact checkpoint of another model (an {@link IllegalArgumentException} from
-     * {@code validateWeights}: tensors missing or of other shapes) is not damage but a wrong config: that is an
-     * error and nothing is moved.
-     */
+    /** {@link #latestValid(LanguageModel, ModelConfig, Consumer)} for a run of {@code model}'s own config. */
     public Optional<Path> latestValid(LanguageModel model, Consumer<String> report) throws IOException {
+        return latestValid(model, model.config(), report);
+    }
+
+    /**
+     * The newest intact checkpoint of a run whose model is {@code expected}: its {@code trainer_state.json} reads,
+     * names its own step (the {@code step-N} directory) and a run of {@code expected}; its weights pass {@link
+     * LanguageModel#validateWeights} (every tensor present with its shape) and its optimizer header reads. Newer
+     * damaged ones are reported through {@code report} and renamed to {@code step-N.invalid}, so that they are
+     * neither resumed nor kept in place of good ones. A checkpoint whose trainer state names another model config
+     * is not damage but a wrong config: that is an error naming the keys that differ, and nothing is moved. A
+     * checkpoint whose tensors do not fit the model (missing, other shapes, another adapter config) is damage when
+     * an older checkpoint fits; when none does, the run was made with another config: an error, nothing moved.
+     */
+    public Optional<Path> latestValid(LanguageModel model, ModelConfig expected, Consumer<String> report)
+            throws IOException {
         List<Path> all = new ArrayList<>(list());
+        // tensors missing or of other shapes: damage when an older checkpoint fits the model, else another config
+        Map<Path, IllegalArgumentException> unfit = new java.util.LinkedHashMap<>();
         for (int i = all.size() - 1; i >= 0; i--) {
             Path dir = all.get(i);
+            String previous = i > 0 ? "; trying the previous one" : "";
+            TrainerState state;
+            try {
+                state = readState(dir);
+            } catch (IOException e) {
+                moveAside(dir, e.getMessage() + previous, report);
+                continue;
+            }
+            if (!state.config().model().equals(expected)) {
+                throw new IllegalArgumentException("model: the checkpoint " + dir + " was made with "
+                        + differences(state.config().model(), expected) + "; resume with the run's saved config");
+            }
+            if (state.step() != stepOf(dir)) {
+                moveAside(dir, dir.resolve(STATE) + " says step " + state.step() + " but the directory is "
+                        + dir.getFileName() + previous, report);
+                continue;
+            }
             try {
                 model.validateWeights(dir);
-                readState(dir);
                 Safetensors.readHeader(dir.resolve(OPTIMIZER));
-                return Optional.of(dir);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("model: " + e.getMessage() + "; the run was made with another "
-                        + "model config: resume with the run's saved config", e);
             } catch (IOException e) {
-                Path aside = dir.resolveSibling(dir.getFileName() + ".invalid");
-                for (int k = 2; Files.exists(aside); k++) {
-                    aside = dir.resolveSibling(dir.getFileName() + ".invalid" + k);
-                }
-                Files.move(dir, aside);
-                report.accept("checkpoint " + dir + " is invalid and was moved to " + aside.getFileName() + ": "
-                        + e.getMessage() + (i > 0 ? "; trying the previous one" : ""));
+                moveAside(dir, e.getMessage() + previous, report);
+                continue;
+            } catch (IllegalArgumentException e) {
+                unfit.put(dir, e);
+                continue;
             }
+            for (Map.Entry<Path, IllegalArgumentException> bad : unfit.entrySet()) {
+                moveAside(bad.getKey(), bad.getValue().getMessage() + "; trying the previous one", report);
+            }
+            return Optional.of(dir);
+        }
+        if (!unfit.isEmpty()) {
+            IllegalArgumentException first = unfit.values().iterator().next();
+            throw new IllegalArgumentException("model: " + first.getMessage() + "; no checkpoint of the run fits: "
+                    + "the run was made with another model config: resume with the run's saved config", first);
         }
         return Optional.empty();
+    }
+
+    /**
+     * Renames a damaged checkpoint to {@code step-N.invalid} (or {@code .invalid2}, ...) so that it is neither
+     * resumed nor pruned in place of a good one, and reports why.
+     */
+    public static void moveAside(Path dir, String why, Consumer<String> report) throws IOException {
+        Path aside = dir.resolveSibling(dir.getFileName() + ".invalid");
+        for (int k = 2; Files.exists(aside); k++) {
+            aside = dir.resolveSibling(dir.getFileName() + ".invalid" + k);
+        }
+        Files.move(dir, aside);
+        report.accept("checkpoint " + dir + " is invalid and was moved to " + aside.getFileName() + ": " + why);
+    }
+
+    /** The keys whose values differ, as {@code model.KEY A in the checkpoint, B in the config}. */
+    static String differences(ModelConfig stored, ModelConfig expected) {
+        List<String> out = new ArrayList<>();
+        for (java.lang.reflect.RecordComponent c : ModelConfig.class.getRecordComponents()) {
+            try {
+                Object a = c.getAccessor().invoke(stored);
+                Object b = c.getAccessor().invoke(expected);
+                if (!java.util.Objects.equals(a, b)) {
+                    String key = c.getName().replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT);
+                    out.add("model." + key + " " + a + " (the config asks for " + b + ")");
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return String.join(", ", out);
     }
 
     /**

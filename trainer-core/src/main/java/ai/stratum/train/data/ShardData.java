@@ -2,6 +2,9 @@ package ai.stratum.train.data;
 
 import ai.stratum.util.Seeds;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Pretraining data: the token shards of a {@link ShardSet}, shuffled for training and in file order for validation. */
@@ -32,9 +35,21 @@ public record ShardData(ShardSet shards) implements TrainingData {
         return configured;
     }
 
+    /**
+     * Each train shard's file name and the CRC-32 of its tokens: a resume refuses data whose content changed under
+     * the same names.
+     */
     @Override
     public List<String> identity() {
-        return shards.train().stream().map(p -> p.getFileName().toString()).toList();
+        List<String> out = new ArrayList<>();
+        for (Path p : shards.train()) {
+            try (TokenShard shard = TokenShard.open(p)) {
+                out.add(String.format("%s crc32 %08x", p.getFileName(), shard.summary().crc32()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return out;
     }
 
     @Override

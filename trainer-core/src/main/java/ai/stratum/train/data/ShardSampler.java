@@ -21,7 +21,6 @@ public final class ShardSampler implements BatchSource {
     private final List<TokenShard> shards;
     private final int batch;
     private final int seqLen;
-    private final int vocabSize;
     private final long seed;
     private final boolean shuffle;
     private final int[] window;
@@ -31,11 +30,10 @@ public final class ShardSampler implements BatchSource {
     private int[] shardOrder;
     private int[] windowOrder;
 
-    private ShardSampler(List<TokenShard> shards, int batch, int seqLen, int vocabSize, long seed, boolean shuffle) {
+    private ShardSampler(List<TokenShard> shards, int batch, int seqLen, long seed, boolean shuffle) {
         this.shards = shards;
         this.batch = batch;
         this.seqLen = seqLen;
-        this.vocabSize = vocabSize;
         this.seed = seed;
         this.shuffle = shuffle;
         this.window = new int[seqLen + 1];
@@ -44,7 +42,7 @@ public final class ShardSampler implements BatchSource {
     /**
      * Opens the shards; those shorter than {@code seqLen + 1} tokens hold no window and are skipped.
      *
-     * @param vocabSize every token must be below it (the model's vocabulary); checked batch by batch
+     * @param vocabSize every token must be below it (the model's vocabulary); checked when a shard is opened
      */
     public static ShardSampler open(List<Path> paths, int batch, int seqLen, int vocabSize, long seed,
                                     boolean shuffle, DataPosition start) throws IOException {
@@ -54,11 +52,12 @@ public final class ShardSampler implements BatchSource {
                 TokenShard shard = TokenShard.open(p);
                 if (shard.tokenCount() > seqLen) {
                     usable.add(shard);
+                    checkVocabulary(shard, vocabSize);
                 } else {
                     shard.close();
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             for (TokenShard s : usable) {
                 s.close();
             }
@@ -68,9 +67,19 @@ public final class ShardSampler implements BatchSource {
             throw new IOException("no shard among " + paths + " holds a sequence of seq_len + 1 = " + (seqLen + 1)
                     + " tokens");
         }
-        ShardSampler sampler = new ShardSampler(usable, batch, seqLen, vocabSize, seed, shuffle);
+        ShardSampler sampler = new ShardSampler(usable, batch, seqLen, seed, shuffle);
         sampler.seek(start);
         return sampler;
+    }
+
+    /** Every token of the shard is below {@code vocabSize}: checked once at open, not hours later at its batch. */
+    private static void checkVocabulary(TokenShard shard, int vocabSize) throws IOException {
+        long max = shard.summary().maxTokenId();
+        if (max >= vocabSize) {
+            throw new IllegalArgumentException("model.vocab_size: " + shard.path() + " holds token id " + max
+                    + ", outside the model's vocabulary of " + vocabSize + "; set model.vocab_size to the tokenizer's "
+                    + "vocabulary size (at least " + (max + 1) + ") or re-tokenize the data");
+        }
     }
 
     private long windows(TokenShard shard) {
@@ -141,13 +150,6 @@ public final class ShardSampler implements BatchSource {
                 shard.read(start, window, 0, seqLen + 1);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
-            }
-            for (int i = 0; i <= seqLen; i++) {
-                if (window[i] >= vocabSize) {
-                    throw new IllegalArgumentException("vocab_size: token id " + window[i] + " at position "
-                            + (start + i) + " of " + shard.path() + " is outside the model's vocabulary of "
-                            + vocabSize + "; set model.vocab_size to the tokenizer's vocabulary size");
-                }
             }
             System.arraycopy(window, 0, tokens, b * seqLen, seqLen);
             System.arraycopy(window, 1, targets, b * seqLen, seqLen);

@@ -63,7 +63,7 @@ public record ShardSet(Path dir, List<Path> train, List<Path> val, int vocabSize
             if (!name.isTextual()) {
                 throw new IOException(where + ": missing the string 'file' naming the shard");
             }
-            Path file = dir.resolve(name.asText());
+            Path file = inside(dir, name.asText(), where);
             String split = entry.path("split").asText("");
             switch (split) {
                 case "train" -> train.add(file);
@@ -80,6 +80,26 @@ public record ShardSet(Path dir, List<Path> train, List<Path> val, int vocabSize
             }
         }
         return checked(new ShardSet(dir, train, val, root.path("vocab_size").asInt(0), root.path("eot_id").asInt(-1)));
+    }
+
+    /**
+     * A manifest entry as a path inside the data directory, checked before anything is opened: an absolute path or
+     * one that climbs out with {@code ..} is refused, so a manifest cannot make the trainer read other files.
+     */
+    static Path inside(Path dir, String name, String where) throws IOException {
+        Path rel;
+        try {
+            rel = Path.of(name);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IOException(where + ": 'file' is not a valid path: " + e.getMessage(), e);
+        }
+        Path base = dir.toAbsolutePath().normalize();
+        Path file = base.resolve(rel).normalize();
+        if (name.isEmpty() || rel.isAbsolute() || !file.startsWith(base) || file.equals(base)) {
+            throw new IOException(where + ": 'file' must name a shard inside " + dir + " (a relative path without "
+                    + "'..'), got '" + name + "'");
+        }
+        return dir.resolve(rel).normalize();
     }
 
     private static ShardSet fromNames(Path dir) throws IOException {

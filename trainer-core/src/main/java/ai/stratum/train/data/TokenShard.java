@@ -4,9 +4,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32;
 
 /**
  * One token shard in llm.c's format: a header of 256 little-endian int32 ({@code header[0]} magic,
@@ -122,6 +126,64 @@ public final class TokenShard implements AutoCloseable {
             }
             dst[dstOffset + i] = (int) token;
         }
+    }
+
+    /**
+     * A shard's largest token id and the CRC-32 of its token bytes.
+     *
+     * @param maxTokenId the largest token id in the shard, or -1 when it holds none
+     * @param crc32      CRC-32 of the bytes after the header
+     */
+    public record Summary(long maxTokenId, long crc32) {
+    }
+
+    private record FileVersion(Path path, long size, long modified) {
+    }
+
+    private static final Map<FileVersion, Summary> SUMMARIES = new ConcurrentHashMap<>();
+
+    /**
+     * The shard's {@link Summary} from one sequential pass (read once per version of the file in a process: the
+     * training stream and every evaluation reuse it).
+     */
+    public Summary summary() throws IOException {
+        FileVersion version = new FileVersion(path.toAbsolutePath().normalize(), channel.size(),
+                Files.getLastModifiedTime(path).toMillis());
+        Summary known = SUMMARIES.get(version);
+        if (known != null) {
+            return known;
+        }
+        CRC32 crc = new CRC32();
+        long max = -1;
+        int chunkTokens = 1 << 18;
+        ByteBuffer buf = ByteBuffer.allocateDirect(chunkTokens * bytesPerToken).order(ByteOrder.LITTLE_ENDIAN);
+        short[] shorts = bytesPerToken == 2 ? new short[chunkTokens] : null;
+        int[] ints = bytesPerToken == 4 ? new int[chunkTokens] : null;
+        for (long start = 0; start < tokenCount; start += chunkTokens) {
+            int n = (int) Math.min(chunkTokens, tokenCount - start);
+            buf.clear().limit(n * bytesPerToken);
+            readFully(channel, buf, HEADER_BYTES + start * bytesPerToken, path);
+            crc.update(buf.duplicate());
+            if (shorts != null) {
+                buf.asShortBuffer().get(shorts, 0, n);
+                int m = 0;
+                for (int i = 0; i < n; i++) {
+                    m = Math.max(m, shorts[i] & 0xFFFF);
+                }
+                max = Math.max(max, m);
+            } else {
+                buf.asIntBuffer().get(ints, 0, n);
+                int m = Integer.MIN_VALUE;
+                for (int i = 0; i < n; i++) {
+                    // unsigned order: flipping the sign bit maps [0, 2^32) onto the signed range in order
+                    m = Math.max(m, ints[i] ^ Integer.MIN_VALUE);
+                }
+                max = Math.max(max, Integer.toUnsignedLong(m ^ Integer.MIN_VALUE));
+            }
+        }
+        Summary summary = new Summary(max, crc.getValue());
+        SUMMARIES.put(version, summary);
+        return summary;
     }
 
     @Override

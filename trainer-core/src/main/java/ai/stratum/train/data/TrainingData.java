@@ -22,8 +22,8 @@ public interface TrainingData {
     int evalSteps(int configured, BatchSource validation);
 
     /**
-     * Names that identify the training data (the shard file names, or the SFT file and a checksum of its packed
-     * rows), saved in {@code trainer_state.json}: a run resumes only on the same data.
+     * Names that identify the training data (each shard's file name and a checksum of its tokens, or the SFT file
+     * and a checksum of its packed rows), saved in {@code trainer_state.json}: a run resumes only on the same data.
      */
     List<String> identity();
 

@@ -24,9 +24,11 @@ public final class MetricsLog implements AutoCloseable {
     public static final String FILE = "metrics.jsonl";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final Path file;
     private final Writer out;
 
-    private MetricsLog(Writer out) {
+    private MetricsLog(Path file, Writer out) {
+        this.file = file;
         this.out = out;
     }
 
@@ -36,10 +38,14 @@ public final class MetricsLog implements AutoCloseable {
      */
     public static MetricsLog open(Path runDir, long keepThroughStep) throws IOException {
         Path file = runDir.resolve(FILE);
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": is a directory but must be the run's metrics log; move it away");
+        }
         if (Files.exists(file)) {
             List<String> kept = new ArrayList<>();
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                if (line.isBlank()) {
+            for (String line : lines(file, false)) {
+                if (line == null || line.isBlank()) {
+                    // a line cut short by a kill, or one with a byte that is not UTF-8: not a metrics line
                     continue;
                 }
                 JsonNode node;
@@ -55,8 +61,36 @@ public final class MetricsLog implements AutoCloseable {
             }
             AtomicFiles.writeString(file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
         }
-        return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+        return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND));
+    }
+
+    /**
+     * The file's lines, each decoded as strict UTF-8 on its own. A line that is not UTF-8 is an error naming the
+     * file, line and byte when {@code strict}, else null.
+     */
+    static List<String> lines(Path file, boolean strict) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        List<String> out = new ArrayList<>();
+        var decoder = StandardCharsets.UTF_8.newDecoder();
+        int start = 0;
+        for (int lineNo = 1; start < bytes.length; lineNo++) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
+            }
+            try {
+                out.add(decoder.decode(java.nio.ByteBuffer.wrap(bytes, start, end - start)).toString());
+            } catch (java.nio.charset.CharacterCodingException e) {
+                if (strict) {
+                    throw new IOException(file + ":" + lineNo + ": not valid UTF-8 (a damaged line, from byte "
+                            + start + "); delete that line or restore the file", e);
+                }
+                out.add(null);
+            }
+            start = end + 1;
+        }
+        return out;
     }
 
     public void step(StepMetrics m) throws IOException {
@@ -83,9 +117,13 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     private void write(ObjectNode n) throws IOException {
-        out.write(JSON.writeValueAsString(n));
-        out.write('\n');
-        out.flush();
+        try {
+            out.write(JSON.writeValueAsString(n));
+            out.write('\n');
+            out.flush();
+        } catch (IOException e) {
+            throw AtomicFiles.named(file, e);
+        }
     }
 
     /** Reads every line of a run's {@code metrics.jsonl}. */
@@ -96,7 +134,7 @@ public final class MetricsLog implements AutoCloseable {
             throw new IOException(file + ": not found; is " + runDir + " a run directory (--run-dir of pretrain)?");
         }
         int lineNumber = 0;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        for (String line : lines(file, true)) {
             lineNumber++;
             if (!line.isBlank()) {
                 try {

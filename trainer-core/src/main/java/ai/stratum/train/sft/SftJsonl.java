@@ -4,14 +4,18 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.InputStreamReader;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,26 +38,43 @@ public final class SftJsonl {
         }
     }
 
+    /**
+     * Reads every example. Lines are split on {@code \n} (a trailing {@code \r} is dropped) and each is decoded as
+     * strict UTF-8 on its own, so a bad byte is reported with its own line number and byte offset.
+     */
     public static List<SftExample> read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": is a directory; pass an SFT JSONL file (one example per line)");
+        }
         List<SftExample> out = new ArrayList<>();
-        var decoder = StandardCharsets.UTF_8.newDecoder()
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
             long lineNo = 0;
-            String line;
+            long lineStart = 0;
+            long offset = 0;
             while (true) {
-                try {
-                    line = reader.readLine();
-                } catch (CharacterCodingException e) {
-                    throw new FormatException(file, lineNo + 1, "not valid UTF-8");
+                int b = in.read();
+                if (b != '\n' && b != -1) {
+                    line.write(b);
+                    offset++;
+                    continue;
                 }
-                if (line == null) {
+                if (b == -1 && line.size() == 0) {
                     break;
                 }
                 lineNo++;
-                if (!line.isBlank()) {
-                    out.add(parse(file, lineNo, line));
+                String text = decode(decoder, line.toByteArray(), file, lineNo, lineStart);
+                if (!text.isBlank()) {
+                    out.add(parse(file, lineNo, text));
                 }
+                line.reset();
+                if (b == -1) {
+                    break;
+                }
+                offset++;
+                lineStart = offset;
             }
         }
         if (out.isEmpty()) {
@@ -61,6 +82,23 @@ public final class SftJsonl {
                     + "{\"prompt\": \"...\", \"response\": \"...\"}");
         }
         return out;
+    }
+
+    private static String decode(CharsetDecoder decoder, byte[] bytes, Path file, long lineNo, long lineStart) {
+        int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        ByteBuffer in = ByteBuffer.wrap(bytes, 0, n);
+        CharBuffer chars = CharBuffer.allocate(n);
+        decoder.reset();
+        CoderResult r = decoder.decode(in, chars, true);
+        if (!r.isError()) {
+            r = decoder.flush(chars);
+        }
+        if (r.isError()) {
+            throw new FormatException(file, lineNo, "not valid UTF-8 at byte " + (lineStart + in.position())
+                    + " of the file (byte " + (in.position() + 1) + " of the line); save the file as UTF-8 or "
+                    + "remove the line");
+        }
+        return chars.flip().toString();
     }
 
     static SftExample parse(Path file, long lineNo, String line) {

@@ -107,12 +107,12 @@ class ShardSamplerTest {
     }
 
     @Test
-    void tokenOutsideTheVocabularyNamesTheShard() throws IOException {
-        try (ShardSampler s = ShardSampler.open(shards, 1, T, 1002, 3, false, new DataPosition(0, 1, 0))) {
-            int[] a = new int[T];
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.next(a, a.clone(), null));
-            assertTrue(e.getMessage().contains("s1.bin") && e.getMessage().contains("token id 1002"), e.getMessage());
-        }
+    void tokenOutsideTheVocabularyNamesTheShardWhenItIsOpened() {
+        // found at open, before any batch is read
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ShardSampler.open(shards, 1, T, 1002, 3, false, DataPosition.START));
+        assertTrue(e.getMessage().startsWith("model.vocab_size: ") && e.getMessage().contains("s1.bin holds token id ")
+                && e.getMessage().contains("vocabulary of 1002"), e.getMessage());
     }
 
     @Test

@@ -110,7 +110,45 @@ class TokenShardTest {
         assertEquals(List.of(dir.resolve("web_val_000000.bin")), set.val());
         assertEquals(50257, set.vocabSize());
         assertEquals(50256, set.eotId());
-        assertEquals(List.of("web_train_000000.bin"), new ShardData(set).identity());
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(new byte[]{5, 0, 6, 0, 7, 0});
+        assertEquals(List.of(String.format("web_train_000000.bin crc32 %08x", crc.getValue())),
+                new ShardData(set).identity());
+    }
+
+    @Test
+    void manifestEntriesOutsideTheDataDirectoryAreRefusedBeforeOpening() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        SyntheticShards.writeShard(dir.resolve("outside_train.bin"), new int[]{1, 2, 3}, false);
+        for (String name : List.of("../outside_train.bin", dir.resolve("outside_train.bin").toString(),
+                "sub/../../outside_train.bin", "")) {
+            Files.writeString(data.resolve("manifest.json"), "{\"shards\": [{\"file\": \""
+                    + name.replace("\\", "\\\\") + "\", \"split\": \"train\", \"tokens\": 3}]}");
+            IOException e = assertThrows(IOException.class, () -> ShardSet.open(data), name);
+            assertTrue(e.getMessage().contains("shards[0]: 'file' must name a shard inside " + data), e.getMessage());
+        }
+        Files.createDirectories(data.resolve("sub"));
+        SyntheticShards.writeShard(data.resolve("x_train.bin"), new int[]{1, 2, 3}, false);
+        Files.writeString(data.resolve("manifest.json"),
+                "{\"shards\": [{\"file\": \"sub/../x_train.bin\", \"split\": \"train\", \"tokens\": 3}]}");
+        assertEquals(List.of(data.resolve("x_train.bin")), ShardSet.open(data).train());
+    }
+
+    @Test
+    void summaryHasTheLargestIdOfUint16AndUint32Shards() throws IOException {
+        int[] tokens = new int[300_000];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = (int) ((long) i * 7919 % 50_000);
+        }
+        tokens[123_456] = 65_535;
+        SyntheticShards.writeShard(dir.resolve("a.bin"), tokens, false);
+        tokens[123_456] = 0;
+        tokens[299_999] = 200_000;
+        SyntheticShards.writeShard(dir.resolve("b.bin"), tokens, true);
+        try (TokenShard a = TokenShard.open(dir.resolve("a.bin")); TokenShard b = TokenShard.open(dir.resolve("b.bin"))) {
+            assertEquals(65_535, a.summary().maxTokenId());
+            assertEquals(200_000, b.summary().maxTokenId());
+        }
     }
 
     @Test

@@ -74,6 +74,30 @@ class SftDataTest {
         assertMessage(bad, "latin1.jsonl:1:", "UTF-8");
     }
 
+    @Test
+    void badUtf8OnLine30IsReportedOnLine30WithItsByteOffset() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 1; i < 30; i++) {
+            bytes.writeBytes(("{\"prompt\": \"caf\u00e9 " + i + "\", \"response\": \"ok\"}\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        long lineStart = bytes.size();
+        bytes.writeBytes("{\"prompt\": \"x".getBytes(StandardCharsets.UTF_8));
+        long badAt = bytes.size();
+        bytes.write(0xE9);
+        bytes.writeBytes("\", \"response\": \"y\"}\n".getBytes(StandardCharsets.UTF_8));
+        Path file = Files.write(dir.resolve("thirty.jsonl"), bytes.toByteArray());
+        assertMessage(file, file + ":30: not valid UTF-8 at byte " + badAt + " of the file (byte "
+                + (badAt - lineStart + 1) + " of the line)");
+        Files.write(file, java.util.Arrays.copyOf(bytes.toByteArray(), (int) lineStart));
+        List<SftExample> read = SftJsonl.read(file);
+        assertEquals(29, read.size());
+        assertEquals(SftExample.of("caf\u00e9 29", "ok"), read.get(28), "CRLF line ends are dropped");
+        IOException dirError = assertThrows(IOException.class, () -> SftJsonl.read(dir));
+        assertTrue(dirError.getMessage().equals(dir + ": is a directory; pass an SFT JSONL file (one example per line)"),
+                dirError.getMessage());
+    }
+
     private static void assertMessage(Path file, String... parts) {
         var e = assertThrows(IllegalArgumentException.class, () -> SftJsonl.read(file));
         for (String part : parts) {

@@ -1,4 +1,4 @@
-package ai.stratum.cli.config;
+package ai.stratum.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -102,6 +102,30 @@ public final class ConfigLoader {
         return new Resolved<>(bind(type, tree, origins), tree, origins);
     }
 
+    /**
+     * Resolves the config of a run being resumed: the run's saved {@code config.yaml} is the base layer, and
+     * {@code file} and {@code overrides}, when given, change only the keys they name (a resumed run keeps its
+     * own schedule, seed and every earlier override).
+     *
+     * @param saved the run's resolved config as saved when it started; it must exist
+     */
+    public static <T> Resolved<T> loadSaved(Class<T> type, Path saved, Path file, List<String> overrides) {
+        if (!Files.isRegularFile(saved)) {
+            throw new ConfigException(saved + ": not found, so the run's config is unknown and it cannot be "
+                    + "resumed; start a new run (without --resume) in another directory");
+        }
+        ObjectNode tree = JsonNodeFactory.instance.objectNode();
+        Map<String, String> origins = new LinkedHashMap<>();
+        merge(tree, readFile(saved), "", "the run's saved " + saved, origins);
+        if (file != null) {
+            merge(tree, readFile(file), "", file.toString(), origins);
+        }
+        for (String override : overrides) {
+            applyOverride(tree, override, origins);
+        }
+        return new Resolved<>(bind(type, tree, origins), tree, origins);
+    }
+
     /** The names of the presets bundled in the jar under {@code configs/}, for error messages. */
     public static List<String> presetNames() {
         try (InputStream in = ConfigLoader.class.getResourceAsStream("/configs/presets.txt")) {
@@ -129,6 +153,9 @@ public final class ConfigLoader {
     }
 
     static ObjectNode readFile(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new ConfigException("config file " + file + " is a directory; pass a YAML or JSON file");
+        }
         try {
             String text = Files.readString(file);
             return asObject(YAML.readTree(text), file.toString());
