@@ -242,7 +242,7 @@ public final class DataPipeline {
                 if (result != null) {
                     writeDocument(docs, result);
                     if (signatures) {
-                        writeSignature(sigOut, result);
+                        writeSignature(sigOut, result.id(), chain.dedupText());
                     }
                 }
             }
@@ -354,12 +354,13 @@ public final class DataPipeline {
         }
     }
 
-    private void writeSignature(DataOutputStream out, Document doc) throws IOException {
-        writeString(out, doc.id());
-        long[] exact = recipe.dedup().exact() ? ExactHash.of(doc.text()) : new long[2];
+    /** @param text the document's text before line-level filters ({@link StepChain#dedupText()}) */
+    private void writeSignature(DataOutputStream out, String id, String text) throws IOException {
+        writeString(out, id);
+        long[] exact = recipe.dedup().exact() ? ExactHash.of(text) : new long[2];
         out.writeLong(exact[0]);
         out.writeLong(exact[1]);
-        int[] sig = recipe.dedup().minhash() ? minHash.signature(doc.text()) : null;
+        int[] sig = recipe.dedup().minhash() ? minHash.signature(text) : null;
         if (sig == null) {
             out.writeByte(0);
         } else {

@@ -45,6 +45,11 @@ public final class C4Filter implements DocumentStep {
     }
 
     @Override
+    public boolean editsLines() {
+        return true;
+    }
+
+    @Override
     public StepResult apply(Document doc, StepStats stats) {
         List<String> lines = c.splitParagraph() ? PyText.splitlines(doc.text()) : splitSentences(doc.text());
         StringBuilder kept = new StringBuilder();
