@@ -509,7 +509,7 @@ public final class DataPipeline {
                 doc = post.apply(doc, x -> writeReject(rejects, x));
                 mix.in(0);
                 boolean val = mixer.isValidation(doc.source(), doc.id());
-                int copies = mixer.copies(doc.source(), doc.id());
+                int copies = mixer.copies(doc.source(), doc.id()) * ai.stratum.data.quality.QualityStep.copies(doc);
                 if (val) {
                     copies = Math.min(copies, 1);
                 }
