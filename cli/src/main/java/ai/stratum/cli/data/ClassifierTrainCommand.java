@@ -57,7 +57,7 @@ public final class ClassifierTrainCommand implements Callable<Integer> {
     @Option(names = "--ngrams", defaultValue = "2", description = "Word n-grams up to n (default: 2).")
     int ngrams;
 
-    @Option(names = "--epochs", defaultValue = "5", description = "Passes over the data (default: 5).")
+    @Option(names = "--epochs", defaultValue = "10", description = "Passes over the data (default: 10).")
     int epochs;
 
     @Option(names = "--lr", defaultValue = "0.5", description = "Initial learning rate, decayed linearly to 0 "

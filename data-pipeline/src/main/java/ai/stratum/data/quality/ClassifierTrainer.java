@@ -29,7 +29,7 @@ public final class ClassifierTrainer {
         }
 
         public static Options defaults() {
-            return new Options(20, 2, 5, 0.5, 1, null);
+            return new Options(20, 2, 10, 0.5, 1, null);
         }
     }
 

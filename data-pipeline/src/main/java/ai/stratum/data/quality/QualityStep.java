@@ -65,6 +65,14 @@ public final class QualityStep implements DocumentStep {
                 .withMetadata(COPIES, Integer.toString(copies)));
     }
 
+    /** The most copies the step can give one document under a configuration (1 unless it weights). */
+    public static int maxCopies(QualityConfig config) {
+        if (!config.enabled() || !config.mode().equals("weight")) {
+            return 1;
+        }
+        return Math.max(1, (int) Math.ceil(config.weights().stream().mapToDouble(w -> w.get(1)).max().orElse(1)));
+    }
+
     /** The copies the quality step gave a document (1 when it set none). */
     public static int copies(Document doc) {
         String v = doc.metadata().get(COPIES);

@@ -22,6 +22,12 @@ public record QualityConfig(boolean enabled, String type, String model, String m
             throw new IllegalArgumentException("filters.quality.type: name a scorer type, e.g. classifier");
         }
         model = model == null ? "" : model;
+        if (enabled && "classifier".equals(type) && (model.isEmpty() || !java.nio.file.Files.isRegularFile(
+                java.nio.file.Path.of(model)))) {
+            throw new IllegalArgumentException("filters.quality.model: " + (model.isEmpty() ? "required"
+                    : "'" + model + "' is not a file") + " for type classifier (train one with 'stratum data "
+                    + "classifier train --input labelled.jsonl --out FILE')");
+        }
         if (!"filter".equals(mode) && !"weight".equals(mode)) {
             throw new IllegalArgumentException("filters.quality.mode: 'filter' (drop below threshold) or 'weight' "
                     + "(score -> sampling weight), got '" + mode + "'");

@@ -626,7 +626,7 @@ public final class DataPipeline {
         List<StepStats> merged = mergedStats(shards, work);
         if (!Files.exists(done)) {
             int maxCopies = (int) Math.ceil(recipe.inputs().stream().mapToDouble(i -> recipe.weight(i.name()))
-                    .max().orElse(1));
+                    .max().orElse(1)) * ai.stratum.data.quality.QualityStep.maxCopies(recipe.filters().quality());
             int tokenBytes = TokenShardFormat.tokenBytes(encoder.vocabSize());
             List<ShardWriter.ShardInfo> infos = new ArrayList<>();
             int[] chunk = new int[1 << 14];

@@ -188,7 +188,7 @@ class QualityClassifierTest {
                 .getMessage().contains("stratum data classifier train"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> QualityScorers.open(new QualityConfig(true,
                 "perplexity", "", "filter", 0.5, QualityConfig.defaults().weights()))).getMessage()
-                .contains("unknown scorer 'perplexity'; known: [classifier]"));
+                .contains("unknown scorer 'perplexity'; known: [classifier, test_marker]"), "built in and plugged in");
     }
 
     private static Document doc(String id, String text) {
@@ -198,7 +198,7 @@ class QualityClassifierTest {
     @Test
     void stepFiltersByThresholdAndKeepsTheScore() {
         LinearClassifier m = ClassifierTrainer.train(data(1, 200), new Options(16, 2, 5, 0.5, 1, "hq"));
-        QualityConfig filter = new QualityConfig(true, "classifier", "", "filter", 0.5,
+        QualityConfig filter = new QualityConfig(false, "classifier", "", "filter", 0.5,
                 QualityConfig.defaults().weights());
         QualityStep step = new QualityStep(filter, new ClassifierScorer(m, "test"), 1);
         SyntheticWeb web = new SyntheticWeb(9);
@@ -212,7 +212,7 @@ class QualityClassifierTest {
 
     @Test
     void weightModeGivesSeededCopiesAveragingTheWeight() {
-        QualityConfig weight = new QualityConfig(true, "classifier", "", "weight", 0.5,
+        QualityConfig weight = new QualityConfig(false, "classifier", "", "weight", 0.5,
                 List.of(List.of(0.0, 0.0), List.of(0.25, 0.4), List.of(0.75, 2.5)));
         QualityScorer fixed = new QualityScorer() {
             @Override
@@ -246,10 +246,13 @@ class QualityClassifierTest {
             assertEquals(c[1], (double) copies / n, 0.03, "mean copies for score " + c[0]);
         }
         assertEquals(0.0, weight.weightFor(0.1));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new QualityConfig(true, "classifier",
+                "no/such.sqc", "filter", 0.5, QualityConfig.defaults().weights())).getMessage()
+                .startsWith("filters.quality.model: 'no/such.sqc' is not a file"));
         assertEquals(1, QualityStep.copies(doc("x", "t")), "no quality step: one copy");
-        assertThrows(IllegalArgumentException.class, () -> new QualityConfig(true, "classifier", "", "weight", 0.5,
+        assertThrows(IllegalArgumentException.class, () -> new QualityConfig(false, "classifier", "", "weight", 0.5,
                 List.of(List.of(0.5, 1.0), List.of(0.2, 2.0))));
-        assertThrows(IllegalArgumentException.class, () -> new QualityConfig(true, "classifier", "", "upsample", 0.5,
+        assertThrows(IllegalArgumentException.class, () -> new QualityConfig(false, "classifier", "", "upsample", 0.5,
                 List.of(List.of(0.5, 1.0))));
     }
 }
