@@ -38,7 +38,7 @@ public final class GopherRepetitionFilter implements DocumentStep {
 
     String reject(String text) {
         double length = Math.max(1, text.length());
-        String stripped = text.strip();
+        String stripped = PyText.strip(text); // Python's str.strip (no-break spaces too)
         long[] dup = duplicateParagraphs(stripped);
         if (c.dupParaFrac() > 0 && (double) dup[0] / dup[2] > c.dupParaFrac()) {
             return "dup_para_frac";
