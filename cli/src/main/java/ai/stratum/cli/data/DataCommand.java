@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 /** {@code stratum data ...}: the data pipeline. */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Turn raw web data into clean, deduplicated, weighted llm.c token shards.",
-        subcommands = {DataPrepareCommand.class, DataStatsCommand.class})
+        subcommands = {DataPrepareCommand.class, DataStatsCommand.class, ClassifierCommand.class})
 public final class DataCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -24,6 +24,10 @@ public record GopherQualityConfig(boolean enabled, int minDocWords, int maxDocWo
             throw new IllegalArgumentException("stop_words: must be a list of words (may be empty)");
         }
         stopWords = List.copyOf(stopWords);
+        if (new java.util.HashSet<>(stopWords).size() > 64) {
+            throw new IllegalArgumentException("stop_words: at most 64 distinct words, got "
+                    + new java.util.HashSet<>(stopWords).size());
+        }
     }
 
     public static GopherQualityConfig defaults() {

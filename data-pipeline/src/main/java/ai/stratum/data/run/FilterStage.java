@@ -66,7 +66,7 @@ public final class FilterStage {
                 if (result != null) {
                     WorkFiles.writeDocument(docs, result);
                     if (signatures) {
-                        WorkFiles.writeSignature(sigOut, signature(result));
+                        WorkFiles.writeSignature(sigOut, signature(result.id(), chain.dedupText()));
                     }
                 }
             }
@@ -77,11 +77,14 @@ public final class FilterStage {
         return new Batch(docs.toByteArray(), sigs.toByteArray(), rejects.toByteArray(), chain.stats());
     }
 
-    /** Dedup stage "signatures": the exact hash and the MinHash band keys of a surviving document. */
-    DocSignature signature(Document doc) {
-        long[] exact = ctx.recipe.dedup().exact() ? ExactHash.of(doc.text()) : new long[2];
-        int[] sig = ctx.recipe.dedup().minhash() ? ctx.minHash.signature(doc.text()) : null;
-        return new DocSignature(0, doc.id(), exact[0], exact[1], sig == null ? null : ctx.minHash.bandKeys(sig));
+    /**
+     * Dedup stage "signatures": the exact hash and the MinHash band keys of a surviving document, computed on
+     * {@code text}, its text before line-level filters ({@link ai.stratum.data.step.StepChain#dedupText()}).
+     */
+    DocSignature signature(String id, String text) {
+        long[] exact = ctx.recipe.dedup().exact() ? ExactHash.of(text) : new long[2];
+        int[] sig = ctx.recipe.dedup().minhash() ? ctx.minHash.signature(text) : null;
+        return new DocSignature(0, id, exact[0], exact[1], sig == null ? null : ctx.minHash.bandKeys(sig));
     }
 
     public Path signatures(int split) {

@@ -54,7 +54,8 @@ public final class ShardStage {
         RunStats merged = mergedStats(splits);
         if (!Files.exists(done)) {
             int maxCopies = (int) Math.ceil(ctx.recipe.inputs().stream()
-                    .mapToDouble(i -> ctx.recipe.weight(i.name())).max().orElse(1));
+                    .mapToDouble(i -> ctx.recipe.weight(i.name())).max().orElse(1))
+                    * ai.stratum.data.quality.QualityStep.maxCopies(ctx.recipe.filters().quality());
             int tokenBytes = TokenShardFormat.tokenBytes(ctx.encoder.vocabSize());
             List<ShardWriter.ShardInfo> infos = new ArrayList<>();
             int[] chunk = new int[1 << 14];

@@ -53,6 +53,9 @@ public final class Steps {
         if (f.fineweb().enabled()) {
             steps.add(new FineWebFilter(f.fineweb()));
         }
+        if (f.quality().enabled()) {
+            steps.add(ai.stratum.data.quality.QualityStep.of(f.quality(), seed));
+        }
         return steps;
     }
 

@@ -69,7 +69,8 @@ public final class TokenizeStage {
                 doc = post.apply(doc, x -> ctx.writeReject(rejects, x));
                 mix.in(0);
                 boolean val = ctx.mixer.isValidation(doc.source(), doc.id());
-                int copies = ctx.mixer.copies(doc.source(), doc.id());
+                int copies = ctx.mixer.copies(doc.source(), doc.id())
+                        * ai.stratum.data.quality.QualityStep.copies(doc);
                 if (val) {
                     copies = Math.min(copies, 1);
                 }

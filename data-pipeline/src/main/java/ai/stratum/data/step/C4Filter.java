@@ -4,15 +4,19 @@ import ai.stratum.data.Document;
 import ai.stratum.data.StepStats;
 import ai.stratum.data.recipe.C4Config;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * C4 rules as datatrove's {@code C4QualityFilter} applies them with {@code split_paragraph=True}: line by line,
- * drop lines with an overlong word, without terminal punctuation (or ending in an ellipsis), with too few words,
- * mentioning javascript or a cookie/terms policy; drop the page on "lorem ipsum" or a curly bracket in a kept
- * line, or when the kept lines hold fewer than {@code min_num_sentences} sentences. The kept lines replace the
- * text. Sentences are counted as runs of {@code . ! ?} followed by a space or the line end (NLTK's punkt in
- * datatrove), at least one per kept line.
+ * datatrove's {@code C4QualityFilter} (c4_filters.py, datatrove 0.10.0, {@code filter}), rule by rule and in its
+ * order, with Python's string semantics ({@link PyText}): lines from {@code splitlines()} (or sentences when
+ * {@code split_paragraph} is off), each {@code strip()}ped; words from {@code line.split()} taken before
+ * citations are removed; a line with a word over {@code max_word_length}, without terminal punctuation, with too
+ * few words, with "javascript" or a policy phrase is dropped; "lorem ipsum" or "{" in a line that reaches those
+ * checks drops the page; fewer than {@code min_num_sentences} sentences in the kept lines drop the page. The
+ * kept lines, joined with newlines (spaces for sentences) and stripped, replace the text. Sentences are counted
+ * with {@link #sentences} (NLTK's punkt in datatrove).
  */
 public final class C4Filter implements DocumentStep {
     private static final Pattern CITATION = Pattern.compile("\\[\\d*]|\\[edit]|\\[citation needed]");
@@ -41,13 +45,20 @@ public final class C4Filter implements DocumentStep {
     }
 
     @Override
+    public boolean editsLines() {
+        return true;
+    }
+
+    @Override
     public StepResult apply(Document doc, StepStats stats) {
+        List<String> lines = c.splitParagraph() ? PyText.splitlines(doc.text()) : splitSentences(doc.text());
         StringBuilder kept = new StringBuilder();
         int sentences = 0;
         int removed = 0;
-        for (String raw : doc.text().split("\n", -1)) {
-            String line = raw.strip();
-            int[] words = wordStats(line);
+        for (String raw : lines) {
+            String line = PyText.strip(raw);
+            // words = line.split() -- before citations are removed, as in datatrove
+            int[] words = PyText.splitStats(line);
             if (c.maxWordLength() != -1 && words[1] > c.maxWordLength()) {
                 removed++;
                 continue;
@@ -55,6 +66,7 @@ public final class C4Filter implements DocumentStep {
             if (c.removeCitations() && line.indexOf('[') >= 0) {
                 line = CITATION.matcher(line).replaceAll("");
             }
+            // not line.endswith(END_PUNCTUATION) or line.endswith(ELLIPSIS)
             if (c.filterNoTerminalPunct() && (!endsWithTerminal(line) || line.endsWith("..."))) {
                 removed++;
                 continue;
@@ -78,9 +90,11 @@ public final class C4Filter implements DocumentStep {
                 removed++;
                 continue;
             }
-            sentences += sentences(line);
+            if (c.minNumSentences() != -1) {
+                sentences += c.splitParagraph() ? sentences(line) : 1;
+            }
             if (kept.length() > 0) {
-                kept.append('\n');
+                kept.append(c.splitParagraph() ? '\n' : ' ');
             }
             kept.append(line);
         }
@@ -88,29 +102,47 @@ public final class C4Filter implements DocumentStep {
         if (sentences < c.minNumSentences()) {
             return StepResult.drop("too_few_sentences");
         }
-        String text = kept.toString().strip();
+        String text = PyText.strip(kept.toString());
         return StepResult.keep(text.equals(doc.text()) ? doc : doc.withText(text));
     }
 
-    /** {number of whitespace-separated words, length of the longest}. */
-    static int[] wordStats(String line) {
-        int words = 0;
-        int longest = 0;
-        int n = line.length();
-        for (int i = 0; i < n; ) {
-            while (i < n && Character.isWhitespace(line.charAt(i))) {
-                i++;
-            }
-            int start = i;
-            while (i < n && !Character.isWhitespace(line.charAt(i))) {
-                i++;
-            }
-            if (i > start) {
-                words++;
-                longest = Math.max(longest, i - start);
+    /**
+     * Sentences for {@code split_paragraph: false}: a sentence ends after a run of {@code . ! ?} (and any closing
+     * quotes or brackets) followed by whitespace, the rule {@link #sentences} counts; each is stripped, empty
+     * ones are skipped (datatrove's {@code strip_strings}).
+     */
+    static List<String> splitSentences(String text) {
+        List<String> out = new ArrayList<>();
+        int n = text.length();
+        int start = 0;
+        for (int i = 0; i < n; i++) {
+            char ch = text.charAt(i);
+            if (ch == '.' || ch == '!' || ch == '?') {
+                int j = i;
+                while (j + 1 < n && ".!?\"')]".indexOf(text.charAt(j + 1)) >= 0) {
+                    j++;
+                }
+                if (j + 1 == n || PyText.isSpace(text.charAt(j + 1))) {
+                    addStripped(out, text.substring(start, j + 1));
+                    start = j + 1;
+                }
+                i = j;
             }
         }
-        return new int[] {words, longest};
+        addStripped(out, text.substring(start));
+        return out;
+    }
+
+    private static void addStripped(List<String> out, String s) {
+        String t = PyText.strip(s);
+        if (!t.isEmpty()) {
+            out.add(t);
+        }
+    }
+
+    /** {number of words as Python's {@code str.split()} gives them, code points in the longest}. */
+    static int[] wordStats(String line) {
+        return PyText.splitStats(line);
     }
 
     /**
@@ -145,22 +177,27 @@ public final class C4Filter implements DocumentStep {
         return last == '.' || last == '?' || last == '!' || last == '"' || last == '\'';
     }
 
+    /**
+     * The number of sentences {@link #splitSentences} finds in a stripped, non-empty line, without building them:
+     * the breaks followed by more text, plus one.
+     */
     static int sentences(String line) {
-        int n = 0;
+        int n = 1;
         int len = line.length();
         for (int i = 0; i < len; i++) {
             char ch = line.charAt(i);
             if (ch == '.' || ch == '!' || ch == '?') {
                 int j = i;
-                while (j + 1 < len && ".!?".indexOf(line.charAt(j + 1)) >= 0) {
+                while (j + 1 < len && ".!?\"')]".indexOf(line.charAt(j + 1)) >= 0) {
                     j++;
                 }
-                if (j + 1 == len || Character.isWhitespace(line.charAt(j + 1))) {
+                if (j + 1 < len && PyText.isSpace(line.charAt(j + 1))
+                        && PyText.skipSpace(line, j + 1, len) < len) {
                     n++;
                 }
                 i = j;
             }
         }
-        return Math.max(1, n);
+        return n;
     }
 }

@@ -14,4 +14,14 @@ public interface DocumentStep {
 
     /** @param stats this step's counters, for step-specific extras (lines removed, addresses redacted) */
     StepResult apply(Document doc, StepStats stats);
+
+    /**
+     * True for a step that removes lines from the text it keeps (C4's line filter). Dedup signatures are computed
+     * on the text as it was before the first such step ({@link StepChain#dedupText()}), so that copies that
+     * differ in a few lines or in their wrapping, and lose different lines to the filter, still match, and two
+     * pages stripped down to a shared footer do not.
+     */
+    default boolean editsLines() {
+        return false;
+    }
 }

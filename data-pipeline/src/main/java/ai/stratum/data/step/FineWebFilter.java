@@ -8,8 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * FineWeb's quality rules with datatrove's semantics: the fraction of lines ending in terminal punctuation,
- * the fraction of short lines, characters in duplicated lines, and newlines per word (list-like pages).
+ * datatrove's {@code FineWebQualityFilter} (fineweb_quality_filter.py, datatrove 0.10.0): over the non-blank lines
+ * of {@code text.split("\n")}, the fraction ending in a {@code TERMINAL_PUNCTUATION} character (below
+ * {@code line_punct_thr}: drop), the fraction of at most {@code short_line_length} characters (above
+ * {@code short_line_thr}: drop), characters in duplicated lines over the text's characters without newlines
+ * (above {@code char_duplicates_ratio}: drop), and newlines per word (above {@code new_line_ratio}: drop, a
+ * list-like page). A page without a non-blank line is dropped as {@code empty}.
  */
 public final class FineWebFilter implements DocumentStep {
     private final FineWebConfig c;
@@ -30,45 +34,51 @@ public final class FineWebFilter implements DocumentStep {
     }
 
     String reject(String text) {
-        String[] lines = text.split("\n", -1);
+        List<String> lines = new ArrayList<>();
+        int newlines = 0;
+        for (int start = 0, n = text.length(); start <= n; ) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) {
+                end = n;
+            } else {
+                newlines++;
+            }
+            // lines = [line for line in lines if line.strip() != ""]
+            if (PyText.skipSpace(text, start, end) < end) {
+                lines.add(text.substring(start, end));
+            }
+            start = end + 1;
+        }
+        if (lines.isEmpty()) {
+            return "empty";
+        }
         int punct = 0;
         int shortLines = 0;
-        List<String> nonEmpty = new ArrayList<>();
         for (String line : lines) {
-            if (endsWithStop(line)) {
+            // line.endswith(self.stop_chars), stop_chars = TERMINAL_PUNCTUATION
+            if (PyText.isTerminalPunctuation(PyText.lastCodePoint(line))) {
                 punct++;
             }
-            if (line.length() <= c.shortLineLength()) {
+            if (line.codePointCount(0, line.length()) <= c.shortLineLength()) {
                 shortLines++;
             }
-            if (!line.isBlank()) {
-                nonEmpty.add(line);
-            }
         }
-        double ratio = (double) punct / lines.length;
-        if (ratio <= c.linePunctThr() && !(ratio == 0 && c.linePunctExcludeZero())) {
+        double ratio = (double) punct / lines.size();
+        if (ratio < c.linePunctThr() && !(ratio == 0 && c.linePunctExcludeZero())) {
             return "line_punct_ratio";
         }
-        if ((double) shortLines / lines.length >= c.shortLineThr()) {
+        if ((double) shortLines / lines.size() > c.shortLineThr()) {
             return "short_line_ratio";
         }
-        long dupChars = GopherRepetitionFilter.findDuplicates(nonEmpty)[1];
-        int charsWithoutNewlines = text.length() - (lines.length - 1);
-        if (charsWithoutNewlines > 0 && (double) dupChars / charsWithoutNewlines >= c.charDuplicatesRatio()) {
+        long dupChars = GopherRepetitionFilter.findDuplicates(lines)[1];
+        int charsWithoutNewlines = text.length() - newlines;
+        if ((double) dupChars / charsWithoutNewlines > c.charDuplicatesRatio()) {
             return "char_dup_ratio";
         }
-        int words = Words.tokenize(text).size();
-        if (words == 0 || (double) (lines.length - 1) / words > c.newLineRatio()) {
+        int words = Words.scanShared(text).count;
+        if (words == 0 || (double) newlines / words > c.newLineRatio()) {
             return "list_ratio";
         }
         return null;
-    }
-
-    private static boolean endsWithStop(String line) {
-        if (line.isEmpty()) {
-            return false;
-        }
-        char last = line.charAt(line.length() - 1);
-        return last == '.' || last == '\'' || last == '"' || last == '!' || last == '?';
     }
 }

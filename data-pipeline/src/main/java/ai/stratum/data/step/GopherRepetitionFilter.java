@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Gopher repetition rules with datatrove's semantics: duplicate paragraphs ({@code \n\n}-separated) and lines by
+ * Gopher repetition rules with datatrove's semantics (gopher_repetition_filter.py as of datatrove 0.10.0, commit
+ * a649de79): duplicate paragraphs (split on {@code \n{2,}}) and lines (split on {@code \n+}) by
  * count and by characters; the most frequent 2-, 3-, 4-gram's characters; characters in repeated 5- to
  * 10-grams (a repeated n-gram is skipped over whole and counted without its spaces, as datatrove's
  * {@code find_all_duplicate} does).
@@ -37,7 +38,7 @@ public final class GopherRepetitionFilter implements DocumentStep {
 
     String reject(String text) {
         double length = Math.max(1, text.length());
-        String stripped = text.strip();
+        String stripped = PyText.strip(text); // Python's str.strip (no-break spaces too)
         long[] dup = duplicateParagraphs(stripped);
         if (c.dupParaFrac() > 0 && (double) dup[0] / dup[2] > c.dupParaFrac()) {
             return "dup_para_frac";
@@ -147,20 +148,26 @@ public final class GopherRepetitionFilter implements DocumentStep {
         return new long[] {elements, chars, spans.size()};
     }
 
-    /** {duplicate lines, their characters, lines}, lines as Python's {@code splitlines} gives them. */
+    /**
+     * {duplicate lines, their characters, lines}, lines as datatrove splits them: {@code re.split("\n+", text)}
+     * (gopher_repetition_filter.py, datatrove 0.10.0: {@code self._line_splitter = re.compile("\n+")}). A run of
+     * newlines is one separator, so the blank lines between paragraphs are not lines and never duplicates; only a
+     * leading or trailing newline run yields an empty line (at the start or end), as with Python's split.
+     */
     static long[] duplicateLines(String text) {
         int n = text.length();
-        int lines = 0;
+        int lines = 1;
         for (int i = 0; i < n; i++) {
-            if (text.charAt(i) == '\n') {
+            if (text.charAt(i) == '\n' && (i + 1 == n || text.charAt(i + 1) != '\n')) {
                 lines++;
             }
         }
-        LongHashing.Counts seen = new LongHashing.Counts(lines + 1);
+        LongHashing.Counts seen = new LongHashing.Counts(lines);
         long elements = 0;
         long chars = 0;
         int count = 0;
-        for (int start = 0; start < n; ) {
+        int start = 0;
+        while (true) {
             int end = text.indexOf('\n', start);
             if (end < 0) {
                 end = n;
@@ -170,7 +177,13 @@ public final class GopherRepetitionFilter implements DocumentStep {
                 elements++;
                 chars += end - start;
             }
-            start = end + 1;
+            if (end == n) {
+                break;
+            }
+            start = end;
+            while (start < n && text.charAt(start) == '\n') {
+                start++;
+            }
         }
         return new long[] {elements, chars, count};
     }

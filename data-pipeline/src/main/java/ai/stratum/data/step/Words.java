@@ -48,18 +48,19 @@ public final class Words {
             return text.substring(start[i], end[i]);
         }
 
-        /** True for tokens datatrove does not count as words: substrings of {@link #PUNCTUATION}. */
+        /**
+         * True for datatrove's symbol words: every character in its {@code PUNCTUATION_SET}
+         * (gopher_quality_filter.py: {@code any(ch not in PUNCTUATION_SET for ch in w)} makes a word).
+         */
         public boolean isPunctuation(int i) {
-            int n = length(i);
-            if (n > PUNCTUATION.length()) {
-                return false;
-            }
-            for (int k = start[i]; k < end[i]; k++) {
-                if (PUNCTUATION.indexOf(text.charAt(k)) < 0) {
+            for (int k = start[i]; k < end[i]; ) {
+                int cp = text.codePointAt(k);
+                if (!PyText.isPunctuation(cp)) {
                     return false;
                 }
+                k += Character.charCount(cp);
             }
-            return PUNCTUATION.contains(token(i));
+            return true;
         }
 
         public boolean hasLetter(int i) {

@@ -141,7 +141,7 @@ class DataPipelineTest {
         FiltersConfig f = streaming.filters();
         assertEquals("streaming", f.extract().extractor(), "the streaming extractor is the default");
         DataRecipe jsoup = new DataRecipe(streaming.inputs(), new FiltersConfig(new ExtractConfig("jsoup"),
-                f.normalize(), f.language(), f.gopherRepetition(), f.gopherQuality(), f.c4(), f.fineweb()),
+                f.normalize(), f.language(), f.gopherRepetition(), f.gopherQuality(), f.c4(), f.fineweb(), f.quality()),
                 streaming.dedup(), streaming.pii(), streaming.mixture(), streaming.tokenizer(), streaming.output(),
                 streaming.seed(), streaming.threads());
         new DataPipeline(streaming, new ByteLevelEncoder(), null, null).run(tmp.resolve("streaming"));

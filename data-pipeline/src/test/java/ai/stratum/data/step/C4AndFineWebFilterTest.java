@@ -45,6 +45,9 @@ class C4AndFineWebFilterTest {
     }
 
     private final C4Filter c4 = new C4Filter(C4Config.defaults());
+    /** datatrove's class defaults: {@code C4QualityFilter()} (terminal punctuation required per line). */
+    private final C4Filter c4Class = new C4Filter(new C4Config(true, true, true, true, 5, 3, 1000, true, true, true,
+            true));
     private final FineWebFilter fineweb = new FineWebFilter(FineWebConfig.defaults());
 
     private StepResult c4(String text) {
@@ -79,9 +82,60 @@ class C4AndFineWebFilterTest {
                 "The sentence trails off...",
                 good.split("\n")[1] + "[12]");
         StepStats stats = new StepStats("c4");
-        StepResult r = c4.apply(new Document("d", text, "s"), stats);
+        StepResult r = c4Class.apply(new Document("d", text, "s"), stats);
         assertEquals(good, kept(r));
         assertEquals(6L, stats.counters().get("lines_removed"));
+        // FineWeb's settings keep the two lines without terminal punctuation that have 3+ words
+        stats = new StepStats("c4");
+        r = c4.apply(new Document("d", text, "s"), stats);
+        assertEquals(String.join("\n", "Menu Home About", good.split("\n")[0], "The sentence trails off...",
+                good.split("\n")[1]), kept(r));
+        assertEquals(4L, stats.counters().get("lines_removed"));
+    }
+
+    /**
+     * The issue's hard-wrapped text: datatrove's class defaults keep only the wrapped lines that happen to end
+     * a sentence (c4_filters.py: {@code not line.endswith(END_PUNCTUATION) or line.endswith(ELLIPSIS)} ->
+     * continue), leaving fragments; FineWeb's {@code filter_no_terminal_punct=False} keeps every line of 3+ words.
+     */
+    @Test
+    void c4HardWrappedTextKeptWholeWithFineWebSettings() {
+        String wrapped = String.join("\n",
+                "The build system reads its configuration from a file in the",
+                "project root. Each module declares the modules it depends on, and",
+                "the build orders them so that every dependency is compiled before",
+                "the modules that use it. Tests run after compilation, one module",
+                "at a time, and a failing test stops the build. A report lists the",
+                "tests that ran.");
+        assertEquals(wrapped, kept(c4(wrapped)));
+        // class defaults: only "... tests that ran." ends in a period -> 1 sentence -> page dropped
+        assertEquals("too_few_sentences", dropped(c4Class.apply(new Document("d", wrapped, "s"),
+                new StepStats("c4"))));
+    }
+
+    /** Python's splitlines and strip: \r\n, \u2028 break lines; a no-break space is stripped. */
+    @Test
+    void c4SplitsAndStripsLikePython() {
+        String text = "First line is here.\r\nSecond line is here.\u00a0\u2028Third line is here.\u000bFourth "
+                + "line is here.\fFifth line is here.";
+        assertEquals(String.join("\n", "First line is here.", "Second line is here.", "Third line is here.",
+                "Fourth line is here.", "Fifth line is here."), kept(c4Class.apply(new Document("d", text, "s"),
+                new StepStats("c4"))));
+    }
+
+    /** split_paragraph False: sentences are the units, each counts as one, kept ones joined with spaces. */
+    @Test
+    void c4SentenceModeJoinsWithSpaces() {
+        C4Filter sentences = new C4Filter(new C4Config(true, false, true, true, 5, 3, 1000, true, true, true, true));
+        String text = "One two three. Four five six!\nSeven eight nine? Ten eleven twelve. Ok. Last one here...\n"
+                + "Thirteen fourteen fifteen.";
+        assertEquals(List.of("One two three.", "Four five six!", "Seven eight nine?", "Ten eleven twelve.", "Ok.",
+                "Last one here...", "Thirteen fourteen fifteen."), C4Filter.splitSentences(text));
+        // "Ok." has too few words, "Last one here..." ends in an ellipsis: 5 kept
+        assertEquals("One two three. Four five six! Seven eight nine? Ten eleven twelve. Thirteen fourteen "
+                + "fifteen.", kept(sentences.apply(new Document("d", text, "s"), new StepStats("c4"))));
+        assertEquals(3, C4Filter.sentences("One. Two! Three"));
+        assertEquals(1, C4Filter.sentences("Version 1.2 is out."));
     }
 
     @Test
@@ -89,7 +143,11 @@ class C4AndFineWebFilterTest {
         String base = "This is fine. And more of it. Also this. Another one. The fifth one.";
         assertEquals("lorem_ipsum", dropped(c4(base + "\nLorem ipsum dolor sit amet.")));
         assertEquals("curly_bracket", dropped(c4(base + "\nThe code is {x} here.")));
-        assertEquals(base, kept(c4(base + "\nno punctuation so {this} line goes")), "a removed line cannot drop");
+        // the class defaults drop the line for its missing punctuation before the bracket check
+        assertEquals(base, kept(c4Class.apply(new Document("d", base + "\nno punctuation so {this} line goes", "s"),
+                new StepStats("c4"))), "a removed line cannot drop");
+        assertEquals("curly_bracket", dropped(c4(base + "\nno punctuation so {this} line goes")));
+        assertEquals(base, kept(c4(base + "\n{x}")), "a line of too few words is removed before the check");
     }
 
     /** n lines of about 60 characters, the first {@code punct} ending with a period. */
@@ -103,9 +161,21 @@ class C4AndFineWebFilterTest {
 
     @Test
     void fineWebPunctuationRatioBothSides() {
-        // ratio <= 0.12 drops: 3/25 = 0.12 drops, 4/25 = 0.16 keeps
-        assertEquals("line_punct_ratio", fineweb.reject(String.join("\n", lines(25, 3))));
-        assertNull(fineweb.reject(String.join("\n", lines(25, 4))));
+        // fineweb_quality_filter.py: ratio < line_punct_thr drops: 2/25 = 0.08 drops, 3/25 = 0.12 keeps
+        assertEquals("line_punct_ratio", fineweb.reject(String.join("\n", lines(25, 2))));
+        assertNull(fineweb.reject(String.join("\n", lines(25, 3))));
+        // blank lines are not lines: 3 of 25 non-blank lines still 0.12
+        assertNull(fineweb.reject(String.join("\n\n \n", lines(25, 3))));
+        // TERMINAL_PUNCTUATION has no quote marks but has the Devanagari danda and the ideographic full stop
+        List<String> l = lines(25, 0);
+        for (int i = 0; i < 3; i++) {
+            l.set(i, l.get(i) + "\u0964");
+        }
+        assertNull(fineweb.reject(String.join("\n", l)));
+        for (int i = 0; i < 3; i++) {
+            l.set(i, l.get(i) + "\"");
+        }
+        assertEquals("line_punct_ratio", fineweb.reject(String.join("\n", l)));
     }
 
     @Test
@@ -157,6 +227,6 @@ class C4AndFineWebFilterTest {
     @Test
     void defaultsAreDatatroves() {
         assertEquals(new FineWebConfig(true, 0.12, false, 0.67, 30, 0.01, 0.3), FineWebConfig.defaults());
-        assertEquals(new C4Config(true, true, true, 5, 3, 1000, true, true, true, true), C4Config.defaults());
+        assertEquals(new C4Config(true, true, true, false, 5, 3, 1000, true, true, true, true), C4Config.defaults());
     }
 }

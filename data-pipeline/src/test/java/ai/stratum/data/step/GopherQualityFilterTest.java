@@ -119,6 +119,34 @@ class GopherQualityFilterTest {
         assertEquals("gopher_enough_stop_words", filter.reject(join(s)), "stop words match case-sensitively");
         s.set(1, "with");
         assertNull(filter.reject(join(s)));
+        // datatrove: len(self.stop_words.intersection(set(words))) -- distinct stop words, not occurrences
+        s.set(1, "the");
+        assertEquals("gopher_enough_stop_words", filter.reject(join(s)), "'the' twice is one stop word");
+    }
+
+    /**
+     * gopher_quality_filter.py (datatrove 0.10.0): bullets are lines whose lstrip() starts with "\u2022" or "-";
+     * the hash, ellipsis and alphabetic ratios divide by n_words = len(words), symbol tokens included; a
+     * token is a symbol word when all its characters are in PUNCTUATION_SET ("--" and "\u00bb\u00bb" too).
+     */
+    @Test
+    void dashBulletsAndAllTokenDenominators() {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            lines.add("  - " + join(words(12)));
+        }
+        assertEquals("gopher_too_many_bullets", filter.reject(String.join("\n", lines)));
+        // 80 words + 20 "--" tokens + k "x#" tokens: k / (100 + k) > 0.1 drops from k = 12; over non-symbol
+        // words alone (k / (80 + k)) k = 9 would already drop
+        List<String> w = new ArrayList<>(words(80));
+        for (int i = 0; i < 20; i++) {
+            w.add("--");
+        }
+        String base = join(w);
+        assertNull(filter.reject(base + " x#".repeat(11)));
+        assertEquals("gopher_too_many_hashes", filter.reject(base + " x#".repeat(12)));
+        assertEquals("gopher_short_doc", filter.reject(join(words(49)) + " -- \u00bb\u00bb ..."),
+                "symbol tokens are not words");
     }
 
     @Test

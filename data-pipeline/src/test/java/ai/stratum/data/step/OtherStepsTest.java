@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -163,7 +164,7 @@ class OtherStepsTest {
     void languageFilterKeepsAllowedLanguagesAndNamesTheOthers() {
         SyntheticWeb web = new SyntheticWeb(11);
         LanguageFilter en = new LanguageFilter(LanguageConfig.defaults(), 42);
-        LanguageFilter de = new LanguageFilter(new LanguageConfig(true, List.of("de", "fr"), 0.65, 10_000), 42);
+        LanguageFilter de = new LanguageFilter(new LanguageConfig(true, List.of("de", "fr"), 0.65, 5, 200), 42);
         StepStats stats = new StepStats("language");
         for (WordLists lang : WordLists.values()) {
             for (int i = 0; i < 5; i++) {
@@ -185,20 +186,89 @@ class OtherStepsTest {
         assertEquals(5L, stats.counters().get("top_es"));
     }
 
+    /** Persian sentences written for this test; shuffled with a seed into a body of any length. */
+    private static final String[] PERSIAN = {
+        "این یک متن ساده به زبان فارسی است که برای آزمایش نوشته شده است.",
+        "ما در این خانه زندگی می‌کنیم و هر روز کتاب می‌خوانیم.",
+        "کودکان در مدرسه درس می‌خوانند و معلم به آنها کمک می‌کند.",
+        "شهر تهران بزرگ است و مردم زیادی در آن کار می‌کنند.",
+        "هوا امروز خوب است و ما با دوستان خود به پارک رفتیم.",
+        "اگر چه راه دور بود، ما پیاده به خانه برگشتیم و شام خوردیم.",
+    };
+
+    private static String persian(int chars, long seed) {
+        java.util.Random r = new java.util.Random(seed);
+        StringBuilder b = new StringBuilder();
+        while (b.length() < chars) {
+            b.append(PERSIAN[r.nextInt(PERSIAN.length)]).append(r.nextInt(4) == 0 ? "\n" : " ");
+        }
+        return b.toString();
+    }
+
+    /**
+     * The issue's case: an English header over a Persian page. Detection over the first 1000 characters called
+     * it English with 1.0; sampled over the whole page the English score is about its share of the page.
+     */
+    @Test
+    void mostlyPersianPageUnderAnEnglishHeaderIsNotEnglish() {
+        SyntheticWeb web = new SyntheticWeb(5);
+        StringBuilder header = new StringBuilder();
+        while (header.length() < 1100) {
+            header.append(web.sentence(WordLists.EN)).append(' ');
+        }
+        String page = header + "\n" + persian(5000, 1);
+        LanguageFilter en = new LanguageFilter(LanguageConfig.defaults(), 42);
+        Map<String, Double> scores = en.scores(page);
+        double share = header.length() / (double) page.length(); // ~0.18
+        assertEquals(share, scores.getOrDefault("en", 0.0), 0.12, scores.toString());
+        assertTrue(scores.getOrDefault("fa", 0.0) > 0.6, scores.toString());
+        StepResult.Drop d = (StepResult.Drop) en.apply(doc(page), new StepStats("language"));
+        assertEquals("language_not_allowed", d.reason());
+        assertTrue(d.detail().startsWith("fa"), d.detail());
+        // half and half: neither language above 0.65, and their scores near the shares
+        String half = header + "\n" + persian(header.length(), 2);
+        Map<String, Double> h = en.scores(half);
+        assertEquals(0.5, h.getOrDefault("en", 0.0), 0.2, h.toString());
+        assertEquals(0.5, h.getOrDefault("fa", 0.0), 0.2, h.toString());
+        // a whole English page: the score stays near 1
+        String english = web.prose(WordLists.EN, 6);
+        assertTrue(en.scores(english).get("en") > 0.9, en.scores(english).toString());
+        // the same decisions on a rerun (seeded sampling)
+        assertEquals(scores, new LanguageFilter(LanguageConfig.defaults(), 42).scores(page));
+    }
+
+    @Test
+    void windowsCoverTheWholeTextWithoutCuttingWords() {
+        String text = "word ".repeat(1000); // 5000 chars
+        List<int[]> w = LanguageFilter.windows(text, 5, 200);
+        assertEquals(5, w.size());
+        assertEquals(0, w.get(0)[0]);
+        assertTrue(w.get(4)[1] >= 4950, "the last window reaches the end: " + w.get(4)[1]);
+        for (int[] s : w) {
+            assertTrue(s[0] == 0 || text.charAt(s[0] - 1) == ' ', "starts after a space: " + s[0]);
+            assertTrue(s[1] == text.length() || text.charAt(s[1]) == ' ', "ends before a space: " + s[1]);
+            assertTrue(s[1] - s[0] >= 150 && s[1] - s[0] <= 260, "width " + (s[1] - s[0]));
+        }
+        List<int[]> short3 = LanguageFilter.windows("x".repeat(450), 5, 200);
+        assertEquals(List.of(0, 150, 150, 300, 300, 450), short3.stream().flatMap(s -> java.util.stream.Stream.of(
+                s[0], s[1])).toList(), "a short text is covered by consecutive windows");
+        assertEquals(0, LanguageFilter.windows("", 5, 200).size());
+    }
+
     @Test
     void languageScoreThresholdBothSides() {
         String mixed = new SyntheticWeb(2).prose(WordLists.EN, 2) + " " + new SyntheticWeb(3).prose(WordLists.DE, 1);
-        LanguageFilter loose = new LanguageFilter(new LanguageConfig(true, List.of("en", "de"), 0.0, 10_000), 1);
+        LanguageFilter loose = new LanguageFilter(new LanguageConfig(true, List.of("en", "de"), 0.0, 5, 200), 1);
         Document kept = ((StepResult.Keep) loose.apply(doc(mixed), new StepStats("l"))).doc();
         double score = Double.parseDouble(kept.metadata().get("language_score"));
         LanguageFilter below = new LanguageFilter(new LanguageConfig(true, List.of("en", "de"), score - 0.01,
-                10_000), 1);
+                5, 200), 1);
         LanguageFilter above = new LanguageFilter(new LanguageConfig(true, List.of("en", "de"),
-                Math.min(1, score + 0.01), 10_000), 1);
+                Math.min(1, score + 0.01), 5, 200), 1);
         assertTrue(below.apply(doc(mixed), new StepStats("l")) instanceof StepResult.Keep);
         assertEquals("language_low_score", ((StepResult.Drop) above.apply(doc(mixed), new StepStats("l"))).reason());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new LanguageFilter(new LanguageConfig(true, List.of("xx"), 0.5, 100), 1));
+                () -> new LanguageFilter(new LanguageConfig(true, List.of("xx"), 0.5, 5, 100), 1));
         assertTrue(e.getMessage().startsWith("languages: 'xx'"), e.getMessage());
     }
 
