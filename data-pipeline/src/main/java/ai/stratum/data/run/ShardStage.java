@@ -74,6 +74,7 @@ public final class ShardStage {
                 }
             }
             writeManifest(infos, merged);
+            ctx.encoder.writeTokenizerFiles(ctx.out);
             writeMergedStats(merged);
             AtomicFiles.writeString(done, "");
             ctx.checkpoint.completed("final", -1);

@@ -13,4 +13,12 @@ public interface TextEncoder {
 
     /** A stable hash of the vocabulary and merges, written to the manifest so a trainer can check it. */
     String fingerprint();
+
+    /**
+     * Writes the files a trainer needs to decode these shards into {@code dir} (a tokenizer's {@code tokenizer.json}
+     * and the config files beside it), so that checkpoints trained on them carry their tokenizer. Nothing by
+     * default: the byte encoder's fingerprint says all a trainer needs.
+     */
+    default void writeTokenizerFiles(java.nio.file.Path dir) throws java.io.IOException {
+    }
 }

@@ -2,7 +2,12 @@ package ai.stratum.data.shard;
 
 import ai.stratum.tokenizer.Tokenizer;
 
+import ai.stratum.io.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The project's tokenizer (any tokenizer.json it reads) as the shard step's encoder (ordinary encoding:
@@ -13,6 +18,8 @@ import java.nio.file.Path;
 public final class TokenizerEncoder implements TextEncoder {
     private final Tokenizer tokenizer;
     private final int eot;
+    /** Where the tokenizer was loaded from (a tokenizer.json, or a directory), or null when built in memory. */
+    private final Path source;
 
     public TokenizerEncoder(Tokenizer tokenizer) {
         this(tokenizer, null);
@@ -20,7 +27,12 @@ public final class TokenizerEncoder implements TextEncoder {
 
     /** @param eosToken the separator to use when the tokenizer has no {@code <|endoftext|>} (may be null) */
     public TokenizerEncoder(Tokenizer tokenizer, String eosToken) {
+        this(tokenizer, eosToken, null);
+    }
+
+    private TokenizerEncoder(Tokenizer tokenizer, String eosToken, Path source) {
         this.tokenizer = tokenizer;
+        this.source = source;
         java.util.OptionalInt id = tokenizer.specialTokenId(Tokenizer.END_OF_TEXT);
         if (id.isEmpty() && eosToken != null) {
             id = tokenizer.specialTokenId(eosToken);
@@ -36,7 +48,8 @@ public final class TokenizerEncoder implements TextEncoder {
      * eos_token of a tokenizer_config.json beside it.
      */
     public static TokenizerEncoder load(Path path) {
-        return new TokenizerEncoder(Tokenizer.load(path), ai.stratum.tokenizer.TokenizerConfig.eosToken(path).orElse(null));
+        return new TokenizerEncoder(Tokenizer.load(path), ai.stratum.tokenizer.TokenizerConfig.eosToken(path).orElse(null),
+                path.toAbsolutePath().normalize());
     }
 
     @Override
@@ -57,5 +70,34 @@ public final class TokenizerEncoder implements TextEncoder {
     @Override
     public String fingerprint() {
         return tokenizer.fingerprint();
+    }
+
+    /** Files that travel with a tokenizer.json: its config (chat template, bos/eos) and generation stop ids. */
+    static final List<String> SIDE_FILES = List.of("tokenizer_config.json", "generation_config.json",
+            "special_tokens_map.json");
+
+    /**
+     * Copies the tokenizer.json it was loaded from, as is, with the side files found beside it; a tokenizer loaded
+     * from GPT-2's encoder.json + vocab.bpe (or built in memory) is written as the tokenizer.json it loads as.
+     */
+    @Override
+    public void writeTokenizerFiles(Path dir) throws IOException {
+        Path json = source == null ? null
+                : Files.isDirectory(source) ? source.resolve("tokenizer.json") : source;
+        Path target = dir.resolve("tokenizer.json");
+        if (json != null && Files.isRegularFile(json) && json.getFileName().toString().endsWith(".json")) {
+            AtomicFiles.writeBytes(target, Files.readAllBytes(json));
+        } else {
+            tokenizer.save(target);
+        }
+        Path sideDir = source == null ? null : Files.isDirectory(source) ? source : source.getParent();
+        if (sideDir != null) {
+            for (String side : SIDE_FILES) {
+                Path f = sideDir.resolve(side);
+                if (Files.isRegularFile(f)) {
+                    AtomicFiles.writeBytes(dir.resolve(side), Files.readAllBytes(f));
+                }
+            }
+        }
     }
 }

@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -317,6 +318,27 @@ class DataPipelineTest {
         assertEquals(viaBytes.shards(), viaBpe.shards());
         assertEquals(bpe.fingerprint(), JSON.readTree(tmp.resolve("bpe").resolve("manifest.json").toFile())
                 .get("tokenizer_fingerprint").asText());
+        // the shards' tokenizer travels with them (so pretraining checkpoints carry it), with its config beside it
+        assertEquals(bpe.fingerprint(), ai.stratum.tokenizer.Tokenizer.load(tmp.resolve("bpe").resolve("tokenizer.json"))
+                .fingerprint());
+        assertArrayEquals(java.nio.file.Files.readAllBytes(json),
+                java.nio.file.Files.readAllBytes(tmp.resolve("bpe").resolve("tokenizer.json")));
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("bytes").resolve("tokenizer.json")));
+    }
+
+    @Test
+    void aTokenizerDirectoryTravelsWithItsConfigFiles() throws IOException {
+        Corpus corpus = new Corpus(tmp.resolve("in"), 5, 2);
+        Path dir = java.nio.file.Files.createDirectories(tmp.resolve("tok"));
+        ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson.write(dir.resolve("tokenizer.json"),
+                List.of("<|endoftext|>"));
+        String config = "{\"eos_token\": \"<|endoftext|>\", \"chat_template\": \"{{ messages }}\"}";
+        java.nio.file.Files.writeString(dir.resolve("tokenizer_config.json"), config);
+        var enc = ai.stratum.data.shard.TokenizerEncoder.load(dir);
+        new DataPipeline(Recipes.of(inputs(corpus), Map.of(), 3000, 0.0, 1), enc, null, null).run(tmp.resolve("o"));
+        assertEquals(config, java.nio.file.Files.readString(tmp.resolve("o").resolve("tokenizer_config.json")));
+        assertEquals(enc.fingerprint(), ai.stratum.tokenizer.Tokenizer.load(tmp.resolve("o").resolve("tokenizer.json"))
+                .fingerprint());
     }
 
     @Test
