@@ -428,6 +428,7 @@ public final class NaiveKernels implements Kernels {
     @Override
     public void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] len, int nHead,
                                 int nKvHead, int headDim, double scale, int window) {
+        Heads.checkDecode(out, q, kCache, vCache, len, nHead, nKvHead, headDim);
         int b = (int) q.size(0);
         int maxLen = (int) kCache.size(1);
         int kvWidth = nKvHead * headDim;
