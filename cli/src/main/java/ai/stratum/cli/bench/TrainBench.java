@@ -94,7 +94,8 @@ public final class TrainBench {
         SplittableRandom rng = new SplittableRandom(config.train().seed());
         try (Gpt gpt = new Gpt(model, b, t, dtype, kernels)) {
             gpt.initWeights(config.train().seed());
-            AdamW adamw = new AdamW(config.optim(), TrainableSet.all(gpt.layout()), gpt.params(), gpt.grads());
+            AdamW adamw = new AdamW(config.optim(), TrainableSet.all(gpt.layout()), gpt.params(), gpt.grads(),
+                    kernels);
             StepProfile profile = new StepProfile();
             gpt.profile(profile);
             int total = options.warmupSteps() + options.steps();

@@ -1242,6 +1242,182 @@ public final class CpuKernels implements Kernels {
         });
     }
 
+    // ---- optimizer --------------------------------------------------------------------------------------------
+
+    /** Elements per chunk of the optimizer's loops; chunks are processed in blocks of {@link #BLOCK} in L1. */
+    private static final int CHUNK = 1 << 15;
+    private static final int BLOCK = 1024;
+
+    /** Piece [from, from + length) of tensor {@code tensor}: the unit of work and of partial sums. */
+    private record Chunk(int tensor, int from, int length) {
+    }
+
+    private static Chunk[] chunks(INDArray[] xs) {
+        java.util.List<Chunk> out = new java.util.ArrayList<>();
+        for (int t = 0; t < xs.length; t++) {
+            int n = Math.toIntExact(xs[t].length());
+            for (int at = 0; at < n; at += CHUNK) {
+                out.add(new Chunk(t, at, Math.min(CHUNK, n - at)));
+            }
+        }
+        return out.toArray(new Chunk[0]);
+    }
+
+    /** Whether the optimizer's fused loops take these arrays: float, 1-D and contiguous. */
+    private static boolean flatFloats(INDArray[]... groups) {
+        for (INDArray[] xs : groups) {
+            for (INDArray x : xs) {
+                if (x.dataType() != DataType.FLOAT || x.rank() != 1 || (x.length() > 1 && x.stride(0) != 1)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    @FunctionalInterface
+    private interface ChunkBody {
+        void run(Chunk chunk, int index, Scratch scratch);
+    }
+
+    /** Runs {@code body} on every chunk, the chunks split into one contiguous range per thread. */
+    private void forEachChunk(Chunk[] chunks, ChunkBody body) {
+        parallel(chunks.length, (scratch, from, to) -> {
+            for (int c = from; c < to; c++) {
+                body.run(chunks[c], c, scratch);
+            }
+        });
+    }
+
+    /**
+     * The sum of squares per chunk (four interleaved double sums, so the adds overlap), added in chunk order:
+     * the same result whatever the thread count.
+     */
+    @Override
+    public double sumOfSquares(INDArray[] xs) {
+        if (!flatFloats(xs)) {
+            return fallback.sumOfSquares(xs);
+        }
+        Chunk[] chunks = chunks(xs);
+        double[] partial = new double[chunks.length];
+        forEachChunk(chunks, (chunk, index, scratch) -> {
+            float[] x = scratch.floats(0, BLOCK);
+            FloatBuffer b = buf(xs[chunk.tensor()]);
+            int base = base(xs[chunk.tensor()]) + chunk.from();
+            double s0 = 0;
+            double s1 = 0;
+            double s2 = 0;
+            double s3 = 0;
+            for (int at = 0; at < chunk.length(); at += BLOCK) {
+                int n = Math.min(BLOCK, chunk.length() - at);
+                b.get(base + at, x, 0, n);
+                int i = 0;
+                for (; i + 4 <= n; i += 4) {
+                    s0 += (double) x[i] * x[i];
+                    s1 += (double) x[i + 1] * x[i + 1];
+                    s2 += (double) x[i + 2] * x[i + 2];
+                    s3 += (double) x[i + 3] * x[i + 3];
+                }
+                for (; i < n; i++) {
+                    s0 += (double) x[i] * x[i];
+                }
+            }
+            partial[index] = (s0 + s1) + (s2 + s3);
+        });
+        double sum = 0;
+        for (double p : partial) {
+            sum += p;
+        }
+        return sum;
+    }
+
+    @Override
+    public void scale(INDArray[] xs, double s) {
+        if (!flatFloats(xs)) {
+            fallback.scale(xs, s);
+            return;
+        }
+        float f = (float) s;
+        forEachChunk(chunks(xs), (chunk, index, scratch) -> {
+            float[] x = scratch.floats(0, BLOCK);
+            FloatBuffer b = buf(xs[chunk.tensor()]);
+            int base = base(xs[chunk.tensor()]) + chunk.from();
+            for (int at = 0; at < chunk.length(); at += BLOCK) {
+                int n = Math.min(BLOCK, chunk.length() - at);
+                b.get(base + at, x, 0, n);
+                for (int i = 0; i < n; i++) {
+                    x[i] *= f;
+                }
+                b.put(base + at, x, 0, n);
+            }
+        });
+    }
+
+    /**
+     * The update in float, operation for operation as {@link Nd4jKernels#adamw}, in one parallel pass over the
+     * chunks of all tensors; short loops per block so the JIT vectorizes each.
+     */
+    @Override
+    public void adamw(INDArray[] params, INDArray[] grads, INDArray[] m, INDArray[] v, boolean[] decays,
+                      double decay, double stepSize, double beta1, double beta2, double biasCorrection2, double eps) {
+        if (!flatFloats(params, grads, m, v)) {
+            fallback.adamw(params, grads, m, v, decays, decay, stepSize, beta1, beta2, biasCorrection2, eps);
+            return;
+        }
+        float b1 = (float) beta1;
+        float b2 = (float) beta2;
+        float oneMinusB1 = (float) (1 - beta1);
+        float oneMinusB2 = (float) (1 - beta2);
+        float fdecay = (float) decay;
+        float bc2 = (float) biasCorrection2;
+        float feps = (float) eps;
+        float step = (float) stepSize;
+        forEachChunk(chunks(params), (chunk, index, scratch) -> {
+            int t = chunk.tensor();
+            float[] pr = scratch.floats(0, BLOCK);
+            float[] gr = scratch.floats(1, BLOCK);
+            float[] mr = scratch.floats(2, BLOCK);
+            float[] vr = scratch.floats(3, BLOCK);
+            float[] d = scratch.floats(4, BLOCK);
+            FloatBuffer p = buf(params[t]);
+            FloatBuffer g = buf(grads[t]);
+            FloatBuffer mb = buf(m[t]);
+            FloatBuffer vb = buf(v[t]);
+            int pBase = base(params[t]) + chunk.from();
+            int gBase = base(grads[t]) + chunk.from();
+            int mBase = base(m[t]) + chunk.from();
+            int vBase = base(v[t]) + chunk.from();
+            boolean decays1 = decays[t] && fdecay != 1f;
+            for (int at = 0; at < chunk.length(); at += BLOCK) {
+                int n = Math.min(BLOCK, chunk.length() - at);
+                p.get(pBase + at, pr, 0, n);
+                g.get(gBase + at, gr, 0, n);
+                mb.get(mBase + at, mr, 0, n);
+                vb.get(vBase + at, vr, 0, n);
+                for (int i = 0; i < n; i++) {
+                    mr[i] = mr[i] * b1 + gr[i] * oneMinusB1;
+                }
+                for (int i = 0; i < n; i++) {
+                    vr[i] = vr[i] * b2 + gr[i] * gr[i] * oneMinusB2;
+                }
+                for (int i = 0; i < n; i++) {
+                    d[i] = (float) Math.sqrt(vr[i] / bc2) + feps;
+                }
+                if (decays1) {
+                    for (int i = 0; i < n; i++) {
+                        pr[i] *= fdecay;
+                    }
+                }
+                for (int i = 0; i < n; i++) {
+                    pr[i] -= mr[i] / d[i] * step;
+                }
+                p.put(pBase + at, pr, 0, n);
+                mb.put(mBase + at, mr, 0, n);
+                vb.put(vBase + at, vr, 0, n);
+            }
+        });
+    }
+
     // ---- exp ----------------------------------------------------------------------------------------------------
 
     private static final float LOG2E = 1.44269504f;

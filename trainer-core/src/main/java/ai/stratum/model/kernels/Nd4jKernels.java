@@ -420,6 +420,41 @@ public final class Nd4jKernels implements Kernels {
         x.muli(Nd4j.createFromArray(m).reshape(x.shape()).castTo(x.dataType()));
     }
 
+    @Override
+    public double sumOfSquares(INDArray[] xs) {
+        double sum = 0;
+        for (INDArray x : xs) {
+            double norm = x.norm2Number().doubleValue();
+            sum += norm * norm;
+        }
+        return sum;
+    }
+
+    @Override
+    public void scale(INDArray[] xs, double s) {
+        for (INDArray x : xs) {
+            x.muli(s);
+        }
+    }
+
+    /** One ND4J op per line of the update over each tensor, with a scratch array as long as the longest. */
+    @Override
+    public void adamw(INDArray[] params, INDArray[] grads, INDArray[] m, INDArray[] v, boolean[] decays,
+                      double decay, double stepSize, double beta1, double beta2, double biasCorrection2, double eps) {
+        for (int t = 0; t < params.length; t++) {
+            INDArray g = grads[t];
+            INDArray tmp = scratch("adamw", g.dataType(), g.length());
+            m[t].muli(beta1).addi(tmp.assign(g).muli(1 - beta1));
+            v[t].muli(beta2).addi(tmp.assign(g).muli(g).muli(1 - beta2));
+            if (decays[t]) {
+                params[t].muli(decay);
+            }
+            tmp.assign(v[t]).divi(biasCorrection2);
+            Transforms.sqrt(tmp, false).addi(eps).rdivi(m[t]).muli(stepSize);
+            params[t].subi(tmp);
+        }
+    }
+
     private static INDArray indices(int[] tokens, int n) {
         return Nd4j.createFromArray(tokens.length == n ? tokens : Arrays.copyOf(tokens, n));
     }

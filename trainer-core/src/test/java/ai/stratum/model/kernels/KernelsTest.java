@@ -398,6 +398,77 @@ class KernelsTest {
                 1e-12, "dq");
     }
 
+    /** Tensors as 1-D views at offsets of one flat buffer: lengths 1, odd, and over two of the CPU's chunks. */
+    private static INDArray[] flatTensors(DataType type, long seed, double scale) {
+        int[] lengths = {1, 37, 70_001, 5};
+        int total = java.util.Arrays.stream(lengths).sum();
+        INDArray flat = random(type, seed, scale, total + 3);
+        INDArray[] xs = new INDArray[lengths.length];
+        for (int i = 0, at = 3; i < lengths.length; at += lengths[i], i++) {
+            xs[i] = flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(at, at + lengths[i]));
+        }
+        return xs;
+    }
+
+    private static INDArray[] dup(INDArray[] xs) {
+        return java.util.Arrays.stream(xs).map(INDArray::dup).toArray(INDArray[]::new);
+    }
+
+    private static void assertAllClose(INDArray[] expected, INDArray[] actual, double tolerance, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            assertClose(expected[i], actual[i], tolerance, what + " of tensor " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void optimizerKernelsMatchNaive(Kernels k, DataType type) {
+        INDArray[] g = flatTensors(type, 97, 0.5);
+        double expected = NAIVE.sumOfSquares(g);
+        assertEquals(expected, k.sumOfSquares(g), expected * (type == DataType.DOUBLE ? 1e-12 : 1e-5),
+                "sum of squares");
+        INDArray[] ge = dup(g);
+        NAIVE.scale(ge, 0.37);
+        k.scale(g, 0.37);
+        assertAllClose(ge, g, tolerance(type), "scaled gradients");
+        INDArray[] p = flatTensors(type, 98, 1);
+        INDArray[] m = flatTensors(type, 99, 0.1);
+        INDArray[] v = flatTensors(type, 100, 0.1);
+        for (INDArray x : v) {
+            x.muli(x); // second moments are non-negative
+        }
+        INDArray[] pe = dup(p);
+        INDArray[] me = dup(m);
+        INDArray[] ve = dup(v);
+        boolean[] decays = {false, true, true, false};
+        for (int step = 1; step <= 2; step++) {
+            double bc2 = 1 - Math.pow(0.95, step);
+            NAIVE.adamw(pe, g, me, ve, decays, 1 - 1e-3 * 0.1, 1e-3 / (1 - Math.pow(0.9, step)), 0.9, 0.95, bc2,
+                    1e-8);
+            k.adamw(p, g, m, v, decays, 1 - 1e-3 * 0.1, 1e-3 / (1 - Math.pow(0.9, step)), 0.9, 0.95, bc2, 1e-8);
+        }
+        assertAllClose(pe, p, tolerance(type), "adamw params");
+        assertAllClose(me, m, tolerance(type), "adamw first moments");
+        assertAllClose(ve, v, tolerance(type), "adamw second moments");
+    }
+
+    @Test
+    void naiveAdamwFollowsTheFormula() {
+        INDArray[] p = {org.nd4j.linalg.factory.Nd4j.createFromArray(1.0, -2.0)};
+        INDArray[] g = {org.nd4j.linalg.factory.Nd4j.createFromArray(0.5, 0.25)};
+        INDArray[] m = {org.nd4j.linalg.factory.Nd4j.createFromArray(0.1, 0.0)};
+        INDArray[] v = {org.nd4j.linalg.factory.Nd4j.createFromArray(0.04, 0.0)};
+        NAIVE.adamw(p, g, m, v, new boolean[] {true}, 0.5, 0.1, 0.9, 0.99, 0.5, 1e-8);
+        double m0 = 0.9 * 0.1 + 0.1 * 0.5;
+        double v0 = 0.99 * 0.04 + 0.01 * 0.25;
+        assertEquals(m0, m[0].getDouble(0), 1e-15, "m");
+        assertEquals(v0, v[0].getDouble(0), 1e-15, "v");
+        assertEquals(1.0 * 0.5 - 0.1 * m0 / (Math.sqrt(v0 / 0.5) + 1e-8), p[0].getDouble(0), 1e-15, "p");
+        assertEquals(0.5 * 0.25, NAIVE.sumOfSquares(new INDArray[] {g[0].get(
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2)), g[0].get(
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2))}), 1e-15, "sum of squares over two views");
+    }
+
     @ParameterizedTest
     @MethodSource("implementations")
     void biasGradientMatchesNaive(Kernels k, DataType type) {
@@ -434,6 +505,7 @@ class KernelsTest {
                 ropeMatchesNaive(k, DataType.FLOAT);
                 attentionDecodeMatchesTheForwardRows(k, DataType.FLOAT);
                 attentionMatchesNaive(k, DataType.FLOAT);
+                optimizerKernelsMatchNaive(k, DataType.FLOAT);
             }
         }
     }
