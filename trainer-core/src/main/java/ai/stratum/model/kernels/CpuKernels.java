@@ -19,8 +19,11 @@ import java.util.stream.IntStream;
  *
  * <p>Attention multiplies each (batch, head) pair's matrices with OpenBLAS's {@code cblas_sgemm} (the library ND4J
  * itself runs on) directly on the activations' memory with leading dimensions, so q, k, v and the output stay in
- * their (B, T, NH, hs) layout, and only the causal blocks are computed. The attention keeps scratch arrays
- * between calls, so an instance serves one model at a time (as a model itself is not thread-safe).
+ * their (B, T, heads, headDim) layout (a query head reading its key/value head's columns), and only the causal
+ * blocks (within the sliding window, when there is one) are computed. The row kernels of the Llama family
+ * (RMSNorm, RoPE, SwiGLU) are single passes over each row and accept column slices (row stride above width).
+ * The kernels keep scratch arrays between calls, so an instance serves one model at a time (as a model itself is
+ * not thread-safe).
  */
 public final class CpuKernels implements Kernels {
 
@@ -525,13 +528,9 @@ public final class CpuKernels implements Kernels {
     /** x (N, nHeads * headDim) rotated in place, a row per pass, by the tables' angles times {@code sign}. */
     private void rotate(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin,
                         float sign) {
+        Heads.checkRope(x, nHeads, headDim, positions, cos, sin);
         int width = nHeads * headDim;
         int half = headDim / 2;
-        if (x.size(1) != width || cos.size(1) != half || sin.size(1) != half) {
-            throw new IllegalArgumentException("rope: expected x (N, " + width + ") and tables (maxPos, " + half
-                    + "), got x " + java.util.Arrays.toString(x.shape()) + ", cos "
-                    + java.util.Arrays.toString(cos.shape()) + ", sin " + java.util.Arrays.toString(sin.shape()));
-        }
         FloatBuffer a = rowsBuf(x);
         FloatBuffer co = rowsBuf(cos);
         FloatBuffer si = rowsBuf(sin);

@@ -208,6 +208,7 @@ public final class NaiveKernels implements Kernels {
     /** x (N, nHeads * headDim) rotated in place by the angles of the tables, their sines times {@code sign}. */
     private static void rotate(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin,
                                double sign) {
+        Heads.checkRope(x, nHeads, headDim, positions, cos, sin);
         double[] a = read(x);
         double[] co = read(cos);
         double[] si = read(sin);

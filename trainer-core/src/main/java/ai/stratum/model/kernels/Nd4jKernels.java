@@ -143,6 +143,7 @@ public final class Nd4jKernels implements Kernels {
     /** x (N, nHeads * headDim) rotated in place by the angles of the tables' rows at the positions (negated). */
     private void rotate(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin,
                         boolean inverse) {
+        Heads.checkRope(x, nHeads, headDim, positions, cos, sin);
         int n = (int) x.size(0);
         int half = headDim / 2;
         // x as (N, nHeads, headDim) with its row stride; x1 and x2 its two halves (N, nHeads, half)

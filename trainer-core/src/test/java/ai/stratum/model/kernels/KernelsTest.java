@@ -243,6 +243,22 @@ class KernelsTest {
 
     @ParameterizedTest
     @MethodSource("implementations")
+    void badRopeAndAttentionArgumentsAreRefusedByName(Kernels k, DataType type) {
+        INDArray[] tables = ropeTables(type, 4, 6, 10000.0);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> k.ropeForward(zeros(type, 2, 12), 2, 6, new int[] {0, 4}, tables[0], tables[1]));
+        assertTrue(e.getMessage().startsWith("positions: row 1 has position 4"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> k.ropeForward(zeros(type, 2, 10), 2, 5, new int[] {0, 1}, tables[0], tables[1]));
+        assertTrue(e.getMessage().startsWith("head_dim: RoPE rotates pairs"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> k.attentionForward(zeros(type, 4, 6), zeros(type, 1, 3, 4, 4), zeros(type, 4, 14), 3, 2, 2,
+                        0.5, 0, null, 0.0, 0, 0));
+        assertTrue(e.getMessage().startsWith("n_kv_head: must divide n_head=3"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
     void swigluMatchesNaive(Kernels k, DataType type) {
         int n = 6;
         int inter = 11;
