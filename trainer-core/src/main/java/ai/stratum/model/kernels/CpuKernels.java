@@ -1274,6 +1274,19 @@ public final class CpuKernels implements Kernels {
         return true;
     }
 
+    /** The direct buffers of 1-D arrays and their first elements' indices, looked up once per call. */
+    private record Flat(FloatBuffer[] buffers, int[] bases) {
+        static Flat of(INDArray[] xs) {
+            FloatBuffer[] buffers = new FloatBuffer[xs.length];
+            int[] bases = new int[xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                buffers[i] = buf(xs[i]);
+                bases[i] = base(xs[i]);
+            }
+            return new Flat(buffers, bases);
+        }
+    }
+
     @FunctionalInterface
     private interface ChunkBody {
         void run(Chunk chunk, int index, Scratch scratch);
@@ -1298,11 +1311,12 @@ public final class CpuKernels implements Kernels {
             return fallback.sumOfSquares(xs);
         }
         Chunk[] chunks = chunks(xs);
+        Flat flat = Flat.of(xs);
         double[] partial = new double[chunks.length];
         forEachChunk(chunks, (chunk, index, scratch) -> {
             float[] x = scratch.floats(0, BLOCK);
-            FloatBuffer b = buf(xs[chunk.tensor()]);
-            int base = base(xs[chunk.tensor()]) + chunk.from();
+            FloatBuffer b = flat.buffers()[chunk.tensor()];
+            int base = flat.bases()[chunk.tensor()] + chunk.from();
             double s0 = 0;
             double s1 = 0;
             double s2 = 0;
@@ -1337,10 +1351,11 @@ public final class CpuKernels implements Kernels {
             return;
         }
         float f = (float) s;
+        Flat flat = Flat.of(xs);
         forEachChunk(chunks(xs), (chunk, index, scratch) -> {
             float[] x = scratch.floats(0, BLOCK);
-            FloatBuffer b = buf(xs[chunk.tensor()]);
-            int base = base(xs[chunk.tensor()]) + chunk.from();
+            FloatBuffer b = flat.buffers()[chunk.tensor()];
+            int base = flat.bases()[chunk.tensor()] + chunk.from();
             for (int at = 0; at < chunk.length(); at += BLOCK) {
                 int n = Math.min(BLOCK, chunk.length() - at);
                 b.get(base + at, x, 0, n);
@@ -1371,6 +1386,10 @@ public final class CpuKernels implements Kernels {
         float bc2 = (float) biasCorrection2;
         float feps = (float) eps;
         float step = (float) stepSize;
+        Flat pf = Flat.of(params);
+        Flat gf = Flat.of(grads);
+        Flat mf = Flat.of(m);
+        Flat vf = Flat.of(v);
         forEachChunk(chunks(params), (chunk, index, scratch) -> {
             int t = chunk.tensor();
             float[] pr = scratch.floats(0, BLOCK);
@@ -1378,15 +1397,15 @@ public final class CpuKernels implements Kernels {
             float[] mr = scratch.floats(2, BLOCK);
             float[] vr = scratch.floats(3, BLOCK);
             float[] d = scratch.floats(4, BLOCK);
-            FloatBuffer p = buf(params[t]);
-            FloatBuffer g = buf(grads[t]);
-            FloatBuffer mb = buf(m[t]);
-            FloatBuffer vb = buf(v[t]);
-            int pBase = base(params[t]) + chunk.from();
-            int gBase = base(grads[t]) + chunk.from();
-            int mBase = base(m[t]) + chunk.from();
-            int vBase = base(v[t]) + chunk.from();
-            boolean decays1 = decays[t] && fdecay != 1f;
+            FloatBuffer p = pf.buffers()[t];
+            FloatBuffer g = gf.buffers()[t];
+            FloatBuffer mb = mf.buffers()[t];
+            FloatBuffer vb = vf.buffers()[t];
+            int pBase = pf.bases()[t] + chunk.from();
+            int gBase = gf.bases()[t] + chunk.from();
+            int mBase = mf.bases()[t] + chunk.from();
+            int vBase = vf.bases()[t] + chunk.from();
+            boolean decaysHere = decays[t] && fdecay != 1f;
             for (int at = 0; at < chunk.length(); at += BLOCK) {
                 int n = Math.min(BLOCK, chunk.length() - at);
                 p.get(pBase + at, pr, 0, n);
@@ -1402,7 +1421,7 @@ public final class CpuKernels implements Kernels {
                 for (int i = 0; i < n; i++) {
                     d[i] = (float) Math.sqrt(vr[i] / bc2) + feps;
                 }
-                if (decays1) {
+                if (decaysHere) {
                     for (int i = 0; i < n; i++) {
                         pr[i] *= fdecay;
                     }
