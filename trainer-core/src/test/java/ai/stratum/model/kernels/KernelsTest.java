@@ -497,12 +497,13 @@ class KernelsTest {
     }
 
     /**
-     * CpuKernels reuses its row buffers and partial sums from call to call (arrays only grow): every kernel, run
-     * twice in a row on one instance after kernels of other shapes, must still match the naive one.
+     * CpuKernels reuses its row buffers and partial sums from call to call (arrays only grow), Nd4jKernels its
+     * attention scratch and masks: every kernel, run twice in a row on one instance after kernels of other shapes,
+     * must still match the naive one.
      */
     @Test
-    void cpuKernelsGiveTheSameResultsWhenTheirScratchIsReused() {
-        for (CpuKernels k : new CpuKernels[] {new CpuKernels(), new CpuKernels(1), new CpuKernels(2, 4)}) {
+    void kernelsGiveTheSameResultsWhenTheirScratchIsReused() {
+        for (Kernels k : new Kernels[] {new CpuKernels(), new CpuKernels(1), new CpuKernels(2, 4), new Nd4jKernels()}) {
             for (int round = 0; round < 2; round++) {
                 crossEntropyMatchesNaive(k, DataType.FLOAT);
                 attentionMatchesNaive(k, DataType.FLOAT);
