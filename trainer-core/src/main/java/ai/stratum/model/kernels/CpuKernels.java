@@ -117,7 +117,7 @@ public final class CpuKernels implements Kernels {
 
     private static boolean isFloat(INDArray... arrays) {
         for (INDArray a : arrays) {
-            if (a.dataType() != DataType.FLOAT) {
+            if (a != null && a.dataType() != DataType.FLOAT) {
                 return false;
             }
         }
@@ -226,18 +226,20 @@ public final class CpuKernels implements Kernels {
         int c = (int) out.size(1);
         FloatBuffer o = buf(out);
         FloatBuffer e = buf(wte);
-        FloatBuffer p = buf(wpe);
+        FloatBuffer p = wpe == null ? null : buf(wpe);
         int ob = base(out);
         int eb = base(wte);
-        int pb = base(wpe);
+        int pb = wpe == null ? 0 : base(wpe);
         parallel((int) out.size(0), (scratch, from, to) -> {
             float[] row = scratch.floats(0, c);
             float[] pos = scratch.floats(1, c);
             for (int n = from; n < to; n++) {
                 e.get(eb + tokens[n] * c, row, 0, c);
-                p.get(pb + positions[n] * c, pos, 0, c);
-                for (int i = 0; i < c; i++) {
-                    row[i] += pos[i];
+                if (p != null) {
+                    p.get(pb + positions[n] * c, pos, 0, c);
+                    for (int i = 0; i < c; i++) {
+                        row[i] += pos[i];
+                    }
                 }
                 o.put(ob + n * c, row, 0, c);
             }
@@ -254,20 +256,24 @@ public final class CpuKernels implements Kernels {
         int n = (int) dout.size(0);
         FloatBuffer d = buf(dout);
         FloatBuffer e = buf(dwte);
-        FloatBuffer p = buf(dwpe);
+        FloatBuffer p = dwpe == null ? null : buf(dwpe);
         int db = base(dout);
         int eb = base(dwte);
-        int pb = base(dwpe);
+        int pb = dwpe == null ? 0 : base(dwpe);
         // rows may repeat a token, so threads split the channels rather than the rows
         parallel(c, (scratch, from, to) -> {
             for (int r = 0; r < n; r++) {
                 int src = db + r * c;
                 int te = eb + tokens[r] * c;
-                int tp = pb + positions[r] * c;
                 for (int i = from; i < to; i++) {
                     float g = d.get(src + i);
                     e.put(te + i, e.get(te + i) + g);
-                    p.put(tp + i, p.get(tp + i) + g);
+                }
+                if (p != null) {
+                    int tp = pb + positions[r] * c;
+                    for (int i = from; i < to; i++) {
+                        p.put(tp + i, p.get(tp + i) + d.get(src + i));
+                    }
                 }
             }
         });

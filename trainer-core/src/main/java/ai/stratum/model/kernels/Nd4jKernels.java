@@ -58,6 +58,9 @@ public final class Nd4jKernels implements Kernels {
         // out (N, C) = wte rows gathered by token + wpe rows gathered by position
         Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(wte, indices(tokens, n)).addOutputs(out)
                 .addIntegerArguments(0).build());
+        if (wpe == null) {
+            return;
+        }
         INDArray pos = out.ulike();
         Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(wpe, indices(positions, n)).addOutputs(pos)
                 .addIntegerArguments(0).build());
@@ -70,6 +73,9 @@ public final class Nd4jKernels implements Kernels {
         // the lock flag makes repeated indices add up serially
         Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(dwte, indices(tokens, n), dout)
                 .addOutputs(dwte).addBooleanArguments(true).build());
+        if (dwpe == null) {
+            return;
+        }
         Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(dwpe, indices(positions, n), dout)
                 .addOutputs(dwpe).addBooleanArguments(true).build());
     }

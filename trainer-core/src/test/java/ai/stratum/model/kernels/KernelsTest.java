@@ -102,6 +102,16 @@ class KernelsTest {
         k.embeddingBackward(dwteActual, dwpeActual, dout, tokens, positions);
         assertClose(dwteExpected, dwteActual, tolerance(type), "embedding backward dwte");
         assertClose(dwpeExpected, dwpeActual, tolerance(type), "embedding backward dwpe");
+
+        // without learned positions (RoPE models): the token rows alone, positions ignored
+        INDArray tokensOnly = zeros(type, B * T, C);
+        k.embeddingForward(tokensOnly, tokens, null, wte, null);
+        INDArray expectedRows = zeros(type, B * T, C);
+        NAIVE.embeddingForward(expectedRows, tokens, new int[B * T], wte, zeros(type, 1, C));
+        assertClose(expectedRows, tokensOnly, tolerance(type), "embedding forward without positions");
+        INDArray dwteAlone = random(type, 5, 1, V, C);
+        k.embeddingBackward(dwteAlone, null, dout, tokens, null);
+        assertClose(dwteExpected, dwteAlone, tolerance(type), "embedding backward without positions");
     }
 
     @ParameterizedTest
