@@ -431,12 +431,38 @@ public final class Nd4jKernels implements Kernels {
 
     @Override
     public void dropout(INDArray x, double p, long seed, long stream) {
-        double[] m = new double[(int) x.length()];
-        double scale = 1.0 / (1.0 - p);
-        for (int i = 0; i < m.length; i++) {
-            m[i] = Dropout.keep(seed, stream, i, p) ? scale : 0.0;
-        }
-        x.muli(Nd4j.createFromArray(m).reshape(x.shape()).castTo(x.dataType()));
+        // Dropout.keep over every element index, in 64-bit integer ops (which wrap as Java's long arithmetic does)
+        long n = x.length();
+        INDArray h = Nd4j.linspace(DataType.LONG, 0, n, 1).addi(stream * Dropout.GOLDEN);       // (n) LONG
+        h = mix(xor(mix(h), seed));
+        // 53 random bits -> uniform in [0, 1); kept where u >= p
+        INDArray u = shiftRightUnsigned(h, 11).castTo(DataType.DOUBLE).muli(0x1.0p-53);
+        INDArray keep = u.gte(p).castTo(x.dataType()).muli(1.0 / (1.0 - p));
+        x.muli(keep.reshape(x.shape()));
+    }
+
+    /** {@link Dropout#mix} element-wise on a LONG array. */
+    private static INDArray mix(INDArray z) {
+        z = z.addi(Dropout.GOLDEN);
+        z = xor(z, shiftRightUnsigned(z, 30)).muli(Dropout.MIX1);
+        z = xor(z, shiftRightUnsigned(z, 27)).muli(Dropout.MIX2);
+        return xor(z, shiftRightUnsigned(z, 31));
+    }
+
+    private static INDArray xor(INDArray a, INDArray b) {
+        return Nd4j.exec(DynamicCustomOp.builder("bitwise_xor").addInputs(a, b).build())[0];
+    }
+
+    private static INDArray xor(INDArray a, long b) {
+        return xor(a, Nd4j.scalar(b));
+    }
+
+    /** a &gt;&gt;&gt; bits: ND4J's shift is arithmetic, so the sign bits it brings in are masked off. */
+    private static INDArray shiftRightUnsigned(INDArray a, int bits) {
+        INDArray shifted = Nd4j.exec(DynamicCustomOp.builder("rshift_bits")
+                .addInputs(a, Nd4j.valueArrayOf(a.shape(), bits, DataType.LONG)).build())[0];
+        return Nd4j.exec(DynamicCustomOp.builder("bitwise_and")
+                .addInputs(shifted, Nd4j.scalar((1L << (64 - bits)) - 1)).build())[0];
     }
 
     @Override
