@@ -1,10 +1,10 @@
 package ai.stratum.cli.bench;
 
-import ai.stratum.model.CpuKernels;
+import ai.stratum.model.kernels.CpuKernels;
 import ai.stratum.model.Gpt;
-import ai.stratum.model.Kernels;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ModelConfig;
-import ai.stratum.model.Nd4jKernels;
+import ai.stratum.model.kernels.Nd4jKernels;
 import ai.stratum.model.StepProfile;
 import ai.stratum.train.optim.AdamW;
 import ai.stratum.train.metrics.SgemmProbe;
@@ -94,7 +94,8 @@ public final class TrainBench {
         SplittableRandom rng = new SplittableRandom(config.train().seed());
         try (Gpt gpt = new Gpt(model, b, t, dtype, kernels)) {
             gpt.initWeights(config.train().seed());
-            AdamW adamw = new AdamW(config.optim(), TrainableSet.all(gpt.layout()), gpt.params(), gpt.grads());
+            AdamW adamw = new AdamW(config.optim(), TrainableSet.all(gpt.layout()), gpt.params(), gpt.grads(),
+                    kernels);
             StepProfile profile = new StepProfile();
             gpt.profile(profile);
             int total = options.warmupSteps() + options.steps();

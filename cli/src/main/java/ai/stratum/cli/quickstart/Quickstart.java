@@ -3,7 +3,7 @@ package ai.stratum.cli.quickstart;
 import ai.stratum.cli.Main;
 import ai.stratum.cli.UserException;
 import ai.stratum.model.Gpt;
-import ai.stratum.model.Nd4jKernels;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.lora.LoraAdapters;
 import ai.stratum.tokenizer.Tokenizer;
 import ai.stratum.train.checkpoint.Checkpoints;
@@ -223,8 +223,8 @@ final class Quickstart {
         List<String[]> samples = new ArrayList<>();
         try (Gpt gpt = GptModel.load(checkpoint, 1, Integer.MAX_VALUE)) {
             if (adapter != null) {
-                LoraAdapters lora = PeftAdapter.load(adapter, gpt.layout(), DataType.FLOAT, new Nd4jKernels(),
-                        gpt.config().contextLength());
+                LoraAdapters lora = PeftAdapter.load(adapter, gpt.layout(), DataType.FLOAT,
+                        Kernels.forCurrentBackend(), gpt.config().contextLength());
                 gpt.attachAdapters(lora, true);
             }
             Sampler greedy = new Sampler(new Sampler.Settings(0, 0, 1.0), new SplittableRandom(0));

@@ -1,6 +1,6 @@
 package ai.stratum.model.lora;
 
-import ai.stratum.model.Kernels;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.TensorSpec;
 import ai.stratum.model.Views;

@@ -1,6 +1,6 @@
 package ai.stratum.model.lora;
 
-import ai.stratum.model.Kernels;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.Views;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

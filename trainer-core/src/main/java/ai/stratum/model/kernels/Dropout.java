@@ -1,4 +1,4 @@
-package ai.stratum.model;
+package ai.stratum.model.kernels;
 
 /**
  * Dropout masks as a pure function of (seed, stream, element index): no random state to save or restore, the
@@ -9,9 +9,14 @@ public final class Dropout {
     private Dropout() {
     }
 
+    /** The golden-ratio increment of SplitMix64. */
+    static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    static final long MIX1 = 0xBF58476D1CE4E5B9L;
+    static final long MIX2 = 0x94D049BB133111EBL;
+
     /** Whether element {@code index} of dropout site {@code stream} is kept with drop probability {@code p}. */
     public static boolean keep(long seed, long stream, long index, double p) {
-        long h = mix(seed ^ mix(stream * 0x9E3779B97F4A7C15L + index));
+        long h = mix(seed ^ mix(stream * GOLDEN + index));
         // 53 random bits -> uniform in [0, 1)
         double u = (h >>> 11) * 0x1.0p-53;
         return u >= p;
@@ -19,9 +24,9 @@ public final class Dropout {
 
     /** SplitMix64's finalizer: a bijective avalanche mix of 64 bits. */
     static long mix(long z) {
-        z += 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z += GOLDEN;
+        z = (z ^ (z >>> 30)) * MIX1;
+        z = (z ^ (z >>> 27)) * MIX2;
         return z ^ (z >>> 31);
     }
 }
