@@ -42,13 +42,14 @@ public enum Family {
 
     /**
      * The family whose {@code config.json} can express {@code config}, for a model that has no recorded family
-     * (a Stratum preset): GPT-2's architecture is gpt2; per-head q/k norms are qwen3; q/k/v biases without an
+     * (a Stratum preset): LayerNorm with learned positions and a GELU MLP is gpt2; per-head q/k norms are qwen3; q/k/v biases without an
      * output bias are qwen2; a sliding window is mistral; every other Llama-style config is llama. A config none
      * of them can hold is refused naming the field.
      */
     public static Family infer(ModelConfig c) {
-        if (c.hasGpt2Architecture()) {
-            return GPT2;
+        if (c.norm() == ModelConfig.Norm.LAYER_NORM && c.positions() == ModelConfig.Positions.LEARNED
+                && c.mlp() == ModelConfig.Mlp.GELU_TANH) {
+            return GPT2; // WeightMap.of(GPT2, c) checks the rest (biases, tied head, multi-head)
         }
         if (c.norm() != ModelConfig.Norm.RMS_NORM || c.positions() != ModelConfig.Positions.ROPE
                 || c.mlp() != ModelConfig.Mlp.SWIGLU) {
