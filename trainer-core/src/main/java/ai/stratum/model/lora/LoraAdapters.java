@@ -33,8 +33,9 @@ public final class LoraAdapters {
         for (TensorSpec t : base.tensors()) {
             if (isLinearWeight(t) && config.targets(module(t.name()))) {
                 long[] s = t.shape(); // [in, out]
-                shapes.put(module(t.name()) + ".lora_A.weight", new long[] {config.r(), s[0]});
-                shapes.put(module(t.name()) + ".lora_B.weight", new long[] {s[1], config.r()});
+                int r = config.rank(peftKey(module(t.name())));
+                shapes.put(module(t.name()) + ".lora_A.weight", new long[] {r, s[0]});
+                shapes.put(module(t.name()) + ".lora_B.weight", new long[] {s[1], r});
             }
         }
         if (shapes.isEmpty()) {
@@ -51,7 +52,7 @@ public final class LoraAdapters {
                 TensorSpec a = layout.get(m + ".lora_A.weight");
                 TensorSpec b = layout.get(m + ".lora_B.weight");
                 map.put(t.name(), new LoraLinear(view(params, a), view(params, b), view(grads, a), view(grads, b),
-                        config.scale(), config.dropout(), kernels, maxRows));
+                        config.scale(peftKey(m)), config.dropout(), kernels, maxRows));
             }
         }
         this.byBaseWeight = Collections.unmodifiableMap(map);
@@ -59,6 +60,14 @@ public final class LoraAdapters {
 
     private static boolean isLinearWeight(TensorSpec t) {
         return t.shape().length == 2 && t.name().startsWith("h.") && t.name().endsWith(".weight");
+    }
+
+    /**
+     * The module's name as PEFT sees it in the Hugging Face model ({@code GPT2LMHeadModel} keeps its blocks under
+     * {@code transformer.}), which {@code rank_pattern} and {@code alpha_pattern} are matched against.
+     */
+    static String peftKey(String module) {
+        return "transformer." + module;
     }
 
     private static String module(String weightName) {
