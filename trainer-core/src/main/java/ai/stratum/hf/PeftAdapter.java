@@ -1,7 +1,7 @@
 package ai.stratum.hf;
 
 import ai.stratum.io.AtomicFiles;
-import ai.stratum.model.Kernels;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.TensorSpec;
 import ai.stratum.model.lora.LoraAdapters;

@@ -1,5 +1,6 @@
 package ai.stratum.model;
 
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.lora.LoraAdapters;
 import ai.stratum.model.lora.LoraLinear;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -253,7 +254,7 @@ public final class Gpt implements AutoCloseable {
         }
         INDArray lnf = acts.view(acts.lnf, n, c);
         kernels.layerNormForward(lnf, acts.view(acts.lnfMean, n), acts.view(acts.lnfRstd, n), residual,
-                paramViews.get("ln_f.weight"), paramViews.get("ln_f.bias"));
+                paramViews.get("ln_f.weight"), paramViews.get("ln_f.bias"), config.normEps());
         lap(StepProfile.Kind.LAYER_NORM, false);
         // logits (N, V) = lnf (N, C) @ wte^T (C, V): the head is tied to the token embedding
         INDArray logits = acts.view(acts.logits, n, v);
@@ -307,14 +308,14 @@ public final class Gpt implements AutoCloseable {
 
         INDArray ln1 = acts.view(acts.ln1[l], n, c);
         kernels.layerNormForward(ln1, acts.view(acts.ln1Mean[l], n), acts.view(acts.ln1Rstd[l], n), residual,
-                p.ln1w, p.ln1b);
+                p.ln1w, p.ln1b, config.normEps());
         lap(StepProfile.Kind.LAYER_NORM, false);
         INDArray qkv = acts.view(acts.qkv[l], n, 3 * c);
         linear(qkv, ln1, p.attnW, p.attnB, l, C_ATTN);
         lap(StepProfile.Kind.ATTENTION_LINEAR, false);
         INDArray attOut = acts.view(acts.attOut[l], n, c);
-        kernels.attentionForward(attOut, acts.view(acts.att[l], B, nh, T, T), qkv, segmentIds, attentionDropout(),
-                dropoutSeed, 1 + 3L * l);
+        kernels.attentionForward(attOut, acts.view(acts.att[l], B, nh, T, T), qkv, nh, nh, c / nh,
+                1.0 / Math.sqrt(c / nh), 0, segmentIds, attentionDropout(), dropoutSeed, 1 + 3L * l);
         lap(StepProfile.Kind.ATTENTION_CORE, false);
         INDArray branch = acts.view(acts.branch, n, c);
         linear(branch, attOut, p.projW, p.projB, l, ATTN_PROJ);
@@ -326,7 +327,7 @@ public final class Gpt implements AutoCloseable {
 
         INDArray ln2 = acts.view(acts.ln2[l], n, c);
         kernels.layerNormForward(ln2, acts.view(acts.ln2Mean[l], n), acts.view(acts.ln2Rstd[l], n), resid2,
-                p.ln2w, p.ln2b);
+                p.ln2w, p.ln2b, config.normEps());
         lap(StepProfile.Kind.LAYER_NORM, false);
         INDArray fch = acts.view(acts.fch[l], n, 4 * c);
         linear(fch, ln2, p.fcW, p.fcB, l, C_FC);
@@ -430,7 +431,7 @@ public final class Gpt implements AutoCloseable {
         lap(StepProfile.Kind.ATTENTION_LINEAR, true);
         INDArray dqkv = acts.view(acts.dqkv, n, 3 * c);
         kernels.attentionBackward(dqkv, dattOut, acts.view(acts.qkv[l], n, 3 * c), acts.view(acts.att[l], B, nh, T, T),
-                attentionDropout(), dropoutSeed, 1 + 3L * l);
+                nh, nh, c / nh, 1.0 / Math.sqrt(c / nh), 0, attentionDropout(), dropoutSeed, 1 + 3L * l);
         lap(StepProfile.Kind.ATTENTION_CORE, true);
         linearBackward(dln, g.attnW, g.attnB, dqkv, acts.view(acts.ln1[l], n, c), p.attnW, l, C_ATTN);
         lap(StepProfile.Kind.ATTENTION_LINEAR, true);

@@ -1,5 +1,6 @@
 package ai.stratum.model;
 
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.lora.LoraLinear;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
@@ -89,7 +90,8 @@ final class KvCacheSession implements InferenceSession {
         for (int l = 0; l < config.nLayer(); l++) {
             block(l, pos, k);
         }
-        k.layerNormForward(ln, mean, rstd, x, gpt.param("ln_f.weight"), gpt.param("ln_f.bias"));
+        k.layerNormForward(ln, mean, rstd, x, gpt.param("ln_f.weight"),
+                gpt.param("ln_f.bias"), config.normEps());
         Nd4j.gemm(ln, gpt.param("wte.weight"), logits, false, true, 1.0, 0.0); // (1, V) = ln (1, C) @ wte^T
         length++;
         return logits.toFloatVector();
@@ -101,7 +103,8 @@ final class KvCacheSession implements InferenceSession {
         int nh = config.nHead();
         int hs = config.headDim();
         int keysSoFar = pos + 1;
-        k.layerNormForward(ln, mean, rstd, x, gpt.param(p + "ln_1.weight"), gpt.param(p + "ln_1.bias"));
+        k.layerNormForward(ln, mean, rstd, x, gpt.param(p + "ln_1.weight"),
+                gpt.param(p + "ln_1.bias"), config.normEps());
         linear(qkv, ln, p + "attn.c_attn");
         // cache k and v (NH, hs) at this position
         strided(keys[l], (long) pos * hs, nh, hs).assign(Views.of(qkv, c, nh, hs));
@@ -123,7 +126,8 @@ final class KvCacheSession implements InferenceSession {
         }
         linear(branch, y, p + "attn.c_proj");
         x.addi(branch);
-        k.layerNormForward(ln, mean, rstd, x, gpt.param(p + "ln_2.weight"), gpt.param(p + "ln_2.bias"));
+        k.layerNormForward(ln, mean, rstd, x, gpt.param(p + "ln_2.weight"),
+                gpt.param(p + "ln_2.bias"), config.normEps());
         linear(hidden, ln, p + "mlp.c_fc");
         k.geluForward(hiddenGelu, hidden);
         linear(branch, hiddenGelu, p + "mlp.c_proj");

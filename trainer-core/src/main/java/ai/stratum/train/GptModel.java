@@ -4,7 +4,7 @@ import ai.stratum.hf.HfConfig;
 import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.model.Gpt;
 import ai.stratum.model.ModelConfig;
-import ai.stratum.model.Kernels;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ParameterLayout;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

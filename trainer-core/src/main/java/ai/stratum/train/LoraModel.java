@@ -4,7 +4,7 @@ import ai.stratum.hf.HfConfig;
 import ai.stratum.hf.PeftAdapter;
 import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.model.Gpt;
-import ai.stratum.model.Kernels;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.lora.LoraAdapters;

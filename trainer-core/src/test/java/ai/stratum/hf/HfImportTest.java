@@ -13,7 +13,7 @@ import ai.stratum.train.optim.OptimConfig;
 import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
 import ai.stratum.model.Gpt;
 import ai.stratum.model.ModelConfig;
-import ai.stratum.model.Kernels;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.TensorSpec;
 import ai.stratum.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package ai.stratum.hf;
 
 import ai.stratum.model.ModelConfig;
-import ai.stratum.model.Nd4jKernels;
+import ai.stratum.model.kernels.Nd4jKernels;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.lora.LoraAdapters;
 import ai.stratum.model.lora.LoraConfig;

@@ -1,5 +1,9 @@
 package ai.stratum.model;
 
+import ai.stratum.model.kernels.CpuKernels;
+import ai.stratum.model.kernels.Kernels;
+import ai.stratum.model.kernels.NaiveKernels;
+import ai.stratum.model.kernels.Nd4jKernels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,5 +1,9 @@
 package ai.stratum.model;
 
+import ai.stratum.model.kernels.CpuKernels;
+import ai.stratum.model.kernels.Kernels;
+import ai.stratum.model.kernels.NaiveKernels;
+import ai.stratum.model.kernels.Nd4jKernels;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -12,7 +12,7 @@ import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
 import ai.stratum.fixtures.world.SyntheticWorld;
 import ai.stratum.model.Gpt;
 import ai.stratum.model.ModelConfig;
-import ai.stratum.model.Nd4jKernels;
+import ai.stratum.model.kernels.Nd4jKernels;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.TensorSpec;
 import ai.stratum.model.lora.LoraConfig;

@@ -1,10 +1,10 @@
 package ai.stratum.cli.bench;
 
-import ai.stratum.model.CpuKernels;
+import ai.stratum.model.kernels.CpuKernels;
 import ai.stratum.model.Gpt;
-import ai.stratum.model.Kernels;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ModelConfig;
-import ai.stratum.model.Nd4jKernels;
+import ai.stratum.model.kernels.Nd4jKernels;
 import ai.stratum.model.StepProfile;
 import ai.stratum.train.optim.AdamW;
 import ai.stratum.train.metrics.SgemmProbe;

@@ -3,7 +3,7 @@ package ai.stratum.cli.quickstart;
 import ai.stratum.cli.Main;
 import ai.stratum.cli.UserException;
 import ai.stratum.model.Gpt;
-import ai.stratum.model.Nd4jKernels;
+import ai.stratum.model.kernels.Nd4jKernels;
 import ai.stratum.model.lora.LoraAdapters;
 import ai.stratum.tokenizer.Tokenizer;
 import ai.stratum.train.checkpoint.Checkpoints;

@@ -1,7 +1,7 @@
 package ai.stratum.model.lora;
 
 import ai.stratum.model.ModelConfig;
-import ai.stratum.model.Nd4jKernels;
+import ai.stratum.model.kernels.Nd4jKernels;
 import ai.stratum.model.ParameterLayout;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -2,7 +2,7 @@ package ai.stratum.model.lora;
 
 import ai.stratum.model.Gpt;
 import ai.stratum.model.ModelConfig;
-import ai.stratum.model.Nd4jKernels;
+import ai.stratum.model.kernels.Nd4jKernels;
 import ai.stratum.model.TensorSpec;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -3,7 +3,7 @@ package ai.stratum.train.sft;
 import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
 import ai.stratum.model.Gpt;
 import ai.stratum.model.ModelConfig;
-import ai.stratum.model.Nd4jKernels;
+import ai.stratum.model.kernels.Nd4jKernels;
 import ai.stratum.tokenizer.Tokenizer;
 import ai.stratum.train.Evaluation;
 import ai.stratum.train.Finetune;
