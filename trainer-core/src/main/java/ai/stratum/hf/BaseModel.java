@@ -1,7 +1,7 @@
 package ai.stratum.hf;
 
 import ai.stratum.train.checkpoint.Checkpoints;
-import ai.stratum.model.Gpt;
+import ai.stratum.model.Decoder;
 import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
@@ -21,8 +21,8 @@ import java.util.List;
  * template's special tokens added to its tokenizer.
  *
  * <p>A special token the tokenizer lacks gets the next free id. When that id is past the model's vocabulary the
- * embedding grows: the new rows of {@code wte} are the mean of the existing rows (so the new tokens start as an
- * "average" token, neither likely nor unlikely; {@code wpe} is unchanged). Ids inside the vocabulary (a model
+ * embedding grows: the new rows of the token embedding (and of an untied LM head) are the mean of the existing rows (so the new tokens start as an
+ * "average" token, neither likely nor unlikely; positions are unchanged). Ids inside the vocabulary (a model
  * whose {@code vocab_size} leaves room beyond its tokenizer) use the rows already there.
  *
  * @param dir           the base directory
@@ -58,7 +58,7 @@ public record BaseModel(Path dir, ModelConfig stored, Tokenizer tokenizer, Model
 
     public static BaseModel open(Path dir, List<String> specialTokens) throws IOException {
         ModelConfig stored = HfConfig.read(dir);
-        Checkpoints.validate(dir, ParameterLayout.gpt2(stored));
+        Checkpoints.validate(dir, ParameterLayout.decoder(stored));
         Tokenizer tok = Tokenizer.load(dir).withSpecialTokens(specialTokens);
         int vocab = Math.max(stored.vocabSize(), tok.vocabSize());
         ModelConfig config = stored.withVocabSize(vocab);
@@ -75,27 +75,38 @@ public record BaseModel(Path dir, ModelConfig stored, Tokenizer tokenizer, Model
     public void loadInto(ParameterLayout layout, INDArray params) throws IOException {
         Checkpoints.loadParams(dir, layout, params, stored.vocabSize());
         if (vocabularyGrows()) {
-            TensorSpec wte = layout.get("wte.weight");
-            INDArray rows = Views.of(params, wte.offset(), wte.shape());
-            long old = stored.vocabSize();
-            INDArray mean = rows.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, old),
-                    org.nd4j.linalg.indexing.NDArrayIndex.all()).mean(0);
-            for (long r = old; r < config.vocabSize(); r++) {
-                rows.getRow(r).assign(mean);
+            growRows(layout, params, "tok_embeddings.weight");
+            if (layout.contains("lm_head.weight")) {
+                growRows(layout, params, "lm_head.weight");
             }
         }
     }
 
-    /** A GPT of {@link #config()} holding the base weights. */
-    public Gpt load(int maxBatch, int maxSeqLen, DataType dtype) throws IOException {
-        Gpt gpt = new Gpt(config, maxBatch, Math.min(maxSeqLen, config.contextLength()), dtype,
-                Kernels.forCurrentBackend());
+    /** The rows past the stored vocabulary of an embedding-shaped tensor become the mean of the stored rows. */
+    private void growRows(ParameterLayout layout, INDArray params, String name) {
+        TensorSpec t = layout.get(name);
+        INDArray rows = Views.of(params, t.offset(), t.shape());
+        long old = stored.vocabSize();
+        INDArray mean = rows.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, old),
+                org.nd4j.linalg.indexing.NDArrayIndex.all()).mean(0);
+        for (long r = old; r < config.vocabSize(); r++) {
+            rows.getRow(r).assign(mean);
+        }
+    }
+
+    /**
+     * A decoder of {@link #config()} holding the base weights; {@code withGradients} false for a LoRA base (no
+     * gradient buffer for the frozen weights).
+     */
+    public Decoder load(int maxBatch, int maxSeqLen, DataType dtype, boolean withGradients) throws IOException {
+        Decoder decoder = new Decoder(config, maxBatch, Math.min(maxSeqLen, config.contextLength()), dtype,
+                Kernels.forCurrentBackend(), withGradients);
         try {
-            loadInto(gpt.layout(), gpt.params());
+            loadInto(decoder.layout(), decoder.params());
         } catch (IOException | RuntimeException e) {
-            gpt.close();
+            decoder.close();
             throw e;
         }
-        return gpt;
+        return decoder;
     }
 }

@@ -1,7 +1,7 @@
 package ai.stratum.hf;
 
 import ai.stratum.io.AtomicFiles;
-import ai.stratum.model.kernels.Kernels;
+import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.TensorSpec;
 import ai.stratum.model.lora.LoraAdapters;
@@ -33,7 +33,7 @@ public final class PeftAdapter {
     public static final String CONFIG = "adapter_config.json";
     public static final String WEIGHTS = "adapter_model.safetensors";
     /** Where PEFT puts a GPT2LMHeadModel's blocks. */
-    static final String PREFIX = "base_model.model.transformer.";
+    static final String PREFIX = "base_model.model.";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -52,7 +52,7 @@ public final class PeftAdapter {
         cfg.put("lora_dropout", c.dropout());
         ArrayNode targets = cfg.putArray("target_modules");
         c.targetModules().forEach(targets::add);
-        cfg.put("fan_in_fan_out", true);
+        cfg.put("fan_in_fan_out", adapters.fanInFanOut());
         cfg.put("bias", "none");
         cfg.put("base_model_name_or_path", baseModel);
         cfg.put("inference_mode", true);
@@ -63,7 +63,7 @@ public final class PeftAdapter {
         AtomicFiles.writeString(dir.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg));
         List<Safetensors.Source> sources = new ArrayList<>();
         for (TensorSpec t : adapters.layout().tensors()) {
-            sources.add(new Safetensors.Source(PREFIX + t.name(), t.shape(), adapters.params(), t.offset()));
+            sources.add(new Safetensors.Source(name(adapters, t), t.shape(), adapters.params(), t.offset()));
         }
         Safetensors.write(dir.resolve(WEIGHTS), sources, Map.of("format", "pt"));
     }
@@ -113,9 +113,8 @@ public final class PeftAdapter {
     }
 
     /** Loads an adapter for a base model of layout {@code base}; every tensor's name and shape is checked. */
-    public static LoraAdapters load(Path dir, ParameterLayout base, DataType dtype, Kernels kernels, int maxRows)
-            throws IOException {
-        LoraAdapters adapters = new LoraAdapters(readConfig(dir), base, dtype, kernels, maxRows);
+    public static LoraAdapters load(Path dir, ModelConfig base, DataType dtype, int maxRows) throws IOException {
+        LoraAdapters adapters = new LoraAdapters(readConfig(dir), base, dtype, maxRows);
         loadInto(dir, adapters);
         return adapters;
     }
@@ -133,9 +132,9 @@ public final class PeftAdapter {
                     + adapters.config());
         }
         for (TensorSpec t : adapters.layout().tensors()) {
-            Safetensors.Entry e = header.tensors().get(PREFIX + t.name());
+            Safetensors.Entry e = header.tensors().get(name(adapters, t));
             if (e == null || !java.util.Arrays.equals(e.shape(), t.shape())) {
-                throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": tensor '" + PREFIX + t.name() + "' is "
+                throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": tensor '" + name(adapters, t) + "' is "
                         + (e == null ? "missing" : "of shape " + java.util.Arrays.toString(e.shape()))
                         + ", the adapter needs " + java.util.Arrays.toString(t.shape()));
             }
@@ -152,9 +151,14 @@ public final class PeftAdapter {
         Safetensors.Header header = Safetensors.readHeader(dir.resolve(WEIGHTS));
         ParameterLayout layout = adapters.layout();
         for (TensorSpec t : layout.tensors()) {
-            Safetensors.readInto(header, PREFIX + t.name(), t.shape(), adapters.params(), t.offset());
+            Safetensors.readInto(header, name(adapters, t), t.shape(), adapters.params(), t.offset());
         }
         checkCount(dir, header, layout);
+    }
+
+    /** PEFT's name of an adapter tensor: {@code base_model.model.} + the base module's Hugging Face name. */
+    private static String name(LoraAdapters adapters, TensorSpec t) {
+        return PREFIX + adapters.hfName(t.name());
     }
 
     private static void checkCount(Path dir, Safetensors.Header header, ParameterLayout layout) throws IOException {

@@ -37,8 +37,10 @@ public final class LoraLinear implements LinearLayer {
         final long stream;
         final INDArray h;      // (maxRows, r)
         final INDArray dh;     // (maxRows, r)
+        final int maxRows;
         final INDArray xDrop;  // (maxRows, in), only with dropout
         final INDArray dxDrop; // (maxRows, in), only with dropout
+        INDArray part;         // (maxRows, rows): the slice's update or gradient, contiguous; null for all rows
 
         public Adapter(String name, int rowStart, int rowEnd, INDArray a, INDArray b, INDArray da, INDArray db,
                        double scale, double dropout, long stream, int maxRows) {
@@ -60,6 +62,7 @@ public final class LoraLinear implements LinearLayer {
             this.scale = scale;
             this.dropout = dropout;
             this.stream = stream;
+            this.maxRows = maxRows;
             DataType t = a.dataType();
             long r = a.size(0);
             this.h = Nd4j.create(t, maxRows, r);
@@ -90,6 +93,9 @@ public final class LoraLinear implements LinearLayer {
                 throw new IllegalArgumentException(ad.name + ": does not fit " + inner.base().name() + " ["
                         + inner.base().out() + ", " + inner.base().in() + "]");
             }
+            if (ad.rowEnd - ad.rowStart != inner.base().out() && ad.part == null) {
+                ad.part = Nd4j.create(ad.a.dataType(), ad.maxRows, ad.rowEnd - ad.rowStart);
+            }
         }
     }
 
@@ -102,13 +108,14 @@ public final class LoraLinear implements LinearLayer {
         return adapters;
     }
 
+    /** Whether the adapter covers every output of y (N, out). */
+    private static boolean covers(INDArray y, Adapter ad) {
+        return ad.rowStart == 0 && ad.rowEnd == y.size(1);
+    }
+
     /** Columns [rowStart, rowEnd) of y (N, out): the outputs an adapter adds to. */
-    private INDArray slice(INDArray y, Adapter ad) {
-        long width = y.size(1);
-        if (ad.rowStart == 0 && ad.rowEnd == width) {
-            return y;
-        }
-        return Views.columns(y, y.size(0), width, ad.rowStart, ad.rowEnd);
+    private static INDArray slice(INDArray y, Adapter ad) {
+        return Views.columns(y, y.size(0), y.size(1), ad.rowStart, ad.rowEnd);
     }
 
     private static INDArray rows(INDArray buf, long n) {
@@ -127,7 +134,14 @@ public final class LoraLinear implements LinearLayer {
             }
             INDArray h = rows(ad.h, n);
             kernels.matmul(h, xin, ad.a, false, true, 1.0, 0.0);                // h (N, r) = xin A^T
-            kernels.matmul(slice(out, ad), h, ad.b, false, true, ad.scale, 1.0); // y[:, rows] += scale h B^T
+            if (covers(out, ad)) {
+                kernels.matmul(out, h, ad.b, false, true, ad.scale, 1.0);      // y += scale h B^T
+            } else {
+                // matmuls take contiguous operands: the slice's update goes through a (N, rows) buffer
+                INDArray u = rows(ad.part, n);
+                kernels.matmul(u, h, ad.b, false, true, ad.scale, 0.0);        // u = scale h B^T
+                slice(out, ad).addi(u);                                        // y[:, rows] += u
+            }
         }
     }
 
@@ -138,7 +152,7 @@ public final class LoraLinear implements LinearLayer {
         for (Adapter ad : adapters) {
             boolean drop = pass.dropoutOn() && ad.dropout > 0;
             INDArray xin = drop ? rows(ad.xDrop, n) : x;                        // kept from the forward
-            INDArray dy = slice(dout, ad);
+            INDArray dy = covers(dout, ad) ? dout : rows(ad.part, n).assign(slice(dout, ad));
             INDArray h = rows(ad.h, n);
             INDArray dh = rows(ad.dh, n);
             kernels.matmul(ad.db, dy, h, true, false, ad.scale, 1.0);          // dB (rows, r) += scale dy^T h

@@ -47,6 +47,8 @@ public final class Checkpoints {
     public static final String EXP_AVG = ".exp_avg";
     public static final String EXP_AVG_SQ = ".exp_avg_sq";
 
+    private static final String EMBEDDING = "tok_embeddings.weight";
+    private static final String HEAD = "lm_head.weight";
     private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
     static final ObjectMapper STATE_JSON = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -255,7 +257,7 @@ public final class Checkpoints {
      * equal {@code wte.weight} since the head is tied.
      */
     public static void loadParams(Path dir, ParameterLayout layout, INDArray params) throws IOException {
-        loadParams(dir, layout, params, layout.get("wte.weight").shape()[0]);
+        loadParams(dir, layout, params, layout.get(EMBEDDING).shape()[0]);
     }
 
     /**
@@ -266,18 +268,19 @@ public final class Checkpoints {
     public static void loadParams(Path dir, ParameterLayout layout, INDArray params, long storedVocab)
             throws IOException {
         Safetensors.Header header = Safetensors.readHeader(dir.resolve(MODEL));
-        TensorSpec wte = layout.get("wte.weight");
+        TensorSpec wte = layout.get(EMBEDDING);
         long[] storedWte = {storedVocab, wte.shape()[1]};
         if (storedVocab > wte.shape()[0]) {
             throw new IllegalArgumentException("vocab_size: the checkpoint " + dir + " has " + storedVocab
                     + " token rows, more than the model's " + wte.shape()[0]);
         }
         for (TensorSpec t : layout.tensors()) {
-            Safetensors.readInto(header, storedName(header, t.name()), t == wte ? storedWte : t.shape(), params,
+            boolean vocabRows = t == wte || t.name().equals(HEAD);
+            Safetensors.readInto(header, storedName(header, t.name()), vocabRows ? storedWte : t.shape(), params,
                     t.offset());
         }
-        Safetensors.Entry head = header.tensors().get("lm_head.weight");
-        if (head != null) {
+        Safetensors.Entry head = header.tensors().get(HEAD);
+        if (head != null && !layout.contains(HEAD)) {
             INDArray stored = org.nd4j.linalg.factory.Nd4j.create(params.dataType(), storedVocab * storedWte[1]);
             Safetensors.readInto(header, "lm_head.weight", storedWte, stored, 0);
             INDArray loaded = params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(wte.offset(),
@@ -285,8 +288,8 @@ public final class Checkpoints {
             double diff = stored.sub(loaded).amaxNumber().doubleValue();
             stored.close();
             if (diff > 1e-6) {
-                throw new IOException(dir.resolve(MODEL) + ": lm_head.weight differs from wte.weight (by up to " + diff
-                        + "); GPT-2's LM head is tied to the token embedding and an untied head is not supported");
+                throw new IOException(dir.resolve(MODEL) + ": lm_head.weight differs from the token embedding (by up to "
+                        + diff + ") but the model's config ties them (tie_word_embeddings)");
             }
         }
     }
