@@ -1,6 +1,9 @@
 package ai.stratum.train;
 
+import ai.stratum.hf.Family;
+import ai.stratum.hf.HfCheckpoint;
 import ai.stratum.hf.HfConfig;
+import ai.stratum.hf.WeightMap;
 import ai.stratum.hf.Safetensors;
 import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.model.ModelConfig;
@@ -67,10 +70,17 @@ public interface LanguageModel extends AutoCloseable {
     void backward(float lossScale);
 
     /**
-     * Writes the weights of a checkpoint into {@code dir}: by default {@code model.safetensors} (every tensor of
-     * the layout) and {@code config.json}, which Hugging Face loads as GPT-2.
+     * Writes the weights of a checkpoint into {@code dir}: by default {@code model.safetensors} and
+     * {@code config.json} in the Hugging Face layout of the config's family ({@link Family#infer}), through the
+     * family's {@link WeightMap} (GPT-2's layout is already Hugging Face's and is written as is).
      */
     default void saveWeights(Path dir, int eosTokenId) throws IOException {
+        if (!Checkpoints.isGpt2Layout(layout())) {
+            HfCheckpoint.saveModel(dir, WeightMap.of(Family.infer(config()), config()), params(), eosTokenId,
+                    params().dataType() == DataType.DOUBLE ? Safetensors.Dtype.F64 : Safetensors.Dtype.F32,
+                    HfCheckpoint.DEFAULT_SHARD_BYTES);
+            return;
+        }
         Safetensors.write(dir.resolve(Checkpoints.MODEL), Safetensors.sources(layout(), params(), ""),
                 Map.of("format", "pt"));
         HfConfig.write(dir, config(), eosTokenId, params().dataType() == DataType.DOUBLE ? "float64" : "float32");

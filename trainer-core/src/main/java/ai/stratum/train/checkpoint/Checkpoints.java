@@ -1,7 +1,9 @@
 package ai.stratum.train.checkpoint;
 
+import ai.stratum.hf.HfCheckpoint;
 import ai.stratum.hf.HfConfig;
 import ai.stratum.hf.Safetensors;
+import ai.stratum.hf.WeightMap;
 import ai.stratum.train.LanguageModel;
 import ai.stratum.train.optim.AdamW;
 import ai.stratum.io.AtomicFiles;
@@ -47,8 +49,6 @@ public final class Checkpoints {
     public static final String EXP_AVG = ".exp_avg";
     public static final String EXP_AVG_SQ = ".exp_avg_sq";
 
-    private static final String EMBEDDING = "tok_embeddings.weight";
-    private static final String HEAD = "lm_head.weight";
     private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
     static final ObjectMapper STATE_JSON = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -221,11 +221,23 @@ public final class Checkpoints {
             throw new IOException(dir + ": no such checkpoint directory");
         }
         HfConfig.read(dir);
-        Safetensors.readHeader(dir.resolve(MODEL));
+        HfCheckpoint.open(dir);
     }
 
     /** {@code model.safetensors} holds every tensor of {@code layout} with its shape; names the first that does not. */
     public static void checkCompatible(Path dir, ParameterLayout layout) throws IOException {
+        if (!isGpt2Layout(layout)) {
+            WeightMap map = HfCheckpoint.mapOf(dir);
+            HfCheckpoint.checkCompatible(HfCheckpoint.open(dir), map);
+            for (TensorSpec t : layout.tensors()) {
+                if (!map.layout().contains(t.name())
+                        || !Arrays.equals(map.layout().get(t.name()).shape(), t.shape())) {
+                    throw new IllegalArgumentException(dir.resolve(HfConfig.FILE) + ": describes a model without "
+                            + t.name() + " " + Arrays.toString(t.shape()) + "; the run's model needs it");
+                }
+            }
+            return;
+        }
         Safetensors.Header model = Safetensors.readHeader(dir.resolve(MODEL));
         for (TensorSpec t : layout.tensors()) {
             Safetensors.Entry e;
@@ -257,7 +269,20 @@ public final class Checkpoints {
      * equal {@code wte.weight} since the head is tied.
      */
     public static void loadParams(Path dir, ParameterLayout layout, INDArray params) throws IOException {
-        loadParams(dir, layout, params, layout.get(EMBEDDING).shape()[0]);
+        if (!isGpt2Layout(layout)) {
+            HfCheckpoint.load(dir, HfCheckpoint.mapOf(dir), layout, params);
+            return;
+        }
+        loadParams(dir, layout, params, layout.get("wte.weight").shape()[0]);
+    }
+
+    /**
+     * Whether {@code layout} is the Hugging Face GPT-2 layout today's {@code Gpt} computes with (its names are
+     * the stored ones); every other layout is {@link ParameterLayout#decoder}'s and goes through the family's
+     * {@link WeightMap}.
+     */
+    public static boolean isGpt2Layout(ParameterLayout layout) {
+        return layout.contains("wte.weight");
     }
 
     /**
@@ -267,20 +292,23 @@ public final class Checkpoints {
      */
     public static void loadParams(Path dir, ParameterLayout layout, INDArray params, long storedVocab)
             throws IOException {
+        if (!isGpt2Layout(layout)) {
+            HfCheckpoint.load(dir, HfCheckpoint.mapOf(dir), layout, params); // the stored config has the vocab
+            return;
+        }
         Safetensors.Header header = Safetensors.readHeader(dir.resolve(MODEL));
-        TensorSpec wte = layout.get(EMBEDDING);
+        TensorSpec wte = layout.get("wte.weight");
         long[] storedWte = {storedVocab, wte.shape()[1]};
         if (storedVocab > wte.shape()[0]) {
             throw new IllegalArgumentException("vocab_size: the checkpoint " + dir + " has " + storedVocab
                     + " token rows, more than the model's " + wte.shape()[0]);
         }
         for (TensorSpec t : layout.tensors()) {
-            boolean vocabRows = t == wte || t.name().equals(HEAD);
-            Safetensors.readInto(header, storedName(header, t.name()), vocabRows ? storedWte : t.shape(), params,
+            Safetensors.readInto(header, storedName(header, t.name()), t == wte ? storedWte : t.shape(), params,
                     t.offset());
         }
-        Safetensors.Entry head = header.tensors().get(HEAD);
-        if (head != null && !layout.contains(HEAD)) {
+        Safetensors.Entry head = header.tensors().get("lm_head.weight");
+        if (head != null) {
             INDArray stored = org.nd4j.linalg.factory.Nd4j.create(params.dataType(), storedVocab * storedWte[1]);
             Safetensors.readInto(header, "lm_head.weight", storedWte, stored, 0);
             INDArray loaded = params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(wte.offset(),
@@ -288,8 +316,8 @@ public final class Checkpoints {
             double diff = stored.sub(loaded).amaxNumber().doubleValue();
             stored.close();
             if (diff > 1e-6) {
-                throw new IOException(dir.resolve(MODEL) + ": lm_head.weight differs from the token embedding (by up to "
-                        + diff + ") but the model's config ties them (tie_word_embeddings)");
+                throw new IOException(dir.resolve(MODEL) + ": lm_head.weight differs from wte.weight (by up to " + diff
+                        + "); GPT-2's LM head is tied to the token embedding and an untied head is not supported");
             }
         }
     }
