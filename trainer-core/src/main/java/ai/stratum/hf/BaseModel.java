@@ -2,7 +2,7 @@ package ai.stratum.hf;
 
 import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.model.Decoder;
-import ai.stratum.model.Kernels;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.TensorSpec;
