@@ -1,8 +1,8 @@
 package ai.stratum.hf;
 
 import ai.stratum.train.checkpoint.Checkpoints;
-import ai.stratum.model.Gpt;
-import ai.stratum.model.Kernels;
+import ai.stratum.model.Decoder;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.TensorSpec;
@@ -105,16 +105,19 @@ public record BaseModel(Path dir, ModelConfig stored, Tokenizer tokenizer, Model
         }
     }
 
-    /** A GPT of {@link #config()} holding the base weights. */
-    public Gpt load(int maxBatch, int maxSeqLen, DataType dtype) throws IOException {
-        Gpt gpt = new Gpt(config, maxBatch, Math.min(maxSeqLen, config.contextLength()), dtype,
-                Kernels.forCurrentBackend());
+    /**
+     * A decoder of {@link #config()} holding the base weights; {@code withGradients} false for a LoRA base (no
+     * gradient buffer for the frozen weights).
+     */
+    public Decoder load(int maxBatch, int maxSeqLen, DataType dtype, boolean withGradients) throws IOException {
+        Decoder decoder = new Decoder(config, maxBatch, Math.min(maxSeqLen, config.contextLength()), dtype,
+                Kernels.forCurrentBackend(), withGradients);
         try {
-            loadInto(gpt.layout(), gpt.params());
+            loadInto(decoder.layout(), decoder.params());
         } catch (IOException | RuntimeException e) {
-            gpt.close();
+            decoder.close();
             throw e;
         }
-        return gpt;
+        return decoder;
     }
 }

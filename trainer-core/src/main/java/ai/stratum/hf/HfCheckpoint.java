@@ -200,8 +200,8 @@ public final class HfCheckpoint {
             copy.close();
             if (!(diff <= 1e-6)) {
                 throw new IOException(stored.byTensor().get(head).file() + ": tensor " + head + " differs from "
-                        + map.embeddingName() + " by up to " + diff + " but config.json ties the head to the "
-                        + "embedding (tie_word_embeddings true)");
+                        + map.embeddingName() + " by up to " + diff + " but the head is tied to the embedding "
+                        + "(tie_word_embeddings true in config.json); an untied head needs tie_word_embeddings false");
             }
         }
     }

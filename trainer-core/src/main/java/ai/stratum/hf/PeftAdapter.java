@@ -1,7 +1,7 @@
 package ai.stratum.hf;
 
 import ai.stratum.io.AtomicFiles;
-import ai.stratum.model.Kernels;
+import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.TensorSpec;
 import ai.stratum.model.lora.LoraAdapters;
@@ -34,7 +34,7 @@ public final class PeftAdapter {
     public static final String CONFIG = "adapter_config.json";
     public static final String WEIGHTS = "adapter_model.safetensors";
     /** Where PEFT puts a GPT2LMHeadModel's blocks. */
-    static final String PREFIX = "base_model.model.transformer.";
+    static final String PREFIX = "base_model.model.";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -62,10 +62,10 @@ public final class PeftAdapter {
     public static void save(Path dir, LoraAdapters adapters, String baseModel) throws IOException {
         Files.createDirectories(dir);
         AtomicFiles.writeString(dir.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
-                configJson(adapters.config(), baseModel, true)));
+                configJson(adapters.config(), baseModel, adapters.fanInFanOut())));
         List<Safetensors.Source> sources = new ArrayList<>();
         for (TensorSpec t : adapters.layout().tensors()) {
-            sources.add(new Safetensors.Source(PREFIX + t.name(), t.shape(), adapters.params(), t.offset()));
+            sources.add(new Safetensors.Source(name(adapters, t), t.shape(), adapters.params(), t.offset()));
         }
         Safetensors.write(dir.resolve(WEIGHTS), sources, Map.of("format", "pt"));
     }
@@ -178,7 +178,9 @@ public final class PeftAdapter {
                 throw new IOException(file + ": key 'target_modules' is the regular expression '" + t.asText()
                         + "'; list the module names instead (or use all-linear)");
             }
+            // every linear layer of the blocks, whichever the family (the names of the two never collide)
             targets.addAll(List.of("c_attn", "c_proj", "c_fc"));
+            targets.addAll(LoraConfig.LLAMA_LINEARS);
         } else if (t.isArray()) {
             t.forEach(n -> targets.add(n.asText()));
         } else {
@@ -222,9 +224,8 @@ public final class PeftAdapter {
     }
 
     /** Loads an adapter for a base model of layout {@code base}; every tensor's name and shape is checked. */
-    public static LoraAdapters load(Path dir, ParameterLayout base, DataType dtype, Kernels kernels, int maxRows)
-            throws IOException {
-        LoraAdapters adapters = new LoraAdapters(readConfig(dir), base, dtype, kernels, maxRows);
+    public static LoraAdapters load(Path dir, ModelConfig base, DataType dtype, int maxRows) throws IOException {
+        LoraAdapters adapters = new LoraAdapters(readConfig(dir), base, dtype, maxRows);
         loadInto(dir, adapters);
         return adapters;
     }
@@ -242,9 +243,9 @@ public final class PeftAdapter {
                     + adapters.config());
         }
         for (TensorSpec t : adapters.layout().tensors()) {
-            Safetensors.Entry e = header.tensors().get(PREFIX + t.name());
+            Safetensors.Entry e = header.tensors().get(name(adapters, t));
             if (e == null || !java.util.Arrays.equals(e.shape(), t.shape())) {
-                throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": tensor '" + PREFIX + t.name() + "' is "
+                throw new IllegalArgumentException(dir.resolve(WEIGHTS) + ": tensor '" + name(adapters, t) + "' is "
                         + (e == null ? "missing" : "of shape " + java.util.Arrays.toString(e.shape()))
                         + ", the adapter needs " + java.util.Arrays.toString(t.shape()));
             }
@@ -261,9 +262,14 @@ public final class PeftAdapter {
         Safetensors.Header header = Safetensors.readHeader(dir.resolve(WEIGHTS));
         ParameterLayout layout = adapters.layout();
         for (TensorSpec t : layout.tensors()) {
-            Safetensors.readInto(header, PREFIX + t.name(), t.shape(), adapters.params(), t.offset());
+            Safetensors.readInto(header, name(adapters, t), t.shape(), adapters.params(), t.offset());
         }
         checkCount(dir, header, layout);
+    }
+
+    /** PEFT's name of an adapter tensor: {@code base_model.model.} + the base module's Hugging Face name. */
+    private static String name(LoraAdapters adapters, TensorSpec t) {
+        return PREFIX + adapters.hfName(t.name());
     }
 
     private static void checkCount(Path dir, Safetensors.Header header, ParameterLayout layout) throws IOException {

@@ -18,8 +18,7 @@ import java.util.Map;
 /**
  * What the trainer needs of a model: flat parameter and gradient buffers laid out by a {@link ParameterLayout}
  * (the tensors the optimizer may update), a forward/backward pair over a (B, T) batch, and how its weights go
- * into and come out of a checkpoint directory. The GPT is one ({@link GptModel}: every weight, in the Hugging
- * Face GPT-2 layout); a LoRA-wrapped GPT ({@link LoraModel}: only the adapters, in PEFT's layout) is another,
+ * into and come out of a checkpoint directory. A {@link DecoderModel} is one (every weight); a LoRA-wrapped GPT ({@link LoraModel}: only the adapters, in PEFT's layout) is another,
  * trained by the same loop.
  */
 public interface LanguageModel extends AutoCloseable {
@@ -57,7 +56,7 @@ public interface LanguageModel extends AutoCloseable {
      *
      * @param dropoutSeed dropout masks are a pure function of this seed and the position
      * @param segmentIds  (B, T) or null: several examples packed in a row, each attending only to itself (see
-     *                    {@link ai.stratum.model.Gpt#forward(int[], int[], int, int, boolean, long, int[])})
+     *                    {@link ai.stratum.model.Decoder#forward(int[], int[], int, int, boolean, long, int[])})
      */
     float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed,
                   int[] segmentIds);

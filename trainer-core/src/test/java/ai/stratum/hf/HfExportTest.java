@@ -1,11 +1,11 @@
 package ai.stratum.hf;
 
-import ai.stratum.model.Gpt;
-import ai.stratum.model.Kernels;
+import ai.stratum.model.Decoder;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.TensorSpec;
 import ai.stratum.model.Views;
-import ai.stratum.train.GptModel;
+import ai.stratum.train.DecoderModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -61,27 +61,25 @@ class HfExportTest {
     }
 
     @Test
-    void todaysGpt2CheckpointsExportThroughTheGpt2Table() throws IOException {
+    void aDecoderCheckpointOfGpt2ExportsAndLoadsBack() throws IOException {
         ModelConfig config = ModelConfig.gpt2(40, 8, 2, 2, 8, 0.0);
         Path src = dir.resolve("ckpt");
         Files.createDirectories(src);
-        try (Gpt gpt = new Gpt(config, 1, 4, DataType.FLOAT, Kernels.forCurrentBackend())) {
-            gpt.initWeights(3);
-            new GptModel(gpt).saveWeights(src, 39);
+        try (Decoder decoder = new Decoder(config, 1, 4, DataType.FLOAT, Kernels.forCurrentBackend())) {
+            decoder.initWeights(3);
+            new DecoderModel(decoder).saveWeights(src, 39);
             Path out = dir.resolve("hf");
             HfExport.export(src, out, Safetensors.Dtype.F32, HfCheckpoint.DEFAULT_SHARD_BYTES);
-            // the exported file loads back into today's GPT-2 layout unchanged
-            try (Gpt loaded = GptModel.load(out, 1, 4)) {
-                assertArrayEquals(gpt.params().toFloatVector(), loaded.params().toFloatVector());
+            try (Decoder loaded = DecoderModel.load(out, 1, 4)) {
+                assertArrayEquals(decoder.params().toFloatVector(), loaded.params().toFloatVector());
             }
-            // and into the decoder's layout through the table: c_attn transposed into attn.qkv
-            WeightMap map = HfCheckpoint.mapOf(out);
-            INDArray internal = Nd4j.zeros(DataType.FLOAT, map.layout().size());
-            HfCheckpoint.load(out, map, map.layout(), internal);
-            TensorSpec qkv = map.layout().get("layers.1.attn.qkv.weight");
-            INDArray cAttn = gpt.param("h.1.attn.c_attn.weight"); // [C, 3C]
-            assertArrayEquals(cAttn.transpose().dup('c').reshape(cAttn.length()).toFloatVector(),
-                    Views.of(internal, qkv.offset(), qkv.length()).toFloatVector());
+            // stored as Hugging Face's Conv1D: c_attn [C, 3C] is the transpose of the internal attn.qkv [3C, C]
+            Safetensors.Header h = Safetensors.readHeader(out.resolve(HfCheckpoint.MODEL));
+            INDArray cAttn = Nd4j.zeros(DataType.FLOAT, 8 * 24);
+            Safetensors.readInto(h, "h.1.attn.c_attn.weight", new long[] {8, 24}, cAttn, 0);
+            TensorSpec qkv = decoder.layout().get("layers.1.attn.qkv.weight");
+            assertArrayEquals(Views.of(decoder.params(), qkv.offset(), 24, 8).transpose().dup('c')
+                    .reshape(qkv.length()).toFloatVector(), cAttn.toFloatVector());
         }
     }
 }

@@ -10,7 +10,7 @@ import java.util.function.DoubleSupplier;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Seeded test arrays, finite differences and comparisons that report the worst element. */
-final class TestArrays {
+public final class TestArrays {
 
     private TestArrays() {
     }
@@ -19,7 +19,7 @@ final class TestArrays {
      * Uniform values in [-scale, scale) as a view at a nonzero offset inside a larger buffer, so kernels are
      * exercised on views the way the model calls them.
      */
-    static INDArray random(DataType type, long seed, double scale, long... shape) {
+    public static INDArray random(DataType type, long seed, double scale, long... shape) {
         SplittableRandom rng = new SplittableRandom(seed);
         long n = 1;
         for (long d : shape) {
@@ -35,7 +35,7 @@ final class TestArrays {
         return view;
     }
 
-    static INDArray zeros(DataType type, long... shape) {
+    public static INDArray zeros(DataType type, long... shape) {
         long n = 1;
         for (long d : shape) {
             n *= d;
@@ -43,12 +43,12 @@ final class TestArrays {
         return Views.of(Nd4j.zeros(type, n + 5), 2, shape);
     }
 
-    static int[] randomInts(long seed, int n, int bound) {
+    public static int[] randomInts(long seed, int n, int bound) {
         return new SplittableRandom(seed).ints(n, 0, bound).toArray();
     }
 
     /** Largest |a - b| / max(|a| + |b|, floor) over all elements. */
-    static double maxRelativeError(INDArray a, INDArray b, double floor) {
+    public static double maxRelativeError(INDArray a, INDArray b, double floor) {
         double[] x = a.dup('c').data().asDouble();
         double[] y = b.dup('c').data().asDouble();
         assertTrue(x.length == y.length, "lengths differ: " + x.length + " vs " + y.length);
@@ -63,14 +63,14 @@ final class TestArrays {
      * Asserts the max relative error; values smaller than the floor (1e-2 in float, whose rounding is ~1e-7 of
      * the operands, 1e-3 in double) are compared absolutely.
      */
-    static void assertClose(INDArray expected, INDArray actual, double tolerance, String what) {
+    public static void assertClose(INDArray expected, INDArray actual, double tolerance, String what) {
         double floor = actual.dataType() == DataType.DOUBLE ? 1e-3 : 1e-2;
         double err = maxRelativeError(expected, actual, floor);
         assertTrue(err <= tolerance, what + ": max relative error " + err + " > " + tolerance);
     }
 
     /** Central finite differences of {@code loss} with respect to every element of {@code x} (double arrays). */
-    static INDArray numericGradient(INDArray x, DoubleSupplier loss, double eps) {
+    public static INDArray numericGradient(INDArray x, DoubleSupplier loss, double eps) {
         INDArray grad = Nd4j.zeros(DataType.DOUBLE, x.shape());
         INDArray flatGrad = grad.reshape(grad.length());
         long[] shape = x.shape();
@@ -88,7 +88,7 @@ final class TestArrays {
     }
 
     /** sum(a * r) in double. */
-    static double dot(INDArray a, INDArray r) {
+    public static double dot(INDArray a, INDArray r) {
         double[] x = a.dup('c').data().asDouble();
         double[] y = r.dup('c').data().asDouble();
         double s = 0;

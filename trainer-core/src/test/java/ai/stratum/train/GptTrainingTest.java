@@ -7,7 +7,7 @@ import ai.stratum.train.data.ShardSet;
 import ai.stratum.train.metrics.StepMetrics;
 import ai.stratum.train.optim.OptimConfig;
 import ai.stratum.fixtures.tokens.SyntheticShards;
-import ai.stratum.model.Gpt;
+import ai.stratum.model.Decoder;
 import ai.stratum.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +45,7 @@ class GptTrainingTest {
         Path runDir = tmp.resolve("run");
         List<StepMetrics> steps = new ArrayList<>();
         Trainer.Result result = new Trainer(Trainer.Run.pretrain(config(), ShardSet.open(data), runDir, false)
-                .withPeakFlops(1e9), GptModel.factory(), line -> { }, steps::add).run();
+                .withPeakFlops(1e9), DecoderModel.factory(), line -> { }, steps::add).run();
         assertEquals(40, steps.size());
         assertEquals(Math.log(32), steps.get(0).loss(), 0.15, "initial loss ~ ln(V)");
         double lastFive = steps.subList(35, 40).stream().mapToDouble(StepMetrics::loss).average().orElseThrow();
@@ -60,10 +60,10 @@ class GptTrainingTest {
         // a new run that starts from the checkpoint (as fine-tuning does) begins at the trained loss, not ln(V)
         List<StepMetrics> continued = new ArrayList<>();
         new Trainer(Trainer.Run.pretrain(config(), ShardSet.open(data), tmp.resolve("from-base"), false)
-                .withInit(ModelInit.fromCheckpoint(ckpt)), GptModel.factory(), line -> { }, continued::add).run();
+                .withInit(ModelInit.fromCheckpoint(ckpt)), DecoderModel.factory(), line -> { }, continued::add).run();
         assertTrue(continued.get(0).loss() < lastFive + 0.3, "first loss from the base " + continued.get(0).loss());
 
-        try (Gpt gpt = GptModel.load(ckpt, 1, 16)) {
+        try (Decoder gpt = DecoderModel.load(ckpt, 1, 16)) {
             int[] prompt = {1, 2, 3};
             Sampler greedySampler = new Sampler(new Sampler.Settings(0, 0, 1), new SplittableRandom(1));
             int[] greedy = Generator.generate(gpt, prompt, 13, -1, greedySampler, t -> { });

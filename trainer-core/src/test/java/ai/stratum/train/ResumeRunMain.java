@@ -31,7 +31,7 @@ public final class ResumeRunMain {
         boolean resume = args[2].equals("resume");
         long stopStep = Long.parseLong(args[3]);
         Trainer.Run run = Trainer.Run.pretrain(config(), ShardSet.open(data), runDir, resume);
-        new Trainer(run, GptModel.factory(), System.err::println, m -> {
+        new Trainer(run, DecoderModel.factory(), System.err::println, m -> {
             if (m.step() == stopStep) {
                 try {
                     Files.writeString(runDir.resolve("stopped"), Long.toString(m.step()));

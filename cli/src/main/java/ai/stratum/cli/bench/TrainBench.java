@@ -1,10 +1,10 @@
 package ai.stratum.cli.bench;
 
-import ai.stratum.model.CpuKernels;
-import ai.stratum.model.Gpt;
-import ai.stratum.model.Kernels;
+import ai.stratum.model.kernels.CpuKernels;
+import ai.stratum.model.Decoder;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ModelConfig;
-import ai.stratum.model.Nd4jKernels;
+import ai.stratum.model.kernels.Nd4jKernels;
 import ai.stratum.model.StepProfile;
 import ai.stratum.train.optim.AdamW;
 import ai.stratum.train.metrics.SgemmProbe;
@@ -92,7 +92,7 @@ public final class TrainBench {
             case ND4J -> new Nd4jKernels();
         };
         SplittableRandom rng = new SplittableRandom(config.train().seed());
-        try (Gpt gpt = new Gpt(model, b, t, dtype, kernels)) {
+        try (Decoder gpt = new Decoder(model, b, t, dtype, kernels)) {
             gpt.initWeights(config.train().seed());
             AdamW adamw = new AdamW(config.optim(), TrainableSet.all(gpt.layout()), gpt.params(), gpt.grads());
             StepProfile profile = new StepProfile();

@@ -86,7 +86,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         try (LanguageModel model = Models.open(checkpoint, adapter, 1, Integer.MAX_VALUE)) {
             StreamingDecoder decoder = new StreamingDecoder(tok, out);
-            Generator.generate(Models.gpt(model), ids, maxNewTokens, stop, sampler, decoder::accept);
+            Generator.generate(Models.decoder(model), ids, maxNewTokens, stop, sampler, decoder::accept);
             decoder.finish();
         }
         out.println();

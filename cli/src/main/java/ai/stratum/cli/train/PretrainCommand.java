@@ -4,7 +4,7 @@ import ai.stratum.cli.ConfigOptions;
 import ai.stratum.cli.config.ConfigLoader;
 import ai.stratum.hf.TokenizerFiles;
 import ai.stratum.tokenizer.Tokenizer;
-import ai.stratum.train.GptModel;
+import ai.stratum.train.DecoderModel;
 import ai.stratum.train.metrics.SgemmProbe;
 import ai.stratum.train.data.ShardSet;
 import ai.stratum.train.TrainConfig;
@@ -106,7 +106,7 @@ public final class PretrainCommand implements Callable<Integer> {
         err.printf("sgemm peak %.0f GFLOP/s (MFU is measured against it)%n", peakGflops);
         Trainer.Run run = Trainer.Run.pretrain(cfg, shards, runDir, resume).withTokenizer(tokenizerFile, eos)
                 .withPeakFlops(peakGflops * 1e9);
-        Trainer.Result result = new Trainer(run, GptModel.factory(), line -> {
+        Trainer.Result result = new Trainer(run, DecoderModel.factory(), line -> {
             err.println(line);
             err.flush();
         }, step -> { }).run();

@@ -4,10 +4,10 @@ import ai.stratum.cli.Main;
 import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
 import ai.stratum.hf.HfCheckpoint;
 import ai.stratum.hf.Safetensors;
-import ai.stratum.model.Gpt;
-import ai.stratum.model.Kernels;
+import ai.stratum.model.Decoder;
+import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ModelConfig;
-import ai.stratum.train.GptModel;
+import ai.stratum.train.DecoderModel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -32,10 +32,10 @@ class ExportCommandTest {
     @Test
     void exportsBf16ShardsWithConfigAndTokenizer() throws IOException {
         Path ckpt = Files.createDirectories(tmp.resolve("ckpt"));
-        try (Gpt gpt = new Gpt(ModelConfig.gpt2(257, 16, 2, 2, 16, 0.0), 1, 4, DataType.FLOAT,
+        try (Decoder decoder = new Decoder(ModelConfig.gpt2(257, 16, 2, 2, 16, 0.0), 1, 4, DataType.FLOAT,
                 Kernels.forCurrentBackend())) {
-            gpt.initWeights(1);
-            new GptModel(gpt).saveWeights(ckpt, 256);
+            decoder.initWeights(1);
+            new DecoderModel(decoder).saveWeights(ckpt, 256);
         }
         ByteLevelTokenizerJson.write(ckpt.resolve("tokenizer.json"), List.of("<|endoftext|>"));
         Path out = tmp.resolve("hf");

@@ -190,7 +190,7 @@ class TrainCommandsTest {
         TrainConfig tiny = ConfigLoader.load(TrainConfig.class, "tiny-cpu", null, List.of()).value();
         assertEquals(2, tiny.train().accumulationSteps());
         TrainConfig small = ConfigLoader.load(TrainConfig.class, "gpt2-small", null, List.of()).value();
-        assertEquals(124_439_808L, ParameterLayout.gpt2(small.model()).size());
+        assertEquals(124_439_808L, ParameterLayout.decoder(small.model()).size());
         assertEquals(19_074, small.train().totalSteps());
         assertEquals(256, small.train().accumulationSteps());
     }

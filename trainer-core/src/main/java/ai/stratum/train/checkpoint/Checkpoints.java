@@ -277,9 +277,9 @@ public final class Checkpoints {
     }
 
     /**
-     * Whether {@code layout} is the Hugging Face GPT-2 layout today's {@code Gpt} computes with (its names are
-     * the stored ones); every other layout is {@link ParameterLayout#decoder}'s and goes through the family's
-     * {@link WeightMap}.
+     * Whether {@code layout} stores its tensors under their own names (a test model such as a bigram table, whose
+     * {@code wte.weight} is GPT-2's name); every model layout is {@link ParameterLayout#decoder}'s and goes
+     * through the family's {@link WeightMap}.
      */
     public static boolean isGpt2Layout(ParameterLayout layout) {
         return layout.contains("wte.weight");

@@ -1,5 +1,6 @@
-package ai.stratum.model;
+package ai.stratum.model.kernels;
 
+import ai.stratum.model.Views;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -31,6 +32,8 @@ public final class Nd4jKernels implements Kernels {
     private static final int[] QKV_TO_HEADS = {2, 0, 3, 1, 4};
     /** (B, X, Y, hs) -> (B, Y, X, hs): between (B, NH, T, hs) and (B, T, NH, hs). */
     private static final int[] SWAP_HEADS_AND_TIME = {0, 2, 1, 3};
+
+    private static final Kernels REFERENCE = new NaiveKernels();
 
     private final Map<String, INDArray> scratch = new HashMap<>();
     private INDArray cachedMask;
@@ -76,11 +79,11 @@ public final class Nd4jKernels implements Kernels {
 
     @Override
     public void layerNormForward(INDArray out, INDArray mean, INDArray rstd, INDArray inp, INDArray weight,
-                                 INDArray bias) {
+                                 INDArray bias, double eps) {
         mean.assign(inp.mean(1));                                   // (N)
         Nd4j.exec(new BroadcastSubOp(inp, mean, out, 0));           // (N, C) centred
         INDArray variance = out.mul(out).mean(1);                   // (N)
-        rstd.assign(Transforms.pow(variance.addi(ModelConfig.LAYER_NORM_EPS), -0.5, false));
+        rstd.assign(Transforms.pow(variance.addi(eps), -0.5, false));
         Nd4j.exec(new BroadcastMulOp(out, rstd, out, 0));
         Nd4j.exec(new BroadcastMulOp(out, weight, out, 1));
         Nd4j.exec(new BroadcastAddOp(out, bias, out, 1));
@@ -106,6 +109,37 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
+    public void rmsNormForward(INDArray out, INDArray rstd, INDArray inp, INDArray weight, double eps) {
+        REFERENCE.rmsNormForward(out, rstd, inp, weight, eps);
+    }
+
+    @Override
+    public void rmsNormBackward(INDArray dinp, INDArray dweight, INDArray dout, INDArray inp, INDArray weight,
+                                INDArray rstd) {
+        REFERENCE.rmsNormBackward(dinp, dweight, dout, inp, weight, rstd);
+    }
+
+    @Override
+    public void ropeForward(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin) {
+        REFERENCE.ropeForward(x, nHeads, headDim, positions, cos, sin);
+    }
+
+    @Override
+    public void ropeBackward(INDArray dx, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin) {
+        REFERENCE.ropeBackward(dx, nHeads, headDim, positions, cos, sin);
+    }
+
+    @Override
+    public void swigluForward(INDArray out, INDArray gateUp) {
+        REFERENCE.swigluForward(out, gateUp);
+    }
+
+    @Override
+    public void swigluBackward(INDArray dGateUp, INDArray dout, INDArray gateUp) {
+        REFERENCE.swigluBackward(dGateUp, dout, gateUp);
+    }
+
+    @Override
     public void geluForward(INDArray out, INDArray inp) {
         // 0.5 x (1 + tanh(k (x + 0.044715 x^3)))
         out.assign(inp).muli(inp).muli(inp).muli(GELU_CUBIC).addi(inp).muli(GELU_K);
@@ -125,12 +159,19 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
-    public void attentionForward(INDArray out, INDArray att, INDArray qkv, int[] segmentIds, double dropout,
-                                 long seed, long stream) {
+    public void attentionForward(INDArray out, INDArray att, INDArray qkv, int nHead, int nKvHead, int headDim,
+                                 double scale, int window, int[] segmentIds, double dropout, long seed,
+                                 long stream) {
+        Heads.check(qkv, nHead, nKvHead, headDim);
+        if (nKvHead != nHead) {
+            REFERENCE.attentionForward(out, att, qkv, nHead, nKvHead, headDim, scale, window, segmentIds, dropout,
+                    seed, stream);
+            return;
+        }
         int b = (int) att.size(0);
-        int nh = (int) att.size(1);
+        int nh = nHead;
         int t = (int) att.size(2);
-        int hs = (int) out.size(1) / nh;
+        int hs = headDim;
         long bh = (long) b * nh;
         INDArray qkvHeads = splitHeads(qkv, b, nh, t, hs);
         INDArray q = Views.of(qkvHeads, 0, bh, t, hs);
@@ -138,8 +179,8 @@ public final class Nd4jKernels implements Kernels {
         INDArray v = Views.of(qkvHeads, 2 * bh * t * hs, bh, t, hs);
         // att (B*NH, T, T) = q @ k^T; then scale, + mask (B, T, T) broadcast over heads, softmax over keys
         Nd4j.matmul(q, k, Views.of(att, 0, bh, t, t), false, true, false);
-        att.muli(1.0 / Math.sqrt(hs));
-        Nd4j.exec(new BroadcastAddOp(att, mask(segmentIds, b, t, att), att, 0, 2, 3));
+        att.muli(scale);
+        Nd4j.exec(new BroadcastAddOp(att, mask(segmentIds, window, b, t, att), att, 0, 2, 3));
         Nd4j.exec(new SoftMax(att, att, 3));
         INDArray heads = scratch("heads", att.dataType(), bh, t, hs);
         Nd4j.matmul(dropped(att, dropout, seed, stream), v, heads, false, false, false);
@@ -166,14 +207,14 @@ public final class Nd4jKernels implements Kernels {
         return copy;
     }
 
-    private INDArray mask(int[] segmentIds, int b, int t, INDArray like) {
-        int[] key = segmentIds == null ? new int[] {b, t} : concat(new int[] {b, t}, segmentIds);
+    private INDArray mask(int[] segmentIds, int window, int b, int t, INDArray like) {
+        int[] key = segmentIds == null ? new int[] {b, t, window} : concat(new int[] {b, t, window}, segmentIds);
         if (cachedMask == null || !Arrays.equals(key, cachedMaskKey) || cachedMask.dataType() != like.dataType()) {
             double[] m = new double[b * t * t];
             for (int bi = 0; bi < b; bi++) {
                 for (int i = 0; i < t; i++) {
                     for (int j = 0; j < t; j++) {
-                        m[(bi * t + i) * t + j] = NaiveKernels.allowed(segmentIds, bi, t, i, j) ? 0.0 : MASKED;
+                        m[(bi * t + i) * t + j] = NaiveKernels.allowed(segmentIds, window, bi, t, i, j) ? 0.0 : MASKED;
                     }
                 }
             }
@@ -184,12 +225,18 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
-    public void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, double dropout,
-                                  long seed, long stream) {
+    public void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, int nHead, int nKvHead,
+                                  int headDim, double scale, int window, double dropout, long seed, long stream) {
+        Heads.check(qkv, nHead, nKvHead, headDim);
+        if (nKvHead != nHead) {
+            REFERENCE.attentionBackward(dqkv, dout, qkv, att, nHead, nKvHead, headDim, scale, window, dropout, seed,
+                    stream);
+            return;
+        }
         int b = (int) att.size(0);
-        int nh = (int) att.size(1);
+        int nh = nHead;
         int t = (int) att.size(2);
-        int hs = (int) dout.size(1) / nh;
+        int hs = headDim;
         long bh = (long) b * nh;
         DataType type = att.dataType();
         INDArray qkvHeads = splitHeads(qkv, b, nh, t, hs);
@@ -214,11 +261,17 @@ public final class Nd4jKernels implements Kernels {
         // softmax backward: dpre = scale * att * (datt - rowsum(att * datt))
         INDArray dot = att.mul(datt).sum(3);                                                // (B, NH, T)
         Nd4j.exec(new BroadcastSubOp(datt, dot, datt, 0, 1, 2));
-        datt.muli(att).muli(1.0 / Math.sqrt(hs));
+        datt.muli(att).muli(scale);
         Nd4j.matmul(datt3, k, dq, false, false, false);                                     // dq = dpre k
         Nd4j.matmul(datt3, q, dk, true, false, false);                                      // dk = dpre^T q
         // dqkv (B, T, 3, NH, hs) = dqkvHeads (3, B, NH, T, hs) permuted back
         Views.of(dqkv, 0, b, t, 3, nh, hs).permute(QKV_TO_HEADS).assign(dqkvHeads);
+    }
+
+    @Override
+    public void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] len, int nHead,
+                                int nKvHead, int headDim, double scale, int window) {
+        REFERENCE.attentionDecode(out, q, kCache, vCache, len, nHead, nKvHead, headDim, scale, window);
     }
 
     /** A zeroed-once scratch array of {@code shape}, kept between calls and grown when a call needs more. */

@@ -1,5 +1,6 @@
-package ai.stratum.model;
+package ai.stratum.model.kernels;
 
+import ai.stratum.model.TestArrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -111,8 +112,8 @@ class KernelsTest {
         INDArray b = random(type, 9, 1, C);
         INDArray[] e = {zeros(type, B * T, C), zeros(type, B * T), zeros(type, B * T)};
         INDArray[] a = {zeros(type, B * T, C), zeros(type, B * T), zeros(type, B * T)};
-        NAIVE.layerNormForward(e[0], e[1], e[2], inp, w, b);
-        k.layerNormForward(a[0], a[1], a[2], inp, w, b);
+        NAIVE.layerNormForward(e[0], e[1], e[2], inp, w, b, 1e-5);
+        k.layerNormForward(a[0], a[1], a[2], inp, w, b, 1e-5);
         for (int i = 0; i < 3; i++) {
             assertClose(e[i], a[i], tolerance(type), "layer norm forward output " + i);
         }
@@ -171,15 +172,17 @@ class KernelsTest {
                     INDArray qkv = random(type, 16, 2, b * t, 3 * c);
                     INDArray[] e = {zeros(type, b * t, c), zeros(type, b, nh, t, t)};
                     INDArray[] a = {zeros(type, b * t, c), zeros(type, b, nh, t, t)};
-                    NAIVE.attentionForward(e[0], e[1], qkv, segmentIds, dropout, 77, 4);
-                    k.attentionForward(a[0], a[1], qkv, segmentIds, dropout, 77, 4);
+                    int hs = c / nh;
+                    double scale = 1 / Math.sqrt(hs);
+                    NAIVE.attentionForward(e[0], e[1], qkv, nh, nh, hs, scale, 0, segmentIds, dropout, 77, 4);
+                    k.attentionForward(a[0], a[1], qkv, nh, nh, hs, scale, 0, segmentIds, dropout, 77, 4);
                     assertClose(e[1], a[1], tolerance(type), what + " probabilities");
                     assertClose(e[0], a[0], tolerance(type), what + " output");
                     INDArray dout = random(type, 17, 1, b * t, c);
                     INDArray de = zeros(type, b * t, 3 * c);
                     INDArray da = random(type, 18, 1, b * t, 3 * c); // overwritten, not accumulated into
-                    NAIVE.attentionBackward(de, dout, qkv, e[1], dropout, 77, 4);
-                    k.attentionBackward(da, dout, qkv, e[1], dropout, 77, 4);
+                    NAIVE.attentionBackward(de, dout, qkv, e[1], nh, nh, hs, scale, 0, dropout, 77, 4);
+                    k.attentionBackward(da, dout, qkv, e[1], nh, nh, hs, scale, 0, dropout, 77, 4);
                     assertClose(de, da, tolerance(type) * 10, what + " backward");
                 }
             }
@@ -378,7 +381,7 @@ class KernelsTest {
         INDArray mean = zeros(d, 4);
         INDArray rstd = zeros(d, 4);
         java.util.function.DoubleSupplier loss = () -> {
-            NAIVE.layerNormForward(out, mean, rstd, inp, w, b);
+            NAIVE.layerNormForward(out, mean, rstd, inp, w, b, 1e-3);
             return dot(out, r);
         };
         loss.getAsDouble();
@@ -416,12 +419,13 @@ class KernelsTest {
         INDArray att = zeros(d, B, NH, T, T);
         for (double dropout : new double[] {0.0, 0.4}) {
             java.util.function.DoubleSupplier loss = () -> {
-                NAIVE.attentionForward(out, att, qkv, segments, dropout, 5, 9);
+                NAIVE.attentionForward(out, att, qkv, NH, NH, C / NH, 1 / Math.sqrt(C / NH), 0, segments, dropout,
+                        5, 9);
                 return dot(out, r);
             };
             loss.getAsDouble();
             INDArray dqkv = zeros(d, B * T, 3 * C);
-            NAIVE.attentionBackward(dqkv, r, qkv, att, dropout, 5, 9);
+            NAIVE.attentionBackward(dqkv, r, qkv, att, NH, NH, C / NH, 1 / Math.sqrt(C / NH), 0, dropout, 5, 9);
             assertGradient(numericGradient(qkv, loss, FD_EPS), dqkv, "attention, dropout " + dropout);
         }
         // masked probabilities are exactly zero and rows sum to one
@@ -436,7 +440,7 @@ class KernelsTest {
         INDArray qkv = random(d, 41, 1, B * T, 3 * C);
         INDArray att = zeros(d, B, NH, T, T);
         INDArray out = zeros(d, B * T, C);
-        NAIVE.attentionForward(out, att, qkv, null, 0.5, 3, 2);
+        NAIVE.attentionForward(out, att, qkv, NH, NH, C / NH, 1 / Math.sqrt(C / NH), 0, null, 0.5, 3, 2);
         INDArray dropped = att.dup();
         NAIVE.dropout(dropped, 0.5, 3, 2);
         // out = dropout(att) @ v per head, with v read from the qkv rows
@@ -501,5 +505,140 @@ class KernelsTest {
         NAIVE.embeddingBackward(dwte, dwpe, r, tokens, positions);
         assertGradient(numericGradient(wte, loss, FD_EPS), dwte, "embedding dwte");
         assertGradient(numericGradient(wpe, loss, FD_EPS), dwpe, "embedding dwpe");
+    }
+
+    /** Columns [from, from + width) of {@code wide} (rows, cols): a view whose row stride exceeds its width. */
+    static INDArray columns(INDArray wide, int from, int width) {
+        return wide.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(from, from + width));
+    }
+
+    /** cos and sin tables (maxPos, half) of RoPE with the given theta, as a model computes them. */
+    static INDArray[] ropeTables(DataType type, int maxPos, int headDim, double theta) {
+        int half = headDim / 2;
+        double[][] c = new double[maxPos][half];
+        double[][] s = new double[maxPos][half];
+        for (int p = 0; p < maxPos; p++) {
+            for (int i = 0; i < half; i++) {
+                double angle = p / Math.pow(theta, 2.0 * i / headDim);
+                c[p][i] = Math.cos(angle);
+                s[p][i] = Math.sin(angle);
+            }
+        }
+        return new INDArray[] {org.nd4j.linalg.factory.Nd4j.createFromArray(c).castTo(type),
+                org.nd4j.linalg.factory.Nd4j.createFromArray(s).castTo(type)};
+    }
+
+    @Test
+    void naiveRmsNormBackwardMatchesFiniteDifferences() {
+        DataType d = DataType.DOUBLE;
+        INDArray inp = random(d, 60, 2, 4, 7);
+        INDArray w = random(d, 61, 1, 7);
+        INDArray r = random(d, 62, 1, 4, 7);
+        INDArray out = zeros(d, 4, 7);
+        INDArray rstd = zeros(d, 4);
+        java.util.function.DoubleSupplier loss = () -> {
+            NAIVE.rmsNormForward(out, rstd, inp, w, 1e-3);
+            return dot(out, r);
+        };
+        loss.getAsDouble();
+        INDArray dinp = zeros(d, 4, 7);
+        INDArray dw = zeros(d, 7);
+        NAIVE.rmsNormBackward(dinp, dw, r, inp, w, rstd);
+        assertGradient(numericGradient(inp, loss, FD_EPS), dinp, "rms norm dinp");
+        assertGradient(numericGradient(w, loss, FD_EPS), dw, "rms norm dweight");
+        double[] x = inp.dup('c').data().asDouble();
+        double squares = 0;
+        for (int i = 0; i < 7; i++) {
+            squares += x[i] * x[i];
+        }
+        assertEquals(1 / Math.sqrt(squares / 7 + 1e-3), rstd.getDouble(0), 1e-12, "rstd of row 0");
+    }
+
+    @Test
+    void naiveRopeRotatesHalvesAndItsBackwardMatchesFiniteDifferences() {
+        DataType d = DataType.DOUBLE;
+        int nh = 3;
+        int hd = 6;
+        int[] positions = {0, 1, 2, 5, 3};
+        INDArray[] tables = ropeTables(d, 8, hd, 10000.0);
+        INDArray wide = random(d, 63, 1, 5, 2 * nh * hd + 3);
+        INDArray x = columns(wide, 4, nh * hd);
+        INDArray r = random(d, 64, 1, 5, nh * hd);
+        java.util.function.DoubleSupplier loss = () -> {
+            INDArray y = x.dup();
+            NAIVE.ropeForward(y, nh, hd, positions, tables[0], tables[1]);
+            return dot(y, r);
+        };
+        INDArray dx = r.dup();
+        NAIVE.ropeBackward(dx, nh, hd, positions, tables[0], tables[1]);
+        assertGradient(numericGradient(x, loss, FD_EPS), dx, "rope");
+        // head 1 of row 3 (position 5), pair i = 1: (x1, x2) = (x[1], x[4]) rotated by 5 / 10000^(2/6)
+        INDArray before = wide.dup();
+        NAIVE.ropeForward(x, nh, hd, positions, tables[0], tables[1]);
+        double angle = 5 / Math.pow(10000.0, 2.0 / 6);
+        double x1 = before.getDouble(3, 4 + hd + 1);
+        double x2 = before.getDouble(3, 4 + hd + 4);
+        assertEquals(x1 * Math.cos(angle) - x2 * Math.sin(angle), wide.getDouble(3, 4 + hd + 1), 1e-12, "x1");
+        assertEquals(x2 * Math.cos(angle) + x1 * Math.sin(angle), wide.getDouble(3, 4 + hd + 4), 1e-12, "x2");
+        assertEquals(before.getDouble(0, 4), wide.getDouble(0, 4), 0.0, "position 0 is not rotated");
+        assertEquals(before.getDouble(2, 3), wide.getDouble(2, 3), 0.0, "columns left of the view untouched");
+        assertEquals(before.getDouble(2, 4 + nh * hd), wide.getDouble(2, 4 + nh * hd), 0.0,
+                "columns right of the view untouched");
+        NAIVE.ropeBackward(x, nh, hd, positions, tables[0], tables[1]);
+        assertClose(before, wide, 1e-12, "the backward undoes the forward");
+    }
+
+    @Test
+    void naiveSwigluBackwardMatchesFiniteDifferences() {
+        DataType d = DataType.DOUBLE;
+        INDArray gateUp = random(d, 65, 3, 4, 2 * 5);
+        INDArray r = random(d, 66, 1, 4, 5);
+        INDArray out = zeros(d, 4, 5);
+        java.util.function.DoubleSupplier loss = () -> {
+            NAIVE.swigluForward(out, gateUp);
+            return dot(out, r);
+        };
+        INDArray dgu = random(d, 67, 1, 4, 2 * 5); // overwritten
+        NAIVE.swigluBackward(dgu, r, gateUp);
+        assertGradient(numericGradient(gateUp, loss, FD_EPS), dgu, "swiglu");
+        loss.getAsDouble();
+        double g = gateUp.getDouble(2, 3);
+        assertEquals(g / (1 + Math.exp(-g)) * gateUp.getDouble(2, 8), out.getDouble(2, 3), 1e-12, "silu(g) * u");
+    }
+
+    @Test
+    void naiveGroupedQueryAttentionBackwardMatchesFiniteDifferences() {
+        DataType d = DataType.DOUBLE;
+        int b = 2;
+        int t = 6;
+        int hd = 3;
+        int[] segments = {0, 0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2};
+        for (int[] heads : new int[][] {{4, 2}, {4, 1}, {2, 2}}) {
+            int nh = heads[0];
+            int kv = heads[1];
+            int width = (nh + 2 * kv) * hd;
+            INDArray qkv = random(d, 68, 1.5, b * t, width);
+            INDArray r = random(d, 69, 1, b * t, nh * hd);
+            INDArray out = zeros(d, b * t, nh * hd);
+            INDArray att = zeros(d, b, nh, t, t);
+            for (double dropout : new double[] {0.0, 0.4}) {
+                for (int window : new int[] {0, 3}) {
+                    java.util.function.DoubleSupplier loss = () -> {
+                        NAIVE.attentionForward(out, att, qkv, nh, kv, hd, 0.37, window, segments, dropout, 5, 9);
+                        return dot(out, r);
+                    };
+                    loss.getAsDouble();
+                    INDArray dqkv = random(d, 70, 1, b * t, width); // overwritten
+                    NAIVE.attentionBackward(dqkv, r, qkv, att, nh, kv, hd, 0.37, window, dropout, 5, 9);
+                    assertGradient(numericGradient(qkv, loss, FD_EPS), dqkv, "attention heads " + nh + "/" + kv
+                            + " window " + window + " dropout " + dropout);
+                    if (window == 3) {
+                        assertEquals(0.0, att.getDouble(0, nh - 1, 3, 0), 0.0, "key 3 back, outside the window");
+                        assertTrue(att.getDouble(0, nh - 1, 3, 1) > 0, "key 2 back, inside the window");
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,4 +1,4 @@
-package ai.stratum.model;
+package ai.stratum.model.kernels;
 
 /**
  * Dropout masks as a pure function of (seed, stream, element index): no random state to save or restore, the

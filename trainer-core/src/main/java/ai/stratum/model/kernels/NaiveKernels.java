@@ -1,4 +1,4 @@
-package ai.stratum.model;
+package ai.stratum.model.kernels;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -76,7 +76,7 @@ public final class NaiveKernels implements Kernels {
 
     @Override
     public void layerNormForward(INDArray out, INDArray mean, INDArray rstd, INDArray inp, INDArray weight,
-                                 INDArray bias) {
+                                 INDArray bias, double eps) {
         double[] x = read(inp);
         double[] w = read(weight);
         double[] b = read(bias);
@@ -96,7 +96,7 @@ public final class NaiveKernels implements Kernels {
                 double d = x[row * c + i] - mu;
                 var += d * d;
             }
-            double rs = 1.0 / Math.sqrt(var / c + ModelConfig.LAYER_NORM_EPS);
+            double rs = 1.0 / Math.sqrt(var / c + eps);
             for (int i = 0; i < c; i++) {
                 o[row * c + i] = (x[row * c + i] - mu) * rs * w[i] + b[i];
             }
@@ -146,6 +146,127 @@ public final class NaiveKernels implements Kernels {
     }
 
     @Override
+    public void rmsNormForward(INDArray out, INDArray rstd, INDArray inp, INDArray weight, double eps) {
+        double[] x = read(inp);
+        double[] w = read(weight);
+        int n = (int) inp.size(0);
+        int c = (int) inp.size(1);
+        double[] o = new double[n * c];
+        double[] r = new double[n];
+        for (int row = 0; row < n; row++) {
+            double squares = 0;
+            for (int i = 0; i < c; i++) {
+                squares += x[row * c + i] * x[row * c + i];
+            }
+            r[row] = 1.0 / Math.sqrt(squares / c + eps);
+            for (int i = 0; i < c; i++) {
+                o[row * c + i] = x[row * c + i] * r[row] * w[i];
+            }
+        }
+        write(out, o);
+        write(rstd, r);
+    }
+
+    @Override
+    public void rmsNormBackward(INDArray dinp, INDArray dweight, INDArray dout, INDArray inp, INDArray weight,
+                                INDArray rstd) {
+        double[] dx = read(dinp);
+        double[] dw = read(dweight);
+        double[] dy = read(dout);
+        double[] x = read(inp);
+        double[] w = read(weight);
+        double[] r = read(rstd);
+        int n = (int) inp.size(0);
+        int c = (int) inp.size(1);
+        for (int row = 0; row < n; row++) {
+            // y_i = x_i r w_i with r = (mean(x^2) + eps)^-1/2, dr/dx_i = -r^3 x_i / C
+            double dyWx = 0;
+            for (int i = 0; i < c; i++) {
+                dyWx += dy[row * c + i] * w[i] * x[row * c + i];
+            }
+            double rs = r[row];
+            for (int i = 0; i < c; i++) {
+                dw[i] += dy[row * c + i] * x[row * c + i] * rs;
+                dx[row * c + i] += rs * dy[row * c + i] * w[i] - rs * rs * rs * x[row * c + i] * dyWx / c;
+            }
+        }
+        write(dinp, dx);
+        write(dweight, dw);
+    }
+
+    @Override
+    public void ropeForward(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin) {
+        rotate(x, nHeads, headDim, positions, cos, sin, 1.0);
+    }
+
+    @Override
+    public void ropeBackward(INDArray dx, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin) {
+        // the rotation is orthogonal: its transpose (the rotation by -angle) carries the gradient back
+        rotate(dx, nHeads, headDim, positions, cos, sin, -1.0);
+    }
+
+    /** x (N, nHeads * headDim) rotated in place by the angles of the tables, their sines times {@code sign}. */
+    private static void rotate(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin,
+                               double sign) {
+        double[] a = read(x);
+        double[] co = read(cos);
+        double[] si = read(sin);
+        int n = (int) x.size(0);
+        int width = nHeads * headDim;
+        int half = headDim / 2;
+        for (int row = 0; row < n; row++) {
+            for (int h = 0; h < nHeads; h++) {
+                for (int i = 0; i < half; i++) {
+                    int at = row * width + h * headDim + i;
+                    double c = co[positions[row] * half + i];
+                    double s = sign * si[positions[row] * half + i];
+                    double x1 = a[at];
+                    double x2 = a[at + half];
+                    a[at] = x1 * c - x2 * s;
+                    a[at + half] = x2 * c + x1 * s;
+                }
+            }
+        }
+        write(x, a);
+    }
+
+    @Override
+    public void swigluForward(INDArray out, INDArray gateUp) {
+        double[] gu = read(gateUp);
+        int n = (int) out.size(0);
+        int inter = (int) out.size(1);
+        double[] o = new double[n * inter];
+        for (int row = 0; row < n; row++) {
+            for (int i = 0; i < inter; i++) {
+                double g = gu[row * 2 * inter + i];
+                o[row * inter + i] = g / (1 + Math.exp(-g)) * gu[row * 2 * inter + inter + i];
+            }
+        }
+        write(out, o);
+    }
+
+    @Override
+    public void swigluBackward(INDArray dGateUp, INDArray dout, INDArray gateUp) {
+        double[] gu = read(gateUp);
+        double[] dy = read(dout);
+        int n = (int) dout.size(0);
+        int inter = (int) dout.size(1);
+        double[] d = new double[n * 2 * inter];
+        for (int row = 0; row < n; row++) {
+            for (int i = 0; i < inter; i++) {
+                double g = gu[row * 2 * inter + i];
+                double u = gu[row * 2 * inter + inter + i];
+                double s = 1 / (1 + Math.exp(-g));
+                double grad = dy[row * inter + i];
+                // silu'(g) = s + g s (1 - s)
+                d[row * 2 * inter + i] = grad * u * (s + g * s * (1 - s));
+                d[row * 2 * inter + inter + i] = grad * g * s;
+            }
+        }
+        write(dGateUp, d);
+    }
+
+    @Override
     public void geluForward(INDArray out, INDArray inp) {
         double[] x = read(inp);
         double[] o = new double[x.length];
@@ -170,43 +291,70 @@ public final class NaiveKernels implements Kernels {
         write(dinp, dx);
     }
 
+    /**
+     * Column of element d of query head h in a qkv row; keys start at nHead * headDim, values at
+     * (nHead + nKvHead) * headDim.
+     */
+    private record Layout(int nHead, int nKvHead, int headDim) {
+        int width() {
+            return (nHead + 2 * nKvHead) * headDim;
+        }
+
+        int q(int h, int d) {
+            return h * headDim + d;
+        }
+
+        int k(int h, int d) {
+            return (nHead + kvHead(h)) * headDim + d;
+        }
+
+        int v(int h, int d) {
+            return (nHead + nKvHead + kvHead(h)) * headDim + d;
+        }
+
+        int kvHead(int h) {
+            return h / (nHead / nKvHead);
+        }
+    }
+
     @Override
-    public void attentionForward(INDArray out, INDArray att, INDArray qkv, int[] segmentIds, double dropout,
-                                 long seed, long stream) {
+    public void attentionForward(INDArray out, INDArray att, INDArray qkv, int nHead, int nKvHead, int headDim,
+                                 double scale, int window, int[] segmentIds, double dropout, long seed,
+                                 long stream) {
+        Heads.check(qkv, nHead, nKvHead, headDim);
         int b = (int) att.size(0);
-        int nh = (int) att.size(1);
         int t = (int) att.size(2);
-        int c = (int) out.size(1);
-        int hs = c / nh;
-        double scale = 1.0 / Math.sqrt(hs);
+        Layout hd = new Layout(nHead, nKvHead, headDim);
+        int w = hd.width();
+        int c = nHead * headDim;
         double[] x = read(qkv);
-        double[] a = new double[b * nh * t * t];
+        double[] a = new double[b * nHead * t * t];
         double[] o = new double[b * t * c];
         for (int bi = 0; bi < b; bi++) {
-            for (int h = 0; h < nh; h++) {
+            for (int h = 0; h < nHead; h++) {
                 for (int i = 0; i < t; i++) {
-                    int row = ((bi * nh + h) * t + i) * t;
+                    int row = ((bi * nHead + h) * t + i) * t;
                     double[] s = new double[t];
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < t; j++) {
-                        for (int d = 0; d < hs; d++) {
-                            s[j] += x[q(bi, i, h, d, t, c, hs)] * x[q(bi, j, h, d, t, c, hs) + c];
+                        for (int d = 0; d < headDim; d++) {
+                            s[j] += x[(bi * t + i) * w + hd.q(h, d)] * x[(bi * t + j) * w + hd.k(h, d)];
                         }
                         s[j] *= scale;
-                        if (allowed(segmentIds, bi, t, i, j)) {
+                        if (allowed(segmentIds, window, bi, t, i, j)) {
                             max = Math.max(max, s[j]);
                         }
                     }
                     double sum = 0;
                     for (int j = 0; j < t; j++) {
-                        a[row + j] = allowed(segmentIds, bi, t, i, j) ? Math.exp(s[j] - max) : 0.0;
+                        a[row + j] = allowed(segmentIds, window, bi, t, i, j) ? Math.exp(s[j] - max) : 0.0;
                         sum += a[row + j];
                     }
                     for (int j = 0; j < t; j++) {
                         a[row + j] /= sum;
                         double used = a[row + j] * keepScale(dropout, seed, stream, row + j);
-                        for (int d = 0; d < hs; d++) {
-                            o[(bi * t + i) * c + h * hs + d] += used * x[q(bi, j, h, d, t, c, hs) + 2 * c];
+                        for (int d = 0; d < headDim; d++) {
+                            o[(bi * t + i) * c + h * headDim + d] += used * x[(bi * t + j) * w + hd.v(h, d)];
                         }
                     }
                 }
@@ -214,11 +362,6 @@ public final class NaiveKernels implements Kernels {
         }
         write(att, a);
         write(out, o);
-    }
-
-    /** Index in qkv (B*T, 3C) of element d of head h of the query at (b, i); + C for the key, + 2C the value. */
-    private static int q(int b, int i, int h, int d, int t, int c, int hs) {
-        return (b * t + i) * 3 * c + h * hs + d;
     }
 
     /** The factor dropout applies to element {@code index}: 0 or 1 / (1 - p); 1 without dropout. */
@@ -229,36 +372,41 @@ public final class NaiveKernels implements Kernels {
         return Dropout.keep(seed, stream, index, p) ? 1.0 / (1.0 - p) : 0.0;
     }
 
-    static boolean allowed(int[] segmentIds, int b, int t, int query, int key) {
-        return key <= query && (segmentIds == null || segmentIds[b * t + key] == segmentIds[b * t + query]);
+    /**
+     * Whether query {@code query} of sequence b sees key {@code key}: causal, in the same segment when segment ids
+     * are given, and fewer than {@code window} positions back when window &gt; 0.
+     */
+    static boolean allowed(int[] segmentIds, int window, int b, int t, int query, int key) {
+        return key <= query && (window <= 0 || query - key < window)
+                && (segmentIds == null || segmentIds[b * t + key] == segmentIds[b * t + query]);
     }
 
     @Override
-    public void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, double dropout,
-                                  long seed, long stream) {
+    public void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, int nHead, int nKvHead,
+                                  int headDim, double scale, int window, double dropout, long seed, long stream) {
+        Heads.check(qkv, nHead, nKvHead, headDim);
         int b = (int) att.size(0);
-        int nh = (int) att.size(1);
         int t = (int) att.size(2);
-        int c = (int) dout.size(1);
-        int hs = c / nh;
-        double scale = 1.0 / Math.sqrt(hs);
+        Layout hd = new Layout(nHead, nKvHead, headDim);
+        int w = hd.width();
+        int c = nHead * headDim;
         double[] x = read(qkv);
         double[] a = read(att);
         double[] dy = read(dout);
         double[] dx = new double[x.length];
         for (int bi = 0; bi < b; bi++) {
-            for (int h = 0; h < nh; h++) {
+            for (int h = 0; h < nHead; h++) {
                 for (int i = 0; i < t; i++) {
-                    int row = ((bi * nh + h) * t + i) * t;
+                    int row = ((bi * nHead + h) * t + i) * t;
                     // out_i = sum_j used_ij v_j with used = dropout(p): d used_ij = dout_i . v_j, d p_ij = mask * that
                     double[] dp = new double[t];
                     double dot = 0;
                     for (int j = 0; j < t; j++) {
                         double keep = keepScale(dropout, seed, stream, row + j);
-                        for (int d = 0; d < hs; d++) {
-                            double g = dy[(bi * t + i) * c + h * hs + d];
-                            dp[j] += g * x[q(bi, j, h, d, t, c, hs) + 2 * c];
-                            dx[q(bi, j, h, d, t, c, hs) + 2 * c] += a[row + j] * keep * g;
+                        for (int d = 0; d < headDim; d++) {
+                            double g = dy[(bi * t + i) * c + h * headDim + d];
+                            dp[j] += g * x[(bi * t + j) * w + hd.v(h, d)];
+                            dx[(bi * t + j) * w + hd.v(h, d)] += a[row + j] * keep * g;
                         }
                         dp[j] *= keep;
                         dot += a[row + j] * dp[j];
@@ -266,15 +414,54 @@ public final class NaiveKernels implements Kernels {
                     // softmax backward, then through the scaled scores s_ij = scale q_i . k_j
                     for (int j = 0; j < t; j++) {
                         double ds = scale * a[row + j] * (dp[j] - dot);
-                        for (int d = 0; d < hs; d++) {
-                            dx[q(bi, i, h, d, t, c, hs)] += ds * x[q(bi, j, h, d, t, c, hs) + c];
-                            dx[q(bi, j, h, d, t, c, hs) + c] += ds * x[q(bi, i, h, d, t, c, hs)];
+                        for (int d = 0; d < headDim; d++) {
+                            dx[(bi * t + i) * w + hd.q(h, d)] += ds * x[(bi * t + j) * w + hd.k(h, d)];
+                            dx[(bi * t + j) * w + hd.k(h, d)] += ds * x[(bi * t + i) * w + hd.q(h, d)];
                         }
                     }
                 }
             }
         }
         write(dqkv, dx);
+    }
+
+    @Override
+    public void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] len, int nHead,
+                                int nKvHead, int headDim, double scale, int window) {
+        int b = (int) q.size(0);
+        int maxLen = (int) kCache.size(1);
+        int kvWidth = nKvHead * headDim;
+        int group = nHead / nKvHead;
+        double[] x = read(q);
+        double[] k = read(kCache);
+        double[] v = read(vCache);
+        double[] o = new double[b * nHead * headDim];
+        for (int bi = 0; bi < b; bi++) {
+            int from = window > 0 ? Math.max(0, len[bi] - window) : 0;
+            for (int h = 0; h < nHead; h++) {
+                int kv = (h / group) * headDim;
+                double[] s = new double[len[bi]];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = from; j < len[bi]; j++) {
+                    for (int d = 0; d < headDim; d++) {
+                        s[j] += x[(bi * nHead + h) * headDim + d] * k[(bi * maxLen + j) * kvWidth + kv + d];
+                    }
+                    s[j] *= scale;
+                    max = Math.max(max, s[j]);
+                }
+                double sum = 0;
+                for (int j = from; j < len[bi]; j++) {
+                    s[j] = Math.exp(s[j] - max);
+                    sum += s[j];
+                }
+                for (int j = from; j < len[bi]; j++) {
+                    for (int d = 0; d < headDim; d++) {
+                        o[(bi * nHead + h) * headDim + d] += s[j] / sum * v[(bi * maxLen + j) * kvWidth + kv + d];
+                    }
+                }
+            }
+        }
+        write(out, o);
     }
 
     @Override

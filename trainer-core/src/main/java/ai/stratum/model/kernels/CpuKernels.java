@@ -1,4 +1,4 @@
-package ai.stratum.model;
+package ai.stratum.model.kernels;
 
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
@@ -20,7 +20,7 @@ import java.util.stream.IntStream;
  * <p>Attention multiplies each (batch, head) pair's matrices with OpenBLAS's {@code cblas_sgemm} (the library ND4J
  * itself runs on) directly on the activations' memory with leading dimensions, so q, k, v and the output stay in
  * their (B, T, NH, hs) layout, and only the causal blocks are computed. The attention keeps scratch arrays
- * between calls, so an instance serves one model at a time (as {@link Gpt} itself is not thread-safe).
+ * between calls, so an instance serves one model at a time (as a model itself is not thread-safe).
  */
 public final class CpuKernels implements Kernels {
 
@@ -260,9 +260,9 @@ public final class CpuKernels implements Kernels {
 
     @Override
     public void layerNormForward(INDArray out, INDArray mean, INDArray rstd, INDArray inp, INDArray weight,
-                                 INDArray bias) {
+                                 INDArray bias, double eps) {
         if (!isFloat(out, mean, rstd, inp, weight, bias)) {
-            fallback.layerNormForward(out, mean, rstd, inp, weight, bias);
+            fallback.layerNormForward(out, mean, rstd, inp, weight, bias, eps);
             return;
         }
         int c = (int) inp.size(1);
@@ -297,7 +297,7 @@ public final class CpuKernels implements Kernels {
                 for (int i = 0; i < c; i++) {
                     var += centred[i] * centred[i];
                 }
-                float rs = (float) (1.0 / Math.sqrt(var / c + ModelConfig.LAYER_NORM_EPS));
+                float rs = (float) (1.0 / Math.sqrt(var / c + eps));
                 for (int i = 0; i < c; i++) {
                     row[i] = centred[i] * rs * w[i] + b[i];
                 }
@@ -382,6 +382,43 @@ public final class CpuKernels implements Kernels {
             }
             t.put(tb + i, s);
         }
+    }
+
+    @Override
+    public void rmsNormForward(INDArray out, INDArray rstd, INDArray inp, INDArray weight, double eps) {
+        fallback.rmsNormForward(out, rstd, inp, weight, eps);
+    }
+
+    @Override
+    public void rmsNormBackward(INDArray dinp, INDArray dweight, INDArray dout, INDArray inp, INDArray weight,
+                                INDArray rstd) {
+        fallback.rmsNormBackward(dinp, dweight, dout, inp, weight, rstd);
+    }
+
+    @Override
+    public void ropeForward(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin) {
+        fallback.ropeForward(x, nHeads, headDim, positions, cos, sin);
+    }
+
+    @Override
+    public void ropeBackward(INDArray dx, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin) {
+        fallback.ropeBackward(dx, nHeads, headDim, positions, cos, sin);
+    }
+
+    @Override
+    public void swigluForward(INDArray out, INDArray gateUp) {
+        fallback.swigluForward(out, gateUp);
+    }
+
+    @Override
+    public void swigluBackward(INDArray dGateUp, INDArray dout, INDArray gateUp) {
+        fallback.swigluBackward(dGateUp, dout, gateUp);
+    }
+
+    @Override
+    public void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] len, int nHead,
+                                int nKvHead, int headDim, double scale, int window) {
+        fallback.attentionDecode(out, q, kCache, vCache, len, nHead, nKvHead, headDim, scale, window);
     }
 
     // ---- GELU -------------------------------------------------------------------------------------------------
@@ -530,19 +567,22 @@ public final class CpuKernels implements Kernels {
      * then out = probabilities @ v by OpenBLAS straight into the heads' columns of out.
      */
     @Override
-    public void attentionForward(INDArray out, INDArray att, INDArray qkv, int[] segmentIds, double dropout,
-                                 long seed, long stream) {
-        if (!isFloat(out, att, qkv)) {
-            fallback.attentionForward(out, att, qkv, segmentIds, dropout, seed, stream);
+    public void attentionForward(INDArray out, INDArray att, INDArray qkv, int nHead, int nKvHead, int headDim,
+                                 double scale, int window, int[] segmentIds, double dropout, long seed,
+                                 long stream) {
+        Heads.check(qkv, nHead, nKvHead, headDim);
+        if (!isFloat(out, att, qkv) || nKvHead != nHead || window > 0) {
+            fallback.attentionForward(out, att, qkv, nHead, nKvHead, headDim, scale, window, segmentIds, dropout,
+                    seed, stream);
             return;
         }
-        int nh = (int) att.size(1);
+        int nh = nHead;
         int t = (int) att.size(2);
-        int c = (int) out.size(1);
-        int hs = c / nh;
+        int hs = headDim;
+        int c = nh * hs;
         int pairs = (int) att.size(0) * nh;
         int block = blockRows(t, hs);
-        float scale = (float) (1.0 / Math.sqrt(hs));
+        float fscale = (float) scale;
         float keepScale = (float) (1.0 / (1.0 - dropout));
         long xb = base(qkv);
         long ab = base(att);
@@ -568,7 +608,7 @@ public final class CpuKernels implements Kernels {
                 long square = (long) pair * t * t;
                 for (int from = 0; from < t; from += block) {
                     int to = Math.min(t, from + block);
-                    gemm(false, true, to - from, to, hs, scale, q, head + (long) from * 3 * c, 3 * c, k, head + c,
+                    gemm(false, true, to - from, to, hs, fscale, q, head + (long) from * 3 * c, 3 * c, k, head + c,
                             3 * c, probs, ab + square + (long) from * t, t);
                     for (int query = from; query < to; query++) {
                         int keys = query + 1;
@@ -597,19 +637,21 @@ public final class CpuKernels implements Kernels {
      * into dqkv; then per block of keys, dk = dS^T q and dv = P^T dout over the queries that see them.
      */
     @Override
-    public void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, double dropout,
-                                  long seed, long stream) {
-        if (!isFloat(dqkv, dout, qkv, att)) {
-            fallback.attentionBackward(dqkv, dout, qkv, att, dropout, seed, stream);
+    public void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, int nHead, int nKvHead,
+                                  int headDim, double scale, int window, double dropout, long seed, long stream) {
+        Heads.check(qkv, nHead, nKvHead, headDim);
+        if (!isFloat(dqkv, dout, qkv, att) || nKvHead != nHead || window > 0) {
+            fallback.attentionBackward(dqkv, dout, qkv, att, nHead, nKvHead, headDim, scale, window, dropout, seed,
+                    stream);
             return;
         }
-        int nh = (int) att.size(1);
+        int nh = nHead;
         int t = (int) att.size(2);
-        int c = (int) dout.size(1);
-        int hs = c / nh;
+        int hs = headDim;
+        int c = nh * hs;
         int pairs = (int) att.size(0) * nh;
         int block = blockRows(t, hs);
-        float scale = (float) (1.0 / Math.sqrt(hs));
+        float fscale = (float) scale;
         float keepScale = (float) (1.0 / (1.0 - dropout));
         long xb = base(qkv);
         long ab = base(att);
@@ -661,7 +703,7 @@ public final class CpuKernels implements Kernels {
                             dot += p[j] * dp[j];
                         }
                         for (int j = 0; j < keys; j++) {
-                            dp[j] = scale * p[j] * (dp[j] - dot);
+                            dp[j] = fscale * p[j] * (dp[j] - dot);
                         }
                         java.util.Arrays.fill(dp, keys, t, 0f);
                         g.put((int) at, dp, 0, t);
