@@ -61,11 +61,6 @@ public final class HfCheckpoint {
         }
     }
 
-    /** Whether {@code dir} holds weights: {@code model.safetensors} or an index. */
-    public static boolean hasWeights(Path dir) {
-        return Files.isRegularFile(dir.resolve(MODEL)) || Files.isRegularFile(dir.resolve(INDEX));
-    }
-
     /**
      * Reads the headers of {@code dir}'s weights: {@code model.safetensors} when present (as transformers prefers
      * it), else every shard the index names. Damage (unreadable, truncated, an index naming a tensor its shard
