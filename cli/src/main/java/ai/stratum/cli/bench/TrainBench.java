@@ -120,10 +120,11 @@ public final class TrainBench {
                 adapters.init(config.train().seed());
                 adapters.attach(gpt, kernels);
                 grads = adapters.grads();
-                adamw = new AdamW(config.optim(), TrainableSet.all(adapters.layout()), adapters.params(), grads);
+                adamw = new AdamW(config.optim(), TrainableSet.all(adapters.layout()), adapters.params(), grads,
+                        kernels);
             } else {
                 grads = gpt.grads();
-                adamw = new AdamW(config.optim(), TrainableSet.all(gpt.layout()), gpt.params(), grads);
+                adamw = new AdamW(config.optim(), TrainableSet.all(gpt.layout()), gpt.params(), grads, kernels);
             }
             StepProfile profile = new StepProfile();
             gpt.profile(profile);
