@@ -35,8 +35,8 @@ import java.util.TreeSet;
  *     {@code rope_theta} and {@code rope_scaling}/{@code rope_parameters} (none, {@code linear}, {@code llama3};
  *     {@code yarn}, {@code dynamic}, {@code longrope} and any other type refused); {@code attention_bias}
  *     (llama, mistral, qwen3: q, k, v and o), {@code mlp_bias} (llama); {@code hidden_act} silu only;
- *     {@code pretraining_tp} &gt; 1, {@code partial_rotary_factor} != 1 and {@code attention_dropout} != 0
- *     refused; mistral's {@code sliding_window} (default 4096, null for none); qwen2/qwen3's
+ *     {@code pretraining_tp} &gt; 1, {@code partial_rotary_factor} != 1, {@code attention_dropout} != 0 and
+ *     nanotron's {@code rope_interleaved} true refused; mistral's {@code sliding_window} (default 4096, null for none); qwen2/qwen3's
  *     {@code use_sliding_window} with {@code sliding_window} and {@code max_window_layers} (a window on all
  *     layers or on none; a window on some layers only is refused), {@code layer_types} likewise.</li>
  * </ul>
@@ -199,6 +199,11 @@ public final class HfConfig {
             outBias = qkvBias;
         }
         boolean mlpBias = family == Family.LLAMA && k.bool("mlp_bias", false);
+        if (k.bool("rope_interleaved", false)) {
+            throw k.refuse("rope_interleaved", "true (GPT-J's interleaved RoPE) is not supported; Hugging Face's "
+                    + "Llama layout rotates halves");
+        }
+        k.bool("is_llama_config", true); // nanotron's marker (SmolLM): names the architecture, changes nothing
         if (family == Family.QWEN2 && k.bool("use_mrope", false)) {
             throw k.refuse("use_mrope", "multimodal RoPE is not supported");
         }

@@ -223,6 +223,22 @@ class HfConfigTest {
     }
 
     @Test
+    void smolLmStyleConfigWithNanotronKeys() throws IOException {
+        ModelConfig c = parse("""
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "attention_bias": false,
+                 "attention_dropout": 0.0, "bos_token_id": 0, "eos_token_id": 0, "hidden_act": "silu",
+                 "hidden_size": 96, "initializer_range": 0.04, "intermediate_size": 256, "is_llama_config": true,
+                 "max_position_embeddings": 512, "num_attention_heads": 3, "num_hidden_layers": 2,
+                 "num_key_value_heads": 1, "pretraining_tp": 1, "rms_norm_eps": 1e-05, "rope_interleaved": false,
+                 "rope_scaling": null, "rope_theta": 100000, "tie_word_embeddings": true, "torch_dtype": "bfloat16",
+                 "transformers_version": "4.40.1", "use_cache": true, "vocab_size": 300}
+                """).config();
+        assertEquals(ModelConfig.llama(300, 512, 2, 3, 1, 96, 256, 1e-5, 100000, true), c);
+        refusal("{\"model_type\": \"llama\", \"hidden_size\": 32, \"num_attention_heads\": 4, "
+                + "\"rope_interleaved\": true}", "rope_interleaved");
+    }
+
+    @Test
     void familyIsInferredForPresets() throws IOException {
         ModelConfig smol = ModelConfig.llama(49152, 2048, 30, 9, 3, 576, 1536, 1e-5, 100000, true);
         HfConfig.write(dir, smol, 0, "float32");

@@ -109,4 +109,106 @@ class PeftAdapterTest {
         e = assertThrows(IOException.class, () -> PeftAdapter.load(dir, other, DataType.FLOAT, 4));
         assertTrue(e.getMessage().contains("shape"), e.getMessage());
     }
+
+    void write(String json) throws IOException {
+        Files.writeString(dir.resolve(PeftAdapter.CONFIG), json);
+    }
+
+    @Test
+    void rsLoraAndRankAndAlphaPatternsFollowPeftsMatching() throws IOException {
+        // PEFT's get_pattern_key: the first key p (in file order) whose regex (.*\.)?(p) matches the full path
+        write("""
+                {"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": ["c_attn", "c_proj"],
+                 "use_rslora": true, "fan_in_fan_out": true,
+                 "rank_pattern": {"h.1.attn.c_attn": 2, "c_proj": 6, "h\\\\.\\\\d+\\\\.attn\\\\.c_attn": 3},
+                 "alpha_pattern": {"mlp.c_proj": 32}}
+                """);
+        LoraConfig c = PeftAdapter.readConfig(dir);
+        assertTrue(c.useRslora());
+        assertEquals(2, c.rank("transformer.h.1.attn.c_attn"), "the first matching key wins");
+        assertEquals(3, c.rank("transformer.h.0.attn.c_attn"), "a regular expression key");
+        assertEquals(6, c.rank("transformer.h.0.attn.c_proj"));
+        assertEquals(4, c.rank("transformer.h.0.mlp.c_fc"), "no key matches: r");
+        assertEquals(4, c.rank("transformer.h.0.attn.xc_proj"), "a key matches whole path segments only");
+        assertEquals(32.0, c.alpha("transformer.h.0.mlp.c_proj"));
+        assertEquals(8.0, c.alpha("transformer.h.0.attn.c_proj"));
+        assertEquals(8 / Math.sqrt(2), c.scale("transformer.h.1.attn.c_attn"), 1e-12, "rsLoRA: alpha / sqrt(r)");
+        assertEquals(32 / Math.sqrt(6), c.scale("transformer.h.1.mlp.c_proj"), 1e-12);
+
+        // the adapters take each module's rank and scale
+        LoraAdapters a = new LoraAdapters(c, BASE, DataType.FLOAT, 4);
+        assertEquals(2, a.adapter("layers.1.attn.qkv").rank());
+        assertEquals(3, a.adapter("layers.0.attn.qkv").rank());
+        assertEquals(6, a.adapter("layers.0.mlp.proj").rank());
+        assertEquals(32 / Math.sqrt(6), a.adapter("layers.0.mlp.proj").scale(), 1e-12);
+        assertEquals(8 / Math.sqrt(6), a.adapter("layers.0.attn.proj").scale(), 1e-12);
+        assertArrayEquals(new long[] {3, 8}, a.layout().get("layers.0.attn.qkv.lora_A.weight").shape());
+
+        // written back with the same keys in the same order, and loaded into the same shapes
+        a.init(5);
+        a.params().addi(0.5);
+        Path out = dir.resolve("out");
+        PeftAdapter.save(out, a, "base");
+        JsonNode cfg = new ObjectMapper().readTree(out.resolve(PeftAdapter.CONFIG).toFile());
+        assertTrue(cfg.get("use_rslora").asBoolean());
+        assertEquals(List.of("h.1.attn.c_attn", "c_proj", "h\\.\\d+\\.attn\\.c_attn"),
+                iterable(cfg.get("rank_pattern").fieldNames()));
+        LoraAdapters back = PeftAdapter.load(out, BASE, DataType.FLOAT, 4);
+        assertEquals(c, back.config());
+        assertArrayEquals(a.params().toFloatVector(), back.params().toFloatVector());
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> it) {
+        List<String> out = new java.util.ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
+    }
+
+    @Test
+    void keysThatChangeTheAdapterAreRefusedByName() throws IOException {
+        String base = "{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4, \"target_modules\": [\"c_attn\"], ";
+        String[][] cases = {
+            {"\"use_dora\": true}", "use_dora"},
+            {"\"lora_bias\": true}", "lora_bias"},
+            {"\"modules_to_save\": [\"lm_head\"]}", "modules_to_save"},
+            {"\"layers_to_transform\": [0]}", "layers_to_transform"},
+            {"\"layers_pattern\": \"h\"}", "layers_pattern"},
+            {"\"bias\": \"all\"}", "bias"},
+            {"\"init_lora_weights\": \"pissa\"}", "init_lora_weights"},
+            {"\"exclude_modules\": [\"h.0.attn.c_attn\"]}", "exclude_modules"},
+            {"\"rank_pattern\": {\"c_attn\": 2.5}}", "rank_pattern"},
+            {"\"rank_pattern\": {\"c_at(tn\": 2}}", "rank_pattern"},
+            {"\"new_peft_option\": 1}", "new_peft_option"},
+        };
+        for (String[] c : cases) {
+            write(base + c[0]);
+            IOException e = assertThrows(IOException.class, () -> PeftAdapter.readConfig(dir), c[0]);
+            assertTrue(e.getMessage().startsWith(dir.resolve(PeftAdapter.CONFIG).toString())
+                    && e.getMessage().contains(c[1]), e.getMessage());
+        }
+        write("{\"peft_type\": \"LORA\", \"target_modules\": \".*attn.*\"}");
+        assertTrue(assertThrows(IOException.class, () -> PeftAdapter.readConfig(dir)).getMessage()
+                .contains("target_modules"));
+        // what PEFT itself writes for a fresh GPT-2 adapter is accepted: nulls, empties, falses, bookkeeping
+        write(base + """
+                "fan_in_fan_out": false, "init_lora_weights": true, "modules_to_save": null, "use_dora": false,
+                "layers_to_transform": null, "layers_pattern": null, "rank_pattern": {}, "alpha_pattern": {},
+                "megatron_config": null, "megatron_core": "megatron.core", "loftq_config": {}, "lora_bias": false,
+                "revision": null, "auto_mapping": null, "inference_mode": true, "task_type": "CAUSAL_LM",
+                "base_model_name_or_path": "gpt2", "exclude_modules": null, "runtime_config": {"ephemeral_gpu_offload": false}}
+                """);
+        assertEquals(new LoraConfig(2, 4, 0, List.of("c_attn")), PeftAdapter.readConfig(dir));
+    }
+
+    @Test
+    void baseModelPathIsStoredAbsoluteAndNormalized() throws IOException {
+        Path base = Files.createDirectories(dir.resolve("models/base"));
+        String relative = Path.of("").toAbsolutePath().relativize(base.resolve("../base")).toString();
+        PeftAdapter.save(dir.resolve("a"), adapters(2), relative);
+        assertEquals(base.toAbsolutePath().normalize().toString(),
+                PeftAdapter.baseModel(dir.resolve("a")).orElseThrow());
+        PeftAdapter.save(dir.resolve("b"), adapters(2), "openai-community/gpt2-not-local");
+        assertEquals("openai-community/gpt2-not-local", PeftAdapter.baseModel(dir.resolve("b")).orElseThrow(),
+                "a name that is no local directory is kept as given");
+    }
 }

@@ -2,6 +2,7 @@ package ai.stratum.cli.train;
 
 import ai.stratum.cli.ConfigOptions;
 import ai.stratum.cli.config.ConfigLoader;
+import ai.stratum.hf.TokenizerFiles;
 import ai.stratum.tokenizer.Tokenizer;
 import ai.stratum.train.DecoderModel;
 import ai.stratum.train.metrics.SgemmProbe;
@@ -49,7 +50,8 @@ public final class PretrainCommand implements Callable<Integer> {
     boolean resume;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
-            description = "tokenizer.json to copy into checkpoints (default: DIR/tokenizer.json of --data if present).")
+            description = "tokenizer.json to copy into checkpoints (default: tokenizer.json of --data; byte-level "
+                    + "data gets a byte-level one; required otherwise).")
     Path tokenizer;
 
     private boolean configGiven() {
@@ -79,22 +81,20 @@ public final class PretrainCommand implements Callable<Integer> {
         }
         TrainConfig cfg = resolved.value();
         ShardSet shards = ShardSet.open(data);
-        Path tokenizerFile = tokenizer != null ? tokenizer
-                : Files.isRegularFile(data.resolve("tokenizer.json")) ? data.resolve("tokenizer.json") : null;
         if (shards.vocabSize() > cfg.model().vocabSize()) {
             throw new IllegalArgumentException("model.vocab_size: " + cfg.model().vocabSize() + " is smaller than the "
                     + "data's vocabulary of " + shards.vocabSize() + " (manifest.json); --set model.vocab_size="
                     + shards.vocabSize());
         }
+        // every checkpoint carries the tokenizer; decided (or refused) before the first step
+        Path tokenizerFile = TokenizerFiles.forPretraining(data, tokenizer, runDir);
         int eos = shards.eotId() >= 0 ? shards.eotId() : cfg.model().vocabSize() - 1;
-        if (tokenizerFile != null) {
-            Tokenizer tok = Tokenizer.load(tokenizerFile);
-            if (tok.vocabSize() > cfg.model().vocabSize()) {
-                throw new IllegalArgumentException("model.vocab_size: " + cfg.model().vocabSize() + " is smaller than "
-                        + tokenizerFile + "'s " + tok.vocabSize() + " tokens; --set model.vocab_size=" + tok.vocabSize());
-            }
-            eos = tok.specialTokens().getOrDefault(Tokenizer.END_OF_TEXT, eos);
+        Tokenizer tok = Tokenizer.load(tokenizerFile);
+        if (tok.vocabSize() > cfg.model().vocabSize()) {
+            throw new IllegalArgumentException("model.vocab_size: " + cfg.model().vocabSize() + " is smaller than "
+                    + tokenizerFile + "'s " + tok.vocabSize() + " tokens; --set model.vocab_size=" + tok.vocabSize());
         }
+        eos = tok.specialTokens().getOrDefault(Tokenizer.END_OF_TEXT, eos);
         Files.createDirectories(runDir);
         Path saved = runDir.resolve(RUN_CONFIG);
         if (resume && Files.isRegularFile(saved) && !Files.readString(saved).equals(resolved.toYaml())) {
