@@ -23,17 +23,18 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * LoRA adapters in PEFT's layout, so an adapter trained here loads with {@code peft} on the same GPT-2 base:
+ * LoRA adapters in PEFT's layout, so an adapter trained here loads with {@code peft} on the same base:
  * {@code adapter_config.json} (peft_type LORA, r, lora_alpha, lora_dropout, target_modules, use_rslora,
  * rank_pattern, alpha_pattern, fan_in_fan_out true for GPT-2's Conv1D, base_model_name_or_path absolute) and {@code adapter_model.safetensors} whose tensors are named
  * {@code base_model.model.transformer.h.{i}.attn.c_attn.lora_A.weight} [r, in] and {@code ...lora_B.weight}
- * [out, r].
+ * [out, r] for GPT-2, {@code base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight} for the Llama family
+ * ({@link LoraAdapters#hfName}).
  */
 public final class PeftAdapter {
 
     public static final String CONFIG = "adapter_config.json";
     public static final String WEIGHTS = "adapter_model.safetensors";
-    /** Where PEFT puts a GPT2LMHeadModel's blocks. */
+    /** What PEFT prefixes every module path with. */
     static final String PREFIX = "base_model.model.";
 
     private static final ObjectMapper JSON = new ObjectMapper();

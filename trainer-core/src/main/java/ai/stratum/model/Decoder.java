@@ -223,17 +223,6 @@ public final class Decoder implements AutoCloseable {
         return gradViews.get(name);
     }
 
-    /** The names of every linear module in layout order (the places adapters can wrap). */
-    public java.util.List<String> linearModules() {
-        java.util.List<String> names = new java.util.ArrayList<>();
-        for (int l = 0; l < config.nLayer(); l++) {
-            for (String m : new String[] {"attn.qkv", "attn.proj", "mlp.fc", "mlp.proj"}) {
-                names.add("layers." + l + "." + m);
-            }
-        }
-        return names;
-    }
-
     /** The layer currently in a module's slot (a {@link Linear} or a wrapper around it). */
     public LinearLayer linearLayer(String module) {
         return slot(module, null);

@@ -61,25 +61,24 @@ class HfExportTest {
     }
 
     @Test
-    void aDecoderCheckpointOfGpt2ExportsAndLoadsBack() throws IOException {
+    void gpt2CheckpointsExportThroughTheGpt2Table() throws IOException {
         ModelConfig config = ModelConfig.gpt2(40, 8, 2, 2, 8, 0.0);
         Path src = dir.resolve("ckpt");
         Files.createDirectories(src);
-        try (Decoder decoder = new Decoder(config, 1, 4, DataType.FLOAT, Kernels.forCurrentBackend())) {
-            decoder.initWeights(3);
-            new DecoderModel(decoder).saveWeights(src, 39);
+        try (Decoder gpt = new Decoder(config, 1, 4, DataType.FLOAT, Kernels.forCurrentBackend())) {
+            gpt.initWeights(3);
+            new DecoderModel(gpt).saveWeights(src, 39);
             Path out = dir.resolve("hf");
             HfExport.export(src, out, Safetensors.Dtype.F32, HfCheckpoint.DEFAULT_SHARD_BYTES);
             try (Decoder loaded = DecoderModel.load(out, 1, 4)) {
-                assertArrayEquals(decoder.params().toFloatVector(), loaded.params().toFloatVector());
+                assertArrayEquals(gpt.params().toFloatVector(), loaded.params().toFloatVector());
             }
-            // stored as Hugging Face's Conv1D: c_attn [C, 3C] is the transpose of the internal attn.qkv [3C, C]
+            // stored under GPT-2's names, Conv1D [in, out]: c_attn is attn.qkv transposed
             Safetensors.Header h = Safetensors.readHeader(out.resolve(HfCheckpoint.MODEL));
             INDArray cAttn = Nd4j.zeros(DataType.FLOAT, 8 * 24);
             Safetensors.readInto(h, "h.1.attn.c_attn.weight", new long[] {8, 24}, cAttn, 0);
-            TensorSpec qkv = decoder.layout().get("layers.1.attn.qkv.weight");
-            assertArrayEquals(Views.of(decoder.params(), qkv.offset(), 24, 8).transpose().dup('c')
-                    .reshape(qkv.length()).toFloatVector(), cAttn.toFloatVector());
+            INDArray qkv = gpt.param("layers.1.attn.qkv.weight"); // [3C, C]
+            assertArrayEquals(qkv.transpose().dup('c').reshape(qkv.length()).toFloatVector(), cAttn.toFloatVector());
         }
     }
 }

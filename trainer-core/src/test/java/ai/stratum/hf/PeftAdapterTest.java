@@ -125,24 +125,24 @@ class PeftAdapterTest {
                 """);
         LoraConfig c = PeftAdapter.readConfig(dir);
         assertTrue(c.useRslora());
-        assertEquals(2, c.rankFor("transformer.h.1.attn.c_attn"), "the first matching key wins");
-        assertEquals(3, c.rankFor("transformer.h.0.attn.c_attn"), "a regular expression key");
-        assertEquals(6, c.rankFor("transformer.h.0.attn.c_proj"));
-        assertEquals(4, c.rankFor("transformer.h.0.mlp.c_fc"), "no key matches: r");
-        assertEquals(4, c.rankFor("transformer.h.0.attn.xc_proj"), "a key matches whole path segments only");
-        assertEquals(32.0, c.alphaFor("transformer.h.0.mlp.c_proj"));
-        assertEquals(8.0, c.alphaFor("transformer.h.0.attn.c_proj"));
-        assertEquals(8 / Math.sqrt(2), c.scaleFor("transformer.h.1.attn.c_attn"), 1e-12, "rsLoRA: alpha / sqrt(r)");
-        assertEquals(32 / Math.sqrt(6), c.scaleFor("transformer.h.1.mlp.c_proj"), 1e-12);
+        assertEquals(2, c.rank("transformer.h.1.attn.c_attn"), "the first matching key wins");
+        assertEquals(3, c.rank("transformer.h.0.attn.c_attn"), "a regular expression key");
+        assertEquals(6, c.rank("transformer.h.0.attn.c_proj"));
+        assertEquals(4, c.rank("transformer.h.0.mlp.c_fc"), "no key matches: r");
+        assertEquals(4, c.rank("transformer.h.0.attn.xc_proj"), "a key matches whole path segments only");
+        assertEquals(32.0, c.alpha("transformer.h.0.mlp.c_proj"));
+        assertEquals(8.0, c.alpha("transformer.h.0.attn.c_proj"));
+        assertEquals(8 / Math.sqrt(2), c.scale("transformer.h.1.attn.c_attn"), 1e-12, "rsLoRA: alpha / sqrt(r)");
+        assertEquals(32 / Math.sqrt(6), c.scale("transformer.h.1.mlp.c_proj"), 1e-12);
 
         // the adapters take each module's rank and scale
         LoraAdapters a = new LoraAdapters(c, BASE, DataType.FLOAT, 4);
-        assertArrayEquals(new long[] {2, 8}, a.layout().get("layers.1.attn.qkv.lora_A.weight").shape());
+        assertEquals(2, a.adapter("layers.1.attn.qkv").rank());
+        assertEquals(3, a.adapter("layers.0.attn.qkv").rank());
+        assertEquals(6, a.adapter("layers.0.mlp.proj").rank());
+        assertEquals(32 / Math.sqrt(6), a.adapter("layers.0.mlp.proj").scale(), 1e-12);
+        assertEquals(8 / Math.sqrt(6), a.adapter("layers.0.attn.proj").scale(), 1e-12);
         assertArrayEquals(new long[] {3, 8}, a.layout().get("layers.0.attn.qkv.lora_A.weight").shape());
-        assertArrayEquals(new long[] {8, 6}, a.layout().get("layers.0.mlp.proj.lora_B.weight").shape());
-        assertArrayEquals(new long[] {6, 8}, a.layout().get("layers.1.attn.proj.lora_A.weight").shape());
-        assertEquals(32 / Math.sqrt(6), c.scaleFor("transformer.h.0.mlp.c_proj"), 1e-12);
-        assertEquals(8 / Math.sqrt(6), c.scaleFor("transformer.h.0.attn.c_proj"), 1e-12);
 
         // written back with the same keys in the same order, and loaded into the same shapes
         a.init(5);
@@ -238,5 +238,13 @@ class PeftAdapterTest {
                 }
             }
         }
+    }
+
+    @Test
+    void allLinearAdaptsEveryProjectionOfEitherFamily() throws IOException {
+        write("{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4, \"target_modules\": \"all-linear\"}");
+        LoraConfig c = PeftAdapter.readConfig(dir);
+        assertEquals(2 * 7, new LoraAdapters(c, LLAMA, DataType.FLOAT, 4).sites().size());
+        assertEquals(2 * 4, new LoraAdapters(c, BASE, DataType.FLOAT, 4).sites().size());
     }
 }

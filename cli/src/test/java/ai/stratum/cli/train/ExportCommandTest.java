@@ -32,10 +32,10 @@ class ExportCommandTest {
     @Test
     void exportsBf16ShardsWithConfigAndTokenizer() throws IOException {
         Path ckpt = Files.createDirectories(tmp.resolve("ckpt"));
-        try (Decoder decoder = new Decoder(ModelConfig.gpt2(257, 16, 2, 2, 16, 0.0), 1, 4, DataType.FLOAT,
+        try (Decoder gpt = new Decoder(ModelConfig.gpt2(257, 16, 2, 2, 16, 0.0), 1, 4, DataType.FLOAT,
                 Kernels.forCurrentBackend())) {
-            decoder.initWeights(1);
-            new DecoderModel(decoder).saveWeights(ckpt, 256);
+            gpt.initWeights(1);
+            new DecoderModel(gpt).saveWeights(ckpt, 256);
         }
         ByteLevelTokenizerJson.write(ckpt.resolve("tokenizer.json"), List.of("<|endoftext|>"));
         Path out = tmp.resolve("hf");

@@ -29,6 +29,7 @@ public final class CpuKernels implements Kernels {
 
     private final Kernels fallback = new Nd4jKernels();
     private final int threads;
+    private final int maxBlockRows;
     /** Part p of a parallel run takes its row buffers from partScratch[p] only. */
     private final Scratch[] partScratch;
     /** The calling thread's own arrays: weights copied out of their buffers, per-call results. */
@@ -40,6 +41,19 @@ public final class CpuKernels implements Kernels {
 
     /** @param threads how many ranges of rows are computed in parallel */
     public CpuKernels(int threads) {
+        this(threads, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param threads       how many ranges of rows are computed in parallel
+     * @param maxBlockRows  a cap on the attention's query rows per block (tests use small blocks to exercise the
+     *                      block boundaries on small shapes)
+     */
+    CpuKernels(int threads, int maxBlockRows) {
+        if (maxBlockRows < 1) {
+            throw new IllegalArgumentException("max_block_rows: must be at least 1, got " + maxBlockRows);
+        }
+        this.maxBlockRows = maxBlockRows;
         if (threads < 1) {
             throw new IllegalArgumentException("threads: must be at least 1, got " + threads);
         }
@@ -384,41 +398,315 @@ public final class CpuKernels implements Kernels {
         }
     }
 
+    /**
+     * The buffer behind a 2-D array whose rows may be spaced wider than their width (a column slice): element
+     * (r, i) is at {@code base(a) + r * rowStride(a) + i}.
+     */
+    private static FloatBuffer rowsBuf(INDArray a) {
+        if (a.rank() != 2 || (a.size(1) > 1 && a.stride(1) != 1)) {
+            throw new IllegalArgumentException("array: CpuKernels needs 2-D arrays with unit column stride, got "
+                    + "shape " + java.util.Arrays.toString(a.shape()) + " strides "
+                    + java.util.Arrays.toString(a.stride()));
+        }
+        return a.data().asNioFloat();
+    }
+
+    private static int rowStride(INDArray a) {
+        return a.size(0) > 1 ? Math.toIntExact(a.stride(0)) : (int) a.size(1);
+    }
+
+    // ---- RMS norm -----------------------------------------------------------------------------------------------
+
     @Override
     public void rmsNormForward(INDArray out, INDArray rstd, INDArray inp, INDArray weight, double eps) {
-        fallback.rmsNormForward(out, rstd, inp, weight, eps);
+        if (!isFloat(out, rstd, inp, weight)) {
+            fallback.rmsNormForward(out, rstd, inp, weight, eps);
+            return;
+        }
+        int c = (int) inp.size(1);
+        FloatBuffer x = rowsBuf(inp);
+        FloatBuffer o = rowsBuf(out);
+        FloatBuffer r = buf(rstd);
+        int xb = base(inp);
+        int ob = base(out);
+        int rb = base(rstd);
+        int xs = rowStride(inp);
+        int os = rowStride(out);
+        float[] w = callerScratch.floats(0, c);
+        buf(weight).get(base(weight), w, 0, c);
+        parallel((int) inp.size(0), (scratch, from, to) -> {
+            float[] row = scratch.floats(0, c);
+            for (int n = from; n < to; n++) {
+                x.get(xb + n * xs, row, 0, c);
+                // mean of squares in float with four partial sums, the rsqrt in double (HF: fp32 throughout)
+                float rs = (float) (1.0 / Math.sqrt(dot(row, row, c) / c + eps));
+                for (int i = 0; i < c; i++) {
+                    row[i] = row[i] * rs * w[i];
+                }
+                o.put(ob + n * os, row, 0, c);
+                r.put(rb + n, rs);
+            }
+        });
     }
 
     @Override
     public void rmsNormBackward(INDArray dinp, INDArray dweight, INDArray dout, INDArray inp, INDArray weight,
                                 INDArray rstd) {
-        fallback.rmsNormBackward(dinp, dweight, dout, inp, weight, rstd);
+        if (!isFloat(dinp, dweight, dout, inp, weight, rstd)) {
+            fallback.rmsNormBackward(dinp, dweight, dout, inp, weight, rstd);
+            return;
+        }
+        int n = (int) inp.size(0);
+        int c = (int) inp.size(1);
+        FloatBuffer dx = rowsBuf(dinp);
+        FloatBuffer dy = rowsBuf(dout);
+        FloatBuffer x = rowsBuf(inp);
+        FloatBuffer r = buf(rstd);
+        int dxb = base(dinp);
+        int dyb = base(dout);
+        int xb = base(inp);
+        int rb = base(rstd);
+        int dxs = rowStride(dinp);
+        int dys = rowStride(dout);
+        int xs = rowStride(inp);
+        float[] w = callerScratch.floats(0, c);
+        buf(weight).get(base(weight), w, 0, c);
+        int parts = Math.max(1, Math.min(threads, n));
+        IntStream.range(0, parts).parallel().forEach(part -> {
+            Scratch scratch = partScratch[part];
+            float[] xr = scratch.floats(0, c);
+            float[] dyr = scratch.floats(1, c);
+            float[] dxr = scratch.floats(2, c);
+            float[] dyw = scratch.floats(3, c);
+            float[] dw = scratch.zeros(4, c);
+            for (int row = (int) ((long) n * part / parts); row < (int) ((long) n * (part + 1) / parts); row++) {
+                x.get(xb + row * xs, xr, 0, c);
+                dy.get(dyb + row * dys, dyr, 0, c);
+                dx.get(dxb + row * dxs, dxr, 0, c);
+                float rs = r.get(rb + row);
+                for (int i = 0; i < c; i++) {
+                    dyw[i] = dyr[i] * w[i];
+                }
+                // y_i = x_i r w_i with r = (mean(x^2) + eps)^-1/2: dx_i = r dy_i w_i - r^3 x_i sum_j(dy_j w_j x_j) / C
+                float k = rs * rs * rs * dot(dyw, xr, c) / c;
+                for (int i = 0; i < c; i++) {
+                    dxr[i] += rs * dyw[i] - k * xr[i];
+                }
+                for (int i = 0; i < c; i++) {
+                    dw[i] += dyr[i] * xr[i] * rs;
+                }
+                dx.put(dxb + row * dxs, dxr, 0, c);
+            }
+        });
+        addParts(dweight, c, parts, 4);
     }
+
+    // ---- RoPE ---------------------------------------------------------------------------------------------------
 
     @Override
     public void ropeForward(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin) {
-        fallback.ropeForward(x, nHeads, headDim, positions, cos, sin);
+        if (!isFloat(x, cos, sin)) {
+            fallback.ropeForward(x, nHeads, headDim, positions, cos, sin);
+            return;
+        }
+        rotate(x, nHeads, headDim, positions, cos, sin, 1f);
     }
 
     @Override
     public void ropeBackward(INDArray dx, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin) {
-        fallback.ropeBackward(dx, nHeads, headDim, positions, cos, sin);
+        if (!isFloat(dx, cos, sin)) {
+            fallback.ropeBackward(dx, nHeads, headDim, positions, cos, sin);
+            return;
+        }
+        // the rotation is orthogonal: the rotation by -angle carries the gradient back
+        rotate(dx, nHeads, headDim, positions, cos, sin, -1f);
     }
+
+    /** x (N, nHeads * headDim) rotated in place, a row per pass, by the tables' angles times {@code sign}. */
+    private void rotate(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin,
+                        float sign) {
+        int width = nHeads * headDim;
+        int half = headDim / 2;
+        if (x.size(1) != width || cos.size(1) != half || sin.size(1) != half) {
+            throw new IllegalArgumentException("rope: expected x (N, " + width + ") and tables (maxPos, " + half
+                    + "), got x " + java.util.Arrays.toString(x.shape()) + ", cos "
+                    + java.util.Arrays.toString(cos.shape()) + ", sin " + java.util.Arrays.toString(sin.shape()));
+        }
+        FloatBuffer a = rowsBuf(x);
+        FloatBuffer co = rowsBuf(cos);
+        FloatBuffer si = rowsBuf(sin);
+        int ab = base(x);
+        int as = rowStride(x);
+        int cb = base(cos);
+        int cs = rowStride(cos);
+        int sb = base(sin);
+        int ss = rowStride(sin);
+        parallel((int) x.size(0), (scratch, from, to) -> {
+            float[] row = scratch.floats(0, width);
+            float[] c = scratch.floats(1, half);
+            float[] s = scratch.floats(2, half);
+            for (int n = from; n < to; n++) {
+                a.get(ab + n * as, row, 0, width);
+                co.get(cb + positions[n] * cs, c, 0, half);
+                si.get(sb + positions[n] * ss, s, 0, half);
+                for (int i = 0; i < half; i++) {
+                    s[i] *= sign;
+                }
+                for (int h = 0; h < width; h += headDim) {
+                    for (int i = 0; i < half; i++) {
+                        float x1 = row[h + i];
+                        float x2 = row[h + half + i];
+                        row[h + i] = x1 * c[i] - x2 * s[i];
+                        row[h + half + i] = x2 * c[i] + x1 * s[i];
+                    }
+                }
+                a.put(ab + n * as, row, 0, width);
+            }
+        });
+    }
+
+    // ---- SwiGLU -------------------------------------------------------------------------------------------------
 
     @Override
     public void swigluForward(INDArray out, INDArray gateUp) {
-        fallback.swigluForward(out, gateUp);
+        if (!isFloat(out, gateUp)) {
+            fallback.swigluForward(out, gateUp);
+            return;
+        }
+        int inter = (int) out.size(1);
+        FloatBuffer gu = rowsBuf(gateUp);
+        FloatBuffer o = rowsBuf(out);
+        int gb = base(gateUp);
+        int gs = rowStride(gateUp);
+        int ob = base(out);
+        int os = rowStride(out);
+        parallel((int) out.size(0), (scratch, from, to) -> {
+            float[] row = scratch.floats(0, 2 * inter);
+            float[] e = scratch.floats(1, inter);
+            float[] tmp = scratch.floats(2, inter);
+            for (int n = from; n < to; n++) {
+                gu.get(gb + n * gs, row, 0, 2 * inter);
+                sigmoidDenominators(row, e, tmp, inter);
+                // silu(g) u = g u / (1 + e^-g)
+                for (int i = 0; i < inter; i++) {
+                    e[i] = row[i] * row[inter + i] / e[i];
+                }
+                o.put(ob + n * os, e, 0, inter);
+            }
+        });
     }
 
     @Override
     public void swigluBackward(INDArray dGateUp, INDArray dout, INDArray gateUp) {
-        fallback.swigluBackward(dGateUp, dout, gateUp);
+        if (!isFloat(dGateUp, dout, gateUp)) {
+            fallback.swigluBackward(dGateUp, dout, gateUp);
+            return;
+        }
+        int inter = (int) dout.size(1);
+        FloatBuffer gu = rowsBuf(gateUp);
+        FloatBuffer dy = rowsBuf(dout);
+        FloatBuffer d = rowsBuf(dGateUp);
+        int gb = base(gateUp);
+        int gs = rowStride(gateUp);
+        int yb = base(dout);
+        int ys = rowStride(dout);
+        int db = base(dGateUp);
+        int ds = rowStride(dGateUp);
+        parallel((int) dout.size(0), (scratch, from, to) -> {
+            float[] row = scratch.floats(0, 2 * inter);
+            float[] e = scratch.floats(1, inter);
+            float[] tmp = scratch.floats(2, inter);
+            float[] g = scratch.floats(3, inter);
+            float[] grad = scratch.floats(4, 2 * inter);
+            for (int n = from; n < to; n++) {
+                gu.get(gb + n * gs, row, 0, 2 * inter);
+                dy.get(yb + n * ys, g, 0, inter);
+                sigmoidDenominators(row, e, tmp, inter);
+                // with s = sigmoid(gate): d gate = dy u (s + gate s (1 - s)), d up = dy gate s
+                for (int i = 0; i < inter; i++) {
+                    float s = 1f / e[i];
+                    float gate = row[i];
+                    grad[i] = g[i] * row[inter + i] * (s + gate * s * (1f - s));
+                    grad[inter + i] = g[i] * gate * s;
+                }
+                d.put(db + n * ds, grad, 0, 2 * inter);
+            }
+        });
     }
 
+    /** e[i] = 1 + e^(-x[i]) for i &lt; n, the exponent clamped to [-87, 87] (the sigmoid is 0 or 1 there in float). */
+    private static void sigmoidDenominators(float[] x, float[] e, float[] scratch, int n) {
+        for (int i = 0; i < n; i++) {
+            e[i] = Math.max(-87f, Math.min(87f, -x[i]));
+        }
+        expInPlace(e, scratch, n);
+        for (int i = 0; i < n; i++) {
+            e[i] += 1f;
+        }
+    }
+
+    /**
+     * In parallel over (sequence, query head) pairs: the scores of the one query against the cached keys in the
+     * window, their softmax and the weighted sum of the cached values, in Java loops (a decode step's attention is
+     * a few vector products per head).
+     */
     @Override
     public void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] len, int nHead,
                                 int nKvHead, int headDim, double scale, int window) {
-        fallback.attentionDecode(out, q, kCache, vCache, len, nHead, nKvHead, headDim, scale, window);
+        Heads.checkDecode(out, q, kCache, vCache, len, nHead, nKvHead, headDim);
+        if (!isFloat(out, q, kCache, vCache)) {
+            fallback.attentionDecode(out, q, kCache, vCache, len, nHead, nKvHead, headDim, scale, window);
+            return;
+        }
+        int maxLen = (int) kCache.size(1);
+        int kvWidth = nKvHead * headDim;
+        int group = nHead / nKvHead;
+        float fscale = (float) scale;
+        FloatBuffer x = rowsBuf(q);
+        FloatBuffer o = rowsBuf(out);
+        FloatBuffer k = buf(kCache);
+        FloatBuffer v = buf(vCache);
+        int xb = base(q);
+        int xs = rowStride(q);
+        int ob = base(out);
+        int os = rowStride(out);
+        int kb = base(kCache);
+        int vb = base(vCache);
+        parallel(len.length * nHead, (scratch, from, to) -> {
+            float[] qr = scratch.floats(0, headDim);
+            float[] kr = scratch.floats(1, headDim);
+            float[] acc = scratch.floats(2, headDim);
+            float[] scores = scratch.floats(3, maxLen);
+            float[] exps = scratch.floats(4, maxLen);
+            for (int pair = from; pair < to; pair++) {
+                int b = pair / nHead;
+                int h = pair % nHead;
+                int kvAt = (h / group) * headDim;
+                int first = window > 0 ? Math.max(0, len[b] - window) : 0;
+                int keys = len[b] - first;
+                x.get(xb + b * xs + h * headDim, qr, 0, headDim);
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < keys; j++) {
+                    k.get(kb + (b * maxLen + first + j) * kvWidth + kvAt, kr, 0, headDim);
+                    scores[j] = fscale * dot(qr, kr, headDim);
+                    max = Math.max(max, scores[j]);
+                }
+                for (int j = 0; j < keys; j++) {
+                    scores[j] = Math.max(scores[j] - max, -87f);
+                }
+                expInPlace(scores, exps, keys);
+                float inv = 1f / sum(scores, keys);
+                java.util.Arrays.fill(acc, 0, headDim, 0f);
+                for (int j = 0; j < keys; j++) {
+                    v.get(vb + (b * maxLen + first + j) * kvWidth + kvAt, kr, 0, headDim);
+                    float p = scores[j] * inv;
+                    for (int d = 0; d < headDim; d++) {
+                        acc[d] += p * kr[d];
+                    }
+                }
+                o.put(ob + b * os + h * headDim, acc, 0, headDim);
+            }
+        });
     }
 
     // ---- GELU -------------------------------------------------------------------------------------------------
@@ -526,64 +814,75 @@ public final class CpuKernels implements Kernels {
     }
 
     /**
-     * A pointer to element 0 of {@link #buf}{@code (a)}; add {@code base(a)} for the array's first element. (From a
-     * duplicate at position 0: JavaCPP misplaces the address of a buffer whose position is not 0, and a view's
-     * buffer starts at its offset.)
+     * A pointer to element 0 of the buffer behind {@code a}; add {@code base(a)} for the array's first element.
+     * (From a duplicate at position 0: JavaCPP misplaces the address of a buffer whose position is not 0, and a
+     * view's buffer starts at its offset.) Callers check the layout first ({@link #buf}, {@link #rowsBuf}).
      */
     private static FloatPointer pointer(INDArray a) {
-        FloatBuffer b = buf(a).duplicate();
+        FloatBuffer b = a.data().asNioFloat().duplicate();
         b.position(0);
         return new FloatPointer(b);
     }
 
     /**
-     * c (rows, cols, leading dimension ldc) = alpha * a @ b, with a (rows, inner) or its transpose stored
-     * (inner, rows), b likewise (inner, cols) or (cols, inner): OpenBLAS on the arrays' memory, strided rows
-     * and all, so the heads are read from and written to their interleaved (B, T, NH, hs) places directly.
+     * c (rows, cols, leading dimension ldc) = alpha * a @ b + beta * c, with a (rows, inner) or its transpose
+     * stored (inner, rows), b likewise (inner, cols) or (cols, inner): OpenBLAS on the arrays' memory, strided
+     * rows and all, so the heads are read from and written to their interleaved places in the rows directly.
      */
     private static void gemm(boolean transA, boolean transB, int rows, int cols, int inner, float alpha,
-                             FloatPointer a, long aAt, int lda, FloatPointer b, long bAt, int ldb,
+                             FloatPointer a, long aAt, int lda, FloatPointer b, long bAt, int ldb, float beta,
                              FloatPointer c, long cAt, int ldc) {
         if (rows == 0 || cols == 0) {
             return;
         }
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
                 transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
-                transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans, rows, cols, inner, alpha, a.position(aAt), lda,
-                b.position(bAt), ldb, 0f, c.position(cAt), ldc);
+                transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans, rows, cols, inner, alpha,
+                a.position(aAt), lda, b.position(bAt), ldb, beta, c.position(cAt), ldc);
     }
 
     /**
-     * Query rows per causal block: block [from, to) needs only keys [0, to), so with n blocks the matmuls cost
-     * (1 + 2 + ... + n) / n^2 of the full square; small enough that every product stays single-threaded.
+     * Query rows per causal block: block [from, to) needs only keys [0, to) (or from the window's start), so with
+     * n blocks the matmuls cost (1 + 2 + ... + n) / n^2 of the full square; small enough that every product
+     * stays single-threaded.
      */
-    private static int blockRows(int t, int hs) {
-        return (int) Math.max(1, Math.min(t, SINGLE_THREAD_GEMM / ((long) t * hs)));
+    private int blockRows(int t, int hs) {
+        return (int) Math.max(1, Math.min(Math.min(t, maxBlockRows), SINGLE_THREAD_GEMM / ((long) t * hs)));
+    }
+
+    /** The first key query {@code query} sees: 0, or the start of its sliding window. */
+    private static int firstKey(int query, int window) {
+        return window > 0 ? Math.max(0, query - window + 1) : 0;
     }
 
     /**
-     * In parallel over (batch, head) pairs, per block of query rows: scores = q k^T / sqrt(hs) by OpenBLAS straight
-     * from the qkv rows into att, the masked softmax of each row in Java (and its dropped copy when dropout is on),
-     * then out = probabilities @ v by OpenBLAS straight into the heads' columns of out.
+     * In parallel over (batch, query head) pairs, per block of query rows: scores = scale q k^T by OpenBLAS
+     * straight from the qkv rows (the head's key/value head: h / (nHead / nKvHead)) into att, the masked softmax
+     * of each row in Java (and its dropped copy when dropout is on), then out = probabilities @ v by OpenBLAS
+     * straight into the head's columns of out. With a window, a block's products start at its first query's
+     * first key.
      */
     @Override
     public void attentionForward(INDArray out, INDArray att, INDArray qkv, int nHead, int nKvHead, int headDim,
                                  double scale, int window, int[] segmentIds, double dropout, long seed,
                                  long stream) {
         Heads.check(qkv, nHead, nKvHead, headDim);
-        if (!isFloat(out, att, qkv) || nKvHead != nHead || window > 0) {
+        if (!isFloat(out, att, qkv)) {
             fallback.attentionForward(out, att, qkv, nHead, nKvHead, headDim, scale, window, segmentIds, dropout,
                     seed, stream);
             return;
         }
-        int nh = nHead;
         int t = (int) att.size(2);
         int hs = headDim;
-        int c = nh * hs;
-        int pairs = (int) att.size(0) * nh;
+        int group = nHead / nKvHead;
+        int pairs = (int) att.size(0) * nHead;
         int block = blockRows(t, hs);
         float fscale = (float) scale;
         float keepScale = (float) (1.0 / (1.0 - dropout));
+        rowsBuf(qkv);
+        rowsBuf(out);
+        int w = rowStride(qkv);
+        int oc = rowStride(out);
         long xb = base(qkv);
         long ab = base(att);
         long ob = base(out);
@@ -603,56 +902,75 @@ public final class CpuKernels implements Kernels {
             float[] row = scratch.floats(0, t);
             float[] exps = scratch.floats(1, t);
             for (int pair = fromPair; pair < toPair; pair++) {
-                int b = pair / nh;
-                long head = xb + (long) b * t * 3 * c + (long) (pair % nh) * hs;
+                int b = pair / nHead;
+                int h = pair % nHead;
+                long rows = xb + (long) b * t * w;
+                long qAt = rows + (long) h * hs;
+                long kAt = rows + (long) (nHead + h / group) * hs;
+                long vAt = rows + (long) (nHead + nKvHead + h / group) * hs;
+                long oAt = ob + (long) b * t * oc + (long) h * hs;
                 long square = (long) pair * t * t;
                 for (int from = 0; from < t; from += block) {
                     int to = Math.min(t, from + block);
-                    gemm(false, true, to - from, to, hs, fscale, q, head + (long) from * 3 * c, 3 * c, k, head + c,
-                            3 * c, probs, ab + square + (long) from * t, t);
+                    int lo = firstKey(from, window);
+                    gemm(false, true, to - from, to - lo, hs, fscale, q, qAt + (long) from * w, w, k,
+                            kAt + (long) lo * w, w, 0f, probs, ab + square + (long) from * t + lo, t);
                     for (int query = from; query < to; query++) {
+                        int first = firstKey(query, window);
                         int keys = query + 1;
                         long at = square + (long) query * t;
-                        a.get((int) (ab + at), row, 0, keys);
-                        maskedSoftmax(row, exps, keys, segmentIds, b * t, query);
+                        a.get((int) (ab + at + first), row, 0, keys - first);
+                        maskedSoftmax(row, exps, first, keys, segmentIds, b * t, query);
+                        if (first > 0) {
+                            System.arraycopy(row, 0, row, first, keys - first);
+                            java.util.Arrays.fill(row, 0, first, 0f);
+                        }
                         java.util.Arrays.fill(row, keys, t, 0f);
                         a.put((int) (ab + at), row, 0, t);
                         if (d != null) {
-                            for (int j = 0; j < keys; j++) {
+                            for (int j = first; j < keys; j++) {
                                 row[j] = Dropout.keep(seed, stream, at + j, dropout) ? row[j] * keepScale : 0f;
                             }
                             d.put((int) at, row, 0, t);
                         }
                     }
-                    gemm(false, false, to - from, hs, to, 1f, used, usedBase + square + (long) from * t, t, v,
-                            head + 2L * c, 3 * c, o, ob + ((long) b * t + from) * c + (long) (pair % nh) * hs, c);
+                    gemm(false, false, to - from, hs, to - lo, 1f, used, usedBase + square + (long) from * t + lo,
+                            t, v, vAt + (long) lo * w, w, 0f, o, oAt + (long) from * oc, oc);
                 }
             }
         });
     }
 
     /**
-     * In parallel over (batch, head) pairs: per block of query rows, dP = dout v^T by OpenBLAS into scratch, then
-     * row by row through dropout and the softmax into the score gradients dS (in place), and dq = dS k straight
-     * into dqkv; then per block of keys, dk = dS^T q and dv = P^T dout over the queries that see them.
+     * In parallel over (batch, key/value head) pairs, so that the query heads sharing a key/value head add their
+     * dk and dv in turn: per query head of the group and block of query rows, dP = dout v^T by OpenBLAS into
+     * scratch, then row by row through dropout and the softmax into the score gradients dS (in place), and
+     * dq = dS k straight into dqkv; then per block of keys, dk += dS^T q and dv += P^T dout over the queries that
+     * see them.
      */
     @Override
     public void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, int nHead, int nKvHead,
                                   int headDim, double scale, int window, double dropout, long seed, long stream) {
         Heads.check(qkv, nHead, nKvHead, headDim);
-        if (!isFloat(dqkv, dout, qkv, att) || nKvHead != nHead || window > 0) {
+        if (!isFloat(dqkv, dout, qkv, att)) {
             fallback.attentionBackward(dqkv, dout, qkv, att, nHead, nKvHead, headDim, scale, window, dropout, seed,
                     stream);
             return;
         }
-        int nh = nHead;
+        int batch = (int) att.size(0);
         int t = (int) att.size(2);
         int hs = headDim;
-        int c = nh * hs;
-        int pairs = (int) att.size(0) * nh;
+        int group = nHead / nKvHead;
+        int pairs = batch * nHead;
         int block = blockRows(t, hs);
         float fscale = (float) scale;
         float keepScale = (float) (1.0 / (1.0 - dropout));
+        rowsBuf(qkv);
+        rowsBuf(dqkv);
+        rowsBuf(dout);
+        int w = rowStride(qkv);
+        int gw = rowStride(dqkv);
+        int ys = rowStride(dout);
         long xb = base(qkv);
         long ab = base(att);
         long yb = base(dout);
@@ -664,7 +982,7 @@ public final class CpuKernels implements Kernels {
             attentionDropped = scratch(attentionDropped, (long) pairs * t * t);
         }
         FloatBuffer d = dropout > 0 ? attentionDropped.data().asNioFloat() : null;
-        parallel(pairs, (scratch, fromPair, toPair) -> {
+        parallel(batch * nKvHead, (scratch, fromPair, toPair) -> {
             FloatPointer x = pointer(qkv);
             FloatPointer k = pointer(qkv);
             FloatPointer dy = pointer(dout);
@@ -674,88 +992,117 @@ public final class CpuKernels implements Kernels {
             FloatPointer dx = pointer(dqkv);
             float[] p = scratch.floats(0, t);
             float[] dp = scratch.floats(1, t);
-            for (int pair = fromPair; pair < toPair; pair++) {
-                long head = xb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
-                long gradHead = gb + (long) (pair / nh) * t * 3 * c + (long) (pair % nh) * hs;
-                long dyHead = yb + (long) (pair / nh) * t * c + (long) (pair % nh) * hs;
-                long square = (long) pair * t * t;
-                for (int from = 0; from < t; from += block) {
-                    int to = Math.min(t, from + block);
-                    gemm(false, true, to - from, to, hs, 1f, dy, dyHead + (long) from * c, c, x, head + 2L * c,
-                            3 * c, ds, square + (long) from * t, t);
-                    for (int query = from; query < to; query++) {
-                        int keys = query + 1;
-                        long at = square + (long) query * t;
-                        a.get((int) (ab + at), p, 0, keys);
-                        g.get((int) at, dp, 0, keys);
-                        if (d != null) {
-                            for (int j = 0; j < keys; j++) {
-                                float m = Dropout.keep(seed, stream, at + j, dropout) ? keepScale : 0f;
-                                dp[j] *= m;
-                                p[j] *= m;
+            for (int kvPair = fromPair; kvPair < toPair; kvPair++) {
+                int b = kvPair / nKvHead;
+                int kv = kvPair % nKvHead;
+                long rows = xb + (long) b * t * w;
+                long gradRows = gb + (long) b * t * gw;
+                long kAt = rows + (long) (nHead + kv) * hs;
+                long vAt = rows + (long) (nHead + nKvHead + kv) * hs;
+                long dkAt = gradRows + (long) (nHead + kv) * hs;
+                long dvAt = gradRows + (long) (nHead + nKvHead + kv) * hs;
+                for (int member = 0; member < group; member++) {
+                    int h = kv * group + member;
+                    int pair = b * nHead + h;
+                    long qAt = rows + (long) h * hs;
+                    long dqAt = gradRows + (long) h * hs;
+                    long dyAt = yb + (long) b * t * ys + (long) h * hs;
+                    long square = (long) pair * t * t;
+                    for (int from = 0; from < t; from += block) {
+                        int to = Math.min(t, from + block);
+                        int lo = firstKey(from, window);
+                        gemm(false, true, to - from, to - lo, hs, 1f, dy, dyAt + (long) from * ys, ys, x,
+                                vAt + (long) lo * w, w, 0f, ds, square + (long) from * t + lo, t);
+                        for (int query = from; query < to; query++) {
+                            int first = firstKey(query, window);
+                            int keys = query + 1;
+                            int n = keys - first;
+                            long at = square + (long) query * t;
+                            a.get((int) (ab + at + first), p, 0, n);
+                            g.get((int) (at + first), dp, 0, n);
+                            if (d != null) {
+                                for (int j = 0; j < n; j++) {
+                                    float m = Dropout.keep(seed, stream, at + first + j, dropout) ? keepScale : 0f;
+                                    dp[j] *= m;
+                                    p[j] *= m;
+                                }
+                                putRow(d, (int) at, p, first, keys, t);
+                                a.get((int) (ab + at + first), p, 0, n);
                             }
-                            java.util.Arrays.fill(p, keys, t, 0f);
-                            d.put((int) at, p, 0, t);
-                            a.get((int) (ab + at), p, 0, keys);
+                            float dot = dot(p, dp, n);
+                            for (int j = 0; j < n; j++) {
+                                dp[j] = fscale * p[j] * (dp[j] - dot);
+                            }
+                            putRow(g, (int) at, dp, first, keys, t);
                         }
-                        float dot = 0;
-                        for (int j = 0; j < keys; j++) {
-                            dot += p[j] * dp[j];
-                        }
-                        for (int j = 0; j < keys; j++) {
-                            dp[j] = fscale * p[j] * (dp[j] - dot);
-                        }
-                        java.util.Arrays.fill(dp, keys, t, 0f);
-                        g.put((int) at, dp, 0, t);
+                        // dq of queries [from, to) = dS[from, to)[:, lo..to) @ k[lo..to)
+                        gemm(false, false, to - from, hs, to - lo, 1f, ds, square + (long) from * t + lo, t, k,
+                                kAt + (long) lo * w, w, 0f, dx, dqAt + (long) from * gw, gw);
                     }
-                    // dq of queries [from, to) = dS[from, to)[:, 0..to) @ k[0..to)
-                    gemm(false, false, to - from, hs, to, 1f, ds, square + (long) from * t, t, k, head + c, 3 * c,
-                            dx, gradHead + (long) from * 3 * c, 3 * c);
-                }
-                for (int from = 0; from < t; from += block) {
-                    int to = Math.min(t, from + block);
-                    // dk and dv of keys [from, to): sums over the queries [from, t) that see them
-                    gemm(true, false, to - from, hs, t - from, 1f, ds, square + (long) from * t + from, t, x,
-                            head + (long) from * 3 * c, 3 * c, dx, gradHead + (long) from * 3 * c + c, 3 * c);
-                    gemm(true, false, to - from, hs, t - from, 1f, used, usedBase + square + (long) from * t + from,
-                            t, dy, dyHead + (long) from * c, c, dx, gradHead + (long) from * 3 * c + 2L * c, 3 * c);
+                    float beta = member == 0 ? 0f : 1f;
+                    for (int from = 0; from < t; from += block) {
+                        int to = Math.min(t, from + block);
+                        // dk and dv of keys [from, to): sums over the queries [from, hi) that see them
+                        int hi = window > 0 ? Math.min(t, to - 1 + window) : t;
+                        gemm(true, false, to - from, hs, hi - from, 1f, ds, square + (long) from * t + from, t, x,
+                                qAt + (long) from * w, w, beta, dx, dkAt + (long) from * gw, gw);
+                        gemm(true, false, to - from, hs, hi - from, 1f, used,
+                                usedBase + square + (long) from * t + from, t, dy, dyAt + (long) from * ys, ys, beta,
+                                dx, dvAt + (long) from * gw, gw);
+                    }
                 }
             }
         });
     }
 
     /**
-     * row[0, keys) = softmax of the scaled scores in row[0, keys) for query {@code query} of the sequence whose
-     * segment ids start at segmentIds[segBase] (null: one segment); keys of other segments get probability 0.
+     * Writes a (T)-wide row at {@code at}: values[0, keys - first) at columns [first, keys), 0 elsewhere.
+     * {@code values} is overwritten (it is the row's scratch).
      */
-    private static void maskedSoftmax(float[] row, float[] exps, int keys, int[] segmentIds, int segBase, int query) {
+    private static void putRow(FloatBuffer target, int at, float[] values, int first, int keys, int t) {
+        if (first > 0) {
+            System.arraycopy(values, 0, values, first, keys - first);
+            java.util.Arrays.fill(values, 0, first, 0f);
+        }
+        java.util.Arrays.fill(values, keys, t, 0f);
+        target.put(at, values, 0, t);
+    }
+
+    /**
+     * row[0, keys - first) = softmax of the scaled scores in it, the scores of keys [first, keys) of query
+     * {@code query} of the sequence whose segment ids start at segmentIds[segBase] (null: one segment); keys of
+     * other segments get probability 0.
+     */
+    private static void maskedSoftmax(float[] row, float[] exps, int first, int keys, int[] segmentIds, int segBase,
+                                      int query) {
+        int n = keys - first;
         if (segmentIds != null) {
             int own = segmentIds[segBase + query];
-            for (int j = 0; j < keys; j++) {
-                if (segmentIds[segBase + j] != own) {
+            for (int j = 0; j < n; j++) {
+                if (segmentIds[segBase + first + j] != own) {
                     row[j] = Float.NEGATIVE_INFINITY;
                 }
             }
         }
         // the query's own key is always allowed, so max is finite
         float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < keys; j++) {
+        for (int j = 0; j < n; j++) {
             max = Math.max(max, row[j]);
         }
-        for (int j = 0; j < keys; j++) {
+        for (int j = 0; j < n; j++) {
             row[j] = Math.max(row[j] - max, -87f);
         }
-        expInPlace(row, exps, keys);
+        expInPlace(row, exps, n);
         if (segmentIds != null) {
             int own = segmentIds[segBase + query];
-            for (int j = 0; j < keys; j++) {
-                if (segmentIds[segBase + j] != own) {
+            for (int j = 0; j < n; j++) {
+                if (segmentIds[segBase + first + j] != own) {
                     row[j] = 0f;
                 }
             }
         }
-        float inv = 1f / sum(row, keys);
-        for (int j = 0; j < keys; j++) {
+        float inv = 1f / sum(row, n);
+        for (int j = 0; j < n; j++) {
             row[j] *= inv;
         }
     }
@@ -891,6 +1238,182 @@ public final class CpuKernels implements Kernels {
         parallel((int) x.length(), (scratch, from, to) -> {
             for (int i = from; i < to; i++) {
                 a.put(ab + i, Dropout.keep(seed, stream, i, p) ? a.get(ab + i) * scale : 0f);
+            }
+        });
+    }
+
+    // ---- optimizer --------------------------------------------------------------------------------------------
+
+    /** Elements per chunk of the optimizer's loops; chunks are processed in blocks of {@link #BLOCK} in L1. */
+    private static final int CHUNK = 1 << 15;
+    private static final int BLOCK = 1024;
+
+    /** Piece [from, from + length) of tensor {@code tensor}: the unit of work and of partial sums. */
+    private record Chunk(int tensor, int from, int length) {
+    }
+
+    private static Chunk[] chunks(INDArray[] xs) {
+        java.util.List<Chunk> out = new java.util.ArrayList<>();
+        for (int t = 0; t < xs.length; t++) {
+            int n = Math.toIntExact(xs[t].length());
+            for (int at = 0; at < n; at += CHUNK) {
+                out.add(new Chunk(t, at, Math.min(CHUNK, n - at)));
+            }
+        }
+        return out.toArray(new Chunk[0]);
+    }
+
+    /** Whether the optimizer's fused loops take these arrays: float, 1-D and contiguous. */
+    private static boolean flatFloats(INDArray[]... groups) {
+        for (INDArray[] xs : groups) {
+            for (INDArray x : xs) {
+                if (x.dataType() != DataType.FLOAT || x.rank() != 1 || (x.length() > 1 && x.stride(0) != 1)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    @FunctionalInterface
+    private interface ChunkBody {
+        void run(Chunk chunk, int index, Scratch scratch);
+    }
+
+    /** Runs {@code body} on every chunk, the chunks split into one contiguous range per thread. */
+    private void forEachChunk(Chunk[] chunks, ChunkBody body) {
+        parallel(chunks.length, (scratch, from, to) -> {
+            for (int c = from; c < to; c++) {
+                body.run(chunks[c], c, scratch);
+            }
+        });
+    }
+
+    /**
+     * The sum of squares per chunk (four interleaved double sums, so the adds overlap), added in chunk order:
+     * the same result whatever the thread count.
+     */
+    @Override
+    public double sumOfSquares(INDArray[] xs) {
+        if (!flatFloats(xs)) {
+            return fallback.sumOfSquares(xs);
+        }
+        Chunk[] chunks = chunks(xs);
+        double[] partial = new double[chunks.length];
+        forEachChunk(chunks, (chunk, index, scratch) -> {
+            float[] x = scratch.floats(0, BLOCK);
+            FloatBuffer b = buf(xs[chunk.tensor()]);
+            int base = base(xs[chunk.tensor()]) + chunk.from();
+            double s0 = 0;
+            double s1 = 0;
+            double s2 = 0;
+            double s3 = 0;
+            for (int at = 0; at < chunk.length(); at += BLOCK) {
+                int n = Math.min(BLOCK, chunk.length() - at);
+                b.get(base + at, x, 0, n);
+                int i = 0;
+                for (; i + 4 <= n; i += 4) {
+                    s0 += (double) x[i] * x[i];
+                    s1 += (double) x[i + 1] * x[i + 1];
+                    s2 += (double) x[i + 2] * x[i + 2];
+                    s3 += (double) x[i + 3] * x[i + 3];
+                }
+                for (; i < n; i++) {
+                    s0 += (double) x[i] * x[i];
+                }
+            }
+            partial[index] = (s0 + s1) + (s2 + s3);
+        });
+        double sum = 0;
+        for (double p : partial) {
+            sum += p;
+        }
+        return sum;
+    }
+
+    @Override
+    public void scale(INDArray[] xs, double s) {
+        if (!flatFloats(xs)) {
+            fallback.scale(xs, s);
+            return;
+        }
+        float f = (float) s;
+        forEachChunk(chunks(xs), (chunk, index, scratch) -> {
+            float[] x = scratch.floats(0, BLOCK);
+            FloatBuffer b = buf(xs[chunk.tensor()]);
+            int base = base(xs[chunk.tensor()]) + chunk.from();
+            for (int at = 0; at < chunk.length(); at += BLOCK) {
+                int n = Math.min(BLOCK, chunk.length() - at);
+                b.get(base + at, x, 0, n);
+                for (int i = 0; i < n; i++) {
+                    x[i] *= f;
+                }
+                b.put(base + at, x, 0, n);
+            }
+        });
+    }
+
+    /**
+     * The update in float, operation for operation as {@link Nd4jKernels#adamw}, in one parallel pass over the
+     * chunks of all tensors; short loops per block so the JIT vectorizes each.
+     */
+    @Override
+    public void adamw(INDArray[] params, INDArray[] grads, INDArray[] m, INDArray[] v, boolean[] decays,
+                      double decay, double stepSize, double beta1, double beta2, double biasCorrection2, double eps) {
+        if (!flatFloats(params, grads, m, v)) {
+            fallback.adamw(params, grads, m, v, decays, decay, stepSize, beta1, beta2, biasCorrection2, eps);
+            return;
+        }
+        float b1 = (float) beta1;
+        float b2 = (float) beta2;
+        float oneMinusB1 = (float) (1 - beta1);
+        float oneMinusB2 = (float) (1 - beta2);
+        float fdecay = (float) decay;
+        float bc2 = (float) biasCorrection2;
+        float feps = (float) eps;
+        float step = (float) stepSize;
+        forEachChunk(chunks(params), (chunk, index, scratch) -> {
+            int t = chunk.tensor();
+            float[] pr = scratch.floats(0, BLOCK);
+            float[] gr = scratch.floats(1, BLOCK);
+            float[] mr = scratch.floats(2, BLOCK);
+            float[] vr = scratch.floats(3, BLOCK);
+            float[] d = scratch.floats(4, BLOCK);
+            FloatBuffer p = buf(params[t]);
+            FloatBuffer g = buf(grads[t]);
+            FloatBuffer mb = buf(m[t]);
+            FloatBuffer vb = buf(v[t]);
+            int pBase = base(params[t]) + chunk.from();
+            int gBase = base(grads[t]) + chunk.from();
+            int mBase = base(m[t]) + chunk.from();
+            int vBase = base(v[t]) + chunk.from();
+            boolean decays1 = decays[t] && fdecay != 1f;
+            for (int at = 0; at < chunk.length(); at += BLOCK) {
+                int n = Math.min(BLOCK, chunk.length() - at);
+                p.get(pBase + at, pr, 0, n);
+                g.get(gBase + at, gr, 0, n);
+                mb.get(mBase + at, mr, 0, n);
+                vb.get(vBase + at, vr, 0, n);
+                for (int i = 0; i < n; i++) {
+                    mr[i] = mr[i] * b1 + gr[i] * oneMinusB1;
+                }
+                for (int i = 0; i < n; i++) {
+                    vr[i] = vr[i] * b2 + gr[i] * gr[i] * oneMinusB2;
+                }
+                for (int i = 0; i < n; i++) {
+                    d[i] = (float) Math.sqrt(vr[i] / bc2) + feps;
+                }
+                if (decays1) {
+                    for (int i = 0; i < n; i++) {
+                        pr[i] *= fdecay;
+                    }
+                }
+                for (int i = 0; i < n; i++) {
+                    pr[i] -= mr[i] / d[i] * step;
+                }
+                p.put(pBase + at, pr, 0, n);
+                mb.put(mBase + at, mr, 0, n);
+                vb.put(vBase + at, vr, 0, n);
             }
         });
     }

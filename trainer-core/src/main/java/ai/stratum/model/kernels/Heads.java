@@ -22,4 +22,32 @@ final class Heads {
                     + nKvHead + ", head_dim=" + headDim + ", got " + java.util.Arrays.toString(qkv.shape()));
         }
     }
+
+    /** Checks the arguments of {@link Kernels#attentionDecode}. */
+    static void checkDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] len, int nHead,
+                            int nKvHead, int headDim) {
+        if (nHead < 1 || nKvHead < 1 || nHead % nKvHead != 0) {
+            throw new IllegalArgumentException("n_kv_head: must divide n_head=" + nHead + ", got " + nKvHead);
+        }
+        long b = len.length;
+        long width = (long) nHead * headDim;
+        if (q.rank() != 2 || q.size(0) != b || q.size(1) != width || out.rank() != 2 || out.size(0) != b
+                || out.size(1) != width) {
+            throw new IllegalArgumentException("q: expected q and out (" + b + ", " + width + "), got q "
+                    + java.util.Arrays.toString(q.shape()) + ", out " + java.util.Arrays.toString(out.shape()));
+        }
+        long kvWidth = (long) nKvHead * headDim;
+        if (kCache.rank() != 3 || kCache.size(0) != b || kCache.size(2) != kvWidth
+                || !java.util.Arrays.equals(kCache.shape(), vCache.shape())) {
+            throw new IllegalArgumentException("kv_cache: expected k and v caches (" + b + ", maxLen, " + kvWidth
+                    + "), got " + java.util.Arrays.toString(kCache.shape()) + " and "
+                    + java.util.Arrays.toString(vCache.shape()));
+        }
+        for (int i = 0; i < len.length; i++) {
+            if (len[i] < 1 || len[i] > kCache.size(1)) {
+                throw new IllegalArgumentException("len: sequence " + i + " must hold 1 to " + kCache.size(1)
+                        + " positions, got " + len[i]);
+            }
+        }
+    }
 }

@@ -132,4 +132,23 @@ public interface Kernels {
      * so applying it to the output gradient is the backward.
      */
     void dropout(INDArray x, double p, long seed, long stream);
+
+    /** The sum of the squared elements of every array (1-D views), accumulated in double where the type allows. */
+    double sumOfSquares(INDArray[] xs);
+
+    /** Every element of every array (1-D views) *= s: gradient clipping. */
+    void scale(INDArray[] xs, double s);
+
+    /**
+     * One AdamW update in place, over tensors given as equally long 1-D views params[i], grads[i], m[i], v[i]:
+     * <pre>
+     * m &lt;- beta1 * m + (1 - beta1) * g
+     * v &lt;- beta2 * v + (1 - beta2) * g^2
+     * p &lt;- p * decay                                    (only where decays[i])
+     * p &lt;- p - stepSize * m / (sqrt(v / biasCorrection2) + eps)
+     * </pre>
+     * with decay = 1 - lr * weight_decay and stepSize = lr / biasCorrection1 computed by the optimizer.
+     */
+    void adamw(INDArray[] params, INDArray[] grads, INDArray[] m, INDArray[] v, boolean[] decays, double decay,
+               double stepSize, double beta1, double beta2, double biasCorrection2, double eps);
 }

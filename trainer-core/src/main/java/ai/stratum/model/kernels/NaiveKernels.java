@@ -428,6 +428,7 @@ public final class NaiveKernels implements Kernels {
     @Override
     public void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] len, int nHead,
                                 int nKvHead, int headDim, double scale, int window) {
+        Heads.checkDecode(out, q, kCache, vCache, len, nHead, nKvHead, headDim);
         int b = (int) q.size(0);
         int maxLen = (int) kCache.size(1);
         int kvWidth = nKvHead * headDim;
@@ -511,6 +512,50 @@ public final class NaiveKernels implements Kernels {
             a[i] = Dropout.keep(seed, stream, i, p) ? a[i] * scale : 0.0;
         }
         write(x, a);
+    }
+
+    @Override
+    public double sumOfSquares(INDArray[] xs) {
+        double sum = 0;
+        for (INDArray x : xs) {
+            for (double e : read(x)) {
+                sum += e * e;
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    public void scale(INDArray[] xs, double s) {
+        for (INDArray x : xs) {
+            double[] a = read(x);
+            for (int i = 0; i < a.length; i++) {
+                a[i] *= s;
+            }
+            write(x, a);
+        }
+    }
+
+    @Override
+    public void adamw(INDArray[] params, INDArray[] grads, INDArray[] m, INDArray[] v, boolean[] decays,
+                      double decay, double stepSize, double beta1, double beta2, double biasCorrection2, double eps) {
+        for (int t = 0; t < params.length; t++) {
+            double[] p = read(params[t]);
+            double[] g = read(grads[t]);
+            double[] mt = read(m[t]);
+            double[] vt = read(v[t]);
+            for (int i = 0; i < p.length; i++) {
+                mt[i] = beta1 * mt[i] + (1 - beta1) * g[i];
+                vt[i] = beta2 * vt[i] + (1 - beta2) * g[i] * g[i];
+                if (decays[t]) {
+                    p[i] *= decay;
+                }
+                p[i] -= stepSize * mt[i] / (Math.sqrt(vt[i] / biasCorrection2) + eps);
+            }
+            write(params[t], p);
+            write(m[t], mt);
+            write(v[t], vt);
+        }
     }
 
     private static double[] read(INDArray a) {

@@ -10,6 +10,7 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Arrays;
@@ -28,12 +29,8 @@ public final class Nd4jKernels implements Kernels {
     private static final double GELU_K = Math.sqrt(2.0 / Math.PI);
     private static final double GELU_CUBIC = 0.044715;
 
-    /** (B, T, 3, NH, hs) -> (3, B, NH, T, hs): q, k and v split by head. */
-    private static final int[] QKV_TO_HEADS = {2, 0, 3, 1, 4};
     /** (B, X, Y, hs) -> (B, Y, X, hs): between (B, NH, T, hs) and (B, T, NH, hs). */
     private static final int[] SWAP_HEADS_AND_TIME = {0, 2, 1, 3};
-
-    private static final Kernels REFERENCE = new NaiveKernels();
 
     private final Map<String, INDArray> scratch = new HashMap<>();
     private INDArray cachedMask;
@@ -110,33 +107,89 @@ public final class Nd4jKernels implements Kernels {
 
     @Override
     public void rmsNormForward(INDArray out, INDArray rstd, INDArray inp, INDArray weight, double eps) {
-        REFERENCE.rmsNormForward(out, rstd, inp, weight, eps);
+        INDArray squares = inp.mul(inp).mean(1);                    // (N)
+        rstd.assign(Transforms.pow(squares.addi(eps), -0.5, false));
+        Nd4j.exec(new BroadcastMulOp(inp, rstd, out, 0));           // (N, C)
+        Nd4j.exec(new BroadcastMulOp(out, weight, out, 1));
     }
 
     @Override
     public void rmsNormBackward(INDArray dinp, INDArray dweight, INDArray dout, INDArray inp, INDArray weight,
                                 INDArray rstd) {
-        REFERENCE.rmsNormBackward(dinp, dweight, dout, inp, weight, rstd);
+        // dx = r dy w - r^3 x sum_j(dy_j w_j x_j) / C; dw = sum over rows of dy x r
+        INDArray xhat = inp.ulike();                                // (N, C)
+        Nd4j.exec(new BroadcastMulOp(inp, rstd, xhat, 0));
+        dweight.addi(dout.mul(xhat).sum(0));
+        INDArray dyw = dout.ulike();                                // (N, C)
+        Nd4j.exec(new BroadcastMulOp(dout, weight, dyw, 1));
+        INDArray k = dyw.mul(xhat).mean(1);                         // (N): r sum(dy w x) / C
+        Nd4j.exec(new BroadcastMulOp(xhat, k, xhat, 0));            // r^2 x sum(dy w x) / C
+        dyw.subi(xhat);
+        Nd4j.exec(new BroadcastMulOp(dyw, rstd, dyw, 0));
+        dinp.addi(dyw);
     }
 
     @Override
     public void ropeForward(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin) {
-        REFERENCE.ropeForward(x, nHeads, headDim, positions, cos, sin);
+        rotate(x, nHeads, headDim, positions, cos, sin, false);
     }
 
     @Override
     public void ropeBackward(INDArray dx, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin) {
-        REFERENCE.ropeBackward(dx, nHeads, headDim, positions, cos, sin);
+        // the rotation is orthogonal: the rotation by -angle carries the gradient back
+        rotate(dx, nHeads, headDim, positions, cos, sin, true);
+    }
+
+    /** x (N, nHeads * headDim) rotated in place by the angles of the tables' rows at the positions (negated). */
+    private void rotate(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin,
+                        boolean inverse) {
+        int n = (int) x.size(0);
+        int half = headDim / 2;
+        // x as (N, nHeads, headDim) with its row stride; x1 and x2 its two halves (N, nHeads, half)
+        long rowStride = n > 1 ? x.stride(0) : (long) nHeads * headDim;
+        INDArray heads = Nd4j.create(x.data(), new long[] {n, nHeads, headDim}, new long[] {rowStride, headDim, 1},
+                x.offset(), 'c', x.dataType());
+        INDArray x1 = heads.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, half));
+        INDArray x2 = heads.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(half, headDim));
+        INDArray idx = indices(positions, n);
+        INDArray c = Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(cos, idx).addIntegerArguments(0)
+                .build())[0];                                       // (N, half)
+        INDArray s = Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(sin, idx).addIntegerArguments(0)
+                .build())[0];
+        if (inverse) {
+            s.negi();
+        }
+        INDArray x1c = scratch("ropeA", x.dataType(), n, nHeads, half);
+        INDArray x2s = scratch("ropeB", x.dataType(), n, nHeads, half);
+        Nd4j.exec(new BroadcastMulOp(x1, c, x1c, 0, 2));            // x1 c
+        Nd4j.exec(new BroadcastMulOp(x2, s, x2s, 0, 2));            // x2 s
+        Nd4j.exec(new BroadcastMulOp(x1, s, x1, 0, 2));             // x1 <- x1 s
+        Nd4j.exec(new BroadcastMulOp(x2, c, x2, 0, 2));             // x2 <- x2 c
+        x2.addi(x1);                                                // x2 c + x1 s
+        x1.assign(x1c.subi(x2s));                                   // x1 c - x2 s
     }
 
     @Override
     public void swigluForward(INDArray out, INDArray gateUp) {
-        REFERENCE.swigluForward(out, gateUp);
+        long inter = out.size(1);
+        INDArray gate = gateUp.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inter));
+        INDArray up = gateUp.get(NDArrayIndex.all(), NDArrayIndex.interval(inter, 2 * inter));
+        // silu(g) u = sigmoid(g) g u
+        Transforms.sigmoid(out.assign(gate), false).muli(gate).muli(up);
     }
 
     @Override
     public void swigluBackward(INDArray dGateUp, INDArray dout, INDArray gateUp) {
-        REFERENCE.swigluBackward(dGateUp, dout, gateUp);
+        long inter = dout.size(1);
+        INDArray gate = gateUp.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inter));
+        INDArray up = gateUp.get(NDArrayIndex.all(), NDArrayIndex.interval(inter, 2 * inter));
+        INDArray dGate = dGateUp.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inter));
+        INDArray dUp = dGateUp.get(NDArrayIndex.all(), NDArrayIndex.interval(inter, 2 * inter));
+        INDArray s = Transforms.sigmoid(gate, true);                // (N, I)
+        dUp.assign(s.mul(gate).muli(dout));                         // dy g s
+        // d gate = dy u (s + g s (1 - s)) = dy u s (1 + g (1 - s))
+        INDArray slope = s.rsub(1.0).muli(gate).addi(1.0).muli(s);
+        dGate.assign(slope.muli(up).muli(dout));
     }
 
     @Override
@@ -158,41 +211,65 @@ public final class Nd4jKernels implements Kernels {
         dinp.assign(slope.muli(dout));
     }
 
+    /**
+     * The rows of qkv (or dqkv) as (B, T, heads, headDim) starting at head column {@code firstHead}, with qkv's
+     * row stride: the q, k or v part as a strided view.
+     */
+    private static INDArray part(INDArray rows, int b, int t, int firstHead, int heads, int headDim) {
+        long stride = rows.size(0) > 1 ? rows.stride(0) : rows.size(1);
+        return Nd4j.create(rows.data(), new long[] {b, t, heads, headDim},
+                new long[] {t * stride, stride, headDim, 1}, rows.offset() + (long) firstHead * headDim, 'c',
+                rows.dataType());
+    }
+
+    /**
+     * q, and k and v repeated over their groups of query heads, each (B, nHead, T, headDim) in scratch: head h's
+     * keys and values are those of key/value head h / (nHead / nKvHead).
+     */
+    private INDArray[] splitHeads(INDArray qkv, int b, int t, int nHead, int nKvHead, int hs) {
+        int group = nHead / nKvHead;
+        INDArray q = scratch("q", qkv.dataType(), b, nHead, t, hs);
+        q.assign(part(qkv, b, t, 0, nHead, hs).permute(SWAP_HEADS_AND_TIME));
+        INDArray k = scratch("k", qkv.dataType(), b, nHead, t, hs);
+        INDArray v = scratch("v", qkv.dataType(), b, nHead, t, hs);
+        INDArray kParts = part(qkv, b, t, nHead, nKvHead, hs).permute(SWAP_HEADS_AND_TIME);          // (B, KV, T, hs)
+        INDArray vParts = part(qkv, b, t, nHead + nKvHead, nKvHead, hs).permute(SWAP_HEADS_AND_TIME);
+        for (int member = 0; member < group; member++) {
+            // (B, KV, G, T, hs) is (B, nHead, T, hs) with h = kv * G + member
+            grouped(k, b, nKvHead, group, t, hs, member).assign(kParts);
+            grouped(v, b, nKvHead, group, t, hs, member).assign(vParts);
+        }
+        return new INDArray[] {q, k, v};
+    }
+
+    /** The (B, KV, T, hs) view of the heads kv * group + member of a (B, nHead, T, hs) array. */
+    private static INDArray grouped(INDArray heads, int b, int nKvHead, int group, int t, int hs, int member) {
+        long tHs = (long) t * hs;
+        return Nd4j.create(heads.data(), new long[] {b, nKvHead, t, hs},
+                new long[] {(long) nKvHead * group * tHs, group * tHs, hs, 1}, heads.offset() + member * tHs, 'c',
+                heads.dataType());
+    }
+
     @Override
     public void attentionForward(INDArray out, INDArray att, INDArray qkv, int nHead, int nKvHead, int headDim,
                                  double scale, int window, int[] segmentIds, double dropout, long seed,
                                  long stream) {
         Heads.check(qkv, nHead, nKvHead, headDim);
-        if (nKvHead != nHead) {
-            REFERENCE.attentionForward(out, att, qkv, nHead, nKvHead, headDim, scale, window, segmentIds, dropout,
-                    seed, stream);
-            return;
-        }
         int b = (int) att.size(0);
-        int nh = nHead;
         int t = (int) att.size(2);
         int hs = headDim;
-        long bh = (long) b * nh;
-        INDArray qkvHeads = splitHeads(qkv, b, nh, t, hs);
-        INDArray q = Views.of(qkvHeads, 0, bh, t, hs);
-        INDArray k = Views.of(qkvHeads, bh * t * hs, bh, t, hs);
-        INDArray v = Views.of(qkvHeads, 2 * bh * t * hs, bh, t, hs);
+        long bh = (long) b * nHead;
+        INDArray[] heads = splitHeads(qkv, b, t, nHead, nKvHead, hs);
         // att (B*NH, T, T) = q @ k^T; then scale, + mask (B, T, T) broadcast over heads, softmax over keys
-        Nd4j.matmul(q, k, Views.of(att, 0, bh, t, t), false, true, false);
+        Nd4j.matmul(Views.of(heads[0], 0, bh, t, hs), Views.of(heads[1], 0, bh, t, hs), Views.of(att, 0, bh, t, t),
+                false, true, false);
         att.muli(scale);
         Nd4j.exec(new BroadcastAddOp(att, mask(segmentIds, window, b, t, att), att, 0, 2, 3));
         Nd4j.exec(new SoftMax(att, att, 3));
-        INDArray heads = scratch("heads", att.dataType(), bh, t, hs);
-        Nd4j.matmul(dropped(att, dropout, seed, stream), v, heads, false, false, false);
-        // out (B, T, NH, hs) = heads (B, NH, T, hs) permuted
-        Views.of(out, 0, b, t, nh, hs).assign(Views.of(heads, 0, b, nh, t, hs).permute(SWAP_HEADS_AND_TIME));
-    }
-
-    /** qkv (B, T, 3, NH, hs) copied into a scratch array (3, B, NH, T, hs): q, k and v split by head. */
-    private INDArray splitHeads(INDArray qkv, int b, int nh, int t, int hs) {
-        INDArray heads = scratch("qkvHeads", qkv.dataType(), 3, b, nh, t, hs);
-        heads.assign(Views.of(qkv, 0, b, t, 3, nh, hs).permute(QKV_TO_HEADS));
-        return heads;
+        INDArray y = scratch("heads", att.dataType(), bh, t, hs);
+        Nd4j.matmul(dropped(att, dropout, seed, stream), Views.of(heads[2], 0, bh, t, hs), y, false, false, false);
+        // out (B, T, NH, hs) = y (B, NH, T, hs) permuted
+        part(out, b, t, 0, nHead, hs).assign(Views.of(y, 0, b, nHead, t, hs).permute(SWAP_HEADS_AND_TIME));
     }
 
     /** att (B, NH, T, T) as (B*NH, T, T), after dropout in a scratch copy when p > 0. */
@@ -228,50 +305,64 @@ public final class Nd4jKernels implements Kernels {
     public void attentionBackward(INDArray dqkv, INDArray dout, INDArray qkv, INDArray att, int nHead, int nKvHead,
                                   int headDim, double scale, int window, double dropout, long seed, long stream) {
         Heads.check(qkv, nHead, nKvHead, headDim);
-        if (nKvHead != nHead) {
-            REFERENCE.attentionBackward(dqkv, dout, qkv, att, nHead, nKvHead, headDim, scale, window, dropout, seed,
-                    stream);
-            return;
-        }
         int b = (int) att.size(0);
-        int nh = nHead;
         int t = (int) att.size(2);
         int hs = headDim;
-        long bh = (long) b * nh;
+        int group = nHead / nKvHead;
+        long bh = (long) b * nHead;
         DataType type = att.dataType();
-        INDArray qkvHeads = splitHeads(qkv, b, nh, t, hs);
-        INDArray q = Views.of(qkvHeads, 0, bh, t, hs);
-        INDArray k = Views.of(qkvHeads, bh * t * hs, bh, t, hs);
-        INDArray v = Views.of(qkvHeads, 2 * bh * t * hs, bh, t, hs);
-        // dheads (B, NH, T, hs) = dout (B, T, NH, hs) permuted
-        INDArray dheads = scratch("dheads", type, b, nh, t, hs);
-        dheads.assign(Views.of(dout, 0, b, t, nh, hs).permute(SWAP_HEADS_AND_TIME));
-        dheads = Views.of(dheads, 0, bh, t, hs);
-        INDArray dqkvHeads = scratch("dqkvHeads", type, 3, b, nh, t, hs);
-        INDArray dq = Views.of(dqkvHeads, 0, bh, t, hs);
-        INDArray dk = Views.of(dqkvHeads, bh * t * hs, bh, t, hs);
-        INDArray dv = Views.of(dqkvHeads, 2 * bh * t * hs, bh, t, hs);
-        INDArray datt = scratch("datt", type, b, nh, t, t);
+        INDArray[] heads = splitHeads(qkv, b, t, nHead, nKvHead, hs);
+        // dy (B, NH, T, hs) = dout (B, T, NH, hs) permuted
+        INDArray dy = scratch("dheads", type, b, nHead, t, hs);
+        dy.assign(part(dout, b, t, 0, nHead, hs).permute(SWAP_HEADS_AND_TIME));
+        dy = Views.of(dy, 0, bh, t, hs);
+        INDArray dq = scratch("dq", type, b, nHead, t, hs);
+        INDArray dk = scratch("dk", type, b, nHead, t, hs);
+        INDArray dv = scratch("dv", type, b, nHead, t, hs);
+        INDArray datt = scratch("datt", type, b, nHead, t, t);
         INDArray datt3 = Views.of(datt, 0, bh, t, t);
-        Nd4j.matmul(dheads, v, datt3, false, true, false);                                  // datt = dheads v^T
-        Nd4j.matmul(dropped(att, dropout, seed, stream), dheads, dv, true, false, false);    // dv = att^T dheads
+        Nd4j.matmul(dy, Views.of(heads[2], 0, bh, t, hs), datt3, false, true, false);           // datt = dy v^T
+        Nd4j.matmul(dropped(att, dropout, seed, stream), dy, Views.of(dv, 0, bh, t, hs), true, false, false);
         if (dropout > 0) {
             dropout(datt3, dropout, seed, stream);
         }
         // softmax backward: dpre = scale * att * (datt - rowsum(att * datt))
-        INDArray dot = att.mul(datt).sum(3);                                                // (B, NH, T)
+        INDArray dot = att.mul(datt).sum(3);                                                    // (B, NH, T)
         Nd4j.exec(new BroadcastSubOp(datt, dot, datt, 0, 1, 2));
         datt.muli(att).muli(scale);
-        Nd4j.matmul(datt3, k, dq, false, false, false);                                     // dq = dpre k
-        Nd4j.matmul(datt3, q, dk, true, false, false);                                      // dk = dpre^T q
-        // dqkv (B, T, 3, NH, hs) = dqkvHeads (3, B, NH, T, hs) permuted back
-        Views.of(dqkv, 0, b, t, 3, nh, hs).permute(QKV_TO_HEADS).assign(dqkvHeads);
+        Nd4j.matmul(datt3, Views.of(heads[1], 0, bh, t, hs), Views.of(dq, 0, bh, t, hs), false, false, false);
+        Nd4j.matmul(datt3, Views.of(heads[0], 0, bh, t, hs), Views.of(dk, 0, bh, t, hs), true, false, false);
+        // dqkv: q part = dq permuted; k and v parts = the sums over each group of query heads
+        part(dqkv, b, t, 0, nHead, hs).assign(dq.permute(SWAP_HEADS_AND_TIME));
+        INDArray dkParts = part(dqkv, b, t, nHead, nKvHead, hs).permute(SWAP_HEADS_AND_TIME);     // (B, KV, T, hs)
+        INDArray dvParts = part(dqkv, b, t, nHead + nKvHead, nKvHead, hs).permute(SWAP_HEADS_AND_TIME);
+        dkParts.assign(grouped(dk, b, nKvHead, group, t, hs, 0));
+        dvParts.assign(grouped(dv, b, nKvHead, group, t, hs, 0));
+        for (int member = 1; member < group; member++) {
+            dkParts.addi(grouped(dk, b, nKvHead, group, t, hs, member));
+            dvParts.addi(grouped(dv, b, nKvHead, group, t, hs, member));
+        }
     }
 
     @Override
     public void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] len, int nHead,
                                 int nKvHead, int headDim, double scale, int window) {
-        REFERENCE.attentionDecode(out, q, kCache, vCache, len, nHead, nKvHead, headDim, scale, window);
+        Heads.checkDecode(out, q, kCache, vCache, len, nHead, nKvHead, headDim);
+        int group = nHead / nKvHead;
+        for (int b = 0; b < len.length; b++) {
+            int first = window > 0 ? Math.max(0, len[b] - window) : 0;
+            int keys = len[b] - first;
+            // per key/value head: scores (KV, G, L) = q (KV, G, hs) @ k (KV, L, hs)^T, softmax over L, @ v (KV, L, hs)
+            INDArray qb = q.get(NDArrayIndex.point(b), NDArrayIndex.all()).reshape(nKvHead, group, headDim);
+            INDArray kb = kCache.get(NDArrayIndex.point(b), NDArrayIndex.interval(first, len[b]), NDArrayIndex.all())
+                    .reshape(keys, nKvHead, headDim).permute(1, 0, 2).dup('c');
+            INDArray vb = vCache.get(NDArrayIndex.point(b), NDArrayIndex.interval(first, len[b]), NDArrayIndex.all())
+                    .reshape(keys, nKvHead, headDim).permute(1, 0, 2).dup('c');
+            INDArray scores = Nd4j.matmul(qb.dup('c'), kb, null, false, true, false).muli(scale);
+            Nd4j.exec(new SoftMax(scores, scores, 2));
+            INDArray y = Nd4j.matmul(scores, vb, null, false, false, false);              // (KV, G, hs)
+            out.get(NDArrayIndex.point(b), NDArrayIndex.all()).assign(y.reshape(nHead * headDim));
+        }
     }
 
     /** A zeroed-once scratch array of {@code shape}, kept between calls and grown when a call needs more. */
@@ -327,6 +418,41 @@ public final class Nd4jKernels implements Kernels {
             m[i] = Dropout.keep(seed, stream, i, p) ? scale : 0.0;
         }
         x.muli(Nd4j.createFromArray(m).reshape(x.shape()).castTo(x.dataType()));
+    }
+
+    @Override
+    public double sumOfSquares(INDArray[] xs) {
+        double sum = 0;
+        for (INDArray x : xs) {
+            double norm = x.norm2Number().doubleValue();
+            sum += norm * norm;
+        }
+        return sum;
+    }
+
+    @Override
+    public void scale(INDArray[] xs, double s) {
+        for (INDArray x : xs) {
+            x.muli(s);
+        }
+    }
+
+    /** One ND4J op per line of the update over each tensor, with a scratch array as long as the longest. */
+    @Override
+    public void adamw(INDArray[] params, INDArray[] grads, INDArray[] m, INDArray[] v, boolean[] decays,
+                      double decay, double stepSize, double beta1, double beta2, double biasCorrection2, double eps) {
+        for (int t = 0; t < params.length; t++) {
+            INDArray g = grads[t];
+            INDArray tmp = scratch("adamw", g.dataType(), g.length());
+            m[t].muli(beta1).addi(tmp.assign(g).muli(1 - beta1));
+            v[t].muli(beta2).addi(tmp.assign(g).muli(g).muli(1 - beta2));
+            if (decays[t]) {
+                params[t].muli(decay);
+            }
+            tmp.assign(v[t]).divi(biasCorrection2);
+            Transforms.sqrt(tmp, false).addi(eps).rdivi(m[t]).muli(stepSize);
+            params[t].subi(tmp);
+        }
     }
 
     private static INDArray indices(int[] tokens, int n) {

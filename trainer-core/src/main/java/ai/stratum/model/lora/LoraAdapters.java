@@ -60,7 +60,7 @@ public final class LoraAdapters {
         }
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (Site s : sites) {
-            int r = config.rankFor(s.hfModule());
+            int r = config.rank(s.hfModule());
             shapes.put(s.name() + ".lora_A.weight", new long[] {r, s.in()});
             shapes.put(s.name() + ".lora_B.weight", new long[] {s.rowEnd() - s.rowStart(), r});
         }
@@ -74,7 +74,7 @@ public final class LoraAdapters {
             TensorSpec b = layout.get(s.name() + ".lora_B.weight");
             map.computeIfAbsent(s.module(), k -> new ArrayList<>()).add(new LoraLinear.Adapter(s.name(), s.rowStart(),
                     s.rowEnd(), view(params, a), view(params, b), view(grads, a), view(grads, b),
-                    config.scaleFor(s.hfModule()), config.dropout(), stream++, maxRows));
+                    config.scale(s.hfModule()), config.dropout(), stream++, maxRows));
         }
         this.byModule = Collections.unmodifiableMap(map);
     }
@@ -172,6 +172,12 @@ public final class LoraAdapters {
 
     public INDArray grads() {
         return grads;
+    }
+
+    /** The adapter at a site (its internal name, e.g. {@code layers.0.attn.q}), or null when it has none. */
+    public LoraLinear.Adapter adapter(String site) {
+        return byModule.values().stream().flatMap(List::stream).filter(a -> a.name().equals(site)).findFirst()
+                .orElse(null);
     }
 
     /** The adapted sites, in layout order. */

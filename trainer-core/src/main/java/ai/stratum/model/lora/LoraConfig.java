@@ -13,15 +13,13 @@ import java.util.regex.PatternSyntaxException;
  * @param r              rank of A [r, in] and B [out, r]
  * @param alpha          the update is scaled by alpha / r
  * @param dropout        dropout on the adapter's input, in [0, 1)
- * @param targetModules  module names as PEFT matches them: a module is adapted when its Hugging Face name equals an
- *                       entry or ends with "." + entry. GPT-2's are {@code c_attn}, {@code attn.c_proj},
- *                       {@code c_fc}, {@code mlp.c_proj} ({@code c_proj} alone means both projections); the Llama
- *                       family's {@code q_proj k_proj v_proj o_proj gate_proj up_proj down_proj}. Names that match
- *                       no layer of the model are refused when the adapters are built.
+ * @param targetModules  module names as PEFT matches them: a module is adapted when its name equals an entry or
+ *                       ends with "." + entry; GPT-2's are {@code c_attn}, {@code attn.c_proj}, {@code c_fc},
+ *                       {@code mlp.c_proj} ({@code c_proj} alone means both projections)
  * @param useRslora      PEFT's {@code use_rslora}: the update is scaled by alpha / sqrt(r) instead of alpha / r
  * @param rankPattern    PEFT's {@code rank_pattern}: per-module ranks, tried in order; key {@code p} applies to a
- *                       module whose Hugging Face name matches the regular expression {@code (.*\.)?(p)} in full
- *                       (PEFT's {@code get_pattern_key}); unmatched modules use {@code r}
+ *                       module whose full name matches the regular expression {@code (.*\.)?(p)} (PEFT's
+ *                       {@code get_pattern_key}); unmatched modules use {@code r}
  * @param alphaPattern   PEFT's {@code alpha_pattern}: per-module alphas, matched the same way
  */
 public record LoraConfig(int r, double alpha, double dropout, List<String> targetModules, boolean useRslora,
@@ -30,11 +28,11 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
     /** The four kinds of linear layer in a GPT-2 block. */
     public static final List<String> GPT2_LINEARS = List.of("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj");
 
-    /** The seven projections of a Llama-family block. */
-    public static final List<String> LLAMA_LINEARS = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
-            "up_proj", "down_proj");
+    /** The linear layers of a Llama-family block (Llama, Mistral, Qwen2, Qwen3) as PEFT names them. */
+    public static final List<String> LLAMA_LINEARS = List.of("self_attn.q_proj", "self_attn.k_proj",
+            "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj");
 
-    /** Attention only, as the default (GPT-2's names). */
+    /** Attention only, as the default. */
     public static final List<String> DEFAULT_TARGETS = List.of("c_attn", "attn.c_proj");
 
     /** Uniform rank and alpha, scale alpha / r. */
@@ -66,10 +64,17 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
             throw new IllegalArgumentException("dropout: must be in [0, 1), got " + dropout);
         }
         if (targetModules == null || targetModules.isEmpty()) {
-            throw new IllegalArgumentException("target_modules: name at least one linear layer, e.g. c_attn "
-                    + "(GPT-2) or q_proj (Llama family)");
+            throw new IllegalArgumentException("target_modules: name at least one of c_attn, attn.c_proj, c_fc, mlp.c_proj");
         }
         targetModules = List.copyOf(targetModules);
+        for (String t : targetModules) {
+            if (GPT2_LINEARS.stream().noneMatch(m -> matches(m, t)) && LLAMA_LINEARS.stream()
+                    .noneMatch(m -> matches(m, t)) && !t.matches("(transformer\\.h|model\\.layers)\\.\\d+\\..+")) {
+                throw new IllegalArgumentException("target_modules: '" + t + "' matches no linear layer; use "
+                        + "c_attn, attn.c_proj, c_fc, mlp.c_proj (or c_proj for both projections) for GPT-2, "
+                        + "q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj for Llama, Mistral, Qwen");
+            }
+        }
     }
 
     private static <V> Map<String, V> patterns(String key, Map<String, V> in) {
@@ -93,22 +98,22 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         return alpha / (useRslora ? Math.sqrt(r) : r);
     }
 
-    /** The rank of the adapter on a module (its Hugging Face name): rank_pattern's, else r. */
-    public int rankFor(String hfModule) {
-        String p = patternKey(rankPattern, hfModule);
+    /** The rank of the module whose full PEFT name is {@code key} (e.g. {@code model.layers.0.self_attn.q_proj}). */
+    public int rank(String key) {
+        String p = patternKey(rankPattern, key);
         return p == null ? r : rankPattern.get(p);
     }
 
-    /** The alpha of the adapter on a module (its Hugging Face name): alpha_pattern's, else alpha. */
-    public double alphaFor(String hfModule) {
-        String p = patternKey(alphaPattern, hfModule);
+    /** The alpha of the module whose full PEFT name is {@code key}. */
+    public double alpha(String key) {
+        String p = patternKey(alphaPattern, key);
         return p == null ? alpha : alphaPattern.get(p);
     }
 
-    /** The scale of the adapter on a module (its Hugging Face name): its alpha over its rank (or sqrt of it). */
-    public double scaleFor(String hfModule) {
-        int rank = rankFor(hfModule);
-        return alphaFor(hfModule) / (useRslora ? Math.sqrt(rank) : rank);
+    /** The scale of the module whose full PEFT name is {@code key}: its alpha over its rank (or sqrt of it). */
+    public double scale(String key) {
+        int rank = rank(key);
+        return alpha(key) / (useRslora ? Math.sqrt(rank) : rank);
     }
 
     /**
@@ -124,7 +129,7 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         return null;
     }
 
-    /** Whether the module (a Hugging Face name without ".weight", e.g. {@code transformer.h.3.attn.c_attn}) is adapted. */
+    /** Whether the module (a weight name without ".weight", e.g. {@code h.3.attn.c_attn}) gets an adapter. */
     public boolean targets(String module) {
         return targetModules.stream().anyMatch(t -> matches(module, t));
     }

@@ -78,6 +78,10 @@ public final class LoraLinear implements LinearLayer {
         public double scale() {
             return scale;
         }
+
+        public int rank() {
+            return (int) a.size(0);
+        }
     }
 
     private final LinearLayer inner;

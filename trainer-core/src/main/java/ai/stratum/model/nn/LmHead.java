@@ -1,6 +1,7 @@
 package ai.stratum.model.nn;
 
 import ai.stratum.model.StepProfile;
+import ai.stratum.model.Views;
 import ai.stratum.model.kernels.Kernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -70,9 +71,9 @@ public final class LmHead {
         return lg;
     }
 
-    private INDArray rowsOf(INDArray x, int r0, int r) {
-        return r0 == 0 && r == x.size(0) ? x : x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(r0, r0 + r),
-                org.nd4j.linalg.indexing.NDArrayIndex.all());
+    /** Rows [r0, r0 + r) of a contiguous (N, C) matrix, as a contiguous view. */
+    private static INDArray rowsOf(INDArray x, int r0, int r) {
+        return r0 == 0 && r == x.size(0) ? x : Views.of(x, (long) r0 * x.size(1), r, x.size(1));
     }
 
     private static int[] slice(int[] a, int from, int n) {

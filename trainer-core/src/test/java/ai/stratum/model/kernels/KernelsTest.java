@@ -32,7 +32,7 @@ class KernelsTest {
     static Stream<Arguments> implementations() {
         return Stream.of(DataType.FLOAT, DataType.DOUBLE).flatMap(type -> Stream.of(
                 Arguments.of(new Nd4jKernels(), type), Arguments.of(new CpuKernels(), type),
-                Arguments.of(new CpuKernels(1), type)));
+                Arguments.of(new CpuKernels(1), type), Arguments.of(new CpuKernels(2, 4), type)));
     }
 
     private static double tolerance(DataType type) {
@@ -189,6 +189,286 @@ class KernelsTest {
         }
     }
 
+    /** A random (rows, cols) array as a column slice of a wider buffer (row stride cols + 5, offset 2 columns). */
+    private static INDArray sliced(DataType type, long seed, double scale, int rows, int cols) {
+        INDArray wide = random(type, seed, scale, rows, cols + 5);
+        return columns(wide, 2, cols);
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void rmsNormMatchesNaive(Kernels k, DataType type) {
+        int n = 7;
+        int c = 13;
+        INDArray inp = sliced(type, 80, 3, n, c);
+        INDArray w = random(type, 81, 1, c);
+        INDArray[] e = {zeros(type, n, c), zeros(type, n)};
+        INDArray[] a = {columns(zeros(type, n, c + 3), 1, c), zeros(type, n)};
+        NAIVE.rmsNormForward(e[0], e[1], inp, w, 1e-6);
+        k.rmsNormForward(a[0], a[1], inp, w, 1e-6);
+        assertClose(e[0], a[0], tolerance(type), "rms norm forward output");
+        assertClose(e[1], a[1], tolerance(type), "rms norm forward rstd");
+        INDArray dout = sliced(type, 82, 1, n, c);
+        INDArray[] de = {sliced(type, 83, 1, n, c), random(type, 84, 1, c)};
+        INDArray[] da = {sliced(type, 83, 1, n, c), random(type, 84, 1, c)};
+        NAIVE.rmsNormBackward(de[0], de[1], dout, inp, w, e[1]);
+        k.rmsNormBackward(da[0], da[1], dout, inp, w, e[1]);
+        assertClose(de[0], da[0], tolerance(type) * 10, "rms norm backward dinp");
+        assertClose(de[1], da[1], tolerance(type) * 10, "rms norm backward dweight");
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void ropeMatchesNaive(Kernels k, DataType type) {
+        int n = 9;
+        int[] positions = {0, 3, 1, 7, 2, 2, 10, 5, 4};
+        for (int[] heads : new int[][] {{3, 6}, {2, 4}, {1, 2}}) {
+            int nh = heads[0];
+            int hd = heads[1];
+            INDArray[] tables = ropeTables(type, 11, hd, 500.0);
+            // the k part of a qkv buffer: a column slice with columns on both sides
+            INDArray expectedRows = random(type, 85, 2, n, 3 * nh * hd);
+            INDArray actualRows = expectedRows.dup();
+            INDArray e = columns(expectedRows, nh * hd, nh * hd);
+            INDArray a = columns(actualRows, nh * hd, nh * hd);
+            String what = "rope heads " + nh + " head_dim " + hd;
+            NAIVE.ropeForward(e, nh, hd, positions, tables[0], tables[1]);
+            k.ropeForward(a, nh, hd, positions, tables[0], tables[1]);
+            assertClose(expectedRows, actualRows, tolerance(type), what + " forward");
+            NAIVE.ropeBackward(e, nh, hd, positions, tables[0], tables[1]);
+            k.ropeBackward(a, nh, hd, positions, tables[0], tables[1]);
+            assertClose(expectedRows, actualRows, tolerance(type), what + " backward");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void swigluMatchesNaive(Kernels k, DataType type) {
+        int n = 6;
+        int inter = 11;
+        INDArray gateUp = sliced(type, 86, 4, n, 2 * inter);
+        INDArray e = zeros(type, n, inter);
+        INDArray a = columns(zeros(type, n, inter + 2), 1, inter);
+        NAIVE.swigluForward(e, gateUp);
+        k.swigluForward(a, gateUp);
+        assertClose(e, a, tolerance(type), "swiglu forward");
+        INDArray dout = sliced(type, 87, 1, n, inter);
+        INDArray de = zeros(type, n, 2 * inter);
+        INDArray da = sliced(type, 88, 1, n, 2 * inter); // overwritten
+        NAIVE.swigluBackward(de, dout, gateUp);
+        k.swigluBackward(da, dout, gateUp);
+        assertClose(de, da, tolerance(type), "swiglu backward");
+    }
+
+    /**
+     * (B, T, nHead, nKvHead, headDim): groups of 2, of nHead (MQA) and of 1, a T that is not a multiple of the CPU
+     * kernel's blocks, odd head sizes.
+     */
+    private static final int[][] GQA_SHAPES = {{2, 5, 4, 2, 3}, {2, 37, 4, 1, 5}, {1, 9, 3, 3, 4}};
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void groupedQueryAttentionMatchesNaive(Kernels k, DataType type) {
+        for (int[] shape : GQA_SHAPES) {
+            int b = shape[0];
+            int t = shape[1];
+            int nh = shape[2];
+            int kv = shape[3];
+            int hd = shape[4];
+            int width = (nh + 2 * kv) * hd;
+            int[] segments = new int[b * t];
+            for (int i = 0; i < b * t; i++) {
+                segments[i] = i / 4;
+            }
+            INDArray qkv = sliced(type, 89, 2, b * t, width);
+            // (window, segments, dropout): each option on in two of the four runs
+            for (int[] c : new int[][] {{0, 0, 0}, {0, 1, 30}, {3, 0, 30}, {3, 1, 0}}) {
+                int window = c[0];
+                int[] segmentIds = c[1] == 1 ? segments : null;
+                double dropout = c[2] / 100.0;
+                String what = "attention " + java.util.Arrays.toString(shape) + " window " + window
+                        + (segmentIds == null ? "" : " segments") + " dropout " + dropout;
+                INDArray[] e = {zeros(type, b * t, nh * hd), zeros(type, b, nh, t, t)};
+                INDArray[] a = {sliced(type, 90, 1, b * t, nh * hd), zeros(type, b, nh, t, t)};
+                NAIVE.attentionForward(e[0], e[1], qkv, nh, kv, hd, 0.41, window, segmentIds, dropout, 7, 3);
+                k.attentionForward(a[0], a[1], qkv, nh, kv, hd, 0.41, window, segmentIds, dropout, 7, 3);
+                assertClose(e[1], a[1], tolerance(type), what + " probabilities");
+                assertClose(e[0], a[0], tolerance(type), what + " output");
+                INDArray dout = sliced(type, 91, 1, b * t, nh * hd);
+                INDArray de = zeros(type, b * t, width);
+                INDArray da = sliced(type, 92, 1, b * t, width); // overwritten, not accumulated into
+                NAIVE.attentionBackward(de, dout, qkv, e[1], nh, kv, hd, 0.41, window, dropout, 7, 3);
+                k.attentionBackward(da, dout, qkv, e[1], nh, kv, hd, 0.41, window, dropout, 7, 3);
+                assertClose(de, da, tolerance(type) * 10, what + " backward");
+            }
+        }
+    }
+
+    /**
+     * Decoding position p of each sequence against caches filled from a qkv buffer gives the forward's output row
+     * p; the two sequences stand at different lengths, with and without a window.
+     */
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void attentionDecodeMatchesTheForwardRows(Kernels k, DataType type) {
+        int b = 2;
+        int t = 7;
+        int nh = 4;
+        int kv = 2;
+        int hd = 3;
+        int maxLen = 9;
+        INDArray qkv = random(type, 93, 2, b * t, (nh + 2 * kv) * hd);
+        INDArray kCache = zeros(type, b, maxLen, kv * hd);
+        INDArray vCache = zeros(type, b, maxLen, kv * hd);
+        for (int s = 0; s < b; s++) {
+            for (int p = 0; p < t; p++) {
+                for (int i = 0; i < kv * hd; i++) {
+                    kCache.putScalar(new long[] {s, p, i}, qkv.getDouble(s * t + p, nh * hd + i));
+                    vCache.putScalar(new long[] {s, p, i}, qkv.getDouble(s * t + p, (nh + kv) * hd + i));
+                }
+            }
+        }
+        for (int window : new int[] {0, 3}) {
+            INDArray out = zeros(type, b * t, nh * hd);
+            NAIVE.attentionForward(out, zeros(type, b, nh, t, t), qkv, nh, kv, hd, 0.6, window, null, 0.0, 0, 0);
+            for (int p = 1; p < t; p++) {
+                int[] len = {p + 1, p};
+                INDArray q = zeros(type, b, nh * hd);
+                INDArray expected = zeros(type, b, nh * hd);
+                for (int s = 0; s < b; s++) {
+                    q.getRow(s).assign(qkv.get(org.nd4j.linalg.indexing.NDArrayIndex.point(s * t + len[s] - 1),
+                            org.nd4j.linalg.indexing.NDArrayIndex.interval(0, nh * hd)));
+                    expected.getRow(s).assign(out.getRow(s * t + len[s] - 1));
+                }
+                INDArray actual = sliced(type, 94, 1, b, nh * hd); // overwritten
+                k.attentionDecode(actual, q, kCache, vCache, len, nh, kv, hd, 0.6, window);
+                assertClose(expected, actual, tolerance(type), "decode at " + p + " window " + window);
+            }
+        }
+    }
+
+    /** Grouped-query attention is multi-head attention with each key/value head repeated over its query heads. */
+    @Test
+    void naiveGroupedQueryAttentionIsMultiHeadWithRepeatedKeysAndValues() {
+        DataType d = DataType.DOUBLE;
+        int b = 2;
+        int t = 5;
+        int nh = 6;
+        int kv = 2;
+        int hd = 3;
+        int group = nh / kv;
+        INDArray gqa = random(d, 95, 1, b * t, (nh + 2 * kv) * hd);
+        INDArray mha = zeros(d, b * t, 3 * nh * hd);
+        for (int r = 0; r < b * t; r++) {
+            for (int h = 0; h < nh; h++) {
+                for (int i = 0; i < hd; i++) {
+                    mha.putScalar(r, h * hd + i, gqa.getDouble(r, h * hd + i));
+                    mha.putScalar(r, (nh + h) * hd + i, gqa.getDouble(r, (nh + h / group) * hd + i));
+                    mha.putScalar(r, (2 * nh + h) * hd + i, gqa.getDouble(r, (nh + kv + h / group) * hd + i));
+                }
+            }
+        }
+        INDArray[] g = {zeros(d, b * t, nh * hd), zeros(d, b, nh, t, t)};
+        INDArray[] m = {zeros(d, b * t, nh * hd), zeros(d, b, nh, t, t)};
+        NAIVE.attentionForward(g[0], g[1], gqa, nh, kv, hd, 0.5, 2, null, 0.0, 0, 0);
+        NAIVE.attentionForward(m[0], m[1], mha, nh, nh, hd, 0.5, 2, null, 0.0, 0, 0);
+        assertClose(m[0], g[0], 1e-12, "output");
+        assertClose(m[1], g[1], 1e-12, "probabilities");
+        INDArray dout = random(d, 96, 1, b * t, nh * hd);
+        INDArray dg = zeros(d, b * t, (nh + 2 * kv) * hd);
+        INDArray dm = zeros(d, b * t, 3 * nh * hd);
+        NAIVE.attentionBackward(dg, dout, gqa, g[1], nh, kv, hd, 0.5, 2, 0.0, 0, 0);
+        NAIVE.attentionBackward(dm, dout, mha, m[1], nh, nh, hd, 0.5, 2, 0.0, 0, 0);
+        for (int r = 0; r < b * t; r++) {
+            for (int i = 0; i < kv * hd; i++) {
+                double dk = 0;
+                double dv = 0;
+                for (int member = 0; member < group; member++) {
+                    int h = (i / hd) * group + member;
+                    dk += dm.getDouble(r, (nh + h) * hd + i % hd);
+                    dv += dm.getDouble(r, (2 * nh + h) * hd + i % hd);
+                }
+                assertEquals(dk, dg.getDouble(r, nh * hd + i), 1e-12, "dk is the sum over the group");
+                assertEquals(dv, dg.getDouble(r, (nh + kv) * hd + i), 1e-12, "dv is the sum over the group");
+            }
+        }
+        assertClose(dm.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, nh * hd)), dg.get(
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, nh * hd)),
+                1e-12, "dq");
+    }
+
+    /** Tensors as 1-D views at offsets of one flat buffer: lengths 1, odd, and over two of the CPU's chunks. */
+    private static INDArray[] flatTensors(DataType type, long seed, double scale) {
+        int[] lengths = {1, 37, 70_001, 5};
+        int total = java.util.Arrays.stream(lengths).sum();
+        INDArray flat = random(type, seed, scale, total + 3);
+        INDArray[] xs = new INDArray[lengths.length];
+        for (int i = 0, at = 3; i < lengths.length; at += lengths[i], i++) {
+            xs[i] = flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(at, at + lengths[i]));
+        }
+        return xs;
+    }
+
+    private static INDArray[] dup(INDArray[] xs) {
+        return java.util.Arrays.stream(xs).map(INDArray::dup).toArray(INDArray[]::new);
+    }
+
+    private static void assertAllClose(INDArray[] expected, INDArray[] actual, double tolerance, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            assertClose(expected[i], actual[i], tolerance, what + " of tensor " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void optimizerKernelsMatchNaive(Kernels k, DataType type) {
+        INDArray[] g = flatTensors(type, 97, 0.5);
+        double expected = NAIVE.sumOfSquares(g);
+        assertEquals(expected, k.sumOfSquares(g), expected * (type == DataType.DOUBLE ? 1e-12 : 1e-5),
+                "sum of squares");
+        INDArray[] ge = dup(g);
+        NAIVE.scale(ge, 0.37);
+        k.scale(g, 0.37);
+        assertAllClose(ge, g, tolerance(type), "scaled gradients");
+        INDArray[] p = flatTensors(type, 98, 1);
+        INDArray[] m = flatTensors(type, 99, 0.1);
+        INDArray[] v = flatTensors(type, 100, 0.1);
+        for (INDArray x : v) {
+            x.muli(x); // second moments are non-negative
+        }
+        INDArray[] pe = dup(p);
+        INDArray[] me = dup(m);
+        INDArray[] ve = dup(v);
+        boolean[] decays = {false, true, true, false};
+        for (int step = 1; step <= 2; step++) {
+            double bc2 = 1 - Math.pow(0.95, step);
+            NAIVE.adamw(pe, g, me, ve, decays, 1 - 1e-3 * 0.1, 1e-3 / (1 - Math.pow(0.9, step)), 0.9, 0.95, bc2,
+                    1e-8);
+            k.adamw(p, g, m, v, decays, 1 - 1e-3 * 0.1, 1e-3 / (1 - Math.pow(0.9, step)), 0.9, 0.95, bc2, 1e-8);
+        }
+        assertAllClose(pe, p, tolerance(type), "adamw params");
+        assertAllClose(me, m, tolerance(type), "adamw first moments");
+        assertAllClose(ve, v, tolerance(type), "adamw second moments");
+    }
+
+    @Test
+    void naiveAdamwFollowsTheFormula() {
+        INDArray[] p = {org.nd4j.linalg.factory.Nd4j.createFromArray(1.0, -2.0)};
+        INDArray[] g = {org.nd4j.linalg.factory.Nd4j.createFromArray(0.5, 0.25)};
+        INDArray[] m = {org.nd4j.linalg.factory.Nd4j.createFromArray(0.1, 0.0)};
+        INDArray[] v = {org.nd4j.linalg.factory.Nd4j.createFromArray(0.04, 0.0)};
+        NAIVE.adamw(p, g, m, v, new boolean[] {true}, 0.5, 0.1, 0.9, 0.99, 0.5, 1e-8);
+        double m0 = 0.9 * 0.1 + 0.1 * 0.5;
+        double v0 = 0.99 * 0.04 + 0.01 * 0.25;
+        assertEquals(m0, m[0].getDouble(0), 1e-15, "m");
+        assertEquals(v0, v[0].getDouble(0), 1e-15, "v");
+        assertEquals(1.0 * 0.5 - 0.1 * m0 / (Math.sqrt(v0 / 0.5) + 1e-8), p[0].getDouble(0), 1e-15, "p");
+        assertEquals(0.5 * 0.25, NAIVE.sumOfSquares(new INDArray[] {g[0].get(
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2)), g[0].get(
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2))}), 1e-15, "sum of squares over two views");
+    }
+
     @ParameterizedTest
     @MethodSource("implementations")
     void biasGradientMatchesNaive(Kernels k, DataType type) {
@@ -206,7 +486,7 @@ class KernelsTest {
      */
     @Test
     void cpuKernelsGiveTheSameResultsWhenTheirScratchIsReused() {
-        for (CpuKernels k : new CpuKernels[] {new CpuKernels(), new CpuKernels(1)}) {
+        for (CpuKernels k : new CpuKernels[] {new CpuKernels(), new CpuKernels(1), new CpuKernels(2, 4)}) {
             for (int round = 0; round < 2; round++) {
                 crossEntropyMatchesNaive(k, DataType.FLOAT);
                 attentionMatchesNaive(k, DataType.FLOAT);
@@ -219,6 +499,13 @@ class KernelsTest {
                 embeddingMatchesNaive(k, DataType.FLOAT);
                 matmulMatchesNaive(k, DataType.FLOAT);
                 dropoutMatchesNaive(k, DataType.FLOAT);
+                groupedQueryAttentionMatchesNaive(k, DataType.FLOAT);
+                rmsNormMatchesNaive(k, DataType.FLOAT);
+                swigluMatchesNaive(k, DataType.FLOAT);
+                ropeMatchesNaive(k, DataType.FLOAT);
+                attentionDecodeMatchesTheForwardRows(k, DataType.FLOAT);
+                attentionMatchesNaive(k, DataType.FLOAT);
+                optimizerKernelsMatchNaive(k, DataType.FLOAT);
             }
         }
     }
@@ -614,30 +901,29 @@ class KernelsTest {
         int t = 6;
         int hd = 3;
         int[] segments = {0, 0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2};
-        for (int[] heads : new int[][] {{4, 2}, {4, 1}, {2, 2}}) {
-            int nh = heads[0];
-            int kv = heads[1];
+        // (nHead, nKvHead, window, dropout in percent)
+        for (int[] c : new int[][] {{4, 2, 0, 0}, {4, 2, 3, 40}, {4, 1, 3, 0}, {2, 2, 0, 40}}) {
+            int nh = c[0];
+            int kv = c[1];
+            int window = c[2];
+            double dropout = c[3] / 100.0;
             int width = (nh + 2 * kv) * hd;
             INDArray qkv = random(d, 68, 1.5, b * t, width);
             INDArray r = random(d, 69, 1, b * t, nh * hd);
             INDArray out = zeros(d, b * t, nh * hd);
             INDArray att = zeros(d, b, nh, t, t);
-            for (double dropout : new double[] {0.0, 0.4}) {
-                for (int window : new int[] {0, 3}) {
-                    java.util.function.DoubleSupplier loss = () -> {
-                        NAIVE.attentionForward(out, att, qkv, nh, kv, hd, 0.37, window, segments, dropout, 5, 9);
-                        return dot(out, r);
-                    };
-                    loss.getAsDouble();
-                    INDArray dqkv = random(d, 70, 1, b * t, width); // overwritten
-                    NAIVE.attentionBackward(dqkv, r, qkv, att, nh, kv, hd, 0.37, window, dropout, 5, 9);
-                    assertGradient(numericGradient(qkv, loss, FD_EPS), dqkv, "attention heads " + nh + "/" + kv
-                            + " window " + window + " dropout " + dropout);
-                    if (window == 3) {
-                        assertEquals(0.0, att.getDouble(0, nh - 1, 3, 0), 0.0, "key 3 back, outside the window");
-                        assertTrue(att.getDouble(0, nh - 1, 3, 1) > 0, "key 2 back, inside the window");
-                    }
-                }
+            java.util.function.DoubleSupplier loss = () -> {
+                NAIVE.attentionForward(out, att, qkv, nh, kv, hd, 0.37, window, segments, dropout, 5, 9);
+                return dot(out, r);
+            };
+            loss.getAsDouble();
+            INDArray dqkv = random(d, 70, 1, b * t, width); // overwritten
+            NAIVE.attentionBackward(dqkv, r, qkv, att, nh, kv, hd, 0.37, window, dropout, 5, 9);
+            assertGradient(numericGradient(qkv, loss, FD_EPS), dqkv, "attention heads " + nh + "/" + kv
+                    + " window " + window + " dropout " + dropout);
+            if (window == 3) {
+                assertEquals(0.0, att.getDouble(0, nh - 1, 3, 0), 0.0, "key 3 back, outside the window");
+                assertTrue(att.getDouble(0, nh - 1, 3, 1) > 0, "key 2 back, inside the window");
             }
         }
     }

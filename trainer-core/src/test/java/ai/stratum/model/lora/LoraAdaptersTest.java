@@ -66,7 +66,9 @@ class LoraAdaptersTest {
         LoraAdapters a = adapters(2, List.of("c_proj"));
         assertEquals(6, adapted(a).size());
         assertTrue(adapted(a).stream().allMatch(n -> n.endsWith(".proj")));
-        var e = assertThrows(IllegalArgumentException.class, () -> adapters(2, List.of("q_proj")));
+        var e = assertThrows(IllegalArgumentException.class, () -> new LoraConfig(2, 4, 0, List.of("wq")));
+        assertTrue(e.getMessage().startsWith("target_modules:") && e.getMessage().contains("wq"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> adapters(2, List.of("q_proj"))); // a Llama name
         assertTrue(e.getMessage().startsWith("target_modules:") && e.getMessage().contains("q_proj")
                 && e.getMessage().contains("c_attn"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new LoraConfig(0, 4, 0, List.of("c_attn")));

@@ -4,6 +4,10 @@ import ai.stratum.train.TrainableSet;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.TensorSpec;
+import ai.stratum.model.kernels.CpuKernels;
+import ai.stratum.model.kernels.Kernels;
+import ai.stratum.model.kernels.NaiveKernels;
+import ai.stratum.model.kernels.Nd4jKernels;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -66,10 +70,10 @@ class AdamWTest {
     }
 
     private void checkAgainstNaive(Predicate<String> filter, DataType dtype, double tol) {
-        checkAgainstNaive(filter, dtype, true, tol);
+        checkAgainstNaive(filter, dtype, new CpuKernels(), tol);
     }
 
-    private void checkAgainstNaive(Predicate<String> filter, DataType dtype, boolean fusedIfPossible, double tol) {
+    private void checkAgainstNaive(Predicate<String> filter, DataType dtype, Kernels kernels, double tol) {
         int n = (int) LAYOUT.size();
         SplittableRandom rng = new SplittableRandom(7);
         double[] p = random(rng, n, 1.0);
@@ -84,8 +88,7 @@ class AdamWTest {
         INDArray params = Nd4j.createFromArray(p).castTo(dtype);
         INDArray grads = Nd4j.zeros(dtype, n);
         TrainableSet set = new TrainableSet(LAYOUT, filter);
-        AdamW adam = new AdamW(OPTIM, set, params, grads, fusedIfPossible);
-        assertEquals(fusedIfPossible && dtype == DataType.FLOAT, adam.fused());
+        AdamW adam = new AdamW(OPTIM, set, params, grads, kernels);
         NaiveAdamW naive = new NaiveAdamW(n);
         double[] lrs = {1e-2, 5e-3, 2e-2};
         for (double lr : lrs) {
@@ -117,7 +120,13 @@ class AdamWTest {
 
     @Test
     void theNd4jPathMatchesTheNaiveReferenceInSinglePrecision() {
-        checkAgainstNaive(name -> true, DataType.FLOAT, false, 2e-6);
+        checkAgainstNaive(name -> true, DataType.FLOAT, new Nd4jKernels(), 2e-6);
+    }
+
+    @Test
+    void theNaiveKernelsMatchTheNaiveReferenceInDoublePrecision() {
+        checkAgainstNaive(name -> name.startsWith("layers.0.") || name.equals("tok_embeddings.weight"), DataType.DOUBLE,
+                new NaiveKernels(), 1e-12);
     }
 
     @Test
@@ -143,9 +152,8 @@ class AdamWTest {
         INDArray nd4jGrads = Nd4j.zeros(DataType.FLOAT, n);
         assertTrue(layout.size() > 4 * 32768, "several chunks: " + layout.size());
         TrainableSet set = TrainableSet.all(layout);
-        AdamW fused = new AdamW(OPTIM, set, fusedParams, fusedGrads, true);
-        AdamW nd4j = new AdamW(OPTIM, set, nd4jParams, nd4jGrads, false);
-        assertTrue(fused.fused());
+        AdamW fused = new AdamW(OPTIM, set, fusedParams, fusedGrads, new CpuKernels());
+        AdamW nd4j = new AdamW(OPTIM, set, nd4jParams, nd4jGrads, new Nd4jKernels());
         for (double lr : new double[] {1e-2, 5e-3, 2e-2}) {
             INDArray g = Nd4j.createFromArray(random(rng, n, 0.5)).castTo(DataType.FLOAT);
             fusedGrads.assign(g);
