@@ -185,7 +185,7 @@ public final class Safetensors {
             flat = s.flat.reshape(s.flat.length());
             offset = s.offset;
         }
-        ByteBuffer buf = ByteBuffer.allocate(CHUNK * dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, n) * dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
         for (long start = 0; start < n; start += CHUNK) {
             long count = Math.min(CHUNK, n - start);
             INDArray chunk = flat.get(NDArrayIndex.interval(offset + start, offset + start + count));
@@ -323,7 +323,7 @@ public final class Safetensors {
         INDArray target = flat.reshape(flat.length());
         long n = e.elements();
         try (FileChannel ch = FileChannel.open(header.file, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(CHUNK * e.dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, n) * e.dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
             for (long start = 0; start < n; start += CHUNK) {
                 int count = (int) Math.min(CHUNK, n - start);
                 buf.clear().limit(count * e.dtype.bytes);

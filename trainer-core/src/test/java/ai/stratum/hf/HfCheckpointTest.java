@@ -68,8 +68,8 @@ class HfCheckpointTest {
             assertArrayEquals(params.toFloatVector(), back.toFloatVector(), map.family().modelType());
             Checkpoints.validate(single, map.layout());
 
-            // 200-byte shards: several files and an index that transformers reads
-            HfCheckpoint.save(single, map, params, Safetensors.Dtype.F32, 200);
+            // 1000-byte shards: several files and an index that transformers reads
+            HfCheckpoint.save(single, map, params, Safetensors.Dtype.F32, 1000);
             assertFalse(Files.exists(single.resolve(HfCheckpoint.MODEL)), "the single file of the last save is gone");
             JsonNode index = new ObjectMapper().readTree(single.resolve(HfCheckpoint.INDEX).toFile());
             assertEquals(map.layout().size() * 4, index.path("metadata").path("total_size").asLong());
@@ -79,10 +79,11 @@ class HfCheckpointTest {
                 shards = files.filter(f -> f.getFileName().toString().matches("model-\\d{5}-of-\\d{5}\\.safetensors"))
                         .count();
             }
-            assertTrue(shards > 2, "shards: " + shards);
+            assertTrue(shards >= 2, "shards: " + shards);
             for (Path f : HfCheckpoint.open(single).files()) {
-                assertTrue(Files.size(f) < 200 + 2048 || Safetensors.readHeader(f).tensors().size() == 1,
-                        f + " holds one oversized tensor or fits the limit");
+                Safetensors.Header h = Safetensors.readHeader(f);
+                long data = h.tensors().values().stream().mapToLong(e -> e.end() - e.begin()).sum();
+                assertTrue(data <= 1000 || h.tensors().size() == 1, f + " holds one oversized tensor or fits the limit");
             }
             INDArray sharded = Nd4j.zeros(DataType.FLOAT, map.layout().size());
             HfCheckpoint.load(single, map, map.layout(), sharded);
@@ -196,7 +197,7 @@ class HfCheckpointTest {
     void refusesMismatchAndDamageByName() throws IOException {
         WeightMap qwen2 = WeightMap.of(Family.QWEN2, WeightMapTest.qwen2Tiny());
         INDArray params = random(qwen2.layout(), 16);
-        HfCheckpoint.saveModel(dir, qwen2, params, 0, Safetensors.Dtype.F32, 300);
+        HfCheckpoint.saveModel(dir, qwen2, params, 0, Safetensors.Dtype.F32, 600);
         // another family's table of the same sizes: qwen3 has no biases but q/k norms
         ModelConfig q2 = qwen2.config();
         WeightMap other = WeightMap.of(Family.QWEN3, new ModelConfig(q2.vocabSize(), q2.contextLength(), q2.nLayer(),
