@@ -2,6 +2,7 @@ package ai.stratum.train;
 
 import ai.stratum.hf.HfConfig;
 import ai.stratum.hf.PeftAdapter;
+import ai.stratum.hf.TokenizerFiles;
 import ai.stratum.model.Decoder;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
@@ -60,7 +61,8 @@ public final class LoraModel implements LanguageModel {
     /**
      * Folds the adapter in {@code adapter} into the base weights and writes a full checkpoint into {@code out}:
      * {@code model.safetensors} and {@code config.json} that Hugging Face loads, and the adapter's
-     * {@code tokenizer.json} (the base's when the adapter has none), each file written atomically.
+     * {@code tokenizer.json} (the base's when the adapter has none) with the base's other tokenizer files
+     * ({@link TokenizerFiles#CARRIED}), each file written atomically.
      */
     public static void merge(Path base, Path adapter, Path out) throws IOException {
         Path tokenizer = Files.isRegularFile(adapter.resolve(Checkpoints.TOKENIZER))
@@ -69,6 +71,7 @@ public final class LoraModel implements LanguageModel {
             model.adapters.mergeInto(model.base, model.base.kernels());
             Files.createDirectories(out);
             new DecoderModel(model.base).saveWeights(out, HfConfig.eosTokenId(base));
+            TokenizerFiles.copy(base, out); // tokenizer_config.json, generation_config.json... of the base
             if (Files.isRegularFile(tokenizer)) {
                 Tokenizer.load(tokenizer).save(out.resolve(Checkpoints.TOKENIZER));
             }

@@ -81,4 +81,26 @@ class HfExportTest {
             assertArrayEquals(qkv.transpose().dup('c').reshape(qkv.length()).toFloatVector(), cAttn.toFloatVector());
         }
     }
+
+    @Test
+    void aMergedAdapterCarriesTheBasesTokenizerFiles() throws IOException {
+        ModelConfig config = ModelConfig.gpt2(257, 8, 1, 2, 8, 0.0);
+        Path base = Files.createDirectories(dir.resolve("base"));
+        try (Decoder decoder = new Decoder(config, 1, 4, DataType.FLOAT, Kernels.forCurrentBackend())) {
+            decoder.initWeights(4);
+            new DecoderModel(decoder).saveWeights(base, 256);
+        }
+        ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson.write(base.resolve("tokenizer.json"),
+                List.of("<|endoftext|>"));
+        Files.writeString(base.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ messages }}\"}");
+        ai.stratum.model.lora.LoraAdapters adapters = new ai.stratum.model.lora.LoraAdapters(
+                new ai.stratum.model.lora.LoraConfig(2, 4, 0, List.of("c_attn")), config, DataType.FLOAT, 4);
+        adapters.init(5);
+        PeftAdapter.save(dir.resolve("adapter"), adapters, base.toString());
+        Path out = dir.resolve("merged");
+        ai.stratum.train.LoraModel.merge(base, dir.resolve("adapter"), out);
+        assertEquals("{\"chat_template\": \"{{ messages }}\"}", Files.readString(out.resolve("tokenizer_config.json")));
+        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
+        assertEquals(config, HfConfig.read(out));
+    }
 }
