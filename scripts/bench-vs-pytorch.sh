@@ -4,9 +4,12 @@
 # tokens after a warm-up, with the same thread count, and report the median step. The two alternate for ROUNDS
 # rounds and each side keeps its best round, so a burst of load from other processes does not decide the ratio.
 #
-# Usage: scripts/bench-vs-pytorch.sh [reference|gpt2-small]
+# Usage: scripts/bench-vs-pytorch.sh [reference|gpt2-small|llama]
 #   reference  (default) vocab 4096, d_model 256, 4 heads, 4 layers, context 128, batch 8 (4.24 M parameters)
 #   gpt2-small 124 M parameters at batch 4 x 256
+#   llama      the Llama architecture at the reference size: RMSNorm, RoPE (theta 10000), 4 query heads on 2
+#              key/value heads, SwiGLU with intermediate 704, no biases, tied head (3.98 M parameters); the
+#              PyTorch peer follows transformers' modeling_llama.py
 # Environment: STEPS (timed steps; default 20 for reference, 6 for gpt2-small), WARMUP (5; 2), ROUNDS (3; 2),
 # THREADS (default: nproc), PYTHON (an interpreter with torch). The VM this was written on drifts by up to 30%
 # over minutes, hence the rounds.
@@ -16,12 +19,16 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WHICH="${1:-reference}"
 THREADS="${THREADS:-$(nproc)}"
 
+ARCH=gpt2; KV_HEADS=0; INTER=0
 case "$WHICH" in
   reference)  VOCAB=4096;  CTX=128;  LAYERS=4;  HEADS=4;  DMODEL=256; BATCH=8; SEQ=128; PRESET=tiny-cpu
               STEPS="${STEPS:-20}"; WARMUP="${WARMUP:-5}"; ROUNDS="${ROUNDS:-3}" ;;
   gpt2-small) VOCAB=50257; CTX=1024; LAYERS=12; HEADS=12; DMODEL=768; BATCH=4; SEQ=256; PRESET=gpt2-small
               STEPS="${STEPS:-6}"; WARMUP="${WARMUP:-2}"; ROUNDS="${ROUNDS:-2}" ;;
-  *) echo "bench-vs-pytorch: unknown configuration '$WHICH'; use 'reference' or 'gpt2-small'" >&2; exit 2 ;;
+  llama)      VOCAB=4096;  CTX=128;  LAYERS=4;  HEADS=4;  DMODEL=256; BATCH=8; SEQ=128; PRESET=llama-tiny-cpu
+              ARCH=llama; KV_HEADS=2; INTER=704
+              STEPS="${STEPS:-20}"; WARMUP="${WARMUP:-5}"; ROUNDS="${ROUNDS:-3}" ;;
+  *) echo "bench-vs-pytorch: unknown configuration '$WHICH'; use 'reference', 'gpt2-small' or 'llama'" >&2; exit 2 ;;
 esac
 
 # Debian's python3-torch lives in the system interpreter, which may not be the first python3 on PATH (pyenv).
@@ -53,7 +60,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-vocab, ctx, layers, heads, d, batch, seq, steps, warmup, threads = map(int, sys.argv[1:])
+vocab, ctx, layers, heads, d, batch, seq, steps, warmup, threads, kv_heads, inter = map(int, sys.argv[1:13])
+arch = sys.argv[13]
 torch.set_num_threads(threads)
 torch.manual_seed(1337)
 
@@ -92,15 +100,84 @@ class Gpt(nn.Module):
         return F.cross_entropy(logits.view(-1, vocab), targets.view(-1))
 
 
-model = Gpt()
-# GPT-2's initialization, as Stratum's initWeights: N(0, 0.02), residual projections N(0, 0.02 / sqrt(2 * layers))
+# The Llama architecture as transformers' modeling_llama.py computes it: RMSNorm (float32 statistics), RoPE in the
+# rotate-half layout, grouped-query attention (repeat_kv), SwiGLU, no biases, tied head.
+class RmsNorm(nn.Module):
+    def __init__(self, n, eps=1e-5):
+        super().__init__()
+        self.weight, self.eps = nn.Parameter(torch.ones(n)), eps
+
+    def forward(self, x):
+        return self.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
+
+
+def rotate_half(x):
+    h = x.shape[-1] // 2
+    return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
+
+
+class LlamaBlock(nn.Module):
+    def __init__(self):
+        super().__init__()
+        hd = d // heads
+        self.attn_norm, self.mlp_norm = RmsNorm(d), RmsNorm(d)
+        self.q_proj = nn.Linear(d, heads * hd, bias=False)
+        self.k_proj = nn.Linear(d, kv_heads * hd, bias=False)
+        self.v_proj = nn.Linear(d, kv_heads * hd, bias=False)
+        self.o_proj = nn.Linear(heads * hd, d, bias=False)
+        self.gate_proj, self.up_proj = nn.Linear(d, inter, bias=False), nn.Linear(d, inter, bias=False)
+        self.down_proj = nn.Linear(inter, d, bias=False)
+        self.register_buffer("causal", torch.tril(torch.ones(ctx, ctx, dtype=torch.bool)))
+
+    def forward(self, x, cos, sin):
+        b, t, c = x.shape
+        hd = c // heads
+        h = self.attn_norm(x)
+        q = self.q_proj(h).view(b, t, heads, hd).transpose(1, 2)                          # (B, NH, T, hd)
+        k = self.k_proj(h).view(b, t, kv_heads, hd).transpose(1, 2)                       # (B, NKV, T, hd)
+        v = self.v_proj(h).view(b, t, kv_heads, hd).transpose(1, 2)
+        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        k, v = k.repeat_interleave(heads // kv_heads, 1), v.repeat_interleave(heads // kv_heads, 1)
+        att = (q @ k.transpose(-2, -1)) * hd ** -0.5                                       # (B, NH, T, T)
+        att = att.masked_fill(~self.causal[:t, :t], float("-inf")).softmax(dim=-1)
+        x = x + self.o_proj((att @ v).transpose(1, 2).reshape(b, t, heads * hd))
+        h = self.mlp_norm(x)
+        return x + self.down_proj(F.silu(self.gate_proj(h)) * self.up_proj(h))
+
+
+class Llama(nn.Module):
+    def __init__(self):
+        super().__init__()
+        hd = d // heads
+        self.embed = nn.Embedding(vocab, d)
+        self.layers = nn.ModuleList(LlamaBlock() for _ in range(layers))
+        self.norm = RmsNorm(d)
+        inv_freq = 1.0 / (10000.0 ** (torch.arange(0, hd, 2).float() / hd))
+        freqs = torch.arange(ctx).float()[:, None] * inv_freq[None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        self.register_buffer("cos", emb.cos())
+        self.register_buffer("sin", emb.sin())
+
+    def forward(self, idx, targets):
+        t = idx.shape[1]
+        x = self.embed(idx)
+        for block in self.layers:
+            x = block(x, self.cos[:t], self.sin[:t])
+        logits = self.norm(x) @ self.embed.weight.t()                                      # tied head
+        return F.cross_entropy(logits.view(-1, vocab), targets.view(-1))
+
+
+model = Gpt() if arch == "gpt2" else Llama()
+# Stratum's initWeights for every family: N(0, 0.02), residual projections N(0, 0.02 / sqrt(2 * layers)),
+# biases 0, norm weights 1, as Stratum's initWeights: N(0, 0.02), residual projections N(0, 0.02 / sqrt(2 * layers))
 for name, p in model.named_parameters():
     if name.endswith("bias"):
         nn.init.zeros_(p)
-    elif "ln_" in name:
+    elif "ln_" in name or "norm" in name:
         nn.init.ones_(p)
     else:
-        nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * layers) if name.endswith("proj.weight") else 0.02)
+        residual = name.endswith(("attn_proj.weight", "mlp_proj.weight", "o_proj.weight", "down_proj.weight"))
+        nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * layers) if residual else 0.02)
 opt = torch.optim.AdamW(model.parameters(), lr=3e-4, betas=(0.9, 0.95), weight_decay=0.1)
 params = sum(p.numel() for p in model.parameters())
 times = []
@@ -124,14 +201,16 @@ print("%.1f" % (batch * seq / median))
 PY
 
 torch_round() {
-  "$PY" "$TORCH_SCRIPT" "$VOCAB" "$CTX" "$LAYERS" "$HEADS" "$DMODEL" "$BATCH" "$SEQ" "$STEPS" "$WARMUP" "$THREADS"
+  "$PY" "$TORCH_SCRIPT" "$VOCAB" "$CTX" "$LAYERS" "$HEADS" "$DMODEL" "$BATCH" "$SEQ" "$STEPS" "$WARMUP" "$THREADS" \
+    "$KV_HEADS" "$INTER" "$ARCH"
 }
 
 stratum_round() {
   "$ROOT/stratum" bench train --preset "$PRESET" --set model.vocab_size=$VOCAB \
     --set model.context_length=$CTX --set model.n_layer=$LAYERS --set model.n_head=$HEADS \
     --set model.d_model=$DMODEL --set train.micro_batch_size=$BATCH --set train.seq_len=$SEQ \
-    --set train.batch_size_tokens=$((BATCH * SEQ)) --steps "$STEPS" --warmup "$WARMUP"
+    --set train.batch_size_tokens=$((BATCH * SEQ)) --steps "$STEPS" --warmup "$WARMUP" \
+    $( [ "$ARCH" = llama ] && echo "--set model.n_kv_head=$KV_HEADS --set model.intermediate_size=$INTER" )
 }
 
 best() { printf '%s\n' "$@" | sort -g | tail -1; }

@@ -6,6 +6,7 @@ import ai.stratum.cli.env.EnvCommand;
 import ai.stratum.cli.quickstart.QuickstartCommand;
 import ai.stratum.cli.tokenizer.TokenizerCommand;
 import ai.stratum.cli.train.EvalCommand;
+import ai.stratum.cli.train.ExportCommand;
 import ai.stratum.cli.train.FinetuneCommand;
 import ai.stratum.cli.train.GenerateCommand;
 import ai.stratum.cli.train.MergeCommand;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Spec;
                 PretrainCommand.class,
                 FinetuneCommand.class,
                 MergeCommand.class,
+                ExportCommand.class,
                 EvalCommand.class,
                 GenerateCommand.class,
                 PlotCommand.class,

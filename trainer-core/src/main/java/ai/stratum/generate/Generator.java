@@ -1,13 +1,13 @@
 package ai.stratum.generate;
 
-import ai.stratum.model.Gpt;
+import ai.stratum.model.Decoder;
 import ai.stratum.model.InferenceSession;
 
 import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /**
- * Autoregressive decoding with a {@link Gpt}'s KV-cached {@link InferenceSession}: the prompt is fed once, then
+ * Autoregressive decoding with a {@link Decoder}'s KV-cached {@link InferenceSession}: the prompt is fed once, then
  * each sampled token costs one incremental step. When the sequence fills the context window, decoding continues
  * in a fresh session over the last half window (one re-fill per half window of new tokens). Stops at the
  * end-of-text id or after {@code maxNewTokens}.
@@ -21,7 +21,7 @@ public final class Generator {
      * @param onToken receives each new token as it is chosen (for streaming output)
      * @return the new tokens, without the prompt and without the end-of-text token
      */
-    public static int[] generate(Gpt gpt, int[] prompt, int maxNewTokens, int endOfText, Sampler sampler,
+    public static int[] generate(Decoder model, int[] prompt, int maxNewTokens, int endOfText, Sampler sampler,
                                  IntConsumer onToken) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("prompt: must hold at least one token");
@@ -29,11 +29,12 @@ public final class Generator {
         if (maxNewTokens < 0) {
             throw new IllegalArgumentException("max_new_tokens: must be >= 0, got " + maxNewTokens);
         }
-        int context = gpt.config().contextLength();
+        // the cache holds the whole sequence when it fits the context, so a long context costs no memory unused
+        int context = Math.min(model.config().contextLength(), prompt.length + maxNewTokens);
         int[] all = Arrays.copyOf(prompt, prompt.length + maxNewTokens);
         int length = prompt.length;
         int generated = 0;
-        InferenceSession session = gpt.newSession(context);
+        InferenceSession session = model.newSession(context);
         try {
             float[] logits = fill(session, all, Math.max(0, length - context), length);
             while (generated < maxNewTokens) {
@@ -49,7 +50,7 @@ public final class Generator {
                 }
                 if (session.length() == context) {
                     session.close();
-                    session = gpt.newSession(context);
+                    session = model.newSession(context);
                     logits = fill(session, all, length - Math.max(1, context / 2), length);
                 } else {
                     logits = session.append(next);

@@ -1,7 +1,7 @@
 package ai.stratum.hf;
 
 import ai.stratum.train.checkpoint.Checkpoints;
-import ai.stratum.model.Gpt;
+import ai.stratum.model.Decoder;
 import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
@@ -16,13 +16,14 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The model a fine-tune starts from: a Stratum checkpoint or a Hugging Face GPT-2 directory ({@code config.json},
- * {@code model.safetensors}, and {@code tokenizer.json} or {@code vocab.json} + {@code merges.txt}), with the chat
- * template's special tokens added to its tokenizer.
+ * The model a fine-tune starts from: a Stratum checkpoint or a Hugging Face directory of any {@link Family}
+ * ({@code config.json}; {@code model.safetensors} or shards with {@code model.safetensors.index.json}; and
+ * {@code tokenizer.json} or {@code vocab.json} + {@code merges.txt}), with the chat template's special tokens added
+ * to its tokenizer.
  *
  * <p>A special token the tokenizer lacks gets the next free id. When that id is past the model's vocabulary the
- * embedding grows: the new rows of {@code wte} are the mean of the existing rows (so the new tokens start as an
- * "average" token, neither likely nor unlikely; {@code wpe} is unchanged). Ids inside the vocabulary (a model
+ * embedding grows: the new rows of the embedding (and of an untied head) are the mean of the existing rows (so the
+ * new tokens start as an "average" token, neither likely nor unlikely; positions are unchanged). Ids inside the vocabulary (a model
  * whose {@code vocab_size} leaves room beyond its tokenizer) use the rows already there.
  *
  * @param dir           the base directory
@@ -35,8 +36,9 @@ import java.util.List;
 public record BaseModel(Path dir, ModelConfig stored, Tokenizer tokenizer, ModelConfig config, int endOfText) {
 
     /**
-     * SHA-256 (hex) of a base directory's {@code config.json} and {@code model.safetensors}: equal exactly when the
-     * weights and the architecture are, wherever the directory is.
+     * SHA-256 (hex) of a base directory's {@code config.json} and weight files ({@code model.safetensors}, or the
+     * index and its shards in name order): equal exactly when the weights and the architecture are, wherever the
+     * directory is.
      */
     public static String fingerprint(Path dir) throws IOException {
         java.security.MessageDigest sha;
@@ -46,8 +48,14 @@ public record BaseModel(Path dir, ModelConfig stored, Tokenizer tokenizer, Model
             throw new IllegalStateException(e);
         }
         byte[] buf = new byte[1 << 20];
-        for (String name : new String[] {HfConfig.FILE, Checkpoints.MODEL}) {
-            try (var in = java.nio.file.Files.newInputStream(dir.resolve(name))) {
+        List<Path> files = new java.util.ArrayList<>(List.of(dir.resolve(HfConfig.FILE)));
+        if (!java.nio.file.Files.isRegularFile(dir.resolve(HfCheckpoint.MODEL))
+                && java.nio.file.Files.isRegularFile(dir.resolve(HfCheckpoint.INDEX))) {
+            files.add(dir.resolve(HfCheckpoint.INDEX));
+        }
+        files.addAll(HfCheckpoint.open(dir).files());
+        for (Path file : files) {
+            try (var in = java.nio.file.Files.newInputStream(file)) {
                 for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
                     sha.update(buf, 0, n);
                 }
@@ -57,8 +65,9 @@ public record BaseModel(Path dir, ModelConfig stored, Tokenizer tokenizer, Model
     }
 
     public static BaseModel open(Path dir, List<String> specialTokens) throws IOException {
-        ModelConfig stored = HfConfig.read(dir);
-        Checkpoints.validate(dir, ParameterLayout.gpt2(stored));
+        HfConfig.Parsed parsed = HfConfig.parse(dir);
+        ModelConfig stored = parsed.config();
+        HfCheckpoint.checkCompatible(HfCheckpoint.open(dir), WeightMap.of(parsed.family(), stored));
         Tokenizer tok = Tokenizer.load(dir).withSpecialTokens(specialTokens);
         int vocab = Math.max(stored.vocabSize(), tok.vocabSize());
         ModelConfig config = stored.withVocabSize(vocab);
@@ -71,31 +80,44 @@ public record BaseModel(Path dir, ModelConfig stored, Tokenizer tokenizer, Model
         return config.vocabSize() > stored.vocabSize();
     }
 
-    /** Fills {@code params} (laid out for {@link #config()}) with the base weights and the grown rows. */
+    /**
+     * Fills {@code params} (laid out for {@link #config()}: today's GPT-2 layout or the decoder's) with the base
+     * weights and the grown rows.
+     */
     public void loadInto(ParameterLayout layout, INDArray params) throws IOException {
         Checkpoints.loadParams(dir, layout, params, stored.vocabSize());
         if (vocabularyGrows()) {
-            TensorSpec wte = layout.get("wte.weight");
-            INDArray rows = Views.of(params, wte.offset(), wte.shape());
-            long old = stored.vocabSize();
-            INDArray mean = rows.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, old),
-                    org.nd4j.linalg.indexing.NDArrayIndex.all()).mean(0);
-            for (long r = old; r < config.vocabSize(); r++) {
-                rows.getRow(r).assign(mean);
+            for (String name : new String[] {"wte.weight", "tok_embeddings.weight", "lm_head.weight"}) {
+                if (layout.contains(name)) {
+                    growRows(layout.get(name), params);
+                }
             }
         }
     }
 
-    /** A GPT of {@link #config()} holding the base weights. */
-    public Gpt load(int maxBatch, int maxSeqLen, DataType dtype) throws IOException {
-        Gpt gpt = new Gpt(config, maxBatch, Math.min(maxSeqLen, config.contextLength()), dtype,
-                Kernels.forCurrentBackend());
+    private void growRows(TensorSpec t, INDArray params) {
+        INDArray rows = Views.of(params, t.offset(), t.shape());
+        long old = stored.vocabSize();
+        INDArray mean = rows.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, old),
+                org.nd4j.linalg.indexing.NDArrayIndex.all()).mean(0);
+        for (long r = old; r < config.vocabSize(); r++) {
+            rows.getRow(r).assign(mean);
+        }
+    }
+
+    /**
+     * A decoder of {@link #config()} holding the base weights; {@code withGradients} false for a LoRA base (no
+     * gradient buffer for the frozen weights).
+     */
+    public Decoder load(int maxBatch, int maxSeqLen, DataType dtype, boolean withGradients) throws IOException {
+        Decoder decoder = new Decoder(config, maxBatch, Math.min(maxSeqLen, config.contextLength()), dtype,
+                Kernels.forCurrentBackend(), withGradients);
         try {
-            loadInto(gpt.layout(), gpt.params());
+            loadInto(decoder.layout(), decoder.params());
         } catch (IOException | RuntimeException e) {
-            gpt.close();
+            decoder.close();
             throw e;
         }
-        return gpt;
+        return decoder;
     }
 }

@@ -3,6 +3,7 @@ package ai.stratum.hf;
 import ai.stratum.io.AtomicFiles;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.TensorSpec;
+import ai.stratum.model.Views;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,20 +39,29 @@ import java.util.Map;
 public final class Safetensors {
 
     /**
-     * Element types: F32 and F64 are written and read; F16 and BF16 (half-precision Hugging Face checkpoints) are
-     * read and widened to the target's type.
+     * Element types: F32, F64 and BF16 are written (BF16 rounded to nearest even, for exports of half the size);
+     * all four are read, F16 and BF16 widened to the target's type.
      */
     public enum Dtype {
-        F32(4, DataType.FLOAT), F64(8, DataType.DOUBLE), F16(2, DataType.HALF), BF16(2, DataType.BFLOAT16);
+        F32(4, DataType.FLOAT, "float32"), F64(8, DataType.DOUBLE, "float64"), F16(2, DataType.HALF, "float16"),
+        BF16(2, DataType.BFLOAT16, "bfloat16");
 
         final int bytes;
         final DataType nd4j;
+        final String torch;
 
-        Dtype(int bytes, DataType nd4j) {
+        Dtype(int bytes, DataType nd4j, String torch) {
             this.bytes = bytes;
             this.nd4j = nd4j;
+            this.torch = torch;
         }
 
+        /** The name {@code config.json}'s {@code torch_dtype} gives this type. */
+        public String torchName() {
+            return torch;
+        }
+
+        /** The type a buffer of {@code type} is stored as by default: float32 or float64. */
         static Dtype of(DataType type) {
             for (Dtype d : new Dtype[] {F32, F64}) {
                 if (d.nd4j == type) {
@@ -80,8 +90,25 @@ public final class Safetensors {
         }
     }
 
-    /** A tensor to write: {@code length(shape)} elements of {@code flat} starting at {@code offset}. */
-    public record Source(String name, long[] shape, INDArray flat, long offset) {
+    /**
+     * A tensor to write: {@code length(shape)} elements of {@code flat} starting at {@code offset}; when
+     * {@code transposed}, those elements are the tensor's transpose ({@code [shape[1], shape[0]]} row-major), as
+     * an internal {@code [out, in]} weight stored in GPT-2's Conv1D {@code [in, out]}.
+     */
+    public record Source(String name, long[] shape, INDArray flat, long offset, boolean transposed) {
+        public Source {
+            if (transposed && shape.length != 2) {
+                throw new IllegalArgumentException("tensor " + name + ": only a 2-D tensor can be transposed");
+            }
+        }
+
+        public Source(String name, long[] shape, INDArray flat, long offset) {
+            this(name, shape, flat, offset, false);
+        }
+
+        long bytes(Dtype dtype) {
+            return length(shape) * dtype.bytes;
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -102,6 +129,18 @@ public final class Safetensors {
 
     /** Writes a safetensors file atomically; tensors are stored in the given order, in each flat's dtype. */
     public static void write(Path file, List<Source> tensors, Map<String, String> metadata) throws IOException {
+        write(file, tensors, metadata, null);
+    }
+
+    /**
+     * Writes a safetensors file atomically, every tensor stored as {@code storeAs} (F32, F64 or BF16), or in its
+     * flat's dtype when {@code storeAs} is null.
+     */
+    public static void write(Path file, List<Source> tensors, Map<String, String> metadata, Dtype storeAs)
+            throws IOException {
+        if (storeAs == Dtype.F16) {
+            throw new IllegalArgumentException("dtype: F16 is read only; write F32, F64 or BF16");
+        }
         ObjectNode header = JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
@@ -109,7 +148,7 @@ public final class Safetensors {
         }
         long offset = 0;
         for (Source s : tensors) {
-            Dtype dtype = Dtype.of(s.flat.dataType());
+            Dtype dtype = storeAs != null ? storeAs : Dtype.of(s.flat.dataType());
             long bytes = length(s.shape) * dtype.bytes;
             ObjectNode entry = header.putObject(s.name);
             entry.put("dtype", dtype.name());
@@ -128,28 +167,53 @@ public final class Safetensors {
         AtomicFiles.write(file, ch -> {
             AtomicFiles.writeFully(ch, head);
             for (Source s : tensors) {
-                writeData(ch, s);
+                writeData(ch, s, storeAs != null ? storeAs : Dtype.of(s.flat.dataType()));
             }
         });
     }
 
-    private static void writeData(FileChannel ch, Source s) throws IOException {
+    private static void writeData(FileChannel ch, Source s, Dtype dtype) throws IOException {
         long n = length(s.shape);
-        INDArray flat = s.flat.reshape(s.flat.length());
-        Dtype dtype = Dtype.of(flat.dataType());
-        ByteBuffer buf = ByteBuffer.allocate(CHUNK * dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
+        INDArray flat;
+        long offset;
+        if (s.transposed) {
+            // the region holds [shape[1], shape[0]]; its transpose is materialized one tensor at a time
+            flat = Views.of(s.flat.reshape(s.flat.length()), s.offset, s.shape[1], s.shape[0]).transpose()
+                    .dup('c').reshape(n);
+            offset = 0;
+        } else {
+            flat = s.flat.reshape(s.flat.length());
+            offset = s.offset;
+        }
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, n) * dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
         for (long start = 0; start < n; start += CHUNK) {
             long count = Math.min(CHUNK, n - start);
-            INDArray chunk = flat.get(NDArrayIndex.interval(s.offset + start, s.offset + start + count));
+            INDArray chunk = flat.get(NDArrayIndex.interval(offset + start, offset + start + count));
             buf.clear();
-            if (dtype == Dtype.F32) {
-                buf.asFloatBuffer().put(chunk.toFloatVector());
-            } else {
-                buf.asDoubleBuffer().put(chunk.toDoubleVector());
+            switch (dtype) {
+                case F32 -> buf.asFloatBuffer().put(chunk.toFloatVector());
+                case F64 -> buf.asDoubleBuffer().put(chunk.toDoubleVector());
+                case BF16 -> {
+                    float[] values = chunk.toFloatVector();
+                    for (int i = 0; i < values.length; i++) {
+                        buf.putShort(2 * i, floatToBfloat16(values[i]));
+                    }
+                }
+                case F16 -> throw new IllegalStateException("F16 is read only");
             }
             buf.limit((int) (count * dtype.bytes));
             AtomicFiles.writeFully(ch, buf);
         }
+    }
+
+    /** float to bfloat16, rounding to nearest even (as {@code torch.Tensor.to(torch.bfloat16)}); NaN stays NaN. */
+    static short floatToBfloat16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16) | 0x0040);
+        }
+        int rounding = 0x7FFF + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
     }
 
     /** Reads and validates a header: known dtypes, sizes matching shapes, offsets contiguous and in the file. */
@@ -259,7 +323,7 @@ public final class Safetensors {
         INDArray target = flat.reshape(flat.length());
         long n = e.elements();
         try (FileChannel ch = FileChannel.open(header.file, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(CHUNK * e.dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, n) * e.dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
             for (long start = 0; start < n; start += CHUNK) {
                 int count = (int) Math.min(CHUNK, n - start);
                 buf.clear().limit(count * e.dtype.bytes);

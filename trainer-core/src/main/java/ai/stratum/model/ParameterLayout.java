@@ -11,19 +11,8 @@ import java.util.function.Predicate;
  * The one place that knows every parameter's name, shape and offset. Parameters, gradients and AdamW moments
  * are each one flat buffer laid out by this; every named tensor is a view at {@link TensorSpec#offset()}.
  *
- * <p>Names and shapes are GPT-2's as Hugging Face stores them, so checkpoints need no renaming:
- * <pre>
- * wte.weight               [V, C]
- * wpe.weight               [T, C]
- * h.{i}.ln_1.weight/bias   [C]
- * h.{i}.attn.c_attn.weight [C, 3C]   bias [3C]
- * h.{i}.attn.c_proj.weight [C, C]    bias [C]
- * h.{i}.ln_2.weight/bias   [C]
- * h.{i}.mlp.c_fc.weight    [C, 4C]   bias [4C]
- * h.{i}.mlp.c_proj.weight  [4C, C]   bias [C]
- * ln_f.weight/bias         [C]
- * </pre>
- * The LM head is tied to {@code wte.weight} and has no tensor of its own.
+ * <p>Names and shapes are the decoder's internal ones ({@link #decoder}, listed on {@link ModelConfig}); Hugging
+ * Face names are mapped only at the I/O boundary ({@code ai.stratum.hf.WeightMap}).
  */
 public final class ParameterLayout {
 
@@ -47,32 +36,6 @@ public final class ParameterLayout {
         }
         this.byName = Collections.unmodifiableMap(map);
         this.size = end;
-    }
-
-    /** The GPT-2 layout for {@code config}. */
-    public static ParameterLayout gpt2(ModelConfig config) {
-        long c = config.dModel();
-        Builder b = new Builder();
-        b.add("wte.weight", config.vocabSize(), c);
-        b.add("wpe.weight", config.contextLength(), c);
-        for (int i = 0; i < config.nLayer(); i++) {
-            String p = "h." + i + ".";
-            b.add(p + "ln_1.weight", c);
-            b.add(p + "ln_1.bias", c);
-            b.add(p + "attn.c_attn.weight", c, 3 * c);
-            b.add(p + "attn.c_attn.bias", 3 * c);
-            b.add(p + "attn.c_proj.weight", c, c);
-            b.add(p + "attn.c_proj.bias", c);
-            b.add(p + "ln_2.weight", c);
-            b.add(p + "ln_2.bias", c);
-            b.add(p + "mlp.c_fc.weight", c, 4 * c);
-            b.add(p + "mlp.c_fc.bias", 4 * c);
-            b.add(p + "mlp.c_proj.weight", 4 * c, c);
-            b.add(p + "mlp.c_proj.bias", c);
-        }
-        b.add("ln_f.weight", c);
-        b.add("ln_f.bias", c);
-        return b.build();
     }
 
     /**

@@ -5,18 +5,18 @@ import java.util.Map;
 
 /**
  * Wall time of a model's forward and backward by kind of layer, accumulated over steps. Attach one with
- * {@link Gpt#profile(StepProfile)} for benchmarks; without one the model reads no clock.
+ * {@link Decoder#profile(StepProfile)} for benchmarks; without one the model reads no clock.
  */
 public final class StepProfile {
 
     /** What a stretch of the step computes. */
     public enum Kind {
         EMBEDDING("embedding"),
-        LAYER_NORM("layer norm"),
+        NORM("layer norm / rms norm"),
         ATTENTION_LINEAR("attention qkv + out projections"),
-        ATTENTION_CORE("attention scores, softmax, values"),
+        ATTENTION_CORE("attention scores, softmax, values, rope, q/k norm"),
         MLP_LINEAR("mlp projections"),
-        GELU("gelu"),
+        ACTIVATION("gelu / swiglu"),
         RESIDUAL("residual adds + dropout"),
         LM_HEAD("lm head + cross-entropy");
 
@@ -36,12 +36,12 @@ public final class StepProfile {
     private long last;
 
     /** Starts the clock for the next interval. */
-    void start() {
+    public void start() {
         last = System.nanoTime();
     }
 
     /** Charges the time since the last mark to {@code kind}. */
-    void lap(Kind kind, boolean isBackward) {
+    public void lap(Kind kind, boolean isBackward) {
         long now = System.nanoTime();
         (isBackward ? backward : forward)[kind.ordinal()] += now - last;
         last = now;

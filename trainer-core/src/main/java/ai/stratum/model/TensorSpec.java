@@ -5,8 +5,8 @@ import java.util.Arrays;
 /**
  * One named tensor inside a flat buffer: its shape (row-major) and where it starts.
  *
- * @param name   the Hugging Face GPT-2 name, e.g. {@code h.0.attn.c_attn.weight}
- * @param shape  the dimensions; a linear layer's weight is {@code [in, out]} as in GPT-2's Conv1D
+ * @param name   the internal name, e.g. {@code layers.0.attn.qkv.weight}
+ * @param shape  the dimensions; a linear layer's weight is {@code [out, in]} as torch.nn.Linear
  * @param offset the index of its first element in the flat buffer
  */
 public record TensorSpec(String name, long[] shape, long offset) {

@@ -23,4 +23,20 @@ public final class Views {
         }
         return Nd4j.create(flat.data(), shape, strides, flat.offset() + offset, 'c', flat.dataType());
     }
+
+    /**
+     * Columns [from, to) of the first {@code rows} rows of {@code flat} seen as a row-major (rows, width) matrix: a
+     * (rows, to - from) view whose row stride is {@code width}, e.g. the q, k or v part of a fused qkv buffer.
+     */
+    public static INDArray columns(INDArray flat, long rows, long width, long from, long to) {
+        if (from < 0 || to > width || from >= to) {
+            throw new IllegalArgumentException("columns: [" + from + ", " + to + ") is not a slice of width " + width);
+        }
+        if (rows * width > flat.length()) {
+            throw new IllegalArgumentException("columns: " + rows + " x " + width + " does not fit a buffer of "
+                    + flat.length());
+        }
+        return Nd4j.create(flat.data(), new long[] {rows, to - from}, new long[] {width, 1}, flat.offset() + from, 'c',
+                flat.dataType());
+    }
 }

@@ -29,7 +29,7 @@ public final class Evaluation {
     public static Result ofCheckpoint(Path checkpoint, ShardSet data, int batch, int seqLen, int steps)
             throws IOException {
         checkArguments(data, batch, seqLen, steps);
-        try (GptModel model = new GptModel(GptModel.load(checkpoint, batch, seqLen))) {
+        try (DecoderModel model = new DecoderModel(DecoderModel.load(checkpoint, batch, seqLen))) {
             return ofShards(model, data, batch, seqLen, steps);
         }
     }

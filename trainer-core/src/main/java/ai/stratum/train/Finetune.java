@@ -23,7 +23,7 @@ import java.util.function.Consumer;
 
 /**
  * A fine-tuning run: a {@link BaseModel}, SFT JSONL packed into rows, and the one {@link Trainer} loop with the
- * method as a model wrapper plus a trainable-parameter filter. {@code full} trains every weight of a {@link GptModel}
+ * method as a model wrapper plus a trainable-parameter filter. {@code full} trains every weight of a {@link DecoderModel}
  * (checkpoints are full Hugging Face directories); {@code lora} trains only the adapters of a {@link LoraModel}
  * over the frozen base (checkpoints hold the PEFT adapter files).
  *
@@ -60,7 +60,7 @@ public final class Finetune {
 
     /**
      * What {@link #prepare} builds: the trainer's run and the model factory (a {@link LoraModel} over the base, or
-     * a plain {@link GptModel} whose init loads the base).
+     * a plain {@link DecoderModel} whose init loads the base).
      */
     public record Prepared(Trainer.Run run, ModelFactory factory) {
     }
@@ -165,7 +165,7 @@ public final class Finetune {
             LoraConfig lora = cfg.lora();
             factory = (config, maxBatch, maxSeqLen, dtype) -> {
                 try {
-                    return new LoraModel(base.load(maxBatch, maxSeqLen, dtype), lora, maxBatch * maxSeqLen,
+                    return new LoraModel(base.load(maxBatch, maxSeqLen, dtype, false), lora, maxBatch * maxSeqLen,
                             request.base().toString());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
@@ -173,7 +173,7 @@ public final class Finetune {
             };
             init = ModelInit.fromSeed();
         } else {
-            factory = GptModel.factory();
+            factory = DecoderModel.factory();
             init = (model, seed) -> base.loadInto(model.layout(), model.params());
         }
         // LoRA trains only its adapters' tensors (h.N...lora_A.weight, lora_B.weight), never the base's

@@ -1,6 +1,9 @@
 package ai.stratum.train;
 
+import ai.stratum.hf.Family;
+import ai.stratum.hf.HfCheckpoint;
 import ai.stratum.hf.HfConfig;
+import ai.stratum.hf.WeightMap;
 import ai.stratum.hf.Safetensors;
 import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.model.ModelConfig;
@@ -15,8 +18,7 @@ import java.util.Map;
 /**
  * What the trainer needs of a model: flat parameter and gradient buffers laid out by a {@link ParameterLayout}
  * (the tensors the optimizer may update), a forward/backward pair over a (B, T) batch, and how its weights go
- * into and come out of a checkpoint directory. The GPT is one ({@link GptModel}: every weight, in the Hugging
- * Face GPT-2 layout); a LoRA-wrapped GPT ({@link LoraModel}: only the adapters, in PEFT's layout) is another,
+ * into and come out of a checkpoint directory. A {@link DecoderModel} is one (every weight); a LoRA-wrapped GPT ({@link LoraModel}: only the adapters, in PEFT's layout) is another,
  * trained by the same loop.
  */
 public interface LanguageModel extends AutoCloseable {
@@ -54,7 +56,7 @@ public interface LanguageModel extends AutoCloseable {
      *
      * @param dropoutSeed dropout masks are a pure function of this seed and the position
      * @param segmentIds  (B, T) or null: several examples packed in a row, each attending only to itself (see
-     *                    {@link ai.stratum.model.Gpt#forward(int[], int[], int, int, boolean, long, int[])})
+     *                    {@link ai.stratum.model.Decoder#forward(int[], int[], int, int, boolean, long, int[])})
      */
     float forward(int[] tokens, int[] targets, int batch, int seqLen, boolean training, long dropoutSeed,
                   int[] segmentIds);
@@ -68,10 +70,17 @@ public interface LanguageModel extends AutoCloseable {
     void backward(float lossScale);
 
     /**
-     * Writes the weights of a checkpoint into {@code dir}: by default {@code model.safetensors} (every tensor of
-     * the layout) and {@code config.json}, which Hugging Face loads as GPT-2.
+     * Writes the weights of a checkpoint into {@code dir}: by default {@code model.safetensors} and
+     * {@code config.json} in the Hugging Face layout of the config's family ({@link Family#infer}), through the
+     * family's {@link WeightMap} (GPT-2's layout is already Hugging Face's and is written as is).
      */
     default void saveWeights(Path dir, int eosTokenId) throws IOException {
+        if (!Checkpoints.isGpt2Layout(layout())) {
+            HfCheckpoint.saveModel(dir, WeightMap.of(Family.infer(config()), config()), params(), eosTokenId,
+                    params().dataType() == DataType.DOUBLE ? Safetensors.Dtype.F64 : Safetensors.Dtype.F32,
+                    HfCheckpoint.DEFAULT_SHARD_BYTES);
+            return;
+        }
         Safetensors.write(dir.resolve(Checkpoints.MODEL), Safetensors.sources(layout(), params(), ""),
                 Map.of("format", "pt"));
         HfConfig.write(dir, config(), eosTokenId, params().dataType() == DataType.DOUBLE ? "float64" : "float32");

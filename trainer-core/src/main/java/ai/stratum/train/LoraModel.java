@@ -2,14 +2,14 @@ package ai.stratum.train;
 
 import ai.stratum.hf.HfConfig;
 import ai.stratum.hf.PeftAdapter;
-import ai.stratum.train.checkpoint.Checkpoints;
-import ai.stratum.model.Gpt;
-import ai.stratum.model.kernels.Kernels;
+import ai.stratum.hf.TokenizerFiles;
+import ai.stratum.model.Decoder;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.lora.LoraAdapters;
 import ai.stratum.model.lora.LoraConfig;
 import ai.stratum.tokenizer.Tokenizer;
+import ai.stratum.train.checkpoint.Checkpoints;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -17,14 +17,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A frozen base {@link Gpt} with LoRA adapters, as the trainer sees it: the layout, parameters and gradients are
- * the adapters' alone, so the optimizer's state is proportional to the adapters and a checkpoint holds the PEFT
- * adapter files ({@code adapter_config.json}, {@code adapter_model.safetensors}) rather than a full model. The
- * base's weights are never written: {@link Gpt#attachAdapters} with a frozen base skips their gradients.
+ * A frozen base {@link Decoder} whose linear layers are wrapped with LoRA adapters, as the trainer sees it: the
+ * layout, parameters and gradients are the adapters' alone, so the optimizer's state is proportional to the
+ * adapters and a checkpoint holds the PEFT adapter files ({@code adapter_config.json},
+ * {@code adapter_model.safetensors}) rather than a full model. The base is built without gradients: no gradient
+ * buffer exists for its weights, and its backward computes only what flows to the adapters.
  */
 public final class LoraModel implements LanguageModel {
 
-    private final Gpt base;
+    private final Decoder base;
     private final LoraAdapters adapters;
     private final String baseName;
 
@@ -33,50 +34,51 @@ public final class LoraModel implements LanguageModel {
      * @param maxRows  the most rows (B * T) a forward will see
      * @param baseName recorded as {@code base_model_name_or_path} in saved adapters
      */
-    public LoraModel(Gpt base, LoraConfig lora, int maxRows, String baseName) {
+    public LoraModel(Decoder base, LoraConfig lora, int maxRows, String baseName) {
         this.base = base;
-        this.adapters = new LoraAdapters(lora, base.layout(), base.dataType(), Kernels.forCurrentBackend(), maxRows);
+        this.adapters = new LoraAdapters(lora, base.config(), base.dataType(), maxRows);
         this.baseName = baseName;
-        base.attachAdapters(adapters, true);
+        adapters.attach(base, base.kernels());
     }
 
     /**
-     * A base checkpoint (Stratum or Hugging Face GPT-2) with a PEFT adapter attached unmerged, for generation and
+     * A base checkpoint (Stratum or Hugging Face) with a PEFT adapter attached unmerged, for generation and
      * evaluation; float32.
      */
     public static LoraModel open(Path base, Path adapter, int maxBatch, int maxSeqLen) throws IOException {
-        Gpt gpt = GptModel.load(base, maxBatch, maxSeqLen);
+        Decoder decoder = DecoderModel.load(base, maxBatch, maxSeqLen, false);
         try {
-            LoraModel model = new LoraModel(gpt, PeftAdapter.readConfig(adapter),
-                    maxBatch * Math.min(maxSeqLen, gpt.config().contextLength()), base.toString());
+            LoraModel model = new LoraModel(decoder, PeftAdapter.readConfig(adapter),
+                    maxBatch * Math.min(maxSeqLen, decoder.config().contextLength()), base.toString());
             model.loadWeights(adapter);
             return model;
         } catch (IOException | RuntimeException e) {
-            gpt.close();
+            decoder.close();
             throw e;
         }
     }
 
     /**
      * Folds the adapter in {@code adapter} into the base weights and writes a full checkpoint into {@code out}:
-     * {@code model.safetensors} and {@code config.json} that Hugging Face loads as GPT-2, and the adapter's
-     * {@code tokenizer.json} (the base's when the adapter has none), each file written atomically.
+     * {@code model.safetensors} and {@code config.json} that Hugging Face loads, and the adapter's
+     * {@code tokenizer.json} (the base's when the adapter has none) with the base's other tokenizer files
+     * ({@link TokenizerFiles#CARRIED}), each file written atomically.
      */
     public static void merge(Path base, Path adapter, Path out) throws IOException {
         Path tokenizer = Files.isRegularFile(adapter.resolve(Checkpoints.TOKENIZER))
                 ? adapter.resolve(Checkpoints.TOKENIZER) : base.resolve(Checkpoints.TOKENIZER);
         try (LoraModel model = open(base, adapter, 1, 1)) {
-            model.adapters.mergeInto(model.base::param);
+            model.adapters.mergeInto(model.base, model.base.kernels());
             Files.createDirectories(out);
-            GptModel merged = new GptModel(model.base);
-            merged.saveWeights(out, HfConfig.eosTokenId(base));
+            new DecoderModel(model.base).saveWeights(out, HfConfig.eosTokenId(base));
+            TokenizerFiles.copy(base, out); // tokenizer_config.json, generation_config.json... of the base
             if (Files.isRegularFile(tokenizer)) {
                 Tokenizer.load(tokenizer).save(out.resolve(Checkpoints.TOKENIZER));
             }
         }
     }
 
-    public Gpt base() {
+    public Decoder base() {
         return base;
     }
 
@@ -124,7 +126,6 @@ public final class LoraModel implements LanguageModel {
     @Override
     public void zeroGrads() {
         adapters.grads().assign(0);
-        base.zeroGrads();
     }
 
     @Override

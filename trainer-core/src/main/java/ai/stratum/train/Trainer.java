@@ -27,7 +27,7 @@ import java.util.function.Predicate;
 /**
  * The one training loop, for pretraining, full fine-tuning and LoRA alike. What differs is plugged in: the data
  * ({@link TrainingData}: token shards or packed SFT rows, each a {@link BatchSource} whose position a checkpoint
- * saves), the model ({@link ModelFactory}: a {@link GptModel}, or a {@link LoraModel} whose trainable layout is
+ * saves), the model ({@link ModelFactory}: a {@link DecoderModel}, or a {@link LoraModel} whose trainable layout is
  * only the adapters over a frozen base), how fresh weights start ({@link ModelInit}: random, a base checkpoint,
  * or fresh adapters) and the trainable-parameter filter.
  *

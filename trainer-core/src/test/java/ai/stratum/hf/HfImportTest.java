@@ -3,7 +3,7 @@ package ai.stratum.hf;
 import ai.stratum.train.EvalConfig;
 import ai.stratum.train.Finetune;
 import ai.stratum.train.FinetuneConfig;
-import ai.stratum.train.GptModel;
+import ai.stratum.train.DecoderModel;
 import ai.stratum.train.LogConfig;
 import ai.stratum.train.Trainer;
 import ai.stratum.train.TrainingConfig;
@@ -11,10 +11,12 @@ import ai.stratum.train.checkpoint.CheckpointConfig;
 import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.train.optim.OptimConfig;
 import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
-import ai.stratum.model.Gpt;
+import ai.stratum.model.Decoder;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.TensorSpec;
+import ai.stratum.hf.WeightMap;
+import ai.stratum.hf.Family;
 import ai.stratum.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,9 +47,9 @@ class HfImportTest {
 
     static final ModelConfig CONFIG = ModelConfig.gpt2(258, 16, 2, 2, 8, 0.0);
 
-    static Gpt model() {
-        // the kernels GptModel.load uses, so the export/import comparison can be exact
-        Gpt gpt = new Gpt(CONFIG, 1, 8, DataType.FLOAT, Kernels.forCurrentBackend());
+    static Decoder model() {
+        // the kernels DecoderModel.load uses, so the export/import comparison can be exact
+        Decoder gpt = new Decoder(CONFIG, 1, 8, DataType.FLOAT, Kernels.forCurrentBackend());
         gpt.initWeights(21);
         for (TensorSpec t : gpt.layout().tensors()) {
             if (t.name().endsWith(".bias")) {
@@ -58,14 +60,11 @@ class HfImportTest {
     }
 
     /** A directory as {@code GPT2LMHeadModel.save_pretrained} + the slow tokenizer write it. */
-    Path huggingFaceDirectory(Gpt gpt) throws IOException {
+    Path huggingFaceDirectory(Decoder gpt) throws IOException {
         Path hf = Files.createDirectories(dir.resolve("hf-gpt2"));
         HfConfig.write(hf, CONFIG, 256, "float32");
-        List<Safetensors.Source> sources = new ArrayList<>();
-        for (TensorSpec t : gpt.layout().tensors()) {
-            sources.add(new Safetensors.Source("transformer." + t.name(), t.shape(), gpt.params(), t.offset()));
-        }
-        TensorSpec wte = gpt.layout().get("wte.weight");
+        List<Safetensors.Source> sources = hfTensors(gpt, "transformer.");
+        TensorSpec wte = gpt.layout().get("tok_embeddings.weight");
         sources.add(new Safetensors.Source("lm_head.weight", wte.shape(), gpt.params(), wte.offset()));
         INDArray mask = Nd4j.ones(DataType.FLOAT, 1, 1, 16, 16);
         sources.add(new Safetensors.Source("transformer.h.0.attn.bias", new long[] {1, 1, 16, 16}, mask, 0));
@@ -78,11 +77,22 @@ class HfImportTest {
         return hf;
     }
 
+    /** The model's tensors under GPT-2's Hugging Face names and Conv1D [in, out] layouts. */
+    static List<Safetensors.Source> hfTensors(Decoder gpt, String prefix) {
+        WeightMap map = WeightMap.of(Family.GPT2, CONFIG);
+        List<Safetensors.Source> sources = new ArrayList<>();
+        for (WeightMap.Part p : map.parts()) {
+            float[] values = map.toHf(p, gpt.param(p.internal()).dup('c').data().asFloat());
+            sources.add(new Safetensors.Source(prefix + p.hf(), p.hfShape(), Nd4j.createFromArray(values), 0));
+        }
+        return sources;
+    }
+
     @Test
     void huggingFaceLayoutLoadsWithPrefixMaskBuffersTiedHeadAndSlowTokenizerFiles() throws IOException {
-        try (Gpt original = model()) {
+        try (Decoder original = model()) {
             Path hf = huggingFaceDirectory(original);
-            try (Gpt loaded = GptModel.load(hf, 1, 8)) {
+            try (Decoder loaded = DecoderModel.load(hf, 1, 8)) {
                 assertEquals(CONFIG, loaded.config());
                 assertArrayEquals(original.params().toFloatVector(), loaded.params().toFloatVector());
             }
@@ -95,7 +105,7 @@ class HfImportTest {
 
     @Test
     void aFullFinetuneStartsFromAHuggingFaceDirectoryAndGrowsItsVocabulary() throws IOException {
-        try (Gpt original = model()) {
+        try (Decoder original = model()) {
             Path hf = huggingFaceDirectory(original);
             Path train = Files.write(dir.resolve("train.jsonl"), List.of("{\"prompt\": \"hi\", \"response\": \"yo\"}",
                     "{\"prompt\": \"ab\", \"response\": \"cd\"}", "{\"prompt\": \"x\", \"response\": \"y\"}"));
@@ -111,11 +121,11 @@ class HfImportTest {
                     lines::add, m -> { });
             assertTrue(lines.get(0).contains("vocabulary 258 grown to 261"), lines.toString());
             assertTrue(lines.get(1).startsWith("sft train.jsonl: 3 examples, 3 packed"), lines.toString());
-            try (Gpt tuned = GptModel.load(r.lastCheckpoint(), 1, 16)) {
+            try (Decoder tuned = DecoderModel.load(r.lastCheckpoint(), 1, 16)) {
                 assertEquals(261, tuned.config().vocabSize());
-                INDArray wte = tuned.param("wte.weight");
+                INDArray wte = tuned.param("tok_embeddings.weight");
                 // the byte 'q' is in no example; the tied head's softmax still moves its row
-                assertTrue(wte.getRow('q').sub(original.param("wte.weight").getRow('q')).amaxNumber().doubleValue()
+                assertTrue(wte.getRow('q').sub(original.param("tok_embeddings.weight").getRow('q')).amaxNumber().doubleValue()
                         > 0, "the tied head moves every row");
                 assertEquals(CONFIG.contextLength(), tuned.config().contextLength());
             }
@@ -127,17 +137,15 @@ class HfImportTest {
 
     @Test
     void anUntiedHeadIsRefusedByName() throws IOException {
-        try (Gpt original = model()) {
+        try (Decoder original = model()) {
             Path hf = huggingFaceDirectory(original);
-            List<Safetensors.Source> sources = new ArrayList<>();
-            for (TensorSpec t : original.layout().tensors()) {
-                sources.add(new Safetensors.Source(t.name(), t.shape(), original.params(), t.offset()));
-            }
+            List<Safetensors.Source> sources = hfTensors(original, "");
             INDArray other = Nd4j.rand(DataType.FLOAT, CONFIG.vocabSize(), CONFIG.dModel());
             sources.add(new Safetensors.Source("lm_head.weight", new long[] {CONFIG.vocabSize(), CONFIG.dModel()}, other, 0));
             Safetensors.write(hf.resolve(Checkpoints.MODEL), sources, Map.of());
-            var e = assertThrows(IOException.class, () -> GptModel.load(hf, 1, 8).close());
-            assertTrue(e.getMessage().contains("lm_head.weight") && e.getMessage().contains("tied"), e.getMessage());
+            var e = assertThrows(IOException.class, () -> DecoderModel.load(hf, 1, 8).close());
+            assertTrue(e.getMessage().contains("lm_head.weight") && e.getMessage().contains("tie_word_embeddings"),
+                    e.getMessage());
         }
     }
 
@@ -168,14 +176,12 @@ class HfImportTest {
 
     @Test
     void exportThenImportGivesTheSameModel() throws IOException {
-        try (Gpt original = model()) {
+        try (Decoder original = model()) {
             Path export = Files.createDirectories(dir.resolve("export"));
-            HfConfig.write(export, CONFIG, 256, "float32");
-            Safetensors.write(export.resolve(Checkpoints.MODEL), Safetensors.sources(original.layout(), original.params(), ""),
-                    Map.of("format", "pt"));
+            new DecoderModel(original).saveWeights(export, 256);
             int[] tokens = {1, 5, 9, 200, 256, 3, 7, 11};
             original.forward(tokens, null, 1, 8, false, 0);
-            try (Gpt loaded = GptModel.load(export, 1, 8)) {
+            try (Decoder loaded = DecoderModel.load(export, 1, 8)) {
                 loaded.forward(tokens, null, 1, 8, false, 0);
                 assertEquals(0.0, loaded.logits().sub(original.logits()).amaxNumber().doubleValue(), 0.0);
             }

@@ -4,6 +4,8 @@ import ai.stratum.model.kernels.CpuKernels;
 import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.kernels.NaiveKernels;
 import ai.stratum.model.kernels.Nd4jKernels;
+import ai.stratum.hf.Family;
+import ai.stratum.hf.WeightMap;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -63,11 +65,37 @@ class GoldenTest {
         return d;
     }
 
-    static void loadParams(Gpt gpt, JsonNode g) {
-        for (TensorSpec t : gpt.layout().tensors()) {
-            gpt.param(t.name()).assign(Nd4j.createFromArray(doubles(g.get("params").get(t.name())))
-                    .reshape(t.shape()).castTo(gpt.dataType()));
+    /**
+     * The golden file's tensors under GPT-2's Hugging Face names and Conv1D [in, out] layout, converted (in double)
+     * by the GPT-2 table of {@link WeightMap} into the decoder's internal names and [out, in] layout.
+     */
+    static java.util.Map<String, double[]> internal(ModelConfig config, JsonNode tensors) {
+        WeightMap map = WeightMap.of(Family.GPT2, config);
+        java.util.Map<String, double[]> out = new java.util.LinkedHashMap<>();
+        for (TensorSpec t : map.layout().tensors()) {
+            out.put(t.name(), new double[(int) t.length()]);
         }
+        for (WeightMap.Part p : map.parts()) {
+            double[] hf = doubles(tensors.get(p.hf()));
+            double[] in = out.get(p.internal());
+            if (p.transposed()) {
+                int rows = (int) p.hfShape()[0];
+                int cols = (int) p.hfShape()[1];
+                for (int r = 0; r < rows; r++) {
+                    for (int k = 0; k < cols; k++) {
+                        in[k * rows + r] = hf[r * cols + k];
+                    }
+                }
+            } else {
+                System.arraycopy(hf, 0, in, (int) p.elementOffset(), hf.length);
+            }
+        }
+        return out;
+    }
+
+    static void loadParams(Decoder gpt, JsonNode g) {
+        internal(gpt.config(), g.get("params")).forEach((name, v) -> gpt.param(name).assign(
+                Nd4j.createFromArray(v).reshape(gpt.layout().get(name).shape()).castTo(gpt.dataType())));
     }
 
     @ParameterizedTest
@@ -76,17 +104,15 @@ class GoldenTest {
         JsonNode g = golden();
         int b = g.get("batch").asInt();
         int t = g.get("seq_len").asInt();
-        try (Gpt gpt = new Gpt(config(g), b, t, type, kernels)) {
+        try (Decoder gpt = new Decoder(config(g), b, t, type, kernels)) {
             loadParams(gpt, g);
             gpt.zeroGrads();
             float loss = gpt.forward(ints(g.get("tokens")), ints(g.get("targets")), b, t, false, 0);
             assertEquals(g.get("loss").asDouble(), loss, g.get("loss").asDouble() * Math.max(tolerance, 1e-7), "loss");
             check(doubles(g.get("logits")), gpt.logits(), tolerance, floor, "logits");
             gpt.backward(1f);
-            for (TensorSpec spec : gpt.layout().tensors()) {
-                check(doubles(g.get("grads").get(spec.name())), gpt.grad(spec.name()), tolerance, floor,
-                        "gradient of " + spec.name());
-            }
+            internal(gpt.config(), g.get("grads")).forEach((name, expected) ->
+                    check(expected, gpt.grad(name), tolerance, floor, "gradient of " + name));
         }
     }
 

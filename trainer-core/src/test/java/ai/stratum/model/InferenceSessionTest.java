@@ -4,6 +4,8 @@ import ai.stratum.model.kernels.CpuKernels;
 import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.kernels.NaiveKernels;
 import ai.stratum.model.kernels.Nd4jKernels;
+import ai.stratum.generate.Generator;
+import ai.stratum.generate.Sampler;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,6 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.SplittableRandom;
 
 import static ai.stratum.model.TestArrays.randomInts;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,8 +22,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class InferenceSessionTest {
 
     private static final ModelConfig CONFIG = ModelConfig.gpt2(23, 10, 2, 2, 8, 0.1);
+    /** Qwen3-like with GQA, q/k norm, qkv bias, llama3 RoPE scaling and a sliding window shorter than the sequence. */
+    private static final ModelConfig GQA = new ModelConfig(23, 10, 2, 4, 2, 6, 16, 20, ModelConfig.Norm.RMS_NORM,
+            1e-6, ModelConfig.Positions.ROPE, 10000, new ModelConfig.RopeScaling("llama3", 4, 1, 4, 8), true, false,
+            true, ModelConfig.Mlp.SWIGLU, false, false, false, 4, 0.0);
 
-    private static void randomize(Gpt gpt) {
+    private static void randomize(Decoder gpt) {
         SplittableRandom rng = new SplittableRandom(5);
         INDArray p = gpt.params();
         double[] v = new double[(int) p.length()];
@@ -32,9 +39,18 @@ class InferenceSessionTest {
 
     @Test
     void incrementalLogitsEqualTheFullForward() {
+        incrementalEqualsFull(CONFIG);
+    }
+
+    @Test
+    void incrementalLogitsEqualTheFullForwardWithGroupedQueryHeadsAndAWindow() {
+        incrementalEqualsFull(GQA);
+    }
+
+    private static void incrementalEqualsFull(ModelConfig config) {
         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
             for (Kernels kernels : new Kernels[] {new Nd4jKernels(), new NaiveKernels(), new CpuKernels()}) {
-                try (Gpt gpt = new Gpt(CONFIG, 1, 10, type, kernels); InferenceSession s = gpt.newSession(10)) {
+                try (Decoder gpt = new Decoder(config, 1, 10, type, kernels); InferenceSession s = gpt.newSession(10)) {
                     randomize(gpt);
                     int[] tokens = randomInts(6, 10, 23);
                     gpt.forward(tokens, null, 1, 10, false, 0);
@@ -58,8 +74,26 @@ class InferenceSessionTest {
     }
 
     @Test
+    void greedyGenerationEqualsArgmaxOfFullRecompute() {
+        try (Decoder gpt = new Decoder(GQA, 1, 10, DataType.DOUBLE, new NaiveKernels())) {
+            randomize(gpt);
+            int[] prompt = {3, 17, 5};
+            Sampler greedy = new Sampler(new Sampler.Settings(0, 0, 1.0), new SplittableRandom(0));
+            int[] generated = Generator.generate(gpt, prompt, 7, -1, greedy, t -> { });
+            int[] seq = java.util.Arrays.copyOf(prompt, 10);
+            for (int n = 3; n < 10; n++) {
+                gpt.forward(java.util.Arrays.copyOf(seq, n), null, 1, n, false, 0);
+                INDArray last = gpt.logits().get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                        org.nd4j.linalg.indexing.NDArrayIndex.point(n - 1), org.nd4j.linalg.indexing.NDArrayIndex.all());
+                seq[n] = last.argMax().getInt(0);
+            }
+            assertArrayEquals(java.util.Arrays.copyOfRange(seq, 3, 10), generated);
+        }
+    }
+
+    @Test
     void badArgumentsAreRejected() {
-        try (Gpt gpt = new Gpt(CONFIG, 1, 4, DataType.FLOAT, new Nd4jKernels())) {
+        try (Decoder gpt = new Decoder(CONFIG, 1, 4, DataType.FLOAT, new Nd4jKernels())) {
             assertThrows(IllegalArgumentException.class, () -> gpt.newSession(11));
             try (InferenceSession s = gpt.newSession(3)) {
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.append(23));

@@ -10,7 +10,7 @@ import ai.stratum.train.optim.AdamW;
 import ai.stratum.train.optim.OptimConfig;
 import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
 import ai.stratum.fixtures.world.SyntheticWorld;
-import ai.stratum.model.Gpt;
+import ai.stratum.model.Decoder;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.kernels.Nd4jKernels;
 import ai.stratum.model.ParameterLayout;
@@ -61,10 +61,10 @@ class FinetuneTest {
      */
     static Path writeBase(Path dir, List<String> specials, int vocab) throws IOException {
         Files.createDirectories(dir);
-        try (GptModel gpt = new GptModel(new Gpt(ModelConfig.gpt2(vocab, 64, 2, 2, 32, 0.0), 1, 64,
+        try (DecoderModel gpt = new DecoderModel(new Decoder(ModelConfig.gpt2(vocab, 64, 2, 2, 32, 0.0), 1, 64,
                 DataType.FLOAT, new Nd4jKernels()))) {
             gpt.initWeights(42);
-            TensorSpec wte = gpt.layout().get("wte.weight");
+            TensorSpec wte = gpt.layout().get("tok_embeddings.weight");
             tensor(gpt.params(), wte).muli(20);
             gpt.saveWeights(dir, 256);
         }
@@ -129,7 +129,7 @@ class FinetuneTest {
         float[][] baseAfter = new float[1][];
         Run run = finetune(config(FinetuneConfig.LORA, 40, 5e-2, 0.0, 0), base, tmp.resolve("run"), false,
                 m -> {
-                    Gpt gpt = ((LoraModel) m).base();
+                    Decoder gpt = ((LoraModel) m).base();
                     if (baseBefore[0] == null) {
                         baseBefore[0] = floats(gpt.params());
                     }
@@ -220,20 +220,20 @@ class FinetuneTest {
         Path base = writeBase(tmp.resolve("base"), List.of(Tokenizer.END_OF_TEXT), 257);
         BaseModel opened = BaseModel.open(base, ChatTemplate.DEFAULT.specialTokens());
         assertEquals(261, opened.config().vocabSize());
-        ParameterLayout grown = ParameterLayout.gpt2(opened.config());
-        ParameterLayout stored = ParameterLayout.gpt2(opened.stored());
+        ParameterLayout grown = ParameterLayout.decoder(opened.config());
+        ParameterLayout stored = ParameterLayout.decoder(opened.stored());
         INDArray before = Nd4j.zeros(DataType.FLOAT, stored.size());
         Checkpoints.loadParams(base, stored, before);
         INDArray loaded = Nd4j.zeros(DataType.FLOAT, grown.size());
         opened.loadInto(grown, loaded);
-        INDArray wte = tensor(before, stored.get("wte.weight"));
-        INDArray wteGrown = tensor(loaded, grown.get("wte.weight"));
+        INDArray wte = tensor(before, stored.get("tok_embeddings.weight"));
+        INDArray wteGrown = tensor(loaded, grown.get("tok_embeddings.weight"));
         for (int row = 257; row < 261; row++) {
             assertArrayEquals(floats(wte.mean(0)), floats(wteGrown.getRow(row)), 1e-6f);
         }
         for (TensorSpec t : stored.tensors()) {
             INDArray expected = tensor(before, t);
-            INDArray actual = t.name().equals("wte.weight")
+            INDArray actual = t.name().equals("tok_embeddings.weight")
                     ? wteGrown.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 257),
                     org.nd4j.linalg.indexing.NDArrayIndex.all()) : tensor(loaded, grown.get(t.name()));
             assertArrayEquals(floats(expected), floats(actual), 0f, t.name());

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Exact resume across a real crash: a child JVM training a GPT is killed with SIGKILL after its step-4
+ * Exact resume across a real crash, for GPT-2 and for a Llama: a child JVM training the model is killed with SIGKILL after its step-4
  * checkpoint (while it sits at step 6); resumed in a new JVM, it logs the same loss, bit for bit, at every step
  * as a run that was never interrupted.
  */
@@ -26,10 +26,12 @@ class KilledRunResumeTest {
     @TempDir
     Path tmp;
 
+    private String arch = "gpt2";
+
     private Process start(Path data, Path runDir, String mode, long stopStep) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                ResumeRunMain.class.getName(), data.toString(), runDir.toString(), mode, Long.toString(stopStep));
+                ResumeRunMain.class.getName(), data.toString(), runDir.toString(), mode, Long.toString(stopStep), arch);
         pb.redirectErrorStream(true);
         pb.redirectOutput(tmp.resolve(runDir.getFileName() + "-" + mode + ".log").toFile());
         return pb.start();
@@ -42,6 +44,16 @@ class KilledRunResumeTest {
 
     @Test
     void sigkilledRunResumesWithIdenticalLosses() throws Exception {
+        killAndResume();
+    }
+
+    @Test
+    void sigkilledLlamaPretrainResumesWithIdenticalLosses() throws Exception {
+        arch = "llama";
+        killAndResume();
+    }
+
+    private void killAndResume() throws Exception {
         Path data = tmp.resolve("data");
         SyntheticShards.writeDataset(data, 32, 20_000, 2_000, 4);
         Path straight = tmp.resolve("straight");

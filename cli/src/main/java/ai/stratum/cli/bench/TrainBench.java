@@ -1,7 +1,7 @@
 package ai.stratum.cli.bench;
 
 import ai.stratum.model.kernels.CpuKernels;
-import ai.stratum.model.Gpt;
+import ai.stratum.model.Decoder;
 import ai.stratum.model.kernels.Kernels;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.kernels.Nd4jKernels;
@@ -10,7 +10,10 @@ import ai.stratum.train.optim.AdamW;
 import ai.stratum.train.metrics.SgemmProbe;
 import ai.stratum.train.TrainConfig;
 import ai.stratum.train.TrainableSet;
+import ai.stratum.model.lora.LoraAdapters;
+import ai.stratum.model.lora.LoraConfig;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -19,20 +22,31 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Times training steps of a GPT (forward, backward, gradient clipping and AdamW over one micro-batch) on random
- * tokens, and reports them against the sgemm peak measured in the same process.
+ * Times training steps of a decoder of any architecture (forward, backward, gradient clipping and AdamW over one
+ * micro-batch) on random tokens, and reports them against the sgemm peak measured in the same process. With a LoRA
+ * rank, the base is frozen as in LoRA fine-tuning (no gradient buffer, adapters on every linear projection) and
+ * only the adapters train: the memory of a LoRA fine-tune of that architecture.
  */
 public final class TrainBench {
 
     /** Which {@link Kernels} implementation runs the element-wise work. */
     public enum KernelChoice { AUTO, CPU, ND4J }
 
-    public record Options(int warmupSteps, int steps, KernelChoice kernels) {
+    /** @param loraRank 0 trains every weight; r > 0 trains rank-r adapters on a frozen base */
+    public record Options(int warmupSteps, int steps, KernelChoice kernels, int loraRank) {
+        public Options(int warmupSteps, int steps, KernelChoice kernels) {
+            this(warmupSteps, steps, kernels, 0);
+        }
+
         public Options {
+            if (loraRank < 0) {
+                throw new IllegalArgumentException("lora_rank: must be >= 0, got " + loraRank);
+            }
             if (warmupSteps < 0) {
                 throw new IllegalArgumentException("warmup: must be >= 0, got " + warmupSteps);
             }
@@ -44,7 +58,8 @@ public final class TrainBench {
 
     /**
      * @param stepMillis          each timed step's wall time
-     * @param flopsPerStep        6 x parameters x tokens plus attention (12 x layers x B x T^2 x C)
+     * @param flopsPerStep        6 x parameters x tokens (4 with a frozen LoRA base) plus attention
+     *                            (12 x layers x B x T^2 x n_head x head_dim)
      * @param forwardMillis       mean forward time per step by layer kind
      * @param backwardMillis      mean backward time per step by layer kind
      * @param optimizerMillis     mean time per step of zeroing gradients, clipping and the AdamW update
@@ -52,7 +67,7 @@ public final class TrainBench {
      * @param offHeapGrowthPerStep growth per step of the native memory held through JavaCPP (ND4J's buffers)
      * @param peakRssBytes        the process's peak resident set (VmHWM), or -1 where /proc is not available
      */
-    public record Result(ModelConfig model, int batch, int seqLen, String kernels, long parameters,
+    public record Result(ModelConfig model, int batch, int seqLen, String kernels, long parameters, long trainable,
                          double[] stepMillis, double flopsPerStep, double sgemmPeakGflops,
                          Map<StepProfile.Kind, Double> forwardMillis, Map<StepProfile.Kind, Double> backwardMillis,
                          double optimizerMillis, long heapBytesPerStep, long offHeapGrowthPerStep,
@@ -92,10 +107,25 @@ public final class TrainBench {
             case ND4J -> new Nd4jKernels();
         };
         SplittableRandom rng = new SplittableRandom(config.train().seed());
-        try (Gpt gpt = new Gpt(model, b, t, dtype, kernels)) {
+        boolean lora = options.loraRank() > 0;
+        try (Decoder gpt = new Decoder(model, b, t, dtype, kernels, !lora)) {
             gpt.initWeights(config.train().seed());
-            AdamW adamw = new AdamW(config.optim(), TrainableSet.all(gpt.layout()), gpt.params(), gpt.grads(),
-                    kernels);
+            AdamW adamw;
+            INDArray grads;
+            if (lora) {
+                List<String> targets = model.mlp() == ModelConfig.Mlp.SWIGLU ? LoraConfig.LLAMA_LINEARS
+                        : List.of("c_attn", "c_proj", "c_fc");
+                LoraAdapters adapters = new LoraAdapters(new LoraConfig(options.loraRank(), 2.0 * options.loraRank(),
+                        0.0, targets), model, dtype, b * t);
+                adapters.init(config.train().seed());
+                adapters.attach(gpt, kernels);
+                grads = adapters.grads();
+                adamw = new AdamW(config.optim(), TrainableSet.all(adapters.layout()), adapters.params(), grads,
+                        kernels);
+            } else {
+                grads = gpt.grads();
+                adamw = new AdamW(config.optim(), TrainableSet.all(gpt.layout()), gpt.params(), grads, kernels);
+            }
             StepProfile profile = new StepProfile();
             gpt.profile(profile);
             int total = options.warmupSteps() + options.steps();
@@ -118,7 +148,7 @@ public final class TrainBench {
                 long t1 = System.nanoTime();
                 adamw.clipGradients();
                 adamw.step(config.optim().minLr());
-                gpt.zeroGrads();
+                grads.assign(0.0);
                 long t2 = System.nanoTime();
                 if (step >= options.warmupSteps()) {
                     stepMillis[step - options.warmupSteps()] = (t2 - t0) / 1e6;
@@ -134,12 +164,14 @@ public final class TrainBench {
             progress.flush();
             double peak = SgemmProbe.measure().peakGflops();
             long p = gpt.layout().size();
-            double flops = 6.0 * p * b * t + 12.0 * model.nLayer() * b * (double) t * t * model.dModel();
+            long trainable = adamw.trainable().size();
+            double flops = (lora ? 4.0 : 6.0) * p * b * t
+                    + 12.0 * model.nLayer() * b * (double) t * t * model.nHead() * model.headDim();
             int width = dtype.width();
-            return new Result(model, b, t, kernels.getClass().getSimpleName(), p, stepMillis, flops, peak,
+            return new Result(model, b, t, kernels.getClass().getSimpleName(), p, trainable, stepMillis, flops, peak,
                     perStep(profile.forwardNanos(), options.steps()), perStep(profile.backwardNanos(), options.steps()),
-                    optimizerNanos / 1e6 / options.steps(), heapPerStep, offHeapPerStep, p * width, p * width,
-                    2 * adamw.trainable().size() * width, gpt.activationBytes(), peakRss());
+                    optimizerNanos / 1e6 / options.steps(), heapPerStep, offHeapPerStep, p * width,
+                    trainable * width, 2 * trainable * width, gpt.activationBytes(), peakRss());
         }
     }
 
@@ -171,8 +203,14 @@ public final class TrainBench {
     /** The human-readable report printed by {@code stratum bench train}. */
     public static void print(Result r, PrintWriter out) {
         ModelConfig m = r.model();
-        out.printf("model: vocab %d, d_model %d, %d layers, %d heads, %,d parameters; batch %d x %d tokens; kernels %s%n",
-                m.vocabSize(), m.dModel(), m.nLayer(), m.nHead(), r.parameters(), r.batch(), r.seqLen(), r.kernels());
+        out.printf("model: vocab %d, d_model %d, %d layers, %d heads (%d kv, head_dim %d), %s, %s, %s positions, "
+                        + "%s head, %,d parameters; batch %d x %d tokens; kernels %s%n",
+                m.vocabSize(), m.dModel(), m.nLayer(), m.nHead(), m.nKvHead(), m.headDim(),
+                m.norm().name().toLowerCase(java.util.Locale.ROOT), m.mlp().name().toLowerCase(java.util.Locale.ROOT),
+                m.positions().name().toLowerCase(java.util.Locale.ROOT), m.tiedEmbeddings() ? "tied" : "untied",
+                r.parameters(), r.batch(), r.seqLen(), r.kernels());
+        out.printf("training: %s, %,d trainable parameters%n", r.trainable() == r.parameters() ? "every weight"
+                : "LoRA adapters on a frozen base (no base gradients or moments)", r.trainable());
         out.printf("step: median %.1f ms over %d steps (min %.1f, max %.1f)%n", r.medianStepMillis(),
                 r.stepMillis().length, Arrays.stream(r.stepMillis()).min().orElse(0),
                 Arrays.stream(r.stepMillis()).max().orElse(0));

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 
 /** {@code stratum bench train}: training step time, tokens/s and MFU against the sgemm peak of the same run. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Time GPT training steps (forward, backward, AdamW) on random tokens of a preset's model "
+        description = "Time training steps of any architecture (forward, backward, AdamW) on random tokens of a preset's model "
                 + "and batch; report tokens/s, GFLOP/s, MFU against the sgemm peak measured in the same run, "
                 + "memory, and time by layer kind.")
 public final class TrainBenchCommand implements Callable<Integer> {
@@ -35,6 +35,11 @@ public final class TrainBenchCommand implements Callable<Integer> {
             description = "Element-wise kernels: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     TrainBench.KernelChoice kernels;
 
+    @Option(names = "--lora-rank", defaultValue = "0", description = "0 trains every weight; r > 0 trains rank-r "
+            + "LoRA adapters on every linear projection of a frozen base, as LoRA fine-tuning (default: "
+            + "${DEFAULT-VALUE}).")
+    int loraRank;
+
     @Override
     public Integer call() {
         ConfigLoader.Resolved<TrainConfig> resolved = config.resolve(TrainConfig.class, "tiny-cpu");
@@ -43,7 +48,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
             out.print(resolved.toYaml());
             return 0;
         }
-        TrainBench.Result r = TrainBench.run(resolved.value(), new TrainBench.Options(warmup, steps, kernels),
+        TrainBench.Result r = TrainBench.run(resolved.value(), new TrainBench.Options(warmup, steps, kernels, loraRank),
                 spec.commandLine().getErr());
         TrainBench.print(r, out);
         return 0;

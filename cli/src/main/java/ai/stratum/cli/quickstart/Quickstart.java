@@ -2,14 +2,13 @@ package ai.stratum.cli.quickstart;
 
 import ai.stratum.cli.Main;
 import ai.stratum.cli.UserException;
-import ai.stratum.model.Gpt;
-import ai.stratum.model.kernels.Kernels;
-import ai.stratum.model.lora.LoraAdapters;
+import ai.stratum.model.Decoder;
 import ai.stratum.tokenizer.Tokenizer;
 import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.generate.Generator;
-import ai.stratum.train.GptModel;
-import ai.stratum.hf.PeftAdapter;
+import ai.stratum.train.DecoderModel;
+import ai.stratum.train.LanguageModel;
+import ai.stratum.train.LoraModel;
 import ai.stratum.generate.Sampler;
 import ai.stratum.train.sft.ChatTemplate;
 import ai.stratum.train.sft.Message;
@@ -221,12 +220,9 @@ final class Quickstart {
         SftEncoder encoder = new SftEncoder(tokenizer, ChatTemplate.DEFAULT, false);
         int correct = 0;
         List<String[]> samples = new ArrayList<>();
-        try (Gpt gpt = GptModel.load(checkpoint, 1, Integer.MAX_VALUE)) {
-            if (adapter != null) {
-                LoraAdapters lora = PeftAdapter.load(adapter, gpt.layout(), DataType.FLOAT,
-                        Kernels.forCurrentBackend(), gpt.config().contextLength());
-                gpt.attachAdapters(lora, true);
-            }
+        try (LanguageModel model = adapter == null ? new DecoderModel(DecoderModel.load(checkpoint, 1, Integer.MAX_VALUE))
+                : LoraModel.open(checkpoint, adapter, 1, Integer.MAX_VALUE)) {
+            Decoder gpt = model instanceof LoraModel lora ? lora.base() : ((DecoderModel) model).decoder();
             Sampler greedy = new Sampler(new Sampler.Settings(0, 0, 1.0), new SplittableRandom(0));
             for (QuickstartData.HeldOut q : questions) {
                 int[] prompt = encoder.encodePrompt(List.of(new Message(Message.Role.USER, q.prompt())));

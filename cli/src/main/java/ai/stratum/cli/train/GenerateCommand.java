@@ -90,7 +90,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         try (LanguageModel model = Models.openChecked(checkpoint, adapter, 1, Integer.MAX_VALUE, keys)) {
             StreamingDecoder decoder = new StreamingDecoder(tok, out);
-            Generator.generate(Models.gpt(model), ids, maxNewTokens, stop, sampler, decoder::accept);
+            Generator.generate(Models.decoder(model), ids, maxNewTokens, stop, sampler, decoder::accept);
             decoder.finish();
         }
         out.println();

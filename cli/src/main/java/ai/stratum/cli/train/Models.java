@@ -1,9 +1,9 @@
 package ai.stratum.cli.train;
 
-import ai.stratum.model.Gpt;
+import ai.stratum.model.Decoder;
 import ai.stratum.tokenizer.Tokenizer;
 import ai.stratum.train.checkpoint.Checkpoints;
-import ai.stratum.train.GptModel;
+import ai.stratum.train.DecoderModel;
 import ai.stratum.train.LanguageModel;
 import ai.stratum.train.LoraModel;
 import ai.stratum.hf.PeftAdapter;
@@ -44,12 +44,12 @@ final class Models {
 
     static LanguageModel open(Path checkpoint, Path adapter, int batch, int seqLen) throws IOException {
         Path base = base(checkpoint, adapter);
-        return adapter == null ? new GptModel(GptModel.load(base, batch, seqLen))
+        return adapter == null ? new DecoderModel(DecoderModel.load(base, batch, seqLen))
                 : LoraModel.open(base, adapter, batch, seqLen);
     }
 
-    static Gpt gpt(LanguageModel model) {
-        return model instanceof LoraModel lora ? lora.base() : ((GptModel) model).gpt();
+    static Decoder decoder(LanguageModel model) {
+        return model instanceof LoraModel lora ? lora.base() : ((DecoderModel) model).decoder();
     }
 
     /**

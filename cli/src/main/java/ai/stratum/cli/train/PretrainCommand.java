@@ -2,8 +2,9 @@ package ai.stratum.cli.train;
 
 import ai.stratum.cli.ConfigOptions;
 import ai.stratum.config.ConfigLoader;
+import ai.stratum.hf.TokenizerFiles;
 import ai.stratum.tokenizer.Tokenizer;
-import ai.stratum.train.GptModel;
+import ai.stratum.train.DecoderModel;
 import ai.stratum.train.metrics.SgemmProbe;
 import ai.stratum.train.data.ShardSet;
 import ai.stratum.train.TrainConfig;
@@ -48,7 +49,8 @@ public final class PretrainCommand implements Callable<Integer> {
     boolean resume;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
-            description = "tokenizer.json to copy into checkpoints (default: DIR/tokenizer.json of --data if present).")
+            description = "tokenizer.json to copy into checkpoints (default: tokenizer.json of --data; byte-level "
+                    + "data gets a byte-level one; required otherwise).")
     Path tokenizer;
 
     @Override
@@ -78,22 +80,20 @@ public final class PretrainCommand implements Callable<Integer> {
             throws IOException {
         TrainConfig cfg = resolved.value();
         ShardSet shards = ShardSet.open(data);
-        Path tokenizerFile = tokenizer != null ? tokenizer
-                : Files.isRegularFile(data.resolve("tokenizer.json")) ? data.resolve("tokenizer.json") : null;
         if (shards.vocabSize() > cfg.model().vocabSize()) {
             throw new IllegalArgumentException("model.vocab_size: " + cfg.model().vocabSize() + " is smaller than the "
                     + "data's vocabulary of " + shards.vocabSize() + " (manifest.json); --set model.vocab_size="
                     + shards.vocabSize());
         }
+        // every checkpoint carries the tokenizer; decided (or refused) before the first step
+        Path tokenizerFile = TokenizerFiles.forPretraining(data, tokenizer, runDir);
         int eos = shards.eotId() >= 0 ? shards.eotId() : cfg.model().vocabSize() - 1;
-        if (tokenizerFile != null) {
-            Tokenizer tok = Tokenizer.load(tokenizerFile);
-            if (tok.vocabSize() > cfg.model().vocabSize()) {
-                throw new IllegalArgumentException("model.vocab_size: " + cfg.model().vocabSize() + " is smaller than "
-                        + tokenizerFile + "'s " + tok.vocabSize() + " tokens; --set model.vocab_size=" + tok.vocabSize());
-            }
-            eos = tok.specialTokens().getOrDefault(Tokenizer.END_OF_TEXT, eos);
+        Tokenizer tok = Tokenizer.load(tokenizerFile);
+        if (tok.vocabSize() > cfg.model().vocabSize()) {
+            throw new IllegalArgumentException("model.vocab_size: " + cfg.model().vocabSize() + " is smaller than "
+                    + tokenizerFile + "'s " + tok.vocabSize() + " tokens; --set model.vocab_size=" + tok.vocabSize());
         }
+        eos = tok.specialTokens().getOrDefault(Tokenizer.END_OF_TEXT, eos);
         Files.createDirectories(runDir);
         Path saved = runDir.resolve(RUN_CONFIG);
         if (resume) {
@@ -106,7 +106,7 @@ public final class PretrainCommand implements Callable<Integer> {
         err.printf("sgemm peak %.0f GFLOP/s (MFU is measured against it)%n", peakGflops);
         Trainer.Run run = Trainer.Run.pretrain(cfg, shards, runDir, resume).withTokenizer(tokenizerFile, eos)
                 .withPeakFlops(peakGflops * 1e9);
-        Trainer.Result result = new Trainer(run, GptModel.factory(), line -> {
+        Trainer.Result result = new Trainer(run, DecoderModel.factory(), line -> {
             err.println(line);
             err.flush();
         }, step -> { }).run();

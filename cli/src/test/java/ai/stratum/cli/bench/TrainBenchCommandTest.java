@@ -66,4 +66,27 @@ class TrainBenchCommandTest {
                 "the breakdown (" + profiled + " ms) should account for the step (" + mean + " ms)");
         assertTrue(r.sgemmPeakGflops() > 0 && r.mfu() > 0);
     }
+
+    @Test
+    void aLlamaWithLoraTrainsOnlyTheAdaptersAndCountsFourFlopsPerFrozenParameter() {
+        var config = ai.stratum.cli.config.ConfigLoader.load(ai.stratum.train.TrainConfig.class, "llama-tiny-cpu",
+                null, java.util.List.of("model.vocab_size=64", "model.d_model=16", "model.n_head=4", "model.n_layer=1",
+                        "model.intermediate_size=24", "model.context_length=16", "train.seq_len=8",
+                        "train.micro_batch_size=2", "train.batch_size_tokens=16")).value();
+        TrainBench.Result r = TrainBench.run(config, new TrainBench.Options(1, 2, TrainBench.KernelChoice.AUTO, 2),
+                new PrintWriter(new StringWriter()));
+        // tied embedding 64x16 + qkv (16 + 2 * 8) x 16 + proj 16x16 + fc 48x16 + proj 16x24 + 3 norms of 16
+        long p = 64 * 16 + 32 * 16 + 16 * 16 + 48 * 16 + 16 * 24 + 3 * 16;
+        assertEquals(p, r.parameters());
+        // rank-2 adapters on q (16 rows), k, v (8 each), o (16), gate, up (24 each), down (16): A [2, in] + B [rows, 2]
+        long lora = 2 * (16 + 16) + 2 * (16 + 8) * 2 + 2 * (16 + 16) + 2 * (16 + 24) * 2 + 2 * (24 + 16);
+        assertEquals(lora, r.trainable());
+        assertEquals(4.0 * p * 16 + 12.0 * 1 * 2 * 8 * 8 * 16, r.flopsPerStep(), 1e-6);
+        assertEquals(4 * p, r.paramBytes());
+        assertEquals(4 * 3 * lora, r.gradBytes() + r.momentBytes(), "no gradients or moments for the frozen base");
+        StringWriter out = new StringWriter();
+        TrainBench.print(r, new PrintWriter(out));
+        assertTrue(out.toString().contains("rms_norm, swiglu, rope positions, tied head"), out.toString());
+        assertTrue(out.toString().contains("LoRA adapters on a frozen base"), out.toString());
+    }
 }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The trainer reads what the data pipeline writes: {@code stratum data prepare} then {@code stratum pretrain}. */
@@ -68,5 +69,8 @@ class PipelineToPretrainTest {
         assertTrue(r[0].startsWith("steps 4 | loss ") && r[0].contains("| val loss "), r[0]);
         // the byte-level data's end-of-text id (256) comes from manifest.json into the checkpoint's config
         assertTrue(Files.readString(runDir.resolve("latest/config.json")).contains("\"eos_token_id\" : 256"));
+        // and the checkpoint carries a tokenizer that encodes as the byte-level shards were encoded
+        assertArrayEquals(new int[] {'h', 'i', 0xC3, 0xA9},
+                ai.stratum.tokenizer.Tokenizer.load(runDir.resolve("latest/tokenizer.json")).encodeOrdinary("hi\u00e9"));
     }
 }

@@ -4,6 +4,7 @@ import ai.stratum.cli.Main;
 import ai.stratum.config.ConfigLoader;
 import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
 import ai.stratum.fixtures.tokens.SyntheticShards;
+import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.train.TrainConfig;
 import org.junit.jupiter.api.BeforeAll;
@@ -266,11 +267,18 @@ class TrainCommandsTest {
     @Test
     void presetsBindAndGpt2SmallIsThe124MModel() {
         List<String> names = new ArrayList<>(ConfigLoader.presetNames());
-        assertTrue(names.containsAll(List.of("tiny-cpu", "gpt2-small")), names.toString());
+        assertTrue(names.containsAll(List.of("tiny-cpu", "gpt2-small", "llama-tiny-cpu", "smollm2-135m")),
+                names.toString());
+        TrainConfig smol = ConfigLoader.load(TrainConfig.class, "smollm2-135m", null, List.of()).value();
+        assertEquals(134_515_008L, ParameterLayout.decoder(smol.model()).size(), "SmolLM2-135M's published count");
+        assertEquals(3, smol.model().nKvHead());
+        TrainConfig llama = ConfigLoader.load(TrainConfig.class, "llama-tiny-cpu", null, List.of()).value();
+        assertEquals(ModelConfig.Positions.ROPE, llama.model().positions());
+        assertEquals(2, llama.train().accumulationSteps());
         TrainConfig tiny = ConfigLoader.load(TrainConfig.class, "tiny-cpu", null, List.of()).value();
         assertEquals(2, tiny.train().accumulationSteps());
         TrainConfig small = ConfigLoader.load(TrainConfig.class, "gpt2-small", null, List.of()).value();
-        assertEquals(124_439_808L, ParameterLayout.gpt2(small.model()).size());
+        assertEquals(124_439_808L, ParameterLayout.decoder(small.model()).size());
         assertEquals(19_074, small.train().totalSteps());
         assertEquals(256, small.train().accumulationSteps());
     }

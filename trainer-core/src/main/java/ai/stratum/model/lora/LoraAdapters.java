@@ -1,72 +1,137 @@
 package ai.stratum.model.lora;
 
-import ai.stratum.model.kernels.Kernels;
+import ai.stratum.model.Decoder;
+import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
 import ai.stratum.model.TensorSpec;
 import ai.stratum.model.Views;
+import ai.stratum.model.kernels.Kernels;
+import ai.stratum.model.nn.LinearLayer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * All the adapters of one model: their own flat parameter and gradient buffers (laid out by a
- * {@link ParameterLayout} whose names are {@code h.{i}.attn.c_attn.lora_A.weight} [r, in] and
- * {@code ...lora_B.weight} [out, r]) and one {@link LoraLinear} per adapted base weight. Only these buffers go to
- * the optimizer, so its memory is proportional to the adapters, not to the model.
+ * All the adapters of one model: their own flat parameter and gradient buffers, laid out by a
+ * {@link ParameterLayout} whose names are the adapted site's internal name plus {@code .lora_A.weight} [r, in] or
+ * {@code .lora_B.weight} [rows, r] (e.g. {@code layers.0.attn.q.lora_A.weight}), and the {@link LoraLinear}
+ * wrappers they put around the decoder's linear layers. Only these buffers go to the optimizer, so its memory is
+ * proportional to the adapters, not to the model.
  */
 public final class LoraAdapters {
 
+    /**
+     * A place an adapter can go: output rows [rowStart, rowEnd) of the linear module {@code module}, known to
+     * Hugging Face / PEFT as {@code hfModule} (what {@code target_modules} matches).
+     *
+     * @param name     internal name, e.g. {@code layers.0.attn.q} (a slice) or {@code layers.0.attn.qkv} (whole)
+     * @param hfModule e.g. {@code model.layers.0.self_attn.q_proj} or {@code transformer.h.0.attn.c_attn}
+     */
+    public record Site(String name, String module, int rowStart, int rowEnd, int in, String hfModule) {
+    }
+
     private final LoraConfig config;
+    private final ModelConfig model;
     private final ParameterLayout layout;
     private final INDArray params;
     private final INDArray grads;
-    private final Map<String, LoraLinear> byBaseWeight;
+    private final List<Site> sites;
+    private final Map<String, List<LoraLinear.Adapter>> byModule;
 
-    public LoraAdapters(LoraConfig config, ParameterLayout base, DataType dtype, Kernels kernels, int maxRows) {
+    /**
+     * @param maxRows the most rows (B * T) a forward will see
+     */
+    public LoraAdapters(LoraConfig config, ModelConfig model, DataType dtype, int maxRows) {
         this.config = config;
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        for (TensorSpec t : base.tensors()) {
-            if (isLinearWeight(t) && config.targets(module(t.name()))) {
-                long[] s = t.shape(); // [in, out]
-                shapes.put(module(t.name()) + ".lora_A.weight", new long[] {config.r(), s[0]});
-                shapes.put(module(t.name()) + ".lora_B.weight", new long[] {s[1], config.r()});
-            }
-        }
-        if (shapes.isEmpty()) {
+        this.model = model;
+        this.sites = sites(model).stream().filter(s -> config.targets(s.hfModule())).toList();
+        if (sites.isEmpty()) {
+            List<String> names = sites(model).stream().map(s -> s.hfModule().substring(s.hfModule().lastIndexOf('.') + 1))
+                    .distinct().toList();
             throw new IllegalArgumentException("target_modules: " + config.targetModules()
-                    + " matched no linear layer of this model");
+                    + " matched no linear layer of this model; its linear layers are " + names);
+        }
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (Site s : sites) {
+            int r = config.rank(s.hfModule());
+            shapes.put(s.name() + ".lora_A.weight", new long[] {r, s.in()});
+            shapes.put(s.name() + ".lora_B.weight", new long[] {s.rowEnd() - s.rowStart(), r});
         }
         this.layout = ParameterLayout.of(shapes);
         this.params = Nd4j.zeros(dtype, layout.size());
         this.grads = Nd4j.zeros(dtype, layout.size());
-        Map<String, LoraLinear> map = new LinkedHashMap<>();
-        for (TensorSpec t : base.tensors()) {
-            if (isLinearWeight(t) && config.targets(module(t.name()))) {
-                String m = module(t.name());
-                TensorSpec a = layout.get(m + ".lora_A.weight");
-                TensorSpec b = layout.get(m + ".lora_B.weight");
-                map.put(t.name(), new LoraLinear(view(params, a), view(params, b), view(grads, a), view(grads, b),
-                        config.scale(), config.dropout(), kernels, maxRows));
+        Map<String, List<LoraLinear.Adapter>> map = new LinkedHashMap<>();
+        long stream = 1_000_000L;
+        for (Site s : sites) {
+            TensorSpec a = layout.get(s.name() + ".lora_A.weight");
+            TensorSpec b = layout.get(s.name() + ".lora_B.weight");
+            map.computeIfAbsent(s.module(), k -> new ArrayList<>()).add(new LoraLinear.Adapter(s.name(), s.rowStart(),
+                    s.rowEnd(), view(params, a), view(params, b), view(grads, a), view(grads, b),
+                    config.scale(s.hfModule()), config.dropout(), stream++, maxRows));
+        }
+        this.byModule = Collections.unmodifiableMap(map);
+    }
+
+    /**
+     * Every adapter site of a model of {@code config}. GPT-2's (GELU MLP) are its four Conv1D modules as PEFT sees
+     * them ({@code c_attn}, {@code attn.c_proj}, {@code c_fc}, {@code mlp.c_proj}); the Llama family's are its seven
+     * projections, q/k/v as row slices of attn.qkv and gate/up as row slices of mlp.fc.
+     */
+    public static List<Site> sites(ModelConfig config) {
+        List<Site> out = new ArrayList<>();
+        int c = config.dModel();
+        int q = config.nHead() * config.headDim();
+        int kv = config.nKvHead() * config.headDim();
+        int inner = config.mlpDim();
+        boolean gpt2 = config.mlp() == ModelConfig.Mlp.GELU_TANH;
+        for (int l = 0; l < config.nLayer(); l++) {
+            String p = "layers." + l + ".";
+            if (gpt2) {
+                String h = "transformer.h." + l + ".";
+                out.add(new Site(p + "attn.qkv", p + "attn.qkv", 0, config.qkvDim(), c, h + "attn.c_attn"));
+                out.add(new Site(p + "attn.proj", p + "attn.proj", 0, c, q, h + "attn.c_proj"));
+                out.add(new Site(p + "mlp.fc", p + "mlp.fc", 0, inner, c, h + "mlp.c_fc"));
+                out.add(new Site(p + "mlp.proj", p + "mlp.proj", 0, c, inner, h + "mlp.c_proj"));
+            } else {
+                String h = "model.layers." + l + ".";
+                out.add(new Site(p + "attn.q", p + "attn.qkv", 0, q, c, h + "self_attn.q_proj"));
+                out.add(new Site(p + "attn.k", p + "attn.qkv", q, q + kv, c, h + "self_attn.k_proj"));
+                out.add(new Site(p + "attn.v", p + "attn.qkv", q + kv, q + 2 * kv, c, h + "self_attn.v_proj"));
+                out.add(new Site(p + "attn.proj", p + "attn.proj", 0, c, q, h + "self_attn.o_proj"));
+                out.add(new Site(p + "mlp.gate", p + "mlp.fc", 0, inner, c, h + "mlp.gate_proj"));
+                out.add(new Site(p + "mlp.up", p + "mlp.fc", inner, 2 * inner, c, h + "mlp.up_proj"));
+                out.add(new Site(p + "mlp.proj", p + "mlp.proj", 0, c, inner, h + "mlp.down_proj"));
             }
         }
-        this.byBaseWeight = Collections.unmodifiableMap(map);
-    }
-
-    private static boolean isLinearWeight(TensorSpec t) {
-        return t.shape().length == 2 && t.name().startsWith("h.") && t.name().endsWith(".weight");
-    }
-
-    private static String module(String weightName) {
-        return weightName.substring(0, weightName.length() - ".weight".length());
+        return out;
     }
 
     private static INDArray view(INDArray flat, TensorSpec t) {
         return Views.of(flat, t.offset(), t.shape());
+    }
+
+    /** Wraps the adapted linear layers of {@code decoder} (built from the same config) with these adapters. */
+    public void attach(Decoder decoder, Kernels kernels) {
+        byModule.forEach((module, adapters) -> {
+            LinearLayer current = decoder.linearLayer(module);
+            decoder.replaceLinear(module, new LoraLinear(current, adapters, kernels));
+        });
+    }
+
+    /**
+     * Folds every adapter into the base weights of {@code decoder} (W[rows, :] += scale B A), e.g. before writing a
+     * merged checkpoint; the decoder must not run with these adapters attached afterwards.
+     */
+    public void mergeInto(Decoder decoder, Kernels kernels) {
+        byModule.forEach((module, adapters) ->
+                new LoraLinear(decoder.linearLayer(module).base(), adapters, kernels).mergeInto());
     }
 
     /**
@@ -93,6 +158,10 @@ public final class LoraAdapters {
         return config;
     }
 
+    public ModelConfig modelConfig() {
+        return model;
+    }
+
     public ParameterLayout layout() {
         return layout;
     }
@@ -105,18 +174,32 @@ public final class LoraAdapters {
         return grads;
     }
 
-    /** The adapter on a base weight ({@code h.0.attn.c_attn.weight}), or null when that weight has none. */
-    public LoraLinear forWeight(String baseWeightName) {
-        return byBaseWeight.get(baseWeightName);
+    /** The adapter at a site (its internal name, e.g. {@code layers.0.attn.q}), or null when it has none. */
+    public LoraLinear.Adapter adapter(String site) {
+        return byModule.values().stream().flatMap(List::stream).filter(a -> a.name().equals(site)).findFirst()
+                .orElse(null);
     }
 
-    /** Base weight names that carry an adapter, in layout order. */
-    public java.util.Set<String> adaptedWeights() {
-        return byBaseWeight.keySet();
+    /** The adapted sites, in layout order. */
+    public List<Site> sites() {
+        return sites;
     }
 
-    /** Folds every adapter into its base weight; {@code baseWeight} gives the base model's view by name. */
-    public void mergeInto(java.util.function.Function<String, INDArray> baseWeight) {
-        byBaseWeight.forEach((name, lora) -> lora.mergeInto(baseWeight.apply(name)));
+    /**
+     * The Hugging Face name of one of this layout's tensors, without PEFT's {@code base_model.model.} prefix:
+     * {@code layers.0.attn.q.lora_A.weight} -> {@code model.layers.0.self_attn.q_proj.lora_A.weight}.
+     */
+    public String hfName(String layoutName) {
+        for (Site s : sites) {
+            if (layoutName.startsWith(s.name() + ".lora_")) {
+                return s.hfModule() + layoutName.substring(s.name().length());
+            }
+        }
+        throw new IllegalArgumentException("name: no adapter tensor '" + layoutName + "'");
+    }
+
+    /** Whether the base stores its weights as [in, out] (GPT-2's Conv1D: PEFT's fan_in_fan_out). */
+    public boolean fanInFanOut() {
+        return model.mlp() == ModelConfig.Mlp.GELU_TANH;
     }
 }

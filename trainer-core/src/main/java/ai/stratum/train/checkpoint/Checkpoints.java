@@ -1,7 +1,9 @@
 package ai.stratum.train.checkpoint;
 
+import ai.stratum.hf.HfCheckpoint;
 import ai.stratum.hf.HfConfig;
 import ai.stratum.hf.Safetensors;
+import ai.stratum.hf.WeightMap;
 import ai.stratum.train.LanguageModel;
 import ai.stratum.train.optim.AdamW;
 import ai.stratum.io.AtomicFiles;
@@ -280,11 +282,23 @@ public final class Checkpoints {
             throw new IOException(dir + ": no such checkpoint directory");
         }
         HfConfig.read(dir);
-        Safetensors.readHeader(dir.resolve(MODEL));
+        HfCheckpoint.open(dir);
     }
 
     /** {@code model.safetensors} holds every tensor of {@code layout} with its shape; names the first that does not. */
     public static void checkCompatible(Path dir, ParameterLayout layout) throws IOException {
+        if (!isGpt2Layout(layout)) {
+            WeightMap map = HfCheckpoint.mapOf(dir);
+            HfCheckpoint.checkCompatible(HfCheckpoint.open(dir), map);
+            for (TensorSpec t : layout.tensors()) {
+                if (!map.layout().contains(t.name())
+                        || !Arrays.equals(map.layout().get(t.name()).shape(), t.shape())) {
+                    throw new IllegalArgumentException(dir.resolve(HfConfig.FILE) + ": describes a model without "
+                            + t.name() + " " + Arrays.toString(t.shape()) + "; the run's model needs it");
+                }
+            }
+            return;
+        }
         Safetensors.Header model = Safetensors.readHeader(dir.resolve(MODEL));
         for (TensorSpec t : layout.tensors()) {
             Safetensors.Entry e;
@@ -316,7 +330,20 @@ public final class Checkpoints {
      * equal {@code wte.weight} since the head is tied.
      */
     public static void loadParams(Path dir, ParameterLayout layout, INDArray params) throws IOException {
+        if (!isGpt2Layout(layout)) {
+            HfCheckpoint.load(dir, HfCheckpoint.mapOf(dir), layout, params);
+            return;
+        }
         loadParams(dir, layout, params, layout.get("wte.weight").shape()[0]);
+    }
+
+    /**
+     * Whether {@code layout} stores its tensors under their own names (a test model such as a bigram table, whose
+     * {@code wte.weight} is GPT-2's name); every model layout is {@link ParameterLayout#decoder}'s and goes
+     * through the family's {@link WeightMap}.
+     */
+    public static boolean isGpt2Layout(ParameterLayout layout) {
+        return layout.contains("wte.weight");
     }
 
     /**
@@ -326,6 +353,10 @@ public final class Checkpoints {
      */
     public static void loadParams(Path dir, ParameterLayout layout, INDArray params, long storedVocab)
             throws IOException {
+        if (!isGpt2Layout(layout)) {
+            HfCheckpoint.load(dir, HfCheckpoint.mapOf(dir), layout, params); // the stored config has the vocab
+            return;
+        }
         Safetensors.Header header = Safetensors.readHeader(dir.resolve(MODEL));
         TensorSpec wte = layout.get("wte.weight");
         long[] storedWte = {storedVocab, wte.shape()[1]};

@@ -1,7 +1,6 @@
 package ai.stratum.model.lora;
 
 import ai.stratum.model.ModelConfig;
-import ai.stratum.model.kernels.Nd4jKernels;
 import ai.stratum.model.ParameterLayout;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -9,40 +8,69 @@ import org.nd4j.linalg.api.buffer.DataType;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LoraAdaptersTest {
 
     static final ModelConfig MODEL = ModelConfig.gpt2(50, 16, 3, 2, 8, 0.0);
-    static final ParameterLayout BASE = ParameterLayout.gpt2(MODEL);
+    static final ParameterLayout BASE = ParameterLayout.decoder(MODEL);
+    /** Llama-shaped: 4 query heads of 2, 2 kv heads, intermediate 12. */
+    static final ModelConfig LLAMA = ModelConfig.llama(50, 16, 2, 4, 2, 8, 12, 1e-5, 10000, true);
 
     static LoraAdapters adapters(int r, List<String> targets) {
-        return new LoraAdapters(new LoraConfig(r, 16, 0.0, targets), BASE, DataType.FLOAT, new Nd4jKernels(), 4);
+        return adapters(MODEL, r, targets);
+    }
+
+    static LoraAdapters adapters(ModelConfig model, int r, List<String> targets) {
+        return new LoraAdapters(new LoraConfig(r, 16, 0.0, targets), model, DataType.FLOAT, 4);
+    }
+
+    static List<String> adapted(LoraAdapters a) {
+        return a.sites().stream().map(LoraAdapters.Site::name).toList();
     }
 
     @Test
     void defaultTargetsAreTheAttentionLinearsWithPeftNamesAndShapes() {
         LoraAdapters a = adapters(4, LoraConfig.DEFAULT_TARGETS);
-        assertEquals(List.of("h.0.attn.c_attn.weight", "h.0.attn.c_proj.weight", "h.1.attn.c_attn.weight",
-                "h.1.attn.c_proj.weight", "h.2.attn.c_attn.weight", "h.2.attn.c_proj.weight"),
-                List.copyOf(a.adaptedWeights()));
-        assertEquals(List.of(4L, 8L), List.of(a.layout().get("h.1.attn.c_attn.lora_A.weight").shape()[0],
-                a.layout().get("h.1.attn.c_attn.lora_A.weight").shape()[1]));
-        assertEquals(24, a.layout().get("h.1.attn.c_attn.lora_B.weight").shape()[0], "B is [out, r], out = 3C");
-        assertNull(a.forWeight("h.0.mlp.c_fc.weight"));
-        assertNotNull(a.forWeight("h.2.attn.c_proj.weight"));
+        assertEquals(List.of("layers.0.attn.qkv", "layers.0.attn.proj", "layers.1.attn.qkv", "layers.1.attn.proj",
+                "layers.2.attn.qkv", "layers.2.attn.proj"), adapted(a));
+        assertEquals(List.of(4L, 8L), List.of(a.layout().get("layers.1.attn.qkv.lora_A.weight").shape()[0],
+                a.layout().get("layers.1.attn.qkv.lora_A.weight").shape()[1]));
+        assertEquals(24, a.layout().get("layers.1.attn.qkv.lora_B.weight").shape()[0], "B is [out, r], out = 3C");
+        assertEquals("transformer.h.1.attn.c_attn.lora_B.weight", a.hfName("layers.1.attn.qkv.lora_B.weight"));
+        assertTrue(a.fanInFanOut());
+    }
+
+    @Test
+    void llamaProjectionsAreRowSlicesOfTheFusedWeightsWithPeftNames() {
+        LoraAdapters a = adapters(LLAMA, 2, LoraConfig.LLAMA_LINEARS);
+        assertEquals(14, a.sites().size());
+        LoraAdapters.Site k = a.sites().get(1);
+        assertEquals(List.of("layers.0.attn.k", "layers.0.attn.qkv", 8, 12),
+                List.of(k.name(), k.module(), k.rowStart(), k.rowEnd()), "k rows follow the 4 x 2 q rows");
+        LoraAdapters.Site up = a.sites().get(5);
+        assertEquals(List.of("layers.0.mlp.up", "layers.0.mlp.fc", 12, 24),
+                List.of(up.name(), up.module(), up.rowStart(), up.rowEnd()), "up rows follow the gate rows");
+        assertEquals(4, a.layout().get("layers.1.attn.v.lora_B.weight").shape()[0], "B covers the 2 x 2 v rows");
+        assertEquals("model.layers.1.self_attn.v_proj.lora_A.weight", a.hfName("layers.1.attn.v.lora_A.weight"));
+        assertEquals("model.layers.0.mlp.down_proj.lora_B.weight", a.hfName("layers.0.mlp.proj.lora_B.weight"));
+        assertFalse(a.fanInFanOut());
+        assertEquals(List.of("layers.0.attn.q", "layers.0.attn.v", "layers.1.attn.q", "layers.1.attn.v"),
+                adapted(adapters(LLAMA, 2, List.of("q_proj", "v_proj"))));
     }
 
     @Test
     void cProjAloneMatchesBothProjectionsAndUnknownTargetsAreRejected() {
         LoraAdapters a = adapters(2, List.of("c_proj"));
-        assertEquals(6, a.adaptedWeights().size());
-        assertTrue(a.adaptedWeights().stream().allMatch(n -> n.endsWith("c_proj.weight")));
-        var e = assertThrows(IllegalArgumentException.class, () -> new LoraConfig(2, 4, 0, List.of("q_proj")));
-        assertTrue(e.getMessage().startsWith("target_modules:") && e.getMessage().contains("q_proj"), e.getMessage());
+        assertEquals(6, adapted(a).size());
+        assertTrue(adapted(a).stream().allMatch(n -> n.endsWith(".proj")));
+        var e = assertThrows(IllegalArgumentException.class, () -> new LoraConfig(2, 4, 0, List.of("wq")));
+        assertTrue(e.getMessage().startsWith("target_modules:") && e.getMessage().contains("wq"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> adapters(2, List.of("q_proj"))); // a Llama name
+        assertTrue(e.getMessage().startsWith("target_modules:") && e.getMessage().contains("q_proj")
+                && e.getMessage().contains("c_attn"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new LoraConfig(0, 4, 0, List.of("c_attn")));
         assertTrue(e.getMessage().startsWith("r:"), e.getMessage());
     }

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AdamWTest {
 
-    private static final ParameterLayout LAYOUT = ParameterLayout.gpt2(ModelConfig.gpt2(11, 5, 2, 2, 4, 0.0));
+    private static final ParameterLayout LAYOUT = ParameterLayout.decoder(ModelConfig.gpt2(11, 5, 2, 2, 4, 0.0));
     private static final OptimConfig OPTIM = new OptimConfig(1e-2, 1e-3, 0, 0.1, 0.9, 0.95, 1e-8, 1.0);
 
     /** The textbook per-element AdamW, in double, on plain arrays. */
@@ -125,13 +125,13 @@ class AdamWTest {
 
     @Test
     void theNaiveKernelsMatchTheNaiveReferenceInDoublePrecision() {
-        checkAgainstNaive(name -> name.startsWith("h.0.") || name.equals("wte.weight"), DataType.DOUBLE,
+        checkAgainstNaive(name -> name.startsWith("layers.0.") || name.equals("tok_embeddings.weight"), DataType.DOUBLE,
                 new NaiveKernels(), 1e-12);
     }
 
     @Test
     void theFusedPathUpdatesOnlyTheTrainableTensors() {
-        checkAgainstNaive(name -> name.startsWith("h.1.") || name.equals("wpe.weight"), DataType.FLOAT, 2e-6);
+        checkAgainstNaive(name -> name.startsWith("layers.1.") || name.equals("pos_embeddings.weight"), DataType.FLOAT, 2e-6);
     }
 
     /**
@@ -142,7 +142,7 @@ class AdamWTest {
      */
     @Test
     void theFusedAndNd4jPathsAgreeOverManyChunks() {
-        ParameterLayout layout = ParameterLayout.gpt2(ModelConfig.gpt2(997, 64, 2, 4, 64, 0.0));
+        ParameterLayout layout = ParameterLayout.decoder(ModelConfig.gpt2(997, 64, 2, 4, 64, 0.0));
         int n = (int) layout.size();
         SplittableRandom rng = new SplittableRandom(11);
         double[] p0 = random(rng, n, 1.0);
@@ -177,7 +177,7 @@ class AdamWTest {
 
     @Test
     void updatesOnlyTheTrainableTensorsAndKeepsStateForThemAlone() {
-        Predicate<String> filter = name -> name.startsWith("h.1.") || name.equals("wpe.weight");
+        Predicate<String> filter = name -> name.startsWith("layers.1.") || name.equals("pos_embeddings.weight");
         checkAgainstNaive(filter, DataType.DOUBLE, 1e-12);
         TrainableSet set = new TrainableSet(LAYOUT, filter);
         long expected = LAYOUT.select(filter).stream().mapToLong(TensorSpec::length).sum();
@@ -199,7 +199,7 @@ class AdamWTest {
         INDArray params = Nd4j.zeros(DataType.DOUBLE, n);
         double[] g = random(new SplittableRandom(3), n, 2.0);
         INDArray grads = Nd4j.createFromArray(g);
-        Predicate<String> filter = name -> !name.startsWith("h.0.");
+        Predicate<String> filter = name -> !name.startsWith("layers.0.");
         TrainableSet set = new TrainableSet(LAYOUT, filter);
         double sumSquares = 0;
         for (TensorSpec t : set.tensors()) {
@@ -211,7 +211,7 @@ class AdamWTest {
         double before = adam.clipGradients();
         assertEquals(Math.sqrt(sumSquares), before, 1e-9);
         assertEquals(OPTIM.gradClip(), adam.gradNorm(), 1e-5);
-        TensorSpec frozen = LAYOUT.get("h.0.attn.c_attn.weight");
+        TensorSpec frozen = LAYOUT.get("layers.0.attn.qkv.weight");
         assertEquals(g[(int) frozen.offset()], grads.getDouble(frozen.offset()), 0);
     }
 }

@@ -1,13 +1,13 @@
 package ai.stratum.train.sft;
 
 import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
-import ai.stratum.model.Gpt;
+import ai.stratum.model.Decoder;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.kernels.Nd4jKernels;
 import ai.stratum.tokenizer.Tokenizer;
 import ai.stratum.train.Evaluation;
 import ai.stratum.train.Finetune;
-import ai.stratum.train.GptModel;
+import ai.stratum.train.DecoderModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -37,7 +37,7 @@ class SftEvaluationTest {
                 "{\"prompt\": \"name?\", \"response\": \"Stratum.\"}",
                 "{\"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"user\", "
                         + "\"content\": \"sky?\"}, {\"role\": \"assistant\", \"content\": \"blue\"}]}"));
-        try (GptModel model = new GptModel(new Gpt(ModelConfig.gpt2(261, 64, 2, 2, 16, 0.0), 2, 64, DataType.DOUBLE,
+        try (DecoderModel model = new DecoderModel(new Decoder(ModelConfig.gpt2(261, 64, 2, 2, 16, 0.0), 2, 64, DataType.DOUBLE,
                 new Nd4jKernels()))) {
             model.initWeights(5);
             Evaluation.Result packed = Finetune.evaluateSft(model, tok, file, 2, 64, line -> { });

@@ -19,17 +19,33 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class GptTest {
+/** The decoder's forward and backward for every family: finite differences, masking, packing, dropout, init. */
+class DecoderTest {
 
     private static final ModelConfig TINY = ModelConfig.gpt2(13, 8, 2, 2, 8, 0.0);
     private static final ModelConfig TINY_DROPOUT = ModelConfig.gpt2(13, 8, 2, 2, 8, 0.2);
+    /** Llama: GQA (4 query heads on 2 kv heads), llama3 RoPE scaling, untied head. */
+    private static final ModelConfig LLAMA = new ModelConfig(13, 8, 2, 4, 2, 4, 16, 12, ModelConfig.Norm.RMS_NORM, 1e-5,
+            ModelConfig.Positions.ROPE, 10000.0, new ModelConfig.RopeScaling("llama3", 8, 1, 4, 16), false, false, false,
+            ModelConfig.Mlp.SWIGLU, false, false, false, 0, 0.0);
+    /** Qwen3: q/k norm, head_dim 6 != 16 / 4, qkv bias (Qwen2's) and MQA, tied. */
+    private static final ModelConfig QWEN = new ModelConfig(13, 8, 2, 4, 1, 6, 16, 12, ModelConfig.Norm.RMS_NORM, 1e-6,
+            ModelConfig.Positions.ROPE, 1e6, null, true, false, true, ModelConfig.Mlp.SWIGLU, false, true, false, 0,
+            0.0);
+    /** Mistral: sliding window 3, linear RoPE scaling, dropout; GPT-2 with its layer-index attention scaling. */
+    private static final ModelConfig MISTRAL_DROPOUT = new ModelConfig(13, 8, 2, 4, 2, 4, 16, 12,
+            ModelConfig.Norm.RMS_NORM, 1e-5, ModelConfig.Positions.ROPE, 1e6, ModelConfig.RopeScaling.linear(2), false,
+            false, false, ModelConfig.Mlp.SWIGLU, false, false, false, 3, 0.2);
+    private static final ModelConfig GPT2_SCALED = new ModelConfig(13, 8, 2, 2, 2, 4, 8, 32,
+            ModelConfig.Norm.LAYER_NORM, 1e-3, ModelConfig.Positions.LEARNED, 10000, null, true, true, false,
+            ModelConfig.Mlp.GELU_TANH, true, true, true, 0, 0.0);
 
     /** Parameters of a healthy size (not GPT-2's 0.02) so every gradient is well above finite-difference noise. */
-    private static void randomize(Gpt gpt, long seed) {
+    private static void randomize(Decoder gpt, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         for (TensorSpec t : gpt.layout().tensors()) {
             double[] v = new double[(int) t.length()];
-            boolean norm = t.name().contains("ln_") && t.name().endsWith(".weight");
+            boolean norm = t.name().endsWith("norm.weight");
             for (int i = 0; i < v.length; i++) {
                 v[i] = (norm ? 1.0 : 0.0) + 0.4 * (2 * rng.nextDouble() - 1);
             }
@@ -39,18 +55,22 @@ class GptTest {
 
     @Test
     void gradientsMatchFiniteDifferencesForEveryTensor() {
-        gradientCheck(TINY, null, false);
+        for (ModelConfig c : List.of(TINY, GPT2_SCALED, LLAMA, QWEN)) {
+            gradientCheck(c, null, false);
+        }
     }
 
     @Test
     void gradientsMatchFiniteDifferencesWithDropoutSegmentsAndMaskedTargets() {
-        gradientCheck(TINY_DROPOUT, new int[] {0, 0, 0, 1, 1, 1, 1, 5, 5, 5, 5, 5, 6, 6}, true);
+        for (ModelConfig c : List.of(TINY_DROPOUT, MISTRAL_DROPOUT)) {
+            gradientCheck(c, new int[] {0, 0, 0, 1, 1, 1, 1, 5, 5, 5, 5, 5, 6, 6}, true);
+        }
     }
 
     private static void gradientCheck(ModelConfig config, int[] segments, boolean training) {
         int b = 2;
         int t = 7;
-        try (Gpt gpt = new Gpt(config, b, t, DataType.DOUBLE, new Nd4jKernels())) {
+        try (Decoder gpt = new Decoder(config, b, t, DataType.DOUBLE, new Nd4jKernels())) {
             randomize(gpt, 1);
             int[] tokens = randomInts(2, b * t, config.vocabSize());
             int[] targets = randomInts(3, b * t, config.vocabSize());
@@ -83,12 +103,12 @@ class GptTest {
                 report.add(spec.name() + "=" + String.format("%.1e", worst));
                 worstOverall = Math.max(worstOverall, worst);
             }
-            assertTrue(worstOverall < 1e-5, "max relative error vs finite differences per tensor: " + report);
+            assertTrue(worstOverall < 1e-5, config + ": max relative error vs finite differences per tensor: " + report);
         }
     }
 
     /** The mean masked cross-entropy in double, from the logits of a forward with params[i] = value. */
-    private static double lossOf(Gpt gpt, int[] tokens, int[] targets, int b, int t, boolean training, long seed,
+    private static double lossOf(Decoder gpt, int[] tokens, int[] targets, int b, int t, boolean training, long seed,
                                  int[] segments, double value, long i) {
         double orig = gpt.params().getDouble(i);
         gpt.params().putScalar(i, value);
@@ -123,7 +143,7 @@ class GptTest {
     @Test
     void lossAtInitializationIsCloseToLogVocab() {
         ModelConfig config = ModelConfig.gpt2(256, 32, 2, 4, 64, 0.0);
-        try (Gpt gpt = new Gpt(config, 4, 32, DataType.FLOAT, new Nd4jKernels())) {
+        try (Decoder gpt = new Decoder(config, 4, 32, DataType.FLOAT, new Nd4jKernels())) {
             gpt.initWeights(7);
             float loss = gpt.forward(randomInts(8, 128, 256), randomInts(9, 128, 256), 4, 32, false, 0);
             assertEquals(Math.log(256), loss, 0.05, "loss at init");
@@ -132,13 +152,13 @@ class GptTest {
 
     @Test
     void initializationFollowsGpt2() {
-        try (Gpt gpt = new Gpt(ModelConfig.gpt2(512, 64, 4, 4, 64, 0.0), 1, 8, DataType.FLOAT, new Nd4jKernels())) {
+        try (Decoder gpt = new Decoder(ModelConfig.gpt2(512, 64, 4, 4, 64, 0.0), 1, 8, DataType.FLOAT, new Nd4jKernels())) {
             gpt.initWeights(3);
-            assertEquals(0.02, gpt.param("wte.weight").stdNumber().doubleValue(), 0.001, "wte std");
-            assertEquals(0.02 / Math.sqrt(8), gpt.param("h.1.mlp.c_proj.weight").stdNumber().doubleValue(), 0.0005,
+            assertEquals(0.02, gpt.param("tok_embeddings.weight").stdNumber().doubleValue(), 0.001, "wte std");
+            assertEquals(0.02 / Math.sqrt(8), gpt.param("layers.1.mlp.proj.weight").stdNumber().doubleValue(), 0.0005,
                     "residual projection std");
-            assertEquals(1.0, gpt.param("h.3.ln_2.weight").minNumber().doubleValue(), 0.0);
-            assertEquals(0.0, gpt.param("h.0.attn.c_attn.bias").amaxNumber().doubleValue(), 0.0);
+            assertEquals(1.0, gpt.param("layers.3.mlp_norm.weight").minNumber().doubleValue(), 0.0);
+            assertEquals(0.0, gpt.param("layers.0.attn.qkv.bias").amaxNumber().doubleValue(), 0.0);
             INDArray first = gpt.params().dup();
             gpt.initWeights(3);
             assertEquals(first, gpt.params(), "same seed, same weights");
@@ -146,11 +166,33 @@ class GptTest {
     }
 
     @Test
+    void initializationOfALlamaScalesItsResidualProjectionsAndSetsNormsToOne() {
+        ModelConfig llama = ModelConfig.llama(512, 64, 4, 4, 2, 64, 96, 1e-5, 10000, false);
+        try (Decoder gpt = new Decoder(llama, 1, 8, DataType.FLOAT, new Nd4jKernels())) {
+            gpt.initWeights(3);
+            assertEquals(0.02, gpt.param("lm_head.weight").stdNumber().doubleValue(), 0.001, "head std");
+            assertEquals(0.02, gpt.param("layers.2.mlp.fc.weight").stdNumber().doubleValue(), 0.001, "fc std");
+            assertEquals(0.02 / Math.sqrt(8), gpt.param("layers.1.attn.proj.weight").stdNumber().doubleValue(), 0.0005,
+                    "residual projection std");
+            assertEquals(1.0, gpt.param("norm.weight").minNumber().doubleValue(), 0.0);
+            assertEquals(1.0, gpt.param("layers.0.attn_norm.weight").maxNumber().doubleValue(), 0.0);
+        }
+    }
+
+    @Test
+    void tinyLlamaOverfitsAFixedBatch() {
+        overfit(ModelConfig.llama(32, 16, 2, 4, 2, 32, 48, 1e-5, 10000, true));
+    }
+
+    @Test
     void tinyModelOverfitsAFixedBatch() {
-        ModelConfig config = ModelConfig.gpt2(32, 16, 2, 2, 32, 0.0);
+        overfit(ModelConfig.gpt2(32, 16, 2, 2, 32, 0.0));
+    }
+
+    private static void overfit(ModelConfig config) {
         int b = 4;
         int t = 16;
-        try (Gpt gpt = new Gpt(config, b, t, DataType.FLOAT, Kernels.forCurrentBackend())) {
+        try (Decoder gpt = new Decoder(config, b, t, DataType.FLOAT, Kernels.forCurrentBackend())) {
             gpt.initWeights(11);
             int[] tokens = randomInts(12, b * t, 32);
             int[] targets = randomInts(13, b * t, 32);
@@ -185,7 +227,7 @@ class GptTest {
     void maskedTargetsAreExcluded() {
         int b = 2;
         int t = 6;
-        try (Gpt gpt = new Gpt(TINY, b, t, DataType.DOUBLE, new Nd4jKernels())) {
+        try (Decoder gpt = new Decoder(TINY, b, t, DataType.DOUBLE, new Nd4jKernels())) {
             randomize(gpt, 21);
             int[] tokens = randomInts(22, b * t, 13);
             int[] targets = randomInts(23, b * t, 13);
@@ -215,7 +257,7 @@ class GptTest {
     void backwardAccumulatesAndScales() {
         int b = 1;
         int t = 5;
-        try (Gpt gpt = new Gpt(TINY, b, t, DataType.DOUBLE, new Nd4jKernels())) {
+        try (Decoder gpt = new Decoder(TINY, b, t, DataType.DOUBLE, new Nd4jKernels())) {
             randomize(gpt, 31);
             int[] tokens = randomInts(32, 5, 13);
             int[] targets = randomInts(33, 5, 13);
@@ -236,7 +278,7 @@ class GptTest {
         int[] second = {1, 5, 9, 2};
         int[] packed = {3, 1, 4, 1, 5, 9, 2};
         int[] segments = {0, 0, 0, 1, 1, 1, 1};
-        try (Gpt gpt = new Gpt(TINY_DROPOUT, 1, 7, DataType.DOUBLE, new Nd4jKernels())) {
+        try (Decoder gpt = new Decoder(TINY_DROPOUT, 1, 7, DataType.DOUBLE, new Nd4jKernels())) {
             randomize(gpt, 41);
             gpt.forward(packed, null, 1, 7, false, 0, segments);
             INDArray packedLogits = gpt.logits().dup();
@@ -254,7 +296,7 @@ class GptTest {
 
     @Test
     void smallerBatchesReuseTheBuffersAndAgreeWithTheFullOne() {
-        try (Gpt gpt = new Gpt(TINY, 3, 8, DataType.DOUBLE, new Nd4jKernels())) {
+        try (Decoder gpt = new Decoder(TINY, 3, 8, DataType.DOUBLE, new Nd4jKernels())) {
             randomize(gpt, 51);
             int[] tokens = randomInts(52, 24, 13);
             gpt.forward(tokens, null, 3, 8, false, 0);
@@ -269,7 +311,7 @@ class GptTest {
 
     @Test
     void dropoutIsAPureFunctionOfTheSeedAndOffWhenNotTraining() {
-        try (Gpt gpt = new Gpt(TINY_DROPOUT, 2, 8, DataType.DOUBLE, new Nd4jKernels())) {
+        try (Decoder gpt = new Decoder(TINY_DROPOUT, 2, 8, DataType.DOUBLE, new Nd4jKernels())) {
             randomize(gpt, 61);
             int[] tokens = randomInts(62, 16, 13);
             int[] targets = randomInts(63, 16, 13);
@@ -287,13 +329,18 @@ class GptTest {
 
     @Test
     void everyKernelImplementationTrainsTheSameModelWithTheSameDropoutMasks() {
+        sameAcrossKernels(TINY_DROPOUT);
+        sameAcrossKernels(MISTRAL_DROPOUT);
+    }
+
+    private static void sameAcrossKernels(ModelConfig config) {
         int[] tokens = randomInts(71, 16, 13);
         int[] targets = randomInts(72, 16, 13);
         float[] losses = new float[3];
         INDArray[] grads = new INDArray[3];
         Kernels[] kernels = {new NaiveKernels(), new Nd4jKernels(), new CpuKernels()};
         for (int i = 0; i < kernels.length; i++) {
-            try (Gpt gpt = new Gpt(TINY_DROPOUT, 2, 8, DataType.FLOAT, kernels[i])) {
+            try (Decoder gpt = new Decoder(config, 2, 8, DataType.FLOAT, kernels[i])) {
                 randomize(gpt, 73);
                 gpt.zeroGrads();
                 losses[i] = gpt.forward(tokens, targets, 2, 8, true, 99);
@@ -309,7 +356,7 @@ class GptTest {
 
     @Test
     void badInputIsRejectedWithTheReason() {
-        try (Gpt gpt = new Gpt(TINY, 2, 4, DataType.FLOAT, new Nd4jKernels())) {
+        try (Decoder gpt = new Decoder(TINY, 2, 4, DataType.FLOAT, new Nd4jKernels())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> gpt.forward(new int[] {1, 2, 3, 13}, null, 1, 4, false, 0));
             assertTrue(e.getMessage().startsWith("tokens: id 13 at position 3"), e.getMessage());
@@ -317,6 +364,6 @@ class GptTest {
             assertTrue(e.getMessage().startsWith("seq_len:"), e.getMessage());
             assertThrows(IllegalStateException.class, () -> gpt.backward(1f));
         }
-        assertThrows(IllegalArgumentException.class, () -> new Gpt(TINY, 1, 9, DataType.FLOAT, new Nd4jKernels()));
+        assertThrows(IllegalArgumentException.class, () -> new Decoder(TINY, 1, 9, DataType.FLOAT, new Nd4jKernels()));
     }
 }

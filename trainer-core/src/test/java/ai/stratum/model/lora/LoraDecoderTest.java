@@ -1,6 +1,6 @@
 package ai.stratum.model.lora;
 
-import ai.stratum.model.Gpt;
+import ai.stratum.model.Decoder;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.kernels.Nd4jKernels;
 import ai.stratum.model.TensorSpec;
@@ -13,13 +13,25 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** LoRA inside the full model: identity at init, merge equivalence, gradients, and the frozen base. */
-class LoraGptTest {
+/**
+ * LoRA wrapping the decoder's linear layers, GPT-2's (whole Conv1D modules) and a Llama's (q/k/v and gate/up as row
+ * slices of the fused weights): identity at init, merge equivalence, KV-cached decode, gradients, the frozen base.
+ */
+class LoraDecoderTest {
 
-    static final ModelConfig TINY = ModelConfig.gpt2(13, 8, 2, 2, 8, 0.1);
-    static final List<String> ALL = List.of("c_attn", "c_proj", "c_fc");
+    static final ModelConfig GPT2 = ModelConfig.gpt2(13, 8, 2, 2, 8, 0.1);
+    static final ModelConfig LLAMA = new ModelConfig(13, 8, 2, 4, 2, 2, 8, 10, ModelConfig.Norm.RMS_NORM, 1e-5,
+            ModelConfig.Positions.ROPE, 10000.0, null, true, false, false, ModelConfig.Mlp.SWIGLU, false, false,
+            false, 0, 0.1);
+    static final List<ModelConfig> CONFIGS = List.of(GPT2, LLAMA);
+
+    /** Every linear layer of the family, by its PEFT name. */
+    static List<String> all(ModelConfig c) {
+        return c == GPT2 ? List.of("c_attn", "c_proj", "c_fc") : LoraConfig.LLAMA_LINEARS;
+    }
     static final int B = 2;
     static final int T = 6;
 
@@ -32,8 +44,9 @@ class LoraGptTest {
         return out;
     }
 
-    static Gpt model(DataType dtype) {
-        Gpt gpt = new Gpt(TINY, B, T, dtype, new Nd4jKernels());
+    /** A base with random weights; {@code frozen} builds it without gradients, as a LoRA base. */
+    static Decoder model(ModelConfig c, DataType dtype, boolean frozen) {
+        Decoder gpt = new Decoder(c, B, T, dtype, new Nd4jKernels(), !frozen);
         gpt.initWeights(3);
         return gpt;
     }
@@ -51,15 +64,18 @@ class LoraGptTest {
 
     @Test
     void zeroBGivesExactlyTheBaseModel() {
-        try (Gpt gpt = model(DataType.FLOAT)) {
+        CONFIGS.forEach(LoraDecoderTest::zeroBGivesExactlyTheBaseModelFor);
+    }
+
+    private static void zeroBGivesExactlyTheBaseModelFor(ModelConfig c) {
+        try (Decoder gpt = model(c, DataType.FLOAT, true)) {
             int[] tokens = ids(1, 13);
             int[] targets = ids(2, 13);
             float base = gpt.forward(tokens, targets, B, T, false, 0);
             INDArray baseLogits = gpt.logits().dup();
-            LoraAdapters lora = new LoraAdapters(new LoraConfig(4, 8, 0.0, ALL), gpt.layout(), DataType.FLOAT,
-                    new Nd4jKernels(), B * T);
+            LoraAdapters lora = new LoraAdapters(new LoraConfig(4, 8, 0.0, all(c)), gpt.config(), DataType.FLOAT, B * T);
             lora.init(9);
-            gpt.attachAdapters(lora, true);
+            lora.attach(gpt, gpt.kernels());
             assertEquals(base, gpt.forward(tokens, targets, B, T, false, 0), 0.0f);
             assertEquals(0.0, gpt.logits().sub(baseLogits).amaxNumber().doubleValue(), 0.0);
         }
@@ -67,34 +83,40 @@ class LoraGptTest {
 
     @Test
     void mergedAndUnmergedModelsAgree() {
-        try (Gpt adapted = model(DataType.FLOAT); Gpt merged = model(DataType.FLOAT)) {
-            LoraAdapters lora = new LoraAdapters(new LoraConfig(4, 8, 0.0, ALL), adapted.layout(), DataType.FLOAT,
-                    new Nd4jKernels(), B * T);
+        CONFIGS.forEach(LoraDecoderTest::mergedAndUnmergedModelsAgreeFor);
+    }
+
+    private static void mergedAndUnmergedModelsAgreeFor(ModelConfig c) {
+        try (Decoder adapted = model(c, DataType.FLOAT, true); Decoder merged = model(c, DataType.FLOAT, true)) {
+            LoraAdapters lora = new LoraAdapters(new LoraConfig(4, 8, 0.0, all(c)), adapted.config(), DataType.FLOAT, B * T);
             lora.init(9);
             randomizeB(lora, 10);
-            adapted.attachAdapters(lora, true);
-            lora.mergeInto(merged::param);
+            lora.attach(adapted, adapted.kernels());
+            lora.mergeInto(merged, merged.kernels());
             int[] tokens = ids(1, 13);
             adapted.forward(tokens, null, B, T, false, 0);
             merged.forward(tokens, null, B, T, false, 0);
             double diff = adapted.logits().sub(merged.logits()).amaxNumber().doubleValue();
             double scale = merged.logits().amaxNumber().doubleValue();
             assertTrue(diff < 1e-5 * Math.max(1, scale), "merged vs unmerged logits differ by " + diff);
-            INDArray base = model(DataType.FLOAT).param("h.0.attn.c_attn.weight");
-            assertTrue(merged.param("h.0.attn.c_attn.weight").sub(base).amaxNumber().doubleValue() > 1e-3,
+            INDArray base = model(c, DataType.FLOAT, true).param("layers.0.attn.qkv.weight");
+            assertTrue(merged.param("layers.0.attn.qkv.weight").sub(base).amaxNumber().doubleValue() > 1e-3,
                     "the merge changed the base weight");
         }
     }
 
     @Test
     void kvCachedDecodingUsesTheUnmergedAdapter() {
-        try (Gpt gpt = new Gpt(TINY, 1, T, DataType.FLOAT, new Nd4jKernels())) {
+        CONFIGS.forEach(LoraDecoderTest::kvCachedDecodingUsesTheUnmergedAdapterFor);
+    }
+
+    private static void kvCachedDecodingUsesTheUnmergedAdapterFor(ModelConfig c) {
+        try (Decoder gpt = new Decoder(c, 1, T, DataType.FLOAT, new Nd4jKernels(), false)) {
             gpt.initWeights(3);
-            LoraAdapters lora = new LoraAdapters(new LoraConfig(4, 8, 0.0, ALL), gpt.layout(), DataType.FLOAT,
-                    new Nd4jKernels(), T);
+            LoraAdapters lora = new LoraAdapters(new LoraConfig(4, 8, 0.0, all(c)), gpt.config(), DataType.FLOAT, T);
             lora.init(9);
             randomizeB(lora, 10);
-            gpt.attachAdapters(lora, true);
+            lora.attach(gpt, gpt.kernels());
             int[] tokens = java.util.Arrays.copyOf(ids(4, 13), T);
             gpt.forward(tokens, null, 1, T, false, 0);
             INDArray full = gpt.logits().dup();
@@ -111,12 +133,15 @@ class LoraGptTest {
 
     @Test
     void adapterGradientsMatchFiniteDifferencesWithDropoutAndAFrozenBase() {
-        try (Gpt gpt = model(DataType.DOUBLE)) {
-            LoraAdapters lora = new LoraAdapters(new LoraConfig(2, 4, 0.2, ALL), gpt.layout(), DataType.DOUBLE,
-                    new Nd4jKernels(), B * T);
+        CONFIGS.forEach(LoraDecoderTest::adapterGradientsMatchFiniteDifferencesWithDropoutAndAFrozenBaseFor);
+    }
+
+    private static void adapterGradientsMatchFiniteDifferencesWithDropoutAndAFrozenBaseFor(ModelConfig c) {
+        try (Decoder gpt = model(c, DataType.DOUBLE, true)) {
+            LoraAdapters lora = new LoraAdapters(new LoraConfig(2, 4, 0.2, all(c)), gpt.config(), DataType.DOUBLE, B * T);
             lora.init(9);
             randomizeB(lora, 10);
-            gpt.attachAdapters(lora, true);
+            lora.attach(gpt, gpt.kernels());
             int[] tokens = ids(1, 13);
             int[] targets = ids(2, 13);
             targets[3] = -1;
@@ -139,18 +164,16 @@ class LoraGptTest {
                 double analytic = lora.grads().getDouble(i);
                 maxRel = Math.max(maxRel, Math.abs(numeric - analytic) / Math.max(1e-6, Math.abs(numeric) + Math.abs(analytic)));
             }
-            assertTrue(maxRel < 1e-5, "max relative error of the adapter gradients: " + maxRel);
-            assertEquals(0.0, gpt.grad("h.1.mlp.c_fc.weight").amaxNumber().doubleValue(), 0.0,
-                    "a frozen base computes no weight gradients");
-            assertEquals(0.0, gpt.grad("wte.weight").amaxNumber().doubleValue(), 0.0);
+            assertTrue(maxRel < 1e-5, c + ": max relative error of the adapter gradients: " + maxRel);
+            assertFalse(gpt.hasGradients(), "a frozen base has no gradient buffer at all");
         }
     }
 
     /** The mean masked cross-entropy in double from the logits (forward itself returns a float). */
-    static double loss(Gpt gpt, int[] tokens, int[] targets, long seed) {
+    static double loss(Decoder gpt, int[] tokens, int[] targets, long seed) {
         gpt.forward(tokens, null, B, T, true, seed);
         double[] z = gpt.logits().dup('c').data().asDouble();
-        int v = TINY.vocabSize();
+        int v = gpt.config().vocabSize();
         double sum = 0;
         int count = 0;
         for (int n = 0; n < targets.length; n++) {
@@ -173,14 +196,17 @@ class LoraGptTest {
 
     @Test
     void freezingTheBaseDoesNotChangeTheAdapterGradients() {
+        CONFIGS.forEach(LoraDecoderTest::freezingTheBaseDoesNotChangeTheAdapterGradientsFor);
+    }
+
+    private static void freezingTheBaseDoesNotChangeTheAdapterGradientsFor(ModelConfig c) {
         INDArray[] grads = new INDArray[2];
         for (int frozen = 0; frozen < 2; frozen++) {
-            try (Gpt gpt = model(DataType.DOUBLE)) {
-                LoraAdapters lora = new LoraAdapters(new LoraConfig(2, 4, 0.0, ALL), gpt.layout(), DataType.DOUBLE,
-                        new Nd4jKernels(), B * T);
+            try (Decoder gpt = model(c, DataType.DOUBLE, frozen == 1)) {
+                LoraAdapters lora = new LoraAdapters(new LoraConfig(2, 4, 0.0, all(c)), gpt.config(), DataType.DOUBLE, B * T);
                 lora.init(9);
                 randomizeB(lora, 10);
-                gpt.attachAdapters(lora, frozen == 1);
+                lora.attach(gpt, gpt.kernels());
                 gpt.forward(ids(1, 13), ids(2, 13), B, T, true, 5);
                 gpt.backward(1f);
                 grads[frozen] = lora.grads().dup();
