@@ -19,8 +19,11 @@ import java.util.stream.IntStream;
  *
  * <p>Attention multiplies each (batch, head) pair's matrices with OpenBLAS's {@code cblas_sgemm} (the library ND4J
  * itself runs on) directly on the activations' memory with leading dimensions, so q, k, v and the output stay in
- * their (B, T, NH, hs) layout, and only the causal blocks are computed. The attention keeps scratch arrays
- * between calls, so an instance serves one model at a time (as a model itself is not thread-safe).
+ * their (B, T, heads, headDim) layout (a query head reading its key/value head's columns), and only the causal
+ * blocks (within the sliding window, when there is one) are computed. The row kernels of the Llama family
+ * (RMSNorm, RoPE, SwiGLU) are single passes over each row and accept column slices (row stride above width).
+ * The kernels keep scratch arrays between calls, so an instance serves one model at a time (as a model itself is
+ * not thread-safe).
  */
 public final class CpuKernels implements Kernels {
 
@@ -114,7 +117,7 @@ public final class CpuKernels implements Kernels {
 
     private static boolean isFloat(INDArray... arrays) {
         for (INDArray a : arrays) {
-            if (a.dataType() != DataType.FLOAT) {
+            if (a != null && a.dataType() != DataType.FLOAT) {
                 return false;
             }
         }
@@ -223,18 +226,20 @@ public final class CpuKernels implements Kernels {
         int c = (int) out.size(1);
         FloatBuffer o = buf(out);
         FloatBuffer e = buf(wte);
-        FloatBuffer p = buf(wpe);
+        FloatBuffer p = wpe == null ? null : buf(wpe);
         int ob = base(out);
         int eb = base(wte);
-        int pb = base(wpe);
+        int pb = wpe == null ? 0 : base(wpe);
         parallel((int) out.size(0), (scratch, from, to) -> {
             float[] row = scratch.floats(0, c);
             float[] pos = scratch.floats(1, c);
             for (int n = from; n < to; n++) {
                 e.get(eb + tokens[n] * c, row, 0, c);
-                p.get(pb + positions[n] * c, pos, 0, c);
-                for (int i = 0; i < c; i++) {
-                    row[i] += pos[i];
+                if (p != null) {
+                    p.get(pb + positions[n] * c, pos, 0, c);
+                    for (int i = 0; i < c; i++) {
+                        row[i] += pos[i];
+                    }
                 }
                 o.put(ob + n * c, row, 0, c);
             }
@@ -251,20 +256,24 @@ public final class CpuKernels implements Kernels {
         int n = (int) dout.size(0);
         FloatBuffer d = buf(dout);
         FloatBuffer e = buf(dwte);
-        FloatBuffer p = buf(dwpe);
+        FloatBuffer p = dwpe == null ? null : buf(dwpe);
         int db = base(dout);
         int eb = base(dwte);
-        int pb = base(dwpe);
+        int pb = dwpe == null ? 0 : base(dwpe);
         // rows may repeat a token, so threads split the channels rather than the rows
         parallel(c, (scratch, from, to) -> {
             for (int r = 0; r < n; r++) {
                 int src = db + r * c;
                 int te = eb + tokens[r] * c;
-                int tp = pb + positions[r] * c;
                 for (int i = from; i < to; i++) {
                     float g = d.get(src + i);
                     e.put(te + i, e.get(te + i) + g);
-                    p.put(tp + i, p.get(tp + i) + g);
+                }
+                if (p != null) {
+                    int tp = pb + positions[r] * c;
+                    for (int i = from; i < to; i++) {
+                        p.put(tp + i, p.get(tp + i) + d.get(src + i));
+                    }
                 }
             }
         });
@@ -525,13 +534,9 @@ public final class CpuKernels implements Kernels {
     /** x (N, nHeads * headDim) rotated in place, a row per pass, by the tables' angles times {@code sign}. */
     private void rotate(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin,
                         float sign) {
+        Heads.checkRope(x, nHeads, headDim, positions, cos, sin);
         int width = nHeads * headDim;
         int half = headDim / 2;
-        if (x.size(1) != width || cos.size(1) != half || sin.size(1) != half) {
-            throw new IllegalArgumentException("rope: expected x (N, " + width + ") and tables (maxPos, " + half
-                    + "), got x " + java.util.Arrays.toString(x.shape()) + ", cos "
-                    + java.util.Arrays.toString(cos.shape()) + ", sin " + java.util.Arrays.toString(sin.shape()));
-        }
         FloatBuffer a = rowsBuf(x);
         FloatBuffer co = rowsBuf(cos);
         FloatBuffer si = rowsBuf(sin);
@@ -1275,6 +1280,19 @@ public final class CpuKernels implements Kernels {
         return true;
     }
 
+    /** The direct buffers of 1-D arrays and their first elements' indices, looked up once per call. */
+    private record Flat(FloatBuffer[] buffers, int[] bases) {
+        static Flat of(INDArray[] xs) {
+            FloatBuffer[] buffers = new FloatBuffer[xs.length];
+            int[] bases = new int[xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                buffers[i] = buf(xs[i]);
+                bases[i] = base(xs[i]);
+            }
+            return new Flat(buffers, bases);
+        }
+    }
+
     @FunctionalInterface
     private interface ChunkBody {
         void run(Chunk chunk, int index, Scratch scratch);
@@ -1299,11 +1317,12 @@ public final class CpuKernels implements Kernels {
             return fallback.sumOfSquares(xs);
         }
         Chunk[] chunks = chunks(xs);
+        Flat flat = Flat.of(xs);
         double[] partial = new double[chunks.length];
         forEachChunk(chunks, (chunk, index, scratch) -> {
             float[] x = scratch.floats(0, BLOCK);
-            FloatBuffer b = buf(xs[chunk.tensor()]);
-            int base = base(xs[chunk.tensor()]) + chunk.from();
+            FloatBuffer b = flat.buffers()[chunk.tensor()];
+            int base = flat.bases()[chunk.tensor()] + chunk.from();
             double s0 = 0;
             double s1 = 0;
             double s2 = 0;
@@ -1338,10 +1357,11 @@ public final class CpuKernels implements Kernels {
             return;
         }
         float f = (float) s;
+        Flat flat = Flat.of(xs);
         forEachChunk(chunks(xs), (chunk, index, scratch) -> {
             float[] x = scratch.floats(0, BLOCK);
-            FloatBuffer b = buf(xs[chunk.tensor()]);
-            int base = base(xs[chunk.tensor()]) + chunk.from();
+            FloatBuffer b = flat.buffers()[chunk.tensor()];
+            int base = flat.bases()[chunk.tensor()] + chunk.from();
             for (int at = 0; at < chunk.length(); at += BLOCK) {
                 int n = Math.min(BLOCK, chunk.length() - at);
                 b.get(base + at, x, 0, n);
@@ -1372,6 +1392,10 @@ public final class CpuKernels implements Kernels {
         float bc2 = (float) biasCorrection2;
         float feps = (float) eps;
         float step = (float) stepSize;
+        Flat pf = Flat.of(params);
+        Flat gf = Flat.of(grads);
+        Flat mf = Flat.of(m);
+        Flat vf = Flat.of(v);
         forEachChunk(chunks(params), (chunk, index, scratch) -> {
             int t = chunk.tensor();
             float[] pr = scratch.floats(0, BLOCK);
@@ -1379,15 +1403,15 @@ public final class CpuKernels implements Kernels {
             float[] mr = scratch.floats(2, BLOCK);
             float[] vr = scratch.floats(3, BLOCK);
             float[] d = scratch.floats(4, BLOCK);
-            FloatBuffer p = buf(params[t]);
-            FloatBuffer g = buf(grads[t]);
-            FloatBuffer mb = buf(m[t]);
-            FloatBuffer vb = buf(v[t]);
-            int pBase = base(params[t]) + chunk.from();
-            int gBase = base(grads[t]) + chunk.from();
-            int mBase = base(m[t]) + chunk.from();
-            int vBase = base(v[t]) + chunk.from();
-            boolean decays1 = decays[t] && fdecay != 1f;
+            FloatBuffer p = pf.buffers()[t];
+            FloatBuffer g = gf.buffers()[t];
+            FloatBuffer mb = mf.buffers()[t];
+            FloatBuffer vb = vf.buffers()[t];
+            int pBase = pf.bases()[t] + chunk.from();
+            int gBase = gf.bases()[t] + chunk.from();
+            int mBase = mf.bases()[t] + chunk.from();
+            int vBase = vf.bases()[t] + chunk.from();
+            boolean decaysHere = decays[t] && fdecay != 1f;
             for (int at = 0; at < chunk.length(); at += BLOCK) {
                 int n = Math.min(BLOCK, chunk.length() - at);
                 p.get(pBase + at, pr, 0, n);
@@ -1403,7 +1427,7 @@ public final class CpuKernels implements Kernels {
                 for (int i = 0; i < n; i++) {
                     d[i] = (float) Math.sqrt(vr[i] / bc2) + feps;
                 }
-                if (decays1) {
+                if (decaysHere) {
                     for (int i = 0; i < n; i++) {
                         pr[i] *= fdecay;
                     }

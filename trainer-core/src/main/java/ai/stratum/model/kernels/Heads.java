@@ -50,4 +50,29 @@ final class Heads {
             }
         }
     }
+
+    /** Checks the arguments of {@link Kernels#ropeForward} and {@link Kernels#ropeBackward}. */
+    static void checkRope(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin) {
+        if (headDim < 2 || headDim % 2 != 0) {
+            throw new IllegalArgumentException("head_dim: RoPE rotates pairs of channels, so it must be even, got "
+                    + headDim);
+        }
+        long half = headDim / 2;
+        if (x.rank() != 2 || x.size(1) != (long) nHeads * headDim || cos.rank() != 2 || cos.size(1) != half
+                || !java.util.Arrays.equals(cos.shape(), sin.shape())) {
+            throw new IllegalArgumentException("rope: expected x (N, " + (long) nHeads * headDim
+                    + ") and cos, sin (maxPos, " + half + "), got x " + java.util.Arrays.toString(x.shape())
+                    + ", cos " + java.util.Arrays.toString(cos.shape()) + ", sin "
+                    + java.util.Arrays.toString(sin.shape()));
+        }
+        if (positions.length < x.size(0)) {
+            throw new IllegalArgumentException("positions: " + positions.length + " for " + x.size(0) + " rows");
+        }
+        for (int n = 0; n < x.size(0); n++) {
+            if (positions[n] < 0 || positions[n] >= cos.size(0)) {
+                throw new IllegalArgumentException("positions: row " + n + " has position " + positions[n]
+                        + ", outside the RoPE tables' [0, " + cos.size(0) + ")");
+            }
+        }
+    }
 }

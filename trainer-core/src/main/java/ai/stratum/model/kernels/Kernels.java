@@ -9,8 +9,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * and written in place; "+=" marks outputs that are accumulated into rather than overwritten.
  *
  * <p>Shapes use B batch, T sequence, C channels, NH heads, V vocabulary, N = B*T rows. Arrays are row-major and
- * may be views into larger buffers; the 2-D arguments of the norms, RoPE, SwiGLU and attention may also be column
- * slices (row stride larger than the width). Implementations: {@link NaiveKernels} (the reference, double loops),
+ * may be views into larger buffers; the 2-D arguments of RMSNorm, RoPE, SwiGLU and attention (all but att) may
+ * also be column slices (row stride larger than the width). Implementations: {@link NaiveKernels} (the reference, double loops),
  * {@link Nd4jKernels} (ND4J ops only, so it runs on any backend), {@link CpuKernels} (fused loops for the CPU).
  */
 public interface Kernels {
@@ -32,10 +32,16 @@ public interface Kernels {
     /** out = a + b element-wise, all (N, C); out may alias a or b: a residual connection. */
     void add(INDArray out, INDArray a, INDArray b);
 
-    /** out (N, C) = wte[tokens[n]] + wpe[positions[n]]; tokens and positions (N). */
+    /**
+     * out (N, C) = wte[tokens[n]] + wpe[positions[n]]; tokens and positions (N). wpe may be null (no learned
+     * positions, as with RoPE): out = wte[tokens[n]], positions unused.
+     */
     void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe);
 
-    /** dwte (V, C) += rows of dout (N, C) scattered by token; dwpe (T', C) += the same rows scattered by position. */
+    /**
+     * dwte (V, C) += rows of dout (N, C) scattered by token; dwpe (T', C) += the same rows scattered by position,
+     * unless dwpe is null (no learned positions).
+     */
     void embeddingBackward(INDArray dwte, INDArray dwpe, INDArray dout, int[] tokens, int[] positions);
 
     /**

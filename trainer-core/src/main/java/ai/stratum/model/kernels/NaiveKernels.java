@@ -42,15 +42,14 @@ public final class NaiveKernels implements Kernels {
     @Override
     public void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe) {
         double[] e = read(wte);
-        double[] p = read(wpe);
+        double[] p = wpe == null ? null : read(wpe);
         int c = (int) wte.size(1);
         int rows = (int) out.size(0);
         double[] o = new double[rows * c];
         for (int n = 0; n < rows; n++) {
             int tok = tokens[n];
-            int t = positions[n];
             for (int i = 0; i < c; i++) {
-                o[n * c + i] = e[tok * c + i] + p[t * c + i];
+                o[n * c + i] = e[tok * c + i] + (p == null ? 0.0 : p[positions[n] * c + i]);
             }
         }
         write(out, o);
@@ -59,19 +58,22 @@ public final class NaiveKernels implements Kernels {
     @Override
     public void embeddingBackward(INDArray dwte, INDArray dwpe, INDArray dout, int[] tokens, int[] positions) {
         double[] de = read(dwte);
-        double[] dp = read(dwpe);
+        double[] dp = dwpe == null ? null : read(dwpe);
         double[] d = read(dout);
         int c = (int) dwte.size(1);
         for (int n = 0; n < (int) dout.size(0); n++) {
             int tok = tokens[n];
-            int t = positions[n];
             for (int i = 0; i < c; i++) {
                 de[tok * c + i] += d[n * c + i];
-                dp[t * c + i] += d[n * c + i];
+                if (dp != null) {
+                    dp[positions[n] * c + i] += d[n * c + i];
+                }
             }
         }
         write(dwte, de);
-        write(dwpe, dp);
+        if (dwpe != null) {
+            write(dwpe, dp);
+        }
     }
 
     @Override
@@ -208,6 +210,7 @@ public final class NaiveKernels implements Kernels {
     /** x (N, nHeads * headDim) rotated in place by the angles of the tables, their sines times {@code sign}. */
     private static void rotate(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin,
                                double sign) {
+        Heads.checkRope(x, nHeads, headDim, positions, cos, sin);
         double[] a = read(x);
         double[] co = read(cos);
         double[] si = read(sin);

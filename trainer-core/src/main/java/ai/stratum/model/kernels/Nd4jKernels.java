@@ -58,6 +58,9 @@ public final class Nd4jKernels implements Kernels {
         // out (N, C) = wte rows gathered by token + wpe rows gathered by position
         Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(wte, indices(tokens, n)).addOutputs(out)
                 .addIntegerArguments(0).build());
+        if (wpe == null) {
+            return;
+        }
         INDArray pos = out.ulike();
         Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(wpe, indices(positions, n)).addOutputs(pos)
                 .addIntegerArguments(0).build());
@@ -70,6 +73,9 @@ public final class Nd4jKernels implements Kernels {
         // the lock flag makes repeated indices add up serially
         Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(dwte, indices(tokens, n), dout)
                 .addOutputs(dwte).addBooleanArguments(true).build());
+        if (dwpe == null) {
+            return;
+        }
         Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(dwpe, indices(positions, n), dout)
                 .addOutputs(dwpe).addBooleanArguments(true).build());
     }
@@ -143,6 +149,7 @@ public final class Nd4jKernels implements Kernels {
     /** x (N, nHeads * headDim) rotated in place by the angles of the tables' rows at the positions (negated). */
     private void rotate(INDArray x, int nHeads, int headDim, int[] positions, INDArray cos, INDArray sin,
                         boolean inverse) {
+        Heads.checkRope(x, nHeads, headDim, positions, cos, sin);
         int n = (int) x.size(0);
         int half = headDim / 2;
         // x as (N, nHeads, headDim) with its row stride; x1 and x2 its two halves (N, nHeads, half)
@@ -284,18 +291,30 @@ public final class Nd4jKernels implements Kernels {
         return copy;
     }
 
+    /**
+     * The additive mask (B, T, T): 0 where query i sees key j ({@link NaiveKernels#allowed}), {@link #MASKED}
+     * elsewhere, built with ND4J ops from the positions and the segment ids; cached while they do not change.
+     */
     private INDArray mask(int[] segmentIds, int window, int b, int t, INDArray like) {
         int[] key = segmentIds == null ? new int[] {b, t, window} : concat(new int[] {b, t, window}, segmentIds);
         if (cachedMask == null || !Arrays.equals(key, cachedMaskKey) || cachedMask.dataType() != like.dataType()) {
-            double[] m = new double[b * t * t];
-            for (int bi = 0; bi < b; bi++) {
-                for (int i = 0; i < t; i++) {
-                    for (int j = 0; j < t; j++) {
-                        m[(bi * t + i) * t + j] = NaiveKernels.allowed(segmentIds, window, bi, t, i, j) ? 0.0 : MASKED;
-                    }
-                }
+            DataType type = like.dataType();
+            // i - j for query i (rows) and key j (columns)
+            INDArray positions = Nd4j.arange(t).castTo(type);
+            INDArray back = positions.reshape(t, 1).repeat(1, t).subi(positions.reshape(1, t).repeat(0, t));
+            INDArray allowed = back.gte(0).castTo(type);                                    // (T, T) causal
+            if (window > 0) {
+                allowed.muli(back.lt(window).castTo(type));
             }
-            cachedMask = Nd4j.createFromArray(m).reshape(b, t, t).castTo(like.dataType());
+            INDArray batch = allowed.reshape(1, t, t).repeat(0, b);                         // (B, T, T)
+            if (segmentIds != null) {
+                INDArray seg = Nd4j.createFromArray(Arrays.copyOf(segmentIds, b * t)).castTo(DataType.LONG)
+                        .reshape(b, t);
+                INDArray own = seg.reshape(b, t, 1).repeat(2, t);                           // segment of query i
+                INDArray other = seg.reshape(b, 1, t).repeat(1, t);                         // segment of key j
+                batch.muli(own.eq(other).castTo(type));
+            }
+            cachedMask = batch.rsubi(1.0).muli(MASKED);
             cachedMaskKey = key;
         }
         return cachedMask;

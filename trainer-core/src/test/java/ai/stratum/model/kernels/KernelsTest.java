@@ -102,6 +102,16 @@ class KernelsTest {
         k.embeddingBackward(dwteActual, dwpeActual, dout, tokens, positions);
         assertClose(dwteExpected, dwteActual, tolerance(type), "embedding backward dwte");
         assertClose(dwpeExpected, dwpeActual, tolerance(type), "embedding backward dwpe");
+
+        // without learned positions (RoPE models): the token rows alone, positions ignored
+        INDArray tokensOnly = zeros(type, B * T, C);
+        k.embeddingForward(tokensOnly, tokens, null, wte, null);
+        INDArray expectedRows = zeros(type, B * T, C);
+        NAIVE.embeddingForward(expectedRows, tokens, new int[B * T], wte, zeros(type, 1, C));
+        assertClose(expectedRows, tokensOnly, tolerance(type), "embedding forward without positions");
+        INDArray dwteAlone = random(type, 5, 1, V, C);
+        k.embeddingBackward(dwteAlone, null, dout, tokens, null);
+        assertClose(dwteExpected, dwteAlone, tolerance(type), "embedding backward without positions");
     }
 
     @ParameterizedTest
@@ -239,6 +249,22 @@ class KernelsTest {
             k.ropeBackward(a, nh, hd, positions, tables[0], tables[1]);
             assertClose(expectedRows, actualRows, tolerance(type), what + " backward");
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("implementations")
+    void badRopeAndAttentionArgumentsAreRefusedByName(Kernels k, DataType type) {
+        INDArray[] tables = ropeTables(type, 4, 6, 10000.0);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> k.ropeForward(zeros(type, 2, 12), 2, 6, new int[] {0, 4}, tables[0], tables[1]));
+        assertTrue(e.getMessage().startsWith("positions: row 1 has position 4"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> k.ropeForward(zeros(type, 2, 10), 2, 5, new int[] {0, 1}, tables[0], tables[1]));
+        assertTrue(e.getMessage().startsWith("head_dim: RoPE rotates pairs"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> k.attentionForward(zeros(type, 4, 6), zeros(type, 1, 3, 4, 4), zeros(type, 4, 14), 3, 2, 2,
+                        0.5, 0, null, 0.0, 0, 0));
+        assertTrue(e.getMessage().startsWith("n_kv_head: must divide n_head=3"), e.getMessage());
     }
 
     @ParameterizedTest
@@ -481,12 +507,13 @@ class KernelsTest {
     }
 
     /**
-     * CpuKernels reuses its row buffers and partial sums from call to call (arrays only grow): every kernel, run
-     * twice in a row on one instance after kernels of other shapes, must still match the naive one.
+     * CpuKernels reuses its row buffers and partial sums from call to call (arrays only grow), Nd4jKernels its
+     * attention scratch and masks: every kernel, run twice in a row on one instance after kernels of other shapes,
+     * must still match the naive one.
      */
     @Test
-    void cpuKernelsGiveTheSameResultsWhenTheirScratchIsReused() {
-        for (CpuKernels k : new CpuKernels[] {new CpuKernels(), new CpuKernels(1), new CpuKernels(2, 4)}) {
+    void kernelsGiveTheSameResultsWhenTheirScratchIsReused() {
+        for (Kernels k : new Kernels[] {new CpuKernels(), new CpuKernels(1), new CpuKernels(2, 4), new Nd4jKernels()}) {
             for (int round = 0; round < 2; round++) {
                 crossEntropyMatchesNaive(k, DataType.FLOAT);
                 attentionMatchesNaive(k, DataType.FLOAT);
