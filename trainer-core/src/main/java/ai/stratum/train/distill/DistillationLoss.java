@@ -1,0 +1,276 @@
+package ai.stratum.train.distill;
+
+/**
+ * Knowledge-distillation loss over a chunk of rows of student logits, forward and backward in one pass (as the
+ * cross-entropy kernel): for each row whose target is {@code >= 0},
+ * <pre>
+ * loss = alpha * CE(z, y) + (1 - alpha) * T^2 * KL(p_t || p_s)
+ * p_s  = softmax(z / T)                       the student at temperature T
+ * p_t  = softmax(t / T)                       the teacher at temperature T (dense), or, for a cached teacher,
+ *                                             softmax over its top-k logits only, renormalized (0 elsewhere)
+ * dz   = alpha * (softmax(z) - onehot(y)) + (1 - alpha) * T * (p_s - p_t)
+ * </pre>
+ * (Hinton et al.'s T^2 keeps the soft term's gradient scale independent of T.) Rows with a negative target
+ * contribute neither loss nor gradient (prompt tokens in SFT, padding), so distillation follows the same masking
+ * as cross-entropy. Sums over rows are returned; the caller divides by its target count, as for cross-entropy.
+ *
+ * <p>Arithmetic is in double per row; inputs and outputs are float rows of width {@code vocab}, row-major.
+ *
+ * @param temperature T, positive
+ * @param alpha       weight of the hard-label cross-entropy, in [0, 1]; 0 is pure distillation
+ */
+public record DistillationLoss(double temperature, double alpha) {
+
+    public DistillationLoss {
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("distill.temperature: must be positive, got " + temperature);
+        }
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("distill.alpha: must be in [0, 1], got " + alpha);
+        }
+    }
+
+    /** The teacher's side of a chunk of rows: dense logits, or each row's top-k ids and logits. */
+    public sealed interface Teacher permits Dense, TopK {
+    }
+
+    /** Dense teacher logits (rows, vocab), row-major, the same rows as the student's. */
+    public record Dense(float[] logits) implements Teacher {
+    }
+
+    /**
+     * A teacher reduced to its k largest logits per row: {@code ids[row * k + j]} and {@code logits[row * k + j]};
+     * an id of -1 pads a row that has fewer than k entries.
+     */
+    public record TopK(int k, int[] ids, float[] logits) implements Teacher {
+        public TopK {
+            if (k < 1 || ids.length != logits.length || ids.length % k != 0) {
+                throw new IllegalArgumentException("top_k: ids and logits must be rows of k = " + k + " entries");
+            }
+        }
+    }
+
+    /** What one chunk contributed: the summed loss and its two parts, over {@code rows} counted rows. */
+    public record Sums(double loss, double crossEntropy, double kl, int rows) {
+        public Sums plus(Sums o) {
+            return new Sums(loss + o.loss, crossEntropy + o.crossEntropy, kl + o.kl, rows + o.rows);
+        }
+    }
+
+    /**
+     * Writes dlogits (rows, vocab) = d(sum of row losses)/d logits (0 on masked rows) and returns the sums.
+     *
+     * @param logits  the student's logits (rows, vocab)
+     * @param targets per row: the next token, or negative for a row that is not trained
+     */
+    public Sums forwardBackward(float[] dlogits, float[] logits, int rows, int vocab, int[] targets,
+                                Teacher teacher) {
+        if (logits.length < (long) rows * vocab || dlogits.length < (long) rows * vocab || targets.length < rows) {
+            throw new IllegalArgumentException("rows: arrays are shorter than " + rows + " rows of " + vocab);
+        }
+        double t = temperature;
+        double[] ps = new double[vocab];
+        double[] pt = new double[vocab];
+        double lossSum = 0;
+        double ceSum = 0;
+        double klSum = 0;
+        int counted = 0;
+        for (int r = 0; r < rows; r++) {
+            int off = r * vocab;
+            int y = targets[r];
+            if (y < 0) {
+                java.util.Arrays.fill(dlogits, off, off + vocab, 0f);
+                continue;
+            }
+            if (y >= vocab) {
+                throw new IllegalArgumentException("targets: id " + y + " at row " + r + " is outside the vocabulary "
+                        + "of " + vocab);
+            }
+            counted++;
+            // student at T = 1 (hard CE) and at T
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < vocab; i++) {
+                max = Math.max(max, logits[off + i]);
+            }
+            double sum1 = 0;
+            double sumT = 0;
+            for (int i = 0; i < vocab; i++) {
+                double z = logits[off + i] - max;
+                sum1 += Math.exp(z);
+                double e = Math.exp(z / t);
+                ps[i] = e;
+                sumT += e;
+            }
+            double logSum1 = Math.log(sum1);
+            double logSumT = Math.log(sumT);
+            double ce = logSum1 - (logits[off + y] - max);
+            // teacher at T over the vocabulary (dense) or its top-k (renormalized)
+            double kl = teacherProbabilities(teacher, r, vocab, pt);
+            // kl so far holds sum p_t log p_t; subtract sum p_t log p_s
+            for (int i = 0; i < vocab; i++) {
+                if (pt[i] > 0) {
+                    kl -= pt[i] * ((logits[off + i] - max) / t - logSumT);
+                }
+            }
+            double soft = (1 - alpha) * t * t;
+            lossSum += alpha * ce + soft * kl;
+            ceSum += ce;
+            klSum += kl;
+            for (int i = 0; i < vocab; i++) {
+                double p1 = Math.exp(logits[off + i] - max - logSum1);
+                double pT = ps[i] / sumT;
+                double g = alpha * (p1 - (i == y ? 1.0 : 0.0)) + (1 - alpha) * t * (pT - pt[i]);
+                dlogits[off + i] = (float) g;
+            }
+        }
+        return new Sums(lossSum, ceSum, klSum, counted);
+    }
+
+    /** Fills pt (vocab) with row r's teacher probabilities at T and returns sum p_t log p_t. */
+    private double teacherProbabilities(Teacher teacher, int r, int vocab, double[] pt) {
+        double t = temperature;
+        java.util.Arrays.fill(pt, 0.0);
+        if (teacher instanceof Dense d) {
+            int off = r * vocab;
+            if (d.logits().length < off + vocab) {
+                throw new IllegalArgumentException("teacher: dense logits are shorter than the student's rows");
+            }
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < vocab; i++) {
+                max = Math.max(max, d.logits()[off + i]);
+            }
+            double sum = 0;
+            for (int i = 0; i < vocab; i++) {
+                pt[i] = Math.exp((d.logits()[off + i] - max) / t);
+                sum += pt[i];
+            }
+            double logSum = Math.log(sum);
+            double ent = 0;
+            for (int i = 0; i < vocab; i++) {
+                double lp = (d.logits()[off + i] - max) / t - logSum;
+                pt[i] /= sum;
+                ent += pt[i] * lp;
+            }
+            return ent;
+        }
+        TopK k = (TopK) teacher;
+        int off = r * k.k();
+        if (k.ids().length < off + k.k()) {
+            throw new IllegalArgumentException("teacher: top-k rows are fewer than the student's rows");
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < k.k(); j++) {
+            int id = k.ids()[off + j];
+            if (id >= 0) {
+                if (id >= vocab) {
+                    throw new IllegalArgumentException("teacher: top-k id " + id + " is outside the student's "
+                            + "vocabulary of " + vocab + "; teacher and student must share a tokenizer");
+                }
+                max = Math.max(max, k.logits()[off + j]);
+            }
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            throw new IllegalArgumentException("teacher: row " + r + " has no top-k entry");
+        }
+        double sum = 0;
+        for (int j = 0; j < k.k(); j++) {
+            int id = k.ids()[off + j];
+            if (id >= 0) {
+                if (pt[id] != 0) {
+                    throw new IllegalArgumentException("teacher: id " + id + " appears twice in row " + r);
+                }
+                pt[id] = Math.exp((k.logits()[off + j] - max) / t);
+                sum += pt[id];
+            }
+        }
+        double logSum = Math.log(sum);
+        double ent = 0;
+        for (int j = 0; j < k.k(); j++) {
+            int id = k.ids()[off + j];
+            if (id >= 0) {
+                double lp = (k.logits()[off + j] - max) / t - logSum;
+                pt[id] /= sum;
+                ent += pt[id] * lp;
+            }
+        }
+        return ent;
+    }
+
+    /**
+     * Reduces dense teacher logits (rows, vocab) to each row's k largest, ties broken by the smaller id, in
+     * descending order of logit: what the teacher cache stores.
+     */
+    public static TopK topK(float[] logits, int rows, int vocab, int k) {
+        if (k < 1 || k > vocab) {
+            throw new IllegalArgumentException("top_k: must be in [1, " + vocab + "], got " + k);
+        }
+        int[] ids = new int[rows * k];
+        float[] vals = new float[rows * k];
+        int[] heapIds = new int[k];
+        for (int r = 0; r < rows; r++) {
+            int off = r * vocab;
+            // a min-heap of the best k (worst at the root); "better" = larger logit, then smaller id
+            int size = 0;
+            for (int i = 0; i < vocab; i++) {
+                if (size < k) {
+                    heapIds[size] = i;
+                    siftUp(heapIds, size, logits, off);
+                    size++;
+                } else if (better(i, heapIds[0], logits, off)) {
+                    heapIds[0] = i;
+                    siftDown(heapIds, size, logits, off);
+                }
+            }
+            // pop worst-first into the row's tail, so the row ends up best-first
+            for (int j = k - 1; j >= 0; j--) {
+                ids[r * k + j] = heapIds[0];
+                vals[r * k + j] = logits[off + heapIds[0]];
+                heapIds[0] = heapIds[--size];
+                siftDown(heapIds, size, logits, off);
+            }
+        }
+        return new TopK(k, ids, vals);
+    }
+
+    private static boolean better(int a, int b, float[] logits, int off) {
+        float x = logits[off + a];
+        float y = logits[off + b];
+        return x > y || (x == y && a < b);
+    }
+
+    private static void siftUp(int[] h, int i, float[] logits, int off) {
+        while (i > 0) {
+            int parent = (i - 1) / 2;
+            if (better(h[parent], h[i], logits, off)) {
+                int tmp = h[parent];
+                h[parent] = h[i];
+                h[i] = tmp;
+                i = parent;
+            } else {
+                return;
+            }
+        }
+    }
+
+    private static void siftDown(int[] h, int size, float[] logits, int off) {
+        int i = 0;
+        while (true) {
+            int l = 2 * i + 1;
+            int r = l + 1;
+            int worst = i;
+            if (l < size && better(h[worst], h[l], logits, off)) {
+                worst = l;
+            }
+            if (r < size && better(h[worst], h[r], logits, off)) {
+                worst = r;
+            }
+            if (worst == i) {
+                return;
+            }
+            int tmp = h[worst];
+            h[worst] = h[i];
+            h[i] = tmp;
+            i = worst;
+        }
+    }
+}
