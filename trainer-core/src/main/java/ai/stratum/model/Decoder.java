@@ -303,17 +303,23 @@ public final class Decoder implements AutoCloseable {
         }
     }
 
-    /** Fills a tensor in slices of 1M values, so a large embedding needs no array of its size on the heap. */
+    /**
+     * Fills a tensor in slices of 1M values through one reused scratch array, so a large embedding needs neither
+     * an array of its size on the heap nor a temporary native buffer per slice.
+     */
     private void fillGaussian(TensorSpec t, double std, SplittableRandom rng) {
         long n = t.length();
-        int slice = 1 << 20;
-        for (long start = 0; start < n; start += slice) {
-            int len = (int) Math.min(slice, n - start);
-            double[] values = new double[len];
-            for (int i = 0; i < len; i++) {
-                values[i] = std * rng.nextGaussian();
+        int slice = (int) Math.min(n, 1 << 20);
+        try (INDArray scratch = Nd4j.create(dtype, slice)) {
+            double[] values = new double[slice];
+            for (long start = 0; start < n; start += slice) {
+                int len = (int) Math.min(slice, n - start);
+                for (int i = 0; i < len; i++) {
+                    values[i] = std * rng.nextGaussian();
+                }
+                scratch.data().setData(values);
+                Views.of(params, t.offset() + start, len).assign(len == slice ? scratch : Views.of(scratch, 0, len));
             }
-            Views.of(params, t.offset() + start, len).assign(Nd4j.createFromArray(values).castTo(dtype));
         }
     }
 

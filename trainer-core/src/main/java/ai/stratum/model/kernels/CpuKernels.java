@@ -124,7 +124,11 @@ public final class CpuKernels implements Kernels {
         return true;
     }
 
-    /** The direct buffer behind {@code a}; element i of {@code a} is at {@code base(a) + i}. */
+    /**
+     * The direct buffer over {@code a}'s own memory; element i of {@code a} is at {@code base(a) + i}. The buffer
+     * starts at {@code a}'s first element rather than at its data buffer's, so a view deep inside a flat buffer of
+     * more than 2^31 bytes (a 1B model's parameters) is reachable, which an NIO view of the whole buffer is not.
+     */
     private static FloatBuffer buf(INDArray a) {
         long expected = 1;
         for (int d = a.rank() - 1; d >= 0; d--) {
@@ -134,11 +138,23 @@ public final class CpuKernels implements Kernels {
             }
             expected *= a.size(d);
         }
-        return a.data().asNioFloat();
+        return window(a);
     }
 
+    /** A direct buffer from {@code a}'s first element to one past its last (any strides). */
+    private static FloatBuffer window(INDArray a) {
+        long extent = 1;
+        for (int d = 0; d < a.rank(); d++) {
+            extent += (a.size(d) - 1) * a.stride(d);
+        }
+        // a view's data buffer may itself start inside the original one (at data().offset()), as its address does
+        long start = a.offset() - a.data().offset();
+        return new FloatPointer(a.data().addressPointer()).getPointer(start).limit(extent).asBuffer();
+    }
+
+    /** Where {@code a}'s first element is in {@link #buf}, {@link #rowsBuf} and {@link #pointer}: always 0. */
     private static int base(INDArray a) {
-        return Math.toIntExact(a.offset());
+        return 0;
     }
 
     // ---- matmul -----------------------------------------------------------------------------------------------
@@ -417,7 +433,7 @@ public final class CpuKernels implements Kernels {
                     + "shape " + java.util.Arrays.toString(a.shape()) + " strides "
                     + java.util.Arrays.toString(a.stride()));
         }
-        return a.data().asNioFloat();
+        return window(a);
     }
 
     private static int rowStride(INDArray a) {
@@ -824,9 +840,7 @@ public final class CpuKernels implements Kernels {
      * view's buffer starts at its offset.) Callers check the layout first ({@link #buf}, {@link #rowsBuf}).
      */
     private static FloatPointer pointer(INDArray a) {
-        FloatBuffer b = a.data().asNioFloat().duplicate();
-        b.position(0);
-        return new FloatPointer(b);
+        return new FloatPointer(window(a));
     }
 
     /**
