@@ -94,8 +94,8 @@ class KilledRunResumeTest {
             Thread.sleep(50);
         }
         assertTrue(Files.exists(runDir.resolve("stopped")), Files.readString(tmp.resolve("shared-fresh.log")));
-        Trainer second = new Trainer(Trainer.Run.pretrain(ResumeRunMain.config(), ShardSet.open(data), runDir, true),
-                GptModel.factory(), line -> { }, m -> { });
+        Trainer second = new Trainer(Trainer.Run.pretrain(ResumeRunMain.config(false), ShardSet.open(data), runDir, true),
+                DecoderModel.factory(), line -> { }, m -> { });
         try {
             RunDirLock.HeldException e = assertThrows(RunDirLock.HeldException.class, second::run);
             assertTrue(e.getMessage().contains("in use by another process (pid " + first.pid() + " on "),

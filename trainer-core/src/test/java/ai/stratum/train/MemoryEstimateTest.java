@@ -21,9 +21,9 @@ class MemoryEstimateTest {
         ModelConfig m = ModelConfig.gpt2(4096, 128, 2, 4, 256, 0.0);
         MemoryEstimate e = MemoryEstimate.training(m, 8, 128, 4, true);
         // the first model loads ND4J's native libraries; the second's resident growth is its buffers
-        GptModel.factory().create(ModelConfig.gpt2(8, 4, 1, 1, 4, 0.0), 1, 4, DataType.FLOAT).close();
+        DecoderModel.factory().create(ModelConfig.gpt2(8, 4, 1, 1, 4, 0.0), 1, 4, DataType.FLOAT).close();
         long before = Pointer.physicalBytes();
-        try (LanguageModel model = GptModel.factory().create(m, 8, 128, DataType.FLOAT)) {
+        try (LanguageModel model = DecoderModel.factory().create(m, 8, 128, DataType.FLOAT)) {
             long allocated = Pointer.physicalBytes() - before;
             long modelPart = e.parameters() + e.gradients() + e.activations() + e.logits();
             assertTrue(modelPart <= allocated && allocated <= 1.3 * modelPart,

@@ -69,7 +69,7 @@ class TrainBenchCommandTest {
 
     @Test
     void aLlamaWithLoraTrainsOnlyTheAdaptersAndCountsFourFlopsPerFrozenParameter() {
-        var config = ai.stratum.cli.config.ConfigLoader.load(ai.stratum.train.TrainConfig.class, "llama-tiny-cpu",
+        var config = ai.stratum.config.ConfigLoader.load(ai.stratum.train.TrainConfig.class, "llama-tiny-cpu",
                 null, java.util.List.of("model.vocab_size=64", "model.d_model=16", "model.n_head=4", "model.n_layer=1",
                         "model.intermediate_size=24", "model.context_length=16", "train.seq_len=8",
                         "train.micro_batch_size=2", "train.batch_size_tokens=16")).value();
