@@ -28,6 +28,8 @@ class RunDirLockCommandsTest {
     void aSecondWriterExitsTwoNamingTheHolder() throws Exception {
         Path data = tmp.resolve("data");
         SyntheticShards.writeDataset(data, 257, 4_000, 1_000, 1);
+        ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson.write(data.resolve("tokenizer.json"),
+                List.of("<|endoftext|>"));
         Path runDir = tmp.resolve("run");
         Path sft = Files.write(tmp.resolve("train.jsonl"), List.of("{\"prompt\": \"a\", \"response\": \"b\"}"));
         Path recipe = Files.writeString(tmp.resolve("recipe.yaml"), """
