@@ -123,7 +123,7 @@ for r in heuristics weighted; do
     $prev + [{run: $run,
       kept_docs: (.splits.train.documents + .splits.val.documents),
       train_tokens: .splits.train.tokens,
-      world_docs: .mixture.world.documents_written, web_docs: .mixture.web.documents_written,
+      world_written: .mixture.world.documents_written, web_written: .mixture.web.documents_written,
       world_token_fraction: (.mixture.world.token_fraction * 10000 | round / 10000),
       val_loss: $loss, perplexity: $ppl}]' "$OUT/data/$r/manifest.json")"
 done
@@ -132,11 +132,12 @@ jq -n --argjson runs "$runs" --argjson seed "$SEED" --argjson steps "$STEPS" --a
   '{seed: $seed, steps: $steps, tokens_seen_per_run: $tokens, heldout_eval_tokens: $eval_tokens, runs: $runs}' \
   >"$OUT/ablation.json.tmp"
 mv "$OUT/ablation.json.tmp" "$OUT/ablation.json"
-printf '\n%-11s %9s %9s %9s %12s %10s %9s %11s\n' run kept_docs world web shard_tokens world_tok val_loss perplexity
-jq -r '.runs[] | [.run, .kept_docs, .world_docs, .web_docs, .train_tokens, .world_token_fraction, .val_loss,
+printf '\n%-11s %9s %13s %11s %12s %10s %9s %11s\n' run kept_docs world_written web_written shard_tokens world_tok val_loss perplexity
+jq -r '.runs[] | [.run, .kept_docs, .world_written, .web_written, .train_tokens, .world_token_fraction, .val_loss,
     .perplexity] | @tsv' "$OUT/ablation.json" |
   while IFS=$'\t' read -r a b c d e f g h; do
-    printf '%-11s %9s %9s %9s %12s %10s %9s %11s\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h"
+    printf '%-11s %9s %13s %11s %12s %10s %9s %11s\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h"
   done
-echo "(same $TOKENS tokens seen per run; loss on $((EVAL_STEPS * 8 * 128)) held-out tokens)"
+echo "(kept_docs: distinct documents in the shards; *_written: with upsampled copies; world_tok: world share of"
+echo " the shard tokens; both runs saw the same $TOKENS tokens; loss on $((EVAL_STEPS * 8 * 128)) held-out tokens)"
 echo "written: $OUT/ablation.json"
