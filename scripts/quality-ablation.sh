@@ -41,6 +41,15 @@ mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 S="$ROOT/stratum"
 
+logged() { # LOG command...: output to LOG; on failure show its end and stop
+  local log="$1"; shift
+  if ! "$@" >"$log" 2>&1; then
+    echo "quality-ablation: failed: $*" >&2
+    tail -n 20 "$log" >&2
+    exit 1
+  fi
+}
+
 # 1. Corpora. The launcher builds the CLI when needed; then the fixtures' generator is on its classpath.
 "$S" --version >/dev/null
 export STRATUM_SKIP_BUILD=1
@@ -89,7 +98,7 @@ recipe heldout false 0.9 "heldout=$OUT/raw/heldout.jsonl"
 for r in heuristics weighted heldout; do
   echo "== 3. stratum data prepare ($r)"
   rm -rf "$OUT/data/$r"
-  "$S" data prepare --recipe "$OUT/$r.yaml" --out "$OUT/data/$r" >"$OUT/prepare-$r.log" 2>&1
+  logged "$OUT/prepare-$r.log" "$S" data prepare --recipe "$OUT/$r.yaml" --out "$OUT/data/$r"
   tail -n 3 "$OUT/prepare-$r.log"
 done
 
@@ -98,10 +107,10 @@ TOKENS=$((STEPS * 2048))
 for r in heuristics weighted; do
   echo "== 4. stratum pretrain --preset tiny-cpu ($r, $STEPS steps, $TOKENS tokens)"
   rm -rf "$OUT/runs/$r"
-  "$S" pretrain --preset tiny-cpu --set model.vocab_size=257 --set train.max_steps="$STEPS" \
+  logged "$OUT/pretrain-$r.log" "$S" pretrain --preset tiny-cpu --set model.vocab_size=257 --set train.max_steps="$STEPS" \
     --set train.seed="$SEED" --set optim.warmup_steps=$((STEPS / 10 + 1)) --set eval.every="$STEPS" \
     --set eval.steps=2 --set checkpoint.every="$STEPS" --set log.every=$((STEPS / 4 + 1)) \
-    --data "$OUT/data/$r" --run-dir "$OUT/runs/$r" >"$OUT/pretrain-$r.log" 2>&1
+    --data "$OUT/data/$r" --run-dir "$OUT/runs/$r"
   tail -n 2 "$OUT/pretrain-$r.log"
 done
 
