@@ -23,6 +23,15 @@ public final class Generator {
      */
     public static int[] generate(Decoder model, int[] prompt, int maxNewTokens, int endOfText, Sampler sampler,
                                  IntConsumer onToken) {
+        return generate(model, prompt, maxNewTokens, new int[]{endOfText}, sampler, onToken);
+    }
+
+    /**
+     * As {@link #generate(Decoder, int[], int, int, Sampler, IntConsumer)}, stopping at any of {@code stopIds} (a
+     * chat model's end-of-turn and eos ids; {@code generation_config.json} may list several).
+     */
+    public static int[] generate(Decoder model, int[] prompt, int maxNewTokens, int[] stopIds, Sampler sampler,
+                                 IntConsumer onToken) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("prompt: must hold at least one token");
         }
@@ -39,7 +48,7 @@ public final class Generator {
             float[] logits = fill(session, all, Math.max(0, length - context), length);
             while (generated < maxNewTokens) {
                 int next = sampler.sample(logits);
-                if (next == endOfText) {
+                if (contains(stopIds, next)) {
                     break;
                 }
                 all[length++] = next;
@@ -60,6 +69,15 @@ public final class Generator {
             session.close();
         }
         return Arrays.copyOfRange(all, prompt.length, length);
+    }
+
+    private static boolean contains(int[] ids, int id) {
+        for (int x : ids) {
+            if (x == id) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Feeds tokens {@code [from, to)} and returns the logits for the token after them. */

@@ -6,6 +6,7 @@ import ai.stratum.train.metrics.StepMetrics;
 import ai.stratum.io.AtomicFiles;
 import ai.stratum.io.RunDirLock;
 import ai.stratum.model.lora.LoraConfig;
+import ai.stratum.train.sft.ChatEncoder;
 import ai.stratum.train.sft.SequencePacker;
 import ai.stratum.train.sft.SftConfig;
 import ai.stratum.train.sft.SftData;
@@ -128,7 +129,9 @@ public final class Finetune {
     public static Prepared prepare(Request request, Consumer<String> progress) throws IOException {
         FinetuneConfig cfg = request.config();
         SftConfig sft = cfg.sft();
-        BaseModel base = BaseModel.open(request.base(), sft.template().specialTokens());
+        // the base's own chat template (sft.chat_template auto) needs no tokens added; Stratum's template does
+        boolean ownTemplate = ChatEncoder.usesBaseTemplate(request.base(), sft.chatTemplate());
+        BaseModel base = BaseModel.open(request.base(), ownTemplate ? List.of() : sft.template().specialTokens());
         progress.accept(String.format("base %s: %d layers, width %d, context %d, vocabulary %,d%s",
                 request.base(), base.stored().nLayer(), base.stored().dModel(), base.stored().contextLength(),
                 base.stored().vocabSize(), base.vocabularyGrows()
@@ -149,9 +152,22 @@ public final class Finetune {
         }
         Path tokenizerFile = request.runDir().resolve(TOKENIZER);
         base.tokenizer().save(tokenizerFile);
+        for (String side : ai.stratum.train.checkpoint.Checkpoints.TOKENIZER_SIDE_FILES) {
+            // with the base's template its files travel with the run's checkpoints (generate --chat reads them);
+            // with Stratum's template the base's chat_template would not be the one trained, so none is copied
+            Path from = request.base().resolve(side);
+            Path to = request.runDir().resolve(side);
+            if (ownTemplate && Files.isRegularFile(from)) {
+                AtomicFiles.writeBytes(to, Files.readAllBytes(from));
+            } else {
+                Files.deleteIfExists(to);
+            }
+        }
 
         TrainingConfig t = cfg.train();
-        SftEncoder encoder = new SftEncoder(base.tokenizer(), sft.template(), sft.trainOnInputs());
+        ChatEncoder encoder = ChatEncoder.forBase(request.base(), sft.chatTemplate(), base.tokenizer(), sft.template(),
+                sft.trainOnInputs());
+        progress.accept("chat template: " + encoder.describe());
         SequencePacker.Result train = pack(request.train(), encoder, t.seqLen(), sft, base.endOfText(), progress);
         SequencePacker.Result val = request.val() == null ? null
                 : pack(request.val(), encoder, t.seqLen(), sft, base.endOfText(), progress);
@@ -230,7 +246,7 @@ public final class Finetune {
     }
 
     /** Reads, encodes and packs one SFT file, reporting the counts. */
-    static SequencePacker.Result pack(Path file, SftEncoder encoder, int seqLen, SftConfig sft, int padId,
+    static SequencePacker.Result pack(Path file, ChatEncoder encoder, int seqLen, SftConfig sft, int padId,
                                       Consumer<String> progress) throws IOException {
         List<SftExample> examples = SftJsonl.read(file);
         List<SftEncoder.Encoded> encoded = new ArrayList<>(examples.size());

@@ -123,6 +123,29 @@ class FinetuneTest {
     }
 
     @Test
+    void aBaseWithItsOwnChatTemplateIsFineTunedOnItsRenderingAndItsCheckpointsCarryTheTemplate()
+            throws IOException {
+        // a ChatML-style template written for this test; its tokens are the base tokenizer's own (no growth)
+        Path base = writeBase(tmp.resolve("chatml-base"), List.of(Tokenizer.END_OF_TEXT, "<|im_start|>", "<|im_end|>"),
+                259);
+        String template = "{% for m in messages %}<|im_start|>{{ m.role }}\\n{{ m.content }}<|im_end|>\\n{% endfor %}"
+                + "{% if add_generation_prompt %}<|im_start|>assistant\\n{% endif %}";
+        String config = "{\"eos_token\": \"<|im_end|>\", \"chat_template\": \"" + template + "\"}";
+        Files.writeString(base.resolve("tokenizer_config.json"), config);
+        FinetuneConfig lora = config(FinetuneConfig.LORA, 4, 5e-2, 0.0, 4);
+        FinetuneConfig auto = new FinetuneConfig(lora.method(), lora.lora(), new SftConfig(false,
+                SequencePacker.Overflow.TRUNCATE, ChatTemplate.DEFAULT, "auto"), lora.optim(), lora.train(),
+                lora.eval(), lora.checkpoint(), lora.log());
+        Run run = finetune(auto, base, tmp.resolve("chatml-run"), false, m -> { }, -1);
+        assertTrue(run.lines().stream().anyMatch(l -> l.startsWith("chat template: the base's chat_template")),
+                String.join("\n", run.lines()));
+        Path latest = tmp.resolve("chatml-run").resolve("checkpoints").resolve("step-4");
+        assertEquals(config, Files.readString(latest.resolve("tokenizer_config.json")));
+        // the checkpoint's tokenizer is the base's, unchanged: the template's tokens were not added again
+        assertEquals(259, Tokenizer.load(latest).vocabSize());
+    }
+
+    @Test
     void loraTrainsOnlyTheAdaptersThroughTheLoopAndLowersTheLoss() throws IOException {
         Path base = writeBase(tmp.resolve("base"), SPECIALS, 261);
         float[][] baseBefore = new float[1][];

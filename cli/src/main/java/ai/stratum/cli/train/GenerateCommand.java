@@ -7,7 +7,8 @@ import ai.stratum.hf.HfConfig;
 import ai.stratum.generate.Sampler;
 import ai.stratum.train.sft.ChatTemplate;
 import ai.stratum.train.sft.Message;
-import ai.stratum.train.sft.SftEncoder;
+import ai.stratum.train.sft.BaseTemplateEncoder;
+import ai.stratum.train.sft.ChatEncoder;
 import ai.stratum.train.MemoryEstimate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,8 +39,9 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "A LoRA adapter (e.g. runs/NAME/latest of a LoRA fine-tune), applied unmerged over the base.")
     Path adapter;
 
-    @Option(names = "--chat", description = "Wrap the prompt in the default chat template as a user turn and print "
-            + "the assistant's answer, stopping at <|end|>.")
+    @Option(names = "--chat", description = "Wrap the prompt as a user turn in the model's own chat_template "
+            + "(tokenizer_config.json), else Stratum's special-token template, and print the assistant's answer, "
+            + "stopping at the end-of-turn or eos ids (generation_config.json may list several).")
     boolean chat;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT",
@@ -76,15 +78,19 @@ public final class GenerateCommand implements Callable<Integer> {
         Tokenizer tok = Models.tokenizer(tokenizer, checkpoint, adapter);
         int eos = HfConfig.eosTokenId(Models.base(checkpoint, adapter));
         int[] ids;
-        int stop;
+        int[] stop;
         PrintWriter out = spec.commandLine().getOut();
         if (chat) {
-            SftEncoder encoder = new SftEncoder(tok, ChatTemplate.DEFAULT, false);
+            // the model's own chat_template (the adapter's or checkpoint's tokenizer_config.json) when it has one,
+            // as fine-tuning used it; else Stratum's special-token template
+            Path templateDir = adapter != null && BaseTemplateEncoder.hasTemplate(adapter) ? adapter
+                    : Models.base(checkpoint, adapter);
+            ChatEncoder encoder = ChatEncoder.forBase(templateDir, "auto", tok, ChatTemplate.DEFAULT, false);
             ids = encoder.encodePrompt(List.of(new Message(Message.Role.USER, prompt)));
-            stop = encoder.turnEndId();
+            stop = encoder.stopIds();
         } else {
             ids = prompt.isEmpty() ? new int[]{eos} : tok.encodeOrdinary(prompt);
-            stop = eos;
+            stop = new int[]{eos};
             out.print(prompt);
             out.flush();
         }

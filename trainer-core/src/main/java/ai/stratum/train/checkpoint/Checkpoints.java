@@ -46,6 +46,9 @@ public final class Checkpoints {
     public static final String OPTIMIZER = "optimizer.safetensors";
     public static final String STATE = "trainer_state.json";
     public static final String TOKENIZER = "tokenizer.json";
+    /** Copied into every checkpoint from beside the run's tokenizer.json when present. */
+    public static final List<String> TOKENIZER_SIDE_FILES = List.of("tokenizer_config.json",
+            "generation_config.json", "special_tokens_map.json");
     public static final String LATEST = "latest";
     public static final String EXP_AVG = ".exp_avg";
     public static final String EXP_AVG_SQ = ".exp_avg_sq";
@@ -113,6 +116,13 @@ public final class Checkpoints {
             if (tokenizerJson != null) {
                 byte[] bytes = Files.readAllBytes(tokenizerJson);
                 AtomicFiles.writeBytes(tmp.resolve(TOKENIZER), bytes);
+                // the files that travel with a tokenizer.json (chat template, bos/eos, generation stop ids)
+                Path dir = tokenizerJson.toAbsolutePath().getParent();
+                for (String side : TOKENIZER_SIDE_FILES) {
+                    if (dir != null && Files.isRegularFile(dir.resolve(side))) {
+                        AtomicFiles.writeBytes(tmp.resolve(side), Files.readAllBytes(dir.resolve(side)));
+                    }
+                }
             }
             AtomicFiles.fsyncDirectory(tmp);
             Path target = directory().resolve("step-" + state.step());

@@ -12,7 +12,7 @@ import java.util.OptionalInt;
  * every pretraining document does (when the tokenizer has one). By default only the assistant's content and
  * its turn end are trained (the prompt is masked); {@code trainOnInputs} trains on every token.
  */
-public final class SftEncoder {
+public final class SftEncoder implements ChatEncoder {
 
     /** Tokens of one example and whether each one is a training target. */
     public record Encoded(int[] tokens, boolean[] trained) {
@@ -67,6 +67,7 @@ public final class SftEncoder {
         return id.getAsInt();
     }
 
+    @Override
     public Encoded encode(SftExample example) {
         IntBoolList out = new IntBoolList();
         if (bos.isPresent()) {
@@ -84,6 +85,7 @@ public final class SftEncoder {
     }
 
     /** The prompt of a generation request: the conversation so far plus the assistant's prefix, untrained. */
+    @Override
     public int[] encodePrompt(java.util.List<Message> messages) {
         IntBoolList out = new IntBoolList();
         if (bos.isPresent()) {
@@ -102,6 +104,16 @@ public final class SftEncoder {
 
     public int turnEndId() {
         return turnEndId;
+    }
+
+    @Override
+    public int[] stopIds() {
+        return new int[]{turnEndId};
+    }
+
+    @Override
+    public String describe() {
+        return "Stratum's special-token chat template";
     }
 
     private static final class IntBoolList {
