@@ -88,6 +88,16 @@ class InferenceSessionTest {
                 seq[n] = last.argMax().getInt(0);
             }
             assertArrayEquals(java.util.Arrays.copyOfRange(seq, 3, 10), generated);
+
+            // any of several stop ids ends the answer (a chat model's end of turn and eos), the stop id not included
+            int stopAt = 4;
+            int[] stops = {-5, seq[3 + stopAt], 10_000};
+            int[] stopped = Generator.generate(gpt, prompt, 7, stops, greedy, t -> { });
+            int first = 0;
+            while (seq[3 + first] != seq[3 + stopAt]) {
+                first++; // the stop id may already appear earlier in the greedy sequence
+            }
+            assertArrayEquals(java.util.Arrays.copyOfRange(seq, 3, 3 + first), stopped);
         }
     }
 
