@@ -120,7 +120,9 @@ class HfImportTest {
             Trainer.Result r = Finetune.run(new Finetune.Request(cfg, hf, train, null, dir.resolve("run"), false, 0),
                     lines::add, m -> { });
             assertTrue(lines.get(0).contains("vocabulary 258 grown to 261"), lines.toString());
-            assertTrue(lines.get(1).startsWith("sft train.jsonl: 3 examples, 3 packed"), lines.toString());
+            assertTrue(lines.get(1).startsWith("chat template: Stratum's special-token chat template"),
+                    lines.toString());
+            assertTrue(lines.get(2).startsWith("sft train.jsonl: 3 examples, 3 packed"), lines.toString());
             try (Decoder tuned = DecoderModel.load(r.lastCheckpoint(), 1, 16)) {
                 assertEquals(261, tuned.config().vocabSize());
                 INDArray wte = tuned.param("tok_embeddings.weight");
