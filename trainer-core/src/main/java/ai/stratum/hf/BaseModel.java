@@ -81,13 +81,13 @@ public record BaseModel(Path dir, ModelConfig stored, Tokenizer tokenizer, Model
     }
 
     /**
-     * Fills {@code params} (laid out for {@link #config()}: today's GPT-2 layout or the decoder's) with the base
-     * weights and the grown rows.
+     * Fills {@code params} (the decoder's layout for {@link #config()}) with the base weights (the stored
+     * vocabulary's rows, read through the family's table) and the grown rows.
      */
     public void loadInto(ParameterLayout layout, INDArray params) throws IOException {
-        Checkpoints.loadParams(dir, layout, params, stored.vocabSize());
+        Checkpoints.loadParams(dir, layout, params);
         if (vocabularyGrows()) {
-            for (String name : new String[] {"wte.weight", "tok_embeddings.weight", "lm_head.weight"}) {
+            for (String name : new String[] {"tok_embeddings.weight", "lm_head.weight"}) {
                 if (layout.contains(name)) {
                     growRows(layout.get(name), params);
                 }

@@ -2,7 +2,6 @@ package ai.stratum.train;
 
 import ai.stratum.hf.Family;
 import ai.stratum.hf.HfCheckpoint;
-import ai.stratum.hf.HfConfig;
 import ai.stratum.hf.WeightMap;
 import ai.stratum.hf.Safetensors;
 import ai.stratum.train.checkpoint.Checkpoints;
@@ -13,7 +12,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * What the trainer needs of a model: flat parameter and gradient buffers laid out by a {@link ParameterLayout}
@@ -72,18 +70,12 @@ public interface LanguageModel extends AutoCloseable {
     /**
      * Writes the weights of a checkpoint into {@code dir}: by default {@code model.safetensors} and
      * {@code config.json} in the Hugging Face layout of the config's family ({@link Family#infer}), through the
-     * family's {@link WeightMap} (GPT-2's layout is already Hugging Face's and is written as is).
+     * family's {@link WeightMap}.
      */
     default void saveWeights(Path dir, int eosTokenId) throws IOException {
-        if (!Checkpoints.isGpt2Layout(layout())) {
-            HfCheckpoint.saveModel(dir, WeightMap.of(Family.infer(config()), config()), params(), eosTokenId,
-                    params().dataType() == DataType.DOUBLE ? Safetensors.Dtype.F64 : Safetensors.Dtype.F32,
-                    HfCheckpoint.DEFAULT_SHARD_BYTES);
-            return;
-        }
-        Safetensors.write(dir.resolve(Checkpoints.MODEL), Safetensors.sources(layout(), params(), ""),
-                Map.of("format", "pt"));
-        HfConfig.write(dir, config(), eosTokenId, params().dataType() == DataType.DOUBLE ? "float64" : "float32");
+        HfCheckpoint.saveModel(dir, WeightMap.of(Family.infer(config()), config()), params(), eosTokenId,
+                params().dataType() == DataType.DOUBLE ? Safetensors.Dtype.F64 : Safetensors.Dtype.F32,
+                HfCheckpoint.DEFAULT_SHARD_BYTES);
     }
 
     /** Checks, without loading, that {@code dir} holds weights {@link #loadWeights} can read; names what is wrong. */

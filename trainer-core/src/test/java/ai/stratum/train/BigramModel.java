@@ -149,4 +149,42 @@ public final class BigramModel implements LanguageModel {
         params.close();
         grads.close();
     }
+
+    /**
+     * A test model's weights under its own tensor names (no Hugging Face family maps them): model.safetensors
+     * holds the layout's tensors as they are, beside a GPT-2-shaped config.json for the checkpoint's integrity check.
+     */
+    @Override
+    public void saveWeights(java.nio.file.Path dir, int eosTokenId) throws java.io.IOException {
+        ai.stratum.hf.Safetensors.write(dir.resolve(ai.stratum.train.checkpoint.Checkpoints.MODEL),
+                ai.stratum.hf.Safetensors.sources(layout, params, ""), Map.of("format", "pt"));
+        ai.stratum.hf.HfConfig.write(dir, config, eosTokenId, params.dataType() == DataType.DOUBLE ? "float64"
+                : "float32");
+    }
+
+    @Override
+    public void validateWeights(java.nio.file.Path dir) throws java.io.IOException {
+        ai.stratum.train.checkpoint.Checkpoints.checkIntegrity(dir);
+        java.nio.file.Path file = dir.resolve(ai.stratum.train.checkpoint.Checkpoints.MODEL);
+        ai.stratum.hf.Safetensors.Header header = ai.stratum.hf.Safetensors.readHeader(file);
+        for (ai.stratum.model.TensorSpec t : layout.tensors()) {
+            ai.stratum.hf.Safetensors.Entry e = header.tensors().get(t.name());
+            if (e == null) {
+                throw new IllegalArgumentException(file + ": no tensor '" + t.name() + "'");
+            }
+            if (!java.util.Arrays.equals(e.shape(), t.shape())) {
+                throw new IllegalArgumentException(file + ": tensor '" + t.name() + "' has shape "
+                        + java.util.Arrays.toString(e.shape()) + ", the model needs " + java.util.Arrays.toString(t.shape()));
+            }
+        }
+    }
+
+    @Override
+    public void loadWeights(java.nio.file.Path dir) throws java.io.IOException {
+        ai.stratum.hf.Safetensors.Header header = ai.stratum.hf.Safetensors.readHeader(
+                dir.resolve(ai.stratum.train.checkpoint.Checkpoints.MODEL));
+        for (ai.stratum.model.TensorSpec t : layout.tensors()) {
+            ai.stratum.hf.Safetensors.readInto(header, t.name(), t.shape(), params, t.offset());
+        }
+    }
 }

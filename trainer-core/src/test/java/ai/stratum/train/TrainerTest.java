@@ -313,7 +313,7 @@ class TrainerTest {
         train(config(8), data, runDir, false, -1, m -> { }, new ArrayList<>());
         Path ckpt = runDir.resolve("latest");
         try (BigramModel a = new BigramModel(config(8).model(), org.nd4j.linalg.api.buffer.DataType.FLOAT, -1)) {
-            Checkpoints.loadParams(ckpt, a.layout(), a.params());
+            a.loadWeights(ckpt);
             TrainableSet set = TrainableSet.all(a.layout());
             AdamW adam = new AdamW(config(8).optim(), set, a.params(), a.grads());
             Checkpoints.loadOptimizer(ckpt, adam);

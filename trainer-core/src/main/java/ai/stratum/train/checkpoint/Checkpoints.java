@@ -297,29 +297,13 @@ public final class Checkpoints {
 
     /** {@code model.safetensors} holds every tensor of {@code layout} with its shape; names the first that does not. */
     public static void checkCompatible(Path dir, ParameterLayout layout) throws IOException {
-        if (!isGpt2Layout(layout)) {
-            WeightMap map = HfCheckpoint.mapOf(dir);
-            HfCheckpoint.checkCompatible(HfCheckpoint.open(dir), map);
-            for (TensorSpec t : layout.tensors()) {
-                if (!map.layout().contains(t.name())
-                        || !Arrays.equals(map.layout().get(t.name()).shape(), t.shape())) {
-                    throw new IllegalArgumentException(dir.resolve(HfConfig.FILE) + ": describes a model without "
-                            + t.name() + " " + Arrays.toString(t.shape()) + "; the run's model needs it");
-                }
-            }
-            return;
-        }
-        Safetensors.Header model = Safetensors.readHeader(dir.resolve(MODEL));
+        WeightMap map = HfCheckpoint.mapOf(dir);
+        HfCheckpoint.checkCompatible(HfCheckpoint.open(dir), map);
         for (TensorSpec t : layout.tensors()) {
-            Safetensors.Entry e;
-            try {
-                e = model.get(storedName(model, t.name()));
-            } catch (IOException missing) {
-                throw new IllegalArgumentException(missing.getMessage(), missing);
-            }
-            if (!Arrays.equals(e.shape(), t.shape())) {
-                throw new IllegalArgumentException(dir.resolve(MODEL) + ": tensor '" + t.name() + "' has shape "
-                        + Arrays.toString(e.shape()) + ", the model needs " + Arrays.toString(t.shape()));
+            if (!map.layout().contains(t.name())
+                    || !Arrays.equals(map.layout().get(t.name()).shape(), t.shape())) {
+                throw new IllegalArgumentException(dir.resolve(HfConfig.FILE) + ": describes a model without "
+                        + t.name() + " " + Arrays.toString(t.shape()) + "; the run's model needs it");
             }
         }
     }
@@ -334,75 +318,11 @@ public final class Checkpoints {
     }
 
     /**
-     * Fills {@code params} (laid out by {@code layout}) from the checkpoint's {@code model.safetensors}: ours, or a
-     * Hugging Face GPT-2's, whose tensors may carry a {@code transformer.} prefix, may be F16 or BF16, may include
-     * the causal-mask buffers {@code h.N.attn.bias} (ignored) and may include {@code lm_head.weight}, which must
-     * equal {@code wte.weight} since the head is tied.
+     * Fills {@code params} (laid out by {@code layout}, {@link ParameterLayout#decoder}'s) from the checkpoint's
+     * weights, ours or a Hugging Face directory of any supported family, through the family's {@link WeightMap}.
      */
     public static void loadParams(Path dir, ParameterLayout layout, INDArray params) throws IOException {
-        if (!isGpt2Layout(layout)) {
-            HfCheckpoint.load(dir, HfCheckpoint.mapOf(dir), layout, params);
-            return;
-        }
-        loadParams(dir, layout, params, layout.get("wte.weight").shape()[0]);
-    }
-
-    /**
-     * Whether {@code layout} stores its tensors under their own names (a test model such as a bigram table, whose
-     * {@code wte.weight} is GPT-2's name); every model layout is {@link ParameterLayout#decoder}'s and goes
-     * through the family's {@link WeightMap}.
-     */
-    public static boolean isGpt2Layout(ParameterLayout layout) {
-        return layout.contains("wte.weight");
-    }
-
-    /**
-     * {@link #loadParams(Path, ParameterLayout, INDArray)} from a checkpoint whose vocabulary is
-     * {@code storedVocab} rows, at most the layout's: the stored rows of {@code wte.weight} fill the first rows and
-     * the rest are left as they are (for a vocabulary grown by added special tokens).
-     */
-    public static void loadParams(Path dir, ParameterLayout layout, INDArray params, long storedVocab)
-            throws IOException {
-        if (!isGpt2Layout(layout)) {
-            HfCheckpoint.load(dir, HfCheckpoint.mapOf(dir), layout, params); // the stored config has the vocab
-            return;
-        }
-        Safetensors.Header header = Safetensors.readHeader(dir.resolve(MODEL));
-        TensorSpec wte = layout.get("wte.weight");
-        long[] storedWte = {storedVocab, wte.shape()[1]};
-        if (storedVocab > wte.shape()[0]) {
-            throw new IllegalArgumentException("vocab_size: the checkpoint " + dir + " has " + storedVocab
-                    + " token rows, more than the model's " + wte.shape()[0]);
-        }
-        for (TensorSpec t : layout.tensors()) {
-            Safetensors.readInto(header, storedName(header, t.name()), t == wte ? storedWte : t.shape(), params,
-                    t.offset());
-        }
-        Safetensors.Entry head = header.tensors().get("lm_head.weight");
-        if (head != null) {
-            INDArray stored = org.nd4j.linalg.factory.Nd4j.create(params.dataType(), storedVocab * storedWte[1]);
-            Safetensors.readInto(header, "lm_head.weight", storedWte, stored, 0);
-            INDArray loaded = params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(wte.offset(),
-                    wte.offset() + stored.length()));
-            double diff = stored.sub(loaded).amaxNumber().doubleValue();
-            stored.close();
-            if (diff > 1e-6) {
-                throw new IOException(dir.resolve(MODEL) + ": lm_head.weight differs from wte.weight (by up to " + diff
-                        + "); GPT-2's LM head is tied to the token embedding and an untied head is not supported");
-            }
-        }
-    }
-
-    /** The name a layout tensor has in {@code header}: as is, or with Hugging Face's {@code transformer.} prefix. */
-    static String storedName(Safetensors.Header header, String name) throws IOException {
-        if (header.tensors().containsKey(name)) {
-            return name;
-        }
-        if (header.tensors().containsKey("transformer." + name)) {
-            return "transformer." + name;
-        }
-        throw new IOException(header.file() + ": no tensor '" + name + "' (nor 'transformer." + name
-                + "'); is this a GPT-2 checkpoint of the same size?");
+        HfCheckpoint.load(dir, HfCheckpoint.mapOf(dir), layout, params);
     }
 
     /** Restores AdamW's moments and step count; the checkpoint must cover exactly the same trainable tensors. */

@@ -140,6 +140,21 @@ class PackedDataTest {
         }
 
         @Override
+        public void saveWeights(java.nio.file.Path dir, int eosTokenId) throws IOException {
+            inner.saveWeights(dir, eosTokenId);
+        }
+
+        @Override
+        public void validateWeights(java.nio.file.Path dir) throws IOException {
+            inner.validateWeights(dir);
+        }
+
+        @Override
+        public void loadWeights(java.nio.file.Path dir) throws IOException {
+            inner.loadWeights(dir);
+        }
+
+        @Override
         public ParameterLayout layout() {
             return inner.layout();
         }
