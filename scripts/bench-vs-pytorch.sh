@@ -11,9 +11,16 @@
 #              key/value heads, SwiGLU with intermediate 704, no biases, tied head (3.98 M parameters); the
 #              PyTorch peer follows transformers' modeling_llama.py
 # Environment: STEPS (timed steps; default 20 for reference, 6 for gpt2-small), WARMUP (5; 2), ROUNDS (3; 2),
-# THREADS (default: nproc), PYTHON (an interpreter with torch). The VM this was written on drifts by up to 30%
-# over minutes, hence the rounds.
+# THREADS (default: nproc), STRATUM_TORCH_PYTHON (the interpreter that runs the PyTorch peer, e.g. a venv with a
+# PyTorch wheel; PYTHON is read too; default: the first of python3, /usr/bin/python3 that imports torch, which on a
+# fresh Debian machine is Debian's python3-torch). The VM this was written on drifts by up to 30% over minutes,
+# hence the rounds.
 # Installs Debian's python3-torch and libopenblas0-pthread when PyTorch is missing (needs root).
+# Debian's python3-torch calls whatever libblas.so.3 the alternatives system points at. With only libblas3 (netlib's
+# reference BLAS, unblocked Fortran loops) a 1024^3 sgemm runs at ~4 GFLOP/s instead of ~90 and the peer trains
+# 25x slower than PyTorch can. When the peer's process has that reference BLAS loaded, this script unpacks Debian's
+# libopenblas0-pthread into a cache directory (apt-get download + dpkg -x; the system's alternatives are left
+# alone) and runs the peer with it first on LD_LIBRARY_PATH. STRATUM_TORCH_BLAS=as-is keeps the reference BLAS.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WHICH="${1:-reference}"
@@ -33,13 +40,18 @@ esac
 
 # Debian's python3-torch lives in the system interpreter, which may not be the first python3 on PATH (pyenv).
 find_torch_python() {
-  for py in ${PYTHON:-} python3 /usr/bin/python3; do
+  for py in ${STRATUM_TORCH_PYTHON:-} ${PYTHON:-} python3 /usr/bin/python3; do
     if command -v "$py" >/dev/null 2>&1 && "$py" -c "import torch" >/dev/null 2>&1; then
       echo "$py"
       return
     fi
   done
 }
+if [ -n "${STRATUM_TORCH_PYTHON:-}" ] && ! "$STRATUM_TORCH_PYTHON" -c "import torch" >/dev/null 2>&1; then
+  echo "bench-vs-pytorch: STRATUM_TORCH_PYTHON=$STRATUM_TORCH_PYTHON cannot import torch; point it at an interpreter" \
+       "that has PyTorch (e.g. a venv's bin/python), or unset it to use Debian's python3-torch" >&2
+  exit 2
+fi
 PY="$(find_torch_python)"
 if [ -z "$PY" ]; then
   echo "bench-vs-pytorch: installing python3-torch and libopenblas0-pthread ..." >&2
@@ -50,6 +62,33 @@ fi
 
 export OMP_WAIT_POLICY=PASSIVE
 export OMP_NUM_THREADS="$THREADS"
+
+# The BLAS shared objects the peer's process has mapped after a matmul (empty when the BLAS is linked statically,
+# as MKL is in the PyTorch wheels).
+loaded_blas() {
+  "$@" "$PY" -c 'import torch; torch.ones(64, 64) @ torch.ones(64, 64)
+print(" ".join(sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.lower() or "lapack" in l.lower()})))'
+}
+TORCH_ENV=()
+BLAS_LIBS="$(loaded_blas)"
+if [ "${STRATUM_TORCH_BLAS:-openblas}" != "as-is" ] && [[ " $BLAS_LIBS " == *"/blas/libblas.so"* ]]; then
+  CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/stratum/openblas"
+  LIBDIR="$CACHE/root/usr/lib/x86_64-linux-gnu/openblas-pthread"
+  if [ ! -f "$LIBDIR/libblas.so.3" ]; then
+    echo "bench-vs-pytorch: PyTorch calls netlib's reference BLAS ($BLAS_LIBS); unpacking Debian's" \
+         "libopenblas0-pthread into $CACHE" >&2
+    mkdir -p "$CACHE"
+    (cd "$CACHE" && rm -f libopenblas0-pthread_*.deb && apt-get download -q libopenblas0-pthread >&2 \
+       && dpkg -x libopenblas0-pthread_*.deb root) \
+      || { echo "bench-vs-pytorch: could not fetch libopenblas0-pthread (apt-get download); run with" \
+                "STRATUM_TORCH_BLAS=as-is to measure PyTorch on the reference BLAS anyway" >&2; exit 1; }
+  fi
+  TORCH_ENV=(env "LD_LIBRARY_PATH=$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+  BLAS_LIBS="$(loaded_blas "${TORCH_ENV[@]}")"
+fi
+echo "bench-vs-pytorch: PyTorch peer: $("$PY" -c 'import torch; print(torch.__version__)') from $PY;" \
+     "BLAS: $("$PY" -c 'import torch, re; print(re.search(r"BLAS_INFO=(\w+)", torch.__config__.show()).group(1))')" \
+     "${BLAS_LIBS:+($BLAS_LIBS)}" >&2
 
 TORCH_SCRIPT="$(mktemp --suffix=.py)"
 trap 'rm -f "$TORCH_SCRIPT"' EXIT
@@ -201,7 +240,7 @@ print("%.1f" % (batch * seq / median))
 PY
 
 torch_round() {
-  "$PY" "$TORCH_SCRIPT" "$VOCAB" "$CTX" "$LAYERS" "$HEADS" "$DMODEL" "$BATCH" "$SEQ" "$STEPS" "$WARMUP" "$THREADS" \
+  "${TORCH_ENV[@]}" "$PY" "$TORCH_SCRIPT" "$VOCAB" "$CTX" "$LAYERS" "$HEADS" "$DMODEL" "$BATCH" "$SEQ" "$STEPS" "$WARMUP" "$THREADS" \
     "$KV_HEADS" "$INTER" "$ARCH"
 }
 
