@@ -403,7 +403,11 @@ public final class HfConfig {
                 }
             } else if (family == Family.QWEN2 || family == Family.QWEN3) {
                 n.put("use_sliding_window", model.slidingWindow() > 0);
-                n.put("sliding_window", model.slidingWindow() > 0 ? model.slidingWindow() : 4096);
+                if (model.slidingWindow() == 0) {
+                    n.putNull("sliding_window"); // as transformers writes it without a window
+                } else {
+                    n.put("sliding_window", model.slidingWindow());
+                }
                 n.put("max_window_layers", model.slidingWindow() > 0 ? 0 : model.nLayer());
             }
             n.put("initializer_range", 0.02);

@@ -49,11 +49,16 @@ public final class PeftAdapter {
     private static final Set<String> NEUTRAL = Set.of("peft_type", "task_type", "base_model_name_or_path",
             "revision", "inference_mode", "auto_mapping", "peft_version", "runtime_config", "megatron_core",
             "loftq_config", "eva_config", "corda_config", "qalora_group_size");
-    /** Keys that must be absent, null, false or empty: each changes the adapted model in a way Stratum cannot run. */
+    /**
+     * Keys that must be absent, null, false or empty: each changes the adapted model in a way Stratum cannot run.
+     * The last five are LoRA variants peft 0.21 writes as null in every adapter (KaSA, VeLoRA, LoRA-GA's
+     * initialization, MonteCLoRA, BD-LoRA).
+     */
     private static final List<String> REFUSED_UNLESS_EMPTY = List.of("use_dora", "lora_bias", "modules_to_save",
             "layers_to_transform", "layers_pattern", "layer_replication", "megatron_config", "exclude_modules",
             "target_parameters", "trainable_token_indices", "use_qalora", "alora_invocation_tokens", "arrow_config",
-            "ensure_weight_tying");
+            "ensure_weight_tying", "kasa_config", "velora_config", "lora_ga_config", "monteclora_config",
+            "use_bdlora");
 
     /**
      * Writes both files into {@code dir} (created if needed), each atomically. {@code baseModel} is recorded as
@@ -80,7 +85,7 @@ public final class PeftAdapter {
         cfg.put("peft_type", "LORA");
         cfg.put("task_type", "CAUSAL_LM");
         cfg.put("r", c.r());
-        cfg.put("lora_alpha", c.alpha());
+        putNumber(cfg, "lora_alpha", c.alpha());
         cfg.put("lora_dropout", c.dropout());
         ArrayNode targets = cfg.putArray("target_modules");
         c.targetModules().forEach(targets::add);
@@ -94,9 +99,18 @@ public final class PeftAdapter {
         ObjectNode ranks = cfg.putObject("rank_pattern");
         c.rankPattern().forEach(ranks::put);
         ObjectNode alphas = cfg.putObject("alpha_pattern");
-        c.alphaPattern().forEach(alphas::put);
+        c.alphaPattern().forEach((k, v) -> putNumber(alphas, k, v));
         cfg.put("use_dora", false);
         return cfg;
+    }
+
+    /** An integral alpha as an integer, as PEFT's {@code lora_alpha: int} writes it; any other as a number. */
+    private static void putNumber(ObjectNode node, String key, double value) {
+        if (value == Math.rint(value) && Math.abs(value) < Integer.MAX_VALUE) {
+            node.put(key, (int) value);
+        } else {
+            node.put(key, value);
+        }
     }
 
     /** A local directory's absolute, normalized path; anything else (a hub id) as given. */
