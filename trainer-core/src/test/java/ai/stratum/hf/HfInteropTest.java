@@ -1,5 +1,6 @@
 package ai.stratum.hf;
 
+import ai.stratum.fixtures.tokenizer.ByteLevelTokenizerJson;
 import ai.stratum.model.Decoder;
 import ai.stratum.train.DecoderModel;
 import ai.stratum.train.LoraModel;
@@ -11,6 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -37,7 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>Run with {@code -Dstratum.hfInterop.exportDir=DIR} it also leaves its exports in {@code DIR}, for
  * {@code hf_interop.py --check-export DIR} to load them in {@code transformers} / {@code peft} (not on CI: the
- * libraries are not there).
+ * libraries are not there); with {@code -Dstratum.hfInterop.fixtures=DIR} it reads fixtures that
+ * {@code hf_interop.py DIR} wrote with other library versions.
  */
 class HfInteropTest {
 
@@ -51,7 +54,12 @@ class HfInteropTest {
     @TempDir
     Path tmp;
 
+    /** The committed fixtures, or those in {@code -Dstratum.hfInterop.fixtures=DIR} (another library version's). */
     static Path fixture(String name) {
+        String root = System.getProperty("stratum.hfInterop.fixtures");
+        if (root != null) {
+            return Path.of(root, name);
+        }
         try {
             var url = HfInteropTest.class.getResource("/hf-interop/" + name);
             assertNotNull(url, "hf-interop/" + name + " is missing: run scripts/golden/hf_interop.py");
@@ -131,6 +139,32 @@ class HfInteropTest {
         LoraModel.merge(model, adapter, merged);
         try (Decoder m = DecoderModel.load(merged, 1, t)) {
             assertLogits(m, g, g.adapter(), F32, name + " merged");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama", "mistral", "qwen2", "qwen3"})
+    void aFinetuneBaseLoadsThemAndGrowsTheVocabularyWithoutChangingTheirLogits(String name) throws IOException {
+        Path dir = fixture(name);
+        Golden g = Golden.of(dir);
+        int t = g.tokens().length;
+        // finetune --base needs a tokenizer; a byte-level one (256 ids + the chat template's specials) grows the
+        // 48-row vocabulary, and the stored rows' logits stay transformers'
+        Path base = Files.createDirectories(tmp.resolve("base"));
+        try (var files = Files.list(dir.resolve("model"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, base.resolve(f.getFileName()));
+            }
+        }
+        ByteLevelTokenizerJson.write(base.resolve("tokenizer.json"), List.of("<|endoftext|>"));
+        BaseModel bm = BaseModel.open(base, List.of("<|user|>", "<|assistant|>"));
+        assertTrue(bm.vocabularyGrows(), "the byte-level tokenizer is larger than the model's 48 rows");
+        try (Decoder d = bm.load(1, t, DataType.FLOAT, false)) {
+            d.forward(g.tokens(), null, 1, t, false, 0);
+            INDArray stored = d.logits().reshape(t, bm.config().vocabSize())
+                    .get(NDArrayIndex.all(), NDArrayIndex.interval(0, bm.stored().vocabSize()));
+            double err = error(stored, g.base());
+            assertTrue(err <= F32, name + " via BaseModel: logits differ from transformers' by " + err);
         }
     }
 
