@@ -11,7 +11,8 @@
 #              key/value heads, SwiGLU with intermediate 704, no biases, tied head (3.98 M parameters); the
 #              PyTorch peer follows transformers' modeling_llama.py
 # Environment: STEPS (timed steps; default 20 for reference, 6 for gpt2-small), WARMUP (5; 2), ROUNDS (3; 2),
-# THREADS (default: nproc), STRATUM_TORCH_PYTHON (the interpreter that runs the PyTorch peer, e.g. a venv with a
+# THREADS (default: nproc), TORCH_PROFILE=1 (after its timed steps the peer prints where 3 more steps spend their
+# time, by op and input shape, to set beside Stratum's time by layer kind), STRATUM_TORCH_PYTHON (the interpreter that runs the PyTorch peer, e.g. a venv with a
 # PyTorch wheel; PYTHON is read too; default: the first of python3, /usr/bin/python3 that imports torch, which on a
 # fresh Debian machine is Debian's python3-torch). The VM this was written on drifts by up to 30% over minutes,
 # hence the rounds.
@@ -94,7 +95,7 @@ TORCH_SCRIPT="$(mktemp --suffix=.py)"
 trap 'rm -f "$TORCH_SCRIPT"' EXIT
 cat > "$TORCH_SCRIPT" <<'PY'
 # A minimal GPT-2 written for this comparison: pre-LayerNorm blocks, causal attention, tanh GELU, tied head.
-import math, statistics, sys, time
+import math, os, statistics, sys, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -236,6 +237,21 @@ for step in range(warmup + steps):
 median = statistics.median(times)
 print("torch %s, %d threads: %d parameters, median step %.1f ms, %.0f tokens/s"
       % (torch.__version__, threads, params, median * 1000, batch * seq / median), file=sys.stderr)
+if os.environ.get("TORCH_PROFILE") == "1":
+    # where PyTorch's step goes, to set beside `stratum bench train`'s time by layer kind (3 steps, per step)
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+        for _ in range(3):
+            loss = model(torch.randint(0, vocab, (batch, seq)), torch.randint(0, vocab, (batch, seq)))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad(set_to_none=False)
+    rows = sorted(prof.key_averages(group_by_input_shape=True), key=lambda e: -e.self_cpu_time_total)
+    print("torch profile, self CPU ms per step (op, input shapes):", file=sys.stderr)
+    for e in rows[:25]:
+        print("  %8.1f  %-28s %s" % (e.self_cpu_time_total / 3000.0, e.key, str(e.input_shapes)[:90]),
+              file=sys.stderr)
 print("%.1f" % (batch * seq / median))
 PY
 
