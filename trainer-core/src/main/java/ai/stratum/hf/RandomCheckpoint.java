@@ -11,6 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -63,7 +64,7 @@ public final class RandomCheckpoint {
      *
      * @param family     the family of {@code config.json}
      * @param parameters the number of weights
-     * @param weights    the weight files (one, or the shards and the index)
+     * @param weights    the weight files: {@code model.safetensors}, or the shards then the index
      * @param eosTokenId the end-of-text id recorded in {@code config.json}
      */
     public record Result(Family family, long parameters, List<String> weights, int eosTokenId) {
@@ -91,8 +92,13 @@ public final class RandomCheckpoint {
         }
         HfConfig.write(out, config, spec.family(), eos, spec.dtype().torchName());
         AtomicFiles.fsyncDirectory(out);
-        List<String> weights = Files.isRegularFile(out.resolve(HfCheckpoint.MODEL)) ? List.of(HfCheckpoint.MODEL)
-                : HfCheckpoint.open(out).files().stream().map(p -> p.getFileName().toString()).toList();
+        List<String> weights = new ArrayList<>();
+        if (Files.isRegularFile(out.resolve(HfCheckpoint.MODEL))) {
+            weights.add(HfCheckpoint.MODEL);
+        } else {
+            HfCheckpoint.open(out).files().forEach(p -> weights.add(p.getFileName().toString()));
+            weights.add(HfCheckpoint.INDEX);
+        }
         return new Result(spec.family(), n, weights, eos);
     }
 
