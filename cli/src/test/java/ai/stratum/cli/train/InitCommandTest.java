@@ -25,14 +25,16 @@ class InitCommandTest {
     @Test
     void writesAShardedBf16ModelThatGenerateLoads() throws IOException {
         Path out = tmp.resolve("base");
+        // Llama 3.2's context window: generate sizes its buffers for the sequence it makes, not for 131072 positions
         TrainCommandsTest.Result r = run("init", "--preset", "llama-tiny-cpu", "--set", "model.n_layer=2",
-                "--out", out.toString(), "--dtype", "bf16", "--seed", "3", "--max-shard-size", "200KB");
+                "--set", "model.context_length=131072", "--out", out.toString(), "--dtype", "bf16", "--seed", "3", "--max-shard-size", "200KB");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("random llama model") && r.out().contains("seed 3")
                 && r.out().contains(HfCheckpoint.INDEX), r.out());
         JsonNode c = new ObjectMapper().readTree(out.resolve(HfConfig.FILE).toFile());
         assertEquals("bfloat16", c.get("torch_dtype").asText());
         assertEquals(2, c.get("num_hidden_layers").asInt());
+        assertEquals(131072, c.get("max_position_embeddings").asInt());
         assertTrue(HfCheckpoint.open(out).files().size() > 1, "sharded");
         assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
 
@@ -40,6 +42,10 @@ class InitCommandTest {
                 "--max-new-tokens", "3", "--temperature", "0");
         assertEquals(0, g.code(), g.err());
         assertTrue(g.out().startsWith("ab"), g.out());
+        TrainCommandsTest.Result negative = run("generate", "--checkpoint", out.toString(), "--prompt", "ab",
+                "--max-new-tokens", "-1");
+        assertEquals(Main.USER_ERROR, negative.code());
+        assertTrue(negative.err().contains("--max-new-tokens"), negative.err());
 
         TrainCommandsTest.Result again = run("init", "--preset", "llama-tiny-cpu", "--out", out.toString());
         assertEquals(Main.USER_ERROR, again.code());
