@@ -13,6 +13,7 @@ import ai.stratum.train.MemoryEstimate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -69,11 +70,14 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (maxNewTokens < 0) {
+            throw new ParameterException(spec.commandLine(), "--max-new-tokens: must be 0 or more, got " + maxNewTokens);
+        }
         checkpoint = Models.resolve(checkpoint);
         adapter = Models.resolve(adapter);
-        MemoryEstimate.Keys keys = new MemoryEstimate.Keys("batch", "model.context_length");
+        MemoryEstimate.Keys keys = new MemoryEstimate.Keys("batch", "--max-new-tokens (or the prompt)");
         // reads config.json first, so that a damaged one is named
-        Models.checkMemory(checkpoint, adapter, 1, Integer.MAX_VALUE, keys);
+        Models.checkMemory(checkpoint, adapter, 1, 1, keys);
         Sampler sampler = new Sampler(new Sampler.Settings(temperature, topK, topP), new SplittableRandom(seed));
         Tokenizer tok = Models.tokenizer(tokenizer, checkpoint, adapter);
         int eos = HfConfig.eosTokenId(Models.base(checkpoint, adapter));
@@ -94,7 +98,10 @@ public final class GenerateCommand implements Callable<Integer> {
             out.print(prompt);
             out.flush();
         }
-        try (LanguageModel model = Models.openChecked(checkpoint, adapter, 1, Integer.MAX_VALUE, keys)) {
+        // buffers for the sequence this run makes, not for the whole context window (131072 positions for Llama
+        // 3.2: terabytes of activations); the KV-cached session holds at most that many positions too
+        int length = ids.length + maxNewTokens;
+        try (LanguageModel model = Models.openChecked(checkpoint, adapter, 1, length, keys)) {
             StreamingDecoder decoder = new StreamingDecoder(tok, out);
             Generator.generate(Models.decoder(model), ids, maxNewTokens, stop, sampler, decoder::accept);
             decoder.finish();

@@ -34,13 +34,13 @@ public interface Kernels {
 
     /**
      * out (N, C) = wte[tokens[n]] + wpe[positions[n]]; tokens and positions (N). wpe may be null (no learned
-     * positions, as with RoPE): out = wte[tokens[n]], positions unused.
+     * positions, as with RoPE): out = wte[tokens[n]], and positions is then unused (may be null).
      */
     void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe);
 
     /**
      * dwte (V, C) += rows of dout (N, C) scattered by token; dwpe (T', C) += the same rows scattered by position,
-     * unless dwpe is null (no learned positions).
+     * unless dwpe is null (no learned positions; positions is then unused and may be null).
      */
     void embeddingBackward(INDArray dwte, INDArray dwpe, INDArray dout, int[] tokens, int[] positions);
 
