@@ -153,6 +153,51 @@ class GeneratePromptsCommandTest {
         assertEquals(resumed, Files.readString(out), "nothing is appended twice");
     }
 
+    /**
+     * Generated data goes through {@code stratum data prepare} (here exact dedup drops a repeated answer) and the
+     * kept documents are SFT data as they are: finetune's reader gets the same conversations back.
+     */
+    @Test
+    void generatedDataGoesThroughTheDataPipelineBeforeFineTuning() throws IOException {
+        Path out = tmp.resolve("to-clean.jsonl");
+        assertEquals(0, generate(out, "--batch", "4").code());
+        List<String> generated = Files.readAllLines(out);
+        String copy = generated.get(0).replaceFirst("^\\{\"id\":[^,]+,", "{\"id\":\"copy\",");
+        Files.writeString(out, copy + "\n", java.nio.file.StandardOpenOption.APPEND);
+        Path recipe = Files.writeString(tmp.resolve("clean.yaml"), """
+                inputs:
+                  - name: generated
+                    format: jsonl
+                    paths: [%s]
+                    text_field: messages
+                    id_field: id
+                filters:
+                  language: {enabled: false}
+                  gopher_repetition: {enabled: false}
+                  gopher_quality: {enabled: false}
+                  c4: {enabled: false}
+                  fineweb: {enabled: false}
+                dedup: {exact: true, minhash: false}
+                pii: {enabled: false}
+                output:
+                  name: sft
+                  shard_tokens: 4000
+                  val_fraction: 0.0
+                  rejects_with_text: false
+                  documents: [jsonl]
+                threads: 1
+                """.formatted(out));
+        Path cleaned = tmp.resolve("cleaned");
+        TrainCommandsTest.Result r = run("data", "prepare", "--recipe", recipe.toString(), "--out",
+                cleaned.toString());
+        assertEquals(0, r.code(), r.err());
+        Path kept = cleaned.resolve("documents").resolve("sft-000000.jsonl");
+        List<SftExample> examples = SftJsonl.read(kept);
+        assertEquals(generated.size(), examples.size(), "the copy is dropped by exact dedup");
+        assertEquals(new java.util.HashSet<>(SftJsonl.read(out).subList(0, generated.size())),
+                new java.util.HashSet<>(examples), "the kept documents hold the generated conversations");
+    }
+
     @Test
     void badRequestsAreRefusedByFileAndLine() throws IOException {
         String good = "{\"id\": 1, \"prompt\": \"a\"}\n";
