@@ -2,6 +2,7 @@ package ai.stratum.generate;
 
 import ai.stratum.model.BatchDecodeSession;
 import ai.stratum.model.Decoder;
+import ai.stratum.model.ModelConfig;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -105,11 +106,7 @@ public final class BatchGenerator {
         if (requests.isEmpty()) {
             return new Stats(0, 0, 0, 0);
         }
-        int context = model.config().contextLength();
-        // each slot holds the longest request when it fits the context (so a short file costs no unused cache);
-        // a longer request then has the whole context, as Generator gives it
-        int maxTokens = (int) Math.min(context, requests.stream()
-                .mapToLong(r -> (long) r.prompt().length + r.maxNewTokens()).max().orElse(1));
+        int maxTokens = slotTokens(model.config().contextLength(), requests);
         int slots = Math.min(batch, requests.size());
         int rows = Math.min(prefillRows, maxTokens);
         try (BatchDecodeSession session = model.newBatchSession(slots, maxTokens, Math.max(slots, rows))) {
@@ -117,6 +114,24 @@ public final class BatchGenerator {
             run.all(requests, onResult);
             return new Stats(run.prefillTokens, run.prefillNanos, run.decodeTokens, run.decodeNanos);
         }
+    }
+
+    /**
+     * Tokens each slot holds: the longest request when it fits the context (so a short file costs no unused
+     * cache); a longer request then has the whole context, as {@link Generator} gives it.
+     */
+    private static int slotTokens(int context, List<Request> requests) {
+        return (int) Math.min(context, requests.stream().mapToLong(r -> (long) r.prompt().length
+                + r.maxNewTokens()).max().orElse(1));
+    }
+
+    /** Bytes of the key/value cache {@link #generate} allocates for these requests at {@code batch}. */
+    public static long cacheBytes(ModelConfig config, List<Request> requests, int batch, int bytesPerValue) {
+        if (requests.isEmpty()) {
+            return 0;
+        }
+        return 2L * config.nLayer() * Math.min(batch, requests.size()) * slotTokens(config.contextLength(), requests)
+                * config.nKvHead() * config.headDim() * bytesPerValue;
     }
 
     private enum Outcome { CONTINUE, STOPPED, LENGTH }

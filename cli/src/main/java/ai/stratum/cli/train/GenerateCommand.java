@@ -2,6 +2,7 @@ package ai.stratum.cli.train;
 
 import ai.stratum.tokenizer.Tokenizer;
 import ai.stratum.generate.Generator;
+import ai.stratum.generate.BatchGenerator;
 import ai.stratum.generate.SyntheticData;
 import ai.stratum.cli.UserException;
 import ai.stratum.train.LanguageModel;
@@ -161,6 +162,14 @@ public final class GenerateCommand implements Callable<Integer> {
         var teacher = SyntheticData.teacher(base, adapter, encoder == null ? "none (raw continuation)"
                 : encoder.describe());
         try (LanguageModel model = Models.openChecked(checkpoint, adapter, 1, rows, keys)) {
+            long cache = BatchGenerator.cacheBytes(model.config(), prepared.requests(), batch, Float.BYTES);
+            long available = MemoryEstimate.available();
+            if (cache > available) {
+                throw new UserException(String.format(java.util.Locale.ROOT, "--batch: the key/value cache of %d "
+                        + "sequences of up to %s tokens needs %.2f GiB but only %.2f GiB are available; lower --batch "
+                        + "(or max_new_tokens, or the prompts' length)", Math.min(batch, prepared.requests().size()),
+                        "prompt + max_new_tokens", cache / (double) (1L << 30), available / (double) (1L << 30)));
+            }
             SyntheticData.Summary s = SyntheticData.run(Models.decoder(model), tok, prepared, teacher, out, batch,
                     Math.min(prefillRows, model.config().contextLength()), log);
             log.println(s.line());
