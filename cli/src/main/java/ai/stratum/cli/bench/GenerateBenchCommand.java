@@ -25,7 +25,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code stratum bench generate}: batched KV-cached generation ({@link BatchGenerator}) at batch 1 against larger
  * batches on the same requests, in alternating rounds (the VM's speed drifts), reporting prefill and decode
- * tokens/s and the ratio of each batch's decode speed to batch 1's, and whether the greedy answers were equal at
+ * tokens/s and the ratio of each batch's decode speed to batch 1's, and whether the answers (greedy, or sampled with
+ * each request's own seed) were equal at
  * every batch size.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -68,6 +69,13 @@ public final class GenerateBenchCommand implements Callable<Integer> {
     @Option(names = "--new-tokens", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
     int newTokens;
 
+    @Option(names = "--temperature", defaultValue = "0",
+            description = "0 is greedy; otherwise each request samples with its own seed. Default: ${DEFAULT-VALUE}.")
+    double temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
+    int topK;
+
     @Option(names = "--rounds", defaultValue = "2",
             description = "Alternating rounds over the batch sizes; the best of each is kept. Default: ${DEFAULT-VALUE}.")
     int rounds;
@@ -88,8 +96,9 @@ public final class GenerateBenchCommand implements Callable<Integer> {
                         + c.contextLength() + ")");
             }
             out.printf("bench generate: %s d_model %d, %d layers, %d heads (%d kv), vocab %d; %d requests of %d "
-                            + "prompt + %d new tokens, greedy%n", model == null ? "random GPT-2" : model, c.dModel(),
-                    c.nLayer(), c.nHead(), c.nKvHead(), c.vocabSize(), requests, promptTokens, newTokens);
+                            + "prompt + %d new tokens, %s%n", model == null ? "random GPT-2" : model, c.dModel(),
+                    c.nLayer(), c.nHead(), c.nKvHead(), c.vocabSize(), requests, promptTokens, newTokens,
+                    temperature == 0 ? "greedy" : "temperature " + temperature + " top-k " + topK);
             SplittableRandom rng = new SplittableRandom(7);
             int[][] prompts = new int[requests][];
             for (int i = 0; i < requests; i++) {
@@ -128,7 +137,7 @@ public final class GenerateBenchCommand implements Callable<Integer> {
                         bestDecode[b] / bestDecode[0]));
             }
             out.println(summary);
-            out.printf("prefill tokens/s: batch %d %.1f; greedy answers equal to the first run's: %s%n", batches[0],
+            out.printf("prefill tokens/s: batch %d %.1f; answers equal to the first run's: %s%n", batches[0],
                     bestPrefill[0], differing == 0 ? "all" : differing + " answers differ (float rounding of the "
                             + "batched matmuls at a near tie)");
         }
@@ -137,9 +146,9 @@ public final class GenerateBenchCommand implements Callable<Integer> {
 
     private List<BatchGenerator.Request> requests(int[][] prompts) {
         List<BatchGenerator.Request> list = new ArrayList<>();
-        for (int[] p : prompts) {
-            list.add(new BatchGenerator.Request(p, newTokens, new int[0],
-                    new Sampler(new Sampler.Settings(0, 0, 1.0), new SplittableRandom(0))));
+        for (int i = 0; i < prompts.length; i++) {
+            list.add(new BatchGenerator.Request(prompts[i], newTokens, new int[0],
+                    new Sampler(new Sampler.Settings(temperature, topK, 1.0), new SplittableRandom(i))));
         }
         return list;
     }

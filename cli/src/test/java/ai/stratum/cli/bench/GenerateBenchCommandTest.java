@@ -21,13 +21,13 @@ class GenerateBenchCommandTest {
         StringWriter err = new StringWriter();
         int code = run(out, err, "bench", "generate", "--vocab", "64", "--d-model", "16", "--layers", "1",
                 "--heads", "2", "--context", "32", "--requests", "5", "--prompt-tokens", "6", "--new-tokens", "5",
-                "--batches", "1,2,4", "--rounds", "1");
+                "--batches", "1,2,4", "--rounds", "1", "--temperature", "0.9", "--top-k", "8");
         assertEquals(0, code, err.toString());
         String report = out.toString();
         assertTrue(report.matches("(?s).*decode tokens/s \\(best of 1\\): batch 1 [0-9.]+, batch 2 [0-9.]+ "
                 + "\\([0-9.]+x\\), batch 4 [0-9.]+ \\([0-9.]+x\\)\n.*"), report);
-        assertTrue(report.contains("greedy answers equal to the first run's: all"), report);
-        assertTrue(report.contains("5 requests of 6 prompt + 5 new tokens"), report);
+        assertTrue(report.contains("answers equal to the first run's: all"), report);
+        assertTrue(report.contains("5 requests of 6 prompt + 5 new tokens, temperature 0.9 top-k 8"), report);
 
         StringWriter badErr = new StringWriter();
         assertEquals(Main.USER_ERROR, run(new StringWriter(), badErr, "bench", "generate", "--context", "32",
