@@ -26,8 +26,7 @@ import java.util.concurrent.Callable;
  * {@code stratum bench generate}: batched KV-cached generation ({@link BatchGenerator}) at batch 1 against larger
  * batches on the same requests, in alternating rounds (the VM's speed drifts), reporting prefill and decode
  * tokens/s and the ratio of each batch's decode speed to batch 1's, and whether the answers (greedy, or sampled with
- * each request's own seed) were equal at
- * every batch size.
+ * each request's own seed) were equal at every batch size.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Batched generation throughput: decode tokens/s at batch 1 vs larger batches, in one run.")
