@@ -90,7 +90,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--top-p", defaultValue = "0.95", description = "Nucleus probability. Default: ${DEFAULT-VALUE}.")
     double topP;
 
-    @Option(names = "--seed", defaultValue = "1337", description = "Sampling seed. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", defaultValue = "1337", description = "Sampling seed; with --prompts, a request without its own seed gets one derived from "
+            + "this and its id. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Override
