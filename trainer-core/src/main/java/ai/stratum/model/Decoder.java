@@ -271,6 +271,17 @@ public final class Decoder implements AutoCloseable {
         return new DecodeSession(this, maxTokens);
     }
 
+    /**
+     * A KV-cached decoder of {@code slots} sequences at once over this model's current parameters (and adapters),
+     * each up to {@code maxTokens} (at most the context length) tokens, taking up to {@code maxRows} rows per call
+     * (at most this decoder's max_batch * max_seq_len, the rows its adapters were built for). Independent of the
+     * training buffers and of other sessions.
+     */
+    public BatchDecodeSession newBatchSession(int slots, int maxTokens, int maxRows) {
+        checkOpen();
+        return new BatchDecodeSession(this, slots, maxTokens, maxRows, maxBatch * maxSeqLen);
+    }
+
     /** Times every following forward and backward by kind of layer into {@code profile}; null stops timing. */
     public void profile(StepProfile profile) {
         pass.profile(profile);
