@@ -55,8 +55,8 @@ public final class LanguageFilter implements DocumentStep {
             .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build();
     private static volatile List<LanguageProfile> profiles;
     /** Detectors are immutable and thread-safe but take a second to build: one per seed. */
-    private static final Map<Long, LanguageDetector> DETECTORS = new ConcurrentHashMap<>();
-    private final LanguageDetector detector;
+    private static final Map<Long, NgramDetector> DETECTORS = new ConcurrentHashMap<>();
+    private final NgramDetector detector;
     private final TextObjectFactory texts;
     private final Set<String> allowed;
     private final LanguageConfig c;
@@ -64,10 +64,8 @@ public final class LanguageFilter implements DocumentStep {
     public LanguageFilter(LanguageConfig config, long seed) {
         this.c = config;
         this.allowed = new HashSet<>(config.languages());
-        this.detector = DETECTORS.computeIfAbsent(seed, s -> LanguageDetectorBuilder.create(NgramExtractors.standard())
-                .withProfiles(builtInProfiles())
-                .seed(s)
-                .build());
+        this.detector = DETECTORS.computeIfAbsent(seed, s -> new NgramDetector(builtInProfiles(),
+                libraryDetector(s), s));
         // no URL/e-mail cleaning filters: they cost more than detection itself on web text
         this.texts = new TextObjectFactoryBuilder().maxTextLength(2 * config.windowChars()).build();
         Set<String> known = new HashSet<>();
@@ -82,7 +80,13 @@ public final class LanguageFilter implements DocumentStep {
         }
     }
 
-    private static List<LanguageProfile> builtInProfiles() {
+    /** The library's detector: the reference {@link NgramDetector} equals, and what it asks for short texts. */
+    static LanguageDetector libraryDetector(long seed) {
+        return LanguageDetectorBuilder.create(NgramExtractors.standard()).withProfiles(builtInProfiles()).seed(seed)
+                .build();
+    }
+
+    static List<LanguageProfile> builtInProfiles() {
         if (profiles == null) {
             synchronized (LanguageFilter.class) {
                 if (profiles == null) {
