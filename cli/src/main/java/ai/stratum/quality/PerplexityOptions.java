@@ -10,7 +10,7 @@ import java.util.TreeSet;
  * The perplexity scorer's settings, from the recipe's {@code filters.quality.options} (every key optional; any
  * other key is refused by name):
  * <ul>
- *   <li>{@code seq_len}: tokens per window, 0 (default) = the model's context length;</li>
+ *   <li>{@code seq_len}: tokens per window, 0 (default) = the model's context length, at most 2048;</li>
  *   <li>{@code batch}: windows per forward (default 4);</li>
  *   <li>{@code buckets}: {@code [middle_min, head_min]}, CCNet's buckets as thresholds on the score
  *       (-log perplexity): {@code head} from {@code head_min} up, {@code middle} from {@code middle_min}, below it

@@ -27,6 +27,9 @@ import java.util.Set;
  * While one pipeline worker waits for the model the others go on with their cheaper steps.
  */
 public final class ScoringModel implements AutoCloseable {
+    /** The window when none is asked for: the context length, at most this (a 128k-context model's activations for
+     * its whole context would not fit in memory, and scoring needs no more). */
+    public static final int DEFAULT_MAX_SEQ_LEN = 2048;
     private final Path dir;
     private final Tokenizer tokenizer;
     private final Decoder decoder;
@@ -57,7 +60,8 @@ public final class ScoringModel implements AutoCloseable {
             throw new IllegalArgumentException("batch: at least 1, got " + batch);
         }
         if (seqLen < 0 || seqLen == 1) {
-            throw new IllegalArgumentException("seq_len: 0 (the model's context length) or at least 2, got " + seqLen);
+            throw new IllegalArgumentException("seq_len: 0 (the model's context, at most " + DEFAULT_MAX_SEQ_LEN
+                    + ") or at least 2, got " + seqLen);
         }
         Path dir = Checkpoints.resolve(checkpointOrRun);
         if (!Files.isRegularFile(dir.resolve("config.json"))) {
@@ -66,7 +70,7 @@ public final class ScoringModel implements AutoCloseable {
         }
         BaseModel base = BaseModel.open(dir, List.of());
         ModelConfig config = base.config();
-        int t = seqLen == 0 ? config.contextLength() : Math.min(seqLen, config.contextLength());
+        int t = Math.min(seqLen == 0 ? DEFAULT_MAX_SEQ_LEN : seqLen, config.contextLength());
         Tokenizer tok = base.tokenizer();
         int[] bos = tok.encode("", Set.of(), true);
         boolean post = bos.length > 0;

@@ -123,6 +123,12 @@ class AnnotateCommandTest {
         assertEquals(Set.of("edu-0", "edu-1", "edu-2", "edu-3", "edu-4"), ids);
         assertEquals(5, all.size());
 
+        Result otherLabels = run("data", "annotate", "--model", model.toString(), "--prompt-template",
+                template().toString(), "--in", in.toString(), "--out", out.toString(), "--threshold", "3");
+        assertEquals(2, otherLabels.code(), "labels made another way would be mixed in");
+        assertTrue(otherLabels.err().contains("labelled.jsonl was annotated with labels rounded")
+                && otherLabels.err().contains("labelled.jsonl.annotate.json"), otherLabels.err());
+
         Path binary = dir.resolve("binary.jsonl");
         Result thr = run("data", "annotate", "--model", model.toString(), "--prompt-template", template().toString(),
                 "--in", in.toString(), "--out", binary.toString(), "--threshold", "3.25");
@@ -176,18 +182,21 @@ class AnnotateCommandTest {
     void annotateThenTrainTheClassifierOnTheGrades() throws IOException {
         Path high = handSet(dir.resolve("high"), P);
         Path low = handSet(dir.resolve("low"), new double[] {0.5, 0.4, 0.05, 0.03, 0.01, 0.01});
-        Path labelled = dir.resolve("labelled.jsonl");
+        Path proseLabels = dir.resolve("prose-labelled.jsonl");
+        Path spamLabels = dir.resolve("spam-labelled.jsonl");
         Path prose = docs("prose", 60, true);
         Path spam = docs("spam", 60, false);
         assertEquals(0, run("data", "annotate", "--model", high.toString(), "--prompt-template",
-                template().toString(), "--in", prose.toString(), "--out", labelled.toString()).code());
+                template().toString(), "--in", prose.toString(), "--out", proseLabels.toString()).code());
         assertEquals(0, run("data", "annotate", "--model", low.toString(), "--prompt-template",
-                template().toString(), "--in", spam.toString(), "--out", labelled.toString()).code());
-        List<JsonNode> all = lines(labelled);
+                template().toString(), "--in", spam.toString(), "--out", spamLabels.toString()).code());
+        List<JsonNode> all = new ArrayList<>(lines(proseLabels));
+        all.addAll(lines(spamLabels));
         assertEquals(120, all.size());
         assertEquals(Set.of(3, 1), Set.copyOf(all.stream().map(n -> n.get("label").asInt()).toList()));
         Path model = dir.resolve("edu.sqc");
-        Result train = run("data", "classifier", "train", "--input", labelled.toString(), "--out", model.toString(),
+        Result train = run("data", "classifier", "train", "--input", proseLabels + "," + spamLabels, "--out",
+                model.toString(),
                 "--bits", "14");
         assertEquals(0, train.code(), train.err());
         assertTrue(train.out().contains("labels [1, 3], score = expected label value"), train.out());

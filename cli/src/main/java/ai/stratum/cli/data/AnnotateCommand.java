@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
                 + "(FineWeb-Edu style): the expected value of the next-token distribution over the digits 0-5 after "
                 + "the prompt, one forward per document.",
                 "Writes {\"id\", \"text\", \"score\", \"label\", \"argmax\"} JSON lines that 'stratum data classifier "
-                        + "train' reads. A rerun with the same --out resumes: documents already there are skipped."})
+                        + "train' reads. A rerun with the same --out resumes: documents already there are skipped "
+                        + "(OUT.annotate.json records the model, template and options, and a rerun must match it)."})
 public final class AnnotateCommand implements Callable<Integer> {
     static final String DEFAULT_TEMPLATE = "configs/data/edu-annotation-prompt.txt";
 
@@ -70,7 +71,7 @@ public final class AnnotateCommand implements Callable<Integer> {
     int maxTextTokens;
 
     @Option(names = "--seq-len", paramLabel = "N", defaultValue = "0",
-            description = "The model's window for the prompt (default: 0 = its context length).")
+            description = "The model's window for the prompt (default: 0 = its context length, at most 2048).")
     int seqLen;
 
     @Option(names = "--text-field", defaultValue = "text", description = "JSON field of the text (default: text).")
@@ -93,6 +94,7 @@ public final class AnnotateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (ScoringModel m = ScoringModel.open(model, 1, seqLen)) {
             EduAnnotator annotator = new EduAnnotator(m, prompt, maxTextTokens);
+            checkSettings(m, prompt, annotator);
             long t0 = System.nanoTime();
             EduAnnotator.Summary s = annotator.run(docs, out, threshold == null ? Double.NaN : threshold,
                     line -> {
@@ -107,6 +109,45 @@ public final class AnnotateCommand implements Callable<Integer> {
         }
         o.flush();
         return 0;
+    }
+
+    /**
+     * {@code OUT.annotate.json} records what the labels in {@code --out} were made with (the model's fingerprint,
+     * the template, the text budget, the labelling); a rerun that would append lines made otherwise is refused.
+     */
+    private void checkSettings(ScoringModel m, PromptTemplate prompt, EduAnnotator annotator) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.Map<String, Object> now = new java.util.LinkedHashMap<>();
+        now.put("model_fingerprint", ai.stratum.hf.BaseModel.fingerprint(m.dir()));
+        now.put("template_sha256", sha256(prompt.before() + PromptTemplate.PLACEHOLDER + prompt.after()));
+        now.put("text_tokens", annotator.textBudget());
+        now.put("labels", threshold == null ? "rounded" : "score >= " + threshold);
+        Path file = out.resolveSibling(out.getFileName() + ".annotate.json");
+        if (Files.exists(file)) {
+            com.fasterxml.jackson.databind.JsonNode before = json.readTree(file.toFile());
+            for (java.util.Map.Entry<String, Object> e : now.entrySet()) {
+                String was = before.path(e.getKey()).asText();
+                if (!was.equals(String.valueOf(e.getValue()))) {
+                    throw new UserException(out + " was annotated with " + e.getKey() + " " + was + " (see " + file
+                            + "), this run has " + e.getValue() + "; rerun with the same model, template and "
+                            + "options, or write to a new --out");
+                }
+            }
+        } else if (Files.exists(out) && Files.size(out) > 0) {
+            throw new UserException(out + " exists but " + file + " does not: it was not written by this command; "
+                    + "write to a new --out");
+        } else {
+            ai.stratum.io.AtomicFiles.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(now));
+        }
+    }
+
+    private static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private PromptTemplate readTemplate() throws IOException {

@@ -47,7 +47,7 @@ public final class PerplexityBucketsCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--seq-len", paramLabel = "N", defaultValue = "0",
-            description = "Window length, as the recipe's options.seq_len (default: 0 = the model's context).")
+            description = "Window length, as the recipe's options.seq_len (default: 0 = the model's context, at most 2048).")
     int seqLen;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "4",
