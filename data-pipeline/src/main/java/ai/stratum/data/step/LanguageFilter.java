@@ -229,6 +229,64 @@ public final class LanguageFilter implements DocumentStep {
         return sum;
     }
 
+    /**
+     * What {@code stratum bench data --language-detectors} reports: every window this configuration samples from
+     * {@code texts}, detected by the library's detector and by {@link NgramDetector} (alternating which goes first),
+     * how many results are identical (same languages, same probabilities) and the CPU nanoseconds of each.
+     */
+    public record DetectorComparison(int windows, int identical, long libraryNanos, long ngramNanos) {
+    }
+
+    public static DetectorComparison compareDetectors(List<String> texts, LanguageConfig config, long seed) {
+        LanguageDetector library = libraryDetector(seed);
+        NgramDetector ours = new NgramDetector(builtInProfiles(), library, seed);
+        TextObjectFactory factory = new TextObjectFactoryBuilder().maxTextLength(2 * config.windowChars()).build();
+        int windows = 0;
+        int identical = 0;
+        long libraryNanos = 0;
+        long oursNanos = 0;
+        for (String text : texts) {
+            for (int[] span : windows(text, config.windows(), config.windowChars())) {
+                com.optimaize.langdetect.text.TextObject t = factory.forText(text.subSequence(span[0], span[1]));
+                List<DetectedLanguage> a;
+                List<DetectedLanguage> b;
+                if (windows % 2 == 0) {
+                    long c0 = ai.stratum.data.CpuClock.nanos();
+                    a = library.getProbabilities(t);
+                    long c1 = ai.stratum.data.CpuClock.nanos();
+                    b = ours.getProbabilities(t);
+                    long c2 = ai.stratum.data.CpuClock.nanos();
+                    libraryNanos += c1 - c0;
+                    oursNanos += c2 - c1;
+                } else {
+                    long c0 = ai.stratum.data.CpuClock.nanos();
+                    b = ours.getProbabilities(t);
+                    long c1 = ai.stratum.data.CpuClock.nanos();
+                    a = library.getProbabilities(t);
+                    long c2 = ai.stratum.data.CpuClock.nanos();
+                    oursNanos += c1 - c0;
+                    libraryNanos += c2 - c1;
+                }
+                windows++;
+                identical += same(a, b) ? 1 : 0;
+            }
+        }
+        return new DetectorComparison(windows, identical, libraryNanos, oursNanos);
+    }
+
+    private static boolean same(List<DetectedLanguage> a, List<DetectedLanguage> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).getLocale().equals(b.get(i).getLocale())
+                    || a.get(i).getProbability() != b.get(i).getProbability()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private List<DetectedLanguage> detect(String text, int[] span) {
         return detector.getProbabilities(texts.forText(text.subSequence(span[0], span[1])));
     }
