@@ -64,8 +64,7 @@ public final class LanguageFilter implements DocumentStep {
     public LanguageFilter(LanguageConfig config, long seed) {
         this.c = config;
         this.allowed = new HashSet<>(config.languages());
-        this.detector = DETECTORS.computeIfAbsent(seed, s -> new NgramDetector(builtInProfiles(),
-                libraryDetector(s), s));
+        this.detector = DETECTORS.computeIfAbsent(seed, s -> new NgramDetector(builtInProfiles(), s));
         // no URL/e-mail cleaning filters: they cost more than detection itself on web text
         this.texts = new TextObjectFactoryBuilder().maxTextLength(2 * config.windowChars()).build();
         Set<String> known = new HashSet<>();
@@ -80,7 +79,7 @@ public final class LanguageFilter implements DocumentStep {
         }
     }
 
-    /** The library's detector: the reference {@link NgramDetector} equals, and what it asks for short texts. */
+    /** The library's detector: the reference {@link NgramDetector} equals. */
     static LanguageDetector libraryDetector(long seed) {
         return LanguageDetectorBuilder.create(NgramExtractors.standard()).withProfiles(builtInProfiles()).seed(seed)
                 .build();
@@ -239,7 +238,7 @@ public final class LanguageFilter implements DocumentStep {
 
     public static DetectorComparison compareDetectors(List<String> texts, LanguageConfig config, long seed) {
         LanguageDetector library = libraryDetector(seed);
-        NgramDetector ours = new NgramDetector(builtInProfiles(), library, seed);
+        NgramDetector ours = new NgramDetector(builtInProfiles(), seed);
         TextObjectFactory factory = new TextObjectFactoryBuilder().maxTextLength(2 * config.windowChars()).build();
         int windows = 0;
         int identical = 0;

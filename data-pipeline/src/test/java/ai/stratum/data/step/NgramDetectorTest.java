@@ -21,14 +21,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link NgramDetector} against the library it re-implements (Optimaize language-detector 0.6's
  * {@code LanguageDetectorImpl}, same profiles and seed): the same languages in the same order with bit-identical
  * probabilities, on windows of generated pages in four languages, mixed-script text, text with spaces at its ends,
- * short texts (the library's own short-text path) and texts around the 50-character switch.
+ * short texts (both implement the library's short-text algorithm too; repeated n-grams count) and texts around the
+ * 50-character switch; and the generator against {@link java.util.Random}.
  */
 class NgramDetectorTest {
     @Test
     void sameLanguagesAndProbabilitiesAsTheLibrary() {
         for (long seed : new long[] {42}) {
             LanguageDetector library = LanguageFilter.libraryDetector(seed);
-            NgramDetector ours = new NgramDetector(LanguageFilter.builtInProfiles(), library, seed);
+            NgramDetector ours = new NgramDetector(LanguageFilter.builtInProfiles(), seed);
             TextObjectFactory texts = new TextObjectFactoryBuilder().maxTextLength(400).build();
             List<String> samples = new ArrayList<>();
             SyntheticWeb web = new SyntheticWeb(seed);
@@ -45,6 +46,10 @@ class NgramDetectorTest {
             samples.add("x".repeat(50));
             samples.add("y".repeat(51));
             samples.add("Kurz.");
+            samples.add("aaa aaa aaa");
+            samples.add("Ein kurzer deutscher Satz.");
+            samples.add("A short English sentence, twice. A short English sentence.");
+            samples.add("");
             int detected = 0;
             for (String s : samples) {
                 TextObject t = texts.forText(s);
@@ -58,6 +63,24 @@ class NgramDetectorTest {
                 detected += want.isEmpty() ? 0 : 1;
             }
             assertTrue(detected > samples.size() * 3 / 4, detected + " of " + samples.size());
+        }
+    }
+
+    @Test
+    void theGeneratorIsJavaUtilRandom() {
+        for (long seed : new long[] {0, 41, -7, 1L << 40}) {
+            java.util.Random want = new java.util.Random(seed);
+            NgramDetector.Lcg got = new NgramDetector.Lcg(seed);
+            for (int i = 0; i < 2000; i++) {
+                int bound = 1 + (i * 37) % 700; // powers of two and others
+                assertEquals(want.nextInt(bound), got.nextInt(bound));
+                if (i % 7 == 0) {
+                    assertEquals(want.nextGaussian(), got.nextGaussian(), 0.0);
+                }
+                if (i % 11 == 0) {
+                    assertEquals(want.nextDouble(), got.nextDouble(), 0.0);
+                }
+            }
         }
     }
 
