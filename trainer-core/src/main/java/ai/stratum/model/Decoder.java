@@ -456,6 +456,28 @@ public final class Decoder implements AutoCloseable {
         return head.logits().reshape(pass.batch(), pass.seqLen(), config.vocabSize());
     }
 
+    /**
+     * Logits (V) of one position {@code (b, t)} of the last forward, projected again from the final norm's output:
+     * available whether or not the LM head ran in chunks (a prompt scorer needs only the last position's).
+     */
+    public float[] logitsAt(int b, int t) {
+        checkOpen();
+        if (!forwardDone) {
+            throw new IllegalStateException("logits: no forward has run yet");
+        }
+        if (b < 0 || b >= pass.batch() || t < 0 || t >= pass.seqLen()) {
+            throw new IllegalArgumentException("position (" + b + ", " + t + ") is outside the last forward's ("
+                    + pass.batch() + ", " + pass.seqLen() + ")");
+        }
+        int c = config.dModel();
+        long row = (long) b * pass.seqLen() + t;
+        INDArray h = buffers.view(normed, pass.rows(), c).getRow(row, true); // (1, C)
+        try (INDArray out = Nd4j.create(dtype, 1, config.vocabSize())) {  // (1, V)
+            head.project(out, h);
+            return out.toFloatVector();
+        }
+    }
+
     /** A copy of {@code src} (null stays null), in {@code reuse} when that has the same length. */
     private static int[] copyInto(int[] reuse, int[] src) {
         if (src == null) {
