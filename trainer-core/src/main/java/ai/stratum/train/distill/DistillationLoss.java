@@ -68,62 +68,112 @@ public record DistillationLoss(double temperature, double alpha) {
         if (logits.length < (long) rows * vocab || dlogits.length < (long) rows * vocab || targets.length < rows) {
             throw new IllegalArgumentException("rows: arrays are shorter than " + rows + " rows of " + vocab);
         }
-        double t = temperature;
-        double[] ps = new double[vocab];
-        double[] pt = new double[vocab];
-        double lossSum = 0;
-        double ceSum = 0;
-        double klSum = 0;
-        int counted = 0;
+        Scratch s = new Scratch(vocab);
         for (int r = 0; r < rows; r++) {
             int off = r * vocab;
-            int y = targets[r];
-            if (y < 0) {
+            if (targets[r] < 0) {
                 java.util.Arrays.fill(dlogits, off, off + vocab, 0f);
                 continue;
             }
-            if (y >= vocab) {
-                throw new IllegalArgumentException("targets: id " + y + " at row " + r + " is outside the vocabulary "
-                        + "of " + vocab);
-            }
-            counted++;
-            // student at T = 1 (hard CE) and at T
-            double max = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < vocab; i++) {
-                max = Math.max(max, logits[off + i]);
+                s.z[i] = logits[off + i];
             }
-            double sum1 = 0;
-            double sumT = 0;
+            row(s, r, vocab, targets[r], teacher);
             for (int i = 0; i < vocab; i++) {
-                double z = logits[off + i] - max;
-                sum1 += Math.exp(z);
-                double e = Math.exp(z / t);
-                ps[i] = e;
-                sumT += e;
-            }
-            double logSum1 = Math.log(sum1);
-            double logSumT = Math.log(sumT);
-            double ce = logSum1 - (logits[off + y] - max);
-            // teacher at T over the vocabulary (dense) or its top-k (renormalized)
-            double kl = teacherProbabilities(teacher, r, vocab, pt);
-            // kl so far holds sum p_t log p_t; subtract sum p_t log p_s
-            for (int i = 0; i < vocab; i++) {
-                if (pt[i] > 0) {
-                    kl -= pt[i] * ((logits[off + i] - max) / t - logSumT);
-                }
-            }
-            double soft = (1 - alpha) * t * t;
-            lossSum += alpha * ce + soft * kl;
-            ceSum += ce;
-            klSum += kl;
-            for (int i = 0; i < vocab; i++) {
-                double p1 = Math.exp(logits[off + i] - max - logSum1);
-                double pT = ps[i] / sumT;
-                double g = alpha * (p1 - (i == y ? 1.0 : 0.0)) + (1 - alpha) * t * (pT - pt[i]);
-                dlogits[off + i] = (float) g;
+                dlogits[off + i] = (float) s.g[i];
             }
         }
-        return new Sums(lossSum, ceSum, klSum, counted);
+        return s.sums();
+    }
+
+    /** {@link #forwardBackward(float[], float[], int, int, int[], Teacher)} for a float64 student (gradient checks). */
+    public Sums forwardBackward(double[] dlogits, double[] logits, int rows, int vocab, int[] targets,
+                                Teacher teacher) {
+        if (logits.length < (long) rows * vocab || dlogits.length < (long) rows * vocab || targets.length < rows) {
+            throw new IllegalArgumentException("rows: arrays are shorter than " + rows + " rows of " + vocab);
+        }
+        Scratch s = new Scratch(vocab);
+        for (int r = 0; r < rows; r++) {
+            int off = r * vocab;
+            if (targets[r] < 0) {
+                java.util.Arrays.fill(dlogits, off, off + vocab, 0.0);
+                continue;
+            }
+            System.arraycopy(logits, off, s.z, 0, vocab);
+            row(s, r, vocab, targets[r], teacher);
+            System.arraycopy(s.g, 0, dlogits, off, vocab);
+        }
+        return s.sums();
+    }
+
+    /** One row's student logits in, its gradient out, and the running sums. */
+    private static final class Scratch {
+        final double[] z;
+        final double[] g;
+        final double[] ps;
+        final double[] pt;
+        double loss;
+        double ce;
+        double kl;
+        int counted;
+
+        Scratch(int vocab) {
+            z = new double[vocab];
+            g = new double[vocab];
+            ps = new double[vocab];
+            pt = new double[vocab];
+        }
+
+        Sums sums() {
+            return new Sums(loss, ce, kl, counted);
+        }
+    }
+
+    /** Row r (student logits in s.z, target y >= 0): its gradient into s.g, its losses added to the sums. */
+    private void row(Scratch s, int r, int vocab, int y, Teacher teacher) {
+        if (y >= vocab) {
+            throw new IllegalArgumentException("targets: id " + y + " at row " + r + " is outside the vocabulary "
+                    + "of " + vocab);
+        }
+        double[] z0 = s.z;
+        double[] ps = s.ps;
+        double[] pt = s.pt;
+        double t = temperature;
+        s.counted++;
+        // student at T = 1 (hard CE) and at T
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            max = Math.max(max, z0[i]);
+        }
+        double sum1 = 0;
+        double sumT = 0;
+        for (int i = 0; i < vocab; i++) {
+            double z = z0[i] - max;
+            sum1 += Math.exp(z);
+            double e = Math.exp(z / t);
+            ps[i] = e;
+            sumT += e;
+        }
+        double logSum1 = Math.log(sum1);
+        double logSumT = Math.log(sumT);
+        double ce = logSum1 - (z0[y] - max);
+        // teacher at T over the vocabulary (dense) or its top-k (renormalized)
+        double kl = teacherProbabilities(teacher, r, vocab, pt);
+        // kl so far holds sum p_t log p_t; subtract sum p_t log p_s
+        for (int i = 0; i < vocab; i++) {
+            if (pt[i] > 0) {
+                kl -= pt[i] * ((z0[i] - max) / t - logSumT);
+            }
+        }
+        double soft = (1 - alpha) * t * t;
+        s.loss += alpha * ce + soft * kl;
+        s.ce += ce;
+        s.kl += kl;
+        for (int i = 0; i < vocab; i++) {
+            double p1 = Math.exp(z0[i] - max - logSum1);
+            double pT = ps[i] / sumT;
+            s.g[i] = alpha * (p1 - (i == y ? 1.0 : 0.0)) + (1 - alpha) * t * (pT - pt[i]);
+        }
     }
 
     /** Fills pt (vocab) with row r's teacher probabilities at T and returns sum p_t log p_t. */
