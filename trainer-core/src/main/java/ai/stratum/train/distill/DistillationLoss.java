@@ -23,10 +23,10 @@ public record DistillationLoss(double temperature, double alpha) {
 
     public DistillationLoss {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("distill.temperature: must be positive, got " + temperature);
+            throw new IllegalArgumentException("temperature: must be positive, got " + temperature);
         }
         if (!(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException("distill.alpha: must be in [0, 1], got " + alpha);
+            throw new IllegalArgumentException("alpha: must be in [0, 1], got " + alpha);
         }
     }
 
