@@ -138,6 +138,11 @@ public final class DistillModel implements LanguageModel {
         return parts;
     }
 
+    /** The last training forward's summed loss and parts over its rows, in double (gradient checks). */
+    DistillationLoss.Sums lastSums() {
+        return head.sums();
+    }
+
     @Override
     public void backward(float lossScale) {
         student.backward(lossScale);
