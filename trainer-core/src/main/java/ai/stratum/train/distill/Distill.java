@@ -369,7 +369,7 @@ public final class Distill {
             JsonNode old = JSON.readTree(file.toFile());
             for (var it = manifest.fields(); it.hasNext(); ) {
                 var e = it.next();
-                if (!e.getValue().equals(old.get(e.getKey()))) {
+                if (!e.getValue().toString().equals(String.valueOf(old.get(e.getKey())))) {
                     throw new IllegalArgumentException("distill.teacher_cache: " + file + " was built with "
                             + e.getKey() + " = " + old.get(e.getKey()) + " but this run has " + e.getValue()
                             + "; delete " + dir + " or point distill.teacher_cache at another directory");
