@@ -135,6 +135,7 @@ public final class Distill {
         ModelFactory inner;
         if (request.student() != null) {
             checkSameTokenizer(request.teacher(), request.student(), "student's");
+            checkVocab(request, teacher, ai.stratum.hf.HfConfig.read(request.student()).vocabSize());
             if (request.sft()) {
                 Finetune.Prepared fp = Finetune.prepare(new Finetune.Request(cfg.finetuneConfig(), request.student(),
                         request.data(), request.val(), runDir, request.resume(), request.peakFlopsPerSecond()),
@@ -175,6 +176,7 @@ public final class Distill {
             }
         } else {
             ModelConfig model = cfg.model();
+            checkVocab(request, teacher, model.vocabSize());
             if (request.sft()) {
                 // a fresh student reads SFT data with the teacher's tokenizer and chat template
                 Finetune.Prepared fp = Finetune.prepare(new Finetune.Request(cfg.finetuneConfig(), request.teacher(),
@@ -197,17 +199,7 @@ public final class Distill {
             }
             inner = DecoderModel.factory();
         }
-        int studentVocab = run.config().model().vocabSize();
-        if (studentVocab != teacher.stored().vocabSize()) {
-            throw new IllegalArgumentException("vocab_size: the teacher " + request.teacher().resolve("config.json")
-                    + " has " + teacher.stored().vocabSize() + " ids but the student "
-                    + (request.student() != null ? request.student().resolve("config.json") + " has "
-                    : "(model.vocab_size of the config) has ") + studentVocab
-                    + (request.sft() && request.student() != null && cfg.sft().chatTemplate().equals("stratum")
-                    ? " after the chat template's tokens were added (use a base whose tokenizer has them)" : "")
-                    + "; teacher and student must share a tokenizer and its vocabulary size"
-                    + (request.student() == null ? ": --set model.vocab_size=" + teacher.stored().vocabSize() : ""));
-        }
+        checkVocab(request, teacher, run.config().model().vocabSize());
 
         DistillSettings d = cfg.distill();
         Path cacheDir = d.teacherCache() == null ? null : Path.of(d.teacherCache()).toAbsolutePath();
@@ -235,6 +227,22 @@ public final class Distill {
                 d.topK() == 0 ? "dense teacher, run live" : "top-" + d.topK() + " teacher logits, "
                         + (cacheDir == null ? "run live" : "read from " + cacheDir)));
         return new Prepared(run, factory, cacheDir, fingerprint);
+    }
+
+    /** Teacher and student vocabularies must be one: the KL compares their distributions id by id. */
+    private static void checkVocab(Request request, BaseModel teacher, int studentVocab) {
+        DistillConfig cfg = request.config();
+        if (studentVocab != teacher.stored().vocabSize()) {
+            throw new IllegalArgumentException("vocab_size: the teacher " + request.teacher().resolve("config.json")
+                    + " has " + teacher.stored().vocabSize() + " ids but the student "
+                    + (request.student() != null ? request.student().resolve("config.json") + " has "
+                    : "(model.vocab_size of the config) has ") + studentVocab
+                    + (request.sft() && request.student() != null && cfg.sft().chatTemplate().equals("stratum")
+                    ? " (with sft.chat_template stratum, counting the template's tokens if they were added; use a base whose "
+                    + "tokenizer has them)" : "")
+                    + "; teacher and student must share a tokenizer and its vocabulary size"
+                    + (request.student() == null ? ": --set model.vocab_size=" + teacher.stored().vocabSize() : ""));
+        }
     }
 
     private static ShardSet openShards(Path data, ModelConfig model) throws IOException {
