@@ -145,14 +145,18 @@ public record DistillationLoss(double temperature, double alpha) {
         for (int i = 0; i < vocab; i++) {
             max = Math.max(max, z0[i]);
         }
+        // s.g holds exp(z - max) until the gradient overwrites it; at T = 1 the two softmaxes share it
+        double[] e1 = s.g;
         double sum1 = 0;
         double sumT = 0;
         for (int i = 0; i < vocab; i++) {
             double z = z0[i] - max;
-            sum1 += Math.exp(z);
-            double e = Math.exp(z / t);
-            ps[i] = e;
-            sumT += e;
+            double e = Math.exp(z);
+            e1[i] = e;
+            sum1 += e;
+            double eT = t == 1.0 ? e : Math.exp(z / t);
+            ps[i] = eT;
+            sumT += eT;
         }
         double logSum1 = Math.log(sum1);
         double logSumT = Math.log(sumT);
@@ -170,7 +174,7 @@ public record DistillationLoss(double temperature, double alpha) {
         s.ce += ce;
         s.kl += kl;
         for (int i = 0; i < vocab; i++) {
-            double p1 = Math.exp(z0[i] - max - logSum1);
+            double p1 = e1[i] / sum1;
             double pT = ps[i] / sumT;
             s.g[i] = alpha * (p1 - (i == y ? 1.0 : 0.0)) + (1 - alpha) * t * (pT - pt[i]);
         }
