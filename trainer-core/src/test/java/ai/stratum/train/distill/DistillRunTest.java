@@ -152,6 +152,57 @@ class DistillRunTest {
         assertEquals(comparable(steps(tmp.resolve("cached"))), comparable(steps(killed)));
     }
 
+    /** A random checkpoint of {@code config} with a byte-level tokenizer holding the chat template's tokens. */
+    private static Path chatCheckpoint(Path dir, ModelConfig config) throws IOException {
+        Files.createDirectories(dir);
+        try (DecoderModel m = new DecoderModel(new ai.stratum.model.Decoder(config, 1, 1,
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, ai.stratum.model.kernels.Kernels.forCurrentBackend()))) {
+            m.initWeights(config.dModel());
+            m.saveWeights(dir, 256);
+        }
+        ByteLevelTokenizerJson.write(dir.resolve("tokenizer.json"),
+                List.of("<|endoftext|>", "<|system|>", "<|user|>", "<|assistant|>", "<|end|>"));
+        return dir;
+    }
+
+    @Test
+    void aLoraStudentCheckpointDistillsOnSftDataAndResumes(@TempDir Path tmp) throws IOException {
+        Path teacherDir = chatCheckpoint(tmp.resolve("teacher"), ModelConfig.gpt2(261, 64, 1, 2, 24, 0.0));
+        Path studentDir = chatCheckpoint(tmp.resolve("student"), ModelConfig.gpt2(261, 64, 1, 2, 16, 0.0));
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            jsonl.append("{\"prompt\": \"add ").append(i).append(" and ").append(i % 7).append("\", \"response\": \"")
+                    .append(i + i % 7).append("\"}\n");
+        }
+        Path train = Files.writeString(tmp.resolve("train.jsonl"), jsonl.toString());
+        DistillConfig base = studentConfig(0.5, 0, null, 6);
+        DistillConfig cfg = new DistillConfig(new DistillSettings(2.0, 0.5, 0, null), "lora", base.lora(),
+                base.sft(), null, base.optim(), new TrainingConfig(6, 0, 2, 32, 64, 3, "float32"),
+                new EvalConfig(0, 1), new CheckpointConfig(3, 2), new LogConfig(1));
+        Path run = tmp.resolve("run");
+        List<StepMetrics> straight = new ArrayList<>();
+        Distill.run(new Distill.Request(cfg, teacherDir, studentDir, train, train, null, run, false, 0), line -> { },
+                straight::add);
+        assertTrue(Files.isRegularFile(run.resolve("latest/adapter_model.safetensors")), "LoRA checkpoints");
+        assertEquals(List.of(DistillModel.CE, DistillModel.KL), new ArrayList<>(straight.get(5).parts().keySet()));
+        double expected = 0.5 * straight.get(5).parts().get(DistillModel.CE)
+                + 0.5 * 4 * straight.get(5).parts().get(DistillModel.KL);
+        assertEquals(expected, straight.get(5).loss(), 1e-5, "loss = alpha CE + (1 - alpha) T^2 KL");
+
+        // killed after step 4 (checkpoint at 3), resumed from the run directory: the same steps
+        Path killed = tmp.resolve("killed");
+        assertThrows(IllegalStateException.class, () -> Distill.run(new Distill.Request(cfg, teacherDir, studentDir,
+                train, train, null, killed, false, 0), line -> { }, m -> {
+                    if (m.step() == 5) {
+                        throw new IllegalStateException("simulated kill");
+                    }
+                }));
+        Distill.run(new Distill.Request(cfg, teacherDir, studentDir, train, train, null, killed, true, 0), line -> { },
+                m -> { });
+        assertEquals(comparable(steps(run)), comparable(steps(killed)));
+        assertEquals(studentDir.toAbsolutePath(), Distill.Inputs.read(killed).student());
+    }
+
     /** Each logged step's loss, parts and gradient norm (not its timing). */
     private static List<String> comparable(List<JsonNode> lines) {
         List<String> out = new ArrayList<>();
