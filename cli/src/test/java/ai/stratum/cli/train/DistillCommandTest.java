@@ -74,6 +74,19 @@ class DistillCommandTest {
         assertEquals(Main.USER_ERROR, r.code());
         assertTrue(r.err().contains("distill.teacher_cache"), r.err());
 
+        // the teacher's top-8 cached first (--cache-teacher), then a run that reads it
+        Path cache = tmp.resolve("cache");
+        String[] cached = TrainCommandsTest.concat(new String[] {"distill", "--teacher", teacher.toString(), "--data",
+                data.toString(), "--run-dir", tmp.resolve("kd-cached").toString(), "--set", "distill.top_k=8", "--set",
+                "distill.teacher_cache=" + cache}, SMALL);
+        r = run(TrainCommandsTest.concat(cached, "--cache-teacher"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("4 blocks written"), r.out());
+        assertTrue(Files.isRegularFile(cache.resolve("rows-00000000000096.stkd")), "block of step 4 (rows 96..127)");
+        r = run(cached);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("all 4 blocks present"), r.err());
+
         Path ce = tmp.resolve("ce");
         Files.createDirectories(ce);
         Files.writeString(ce.resolve("metrics.jsonl"), "{\"step\":1,\"loss\":5.5}\n{\"step\":4,\"loss\":5.0}\n"
