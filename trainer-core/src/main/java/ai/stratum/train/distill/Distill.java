@@ -127,6 +127,14 @@ public final class Distill {
         BaseModel teacher = BaseModel.open(request.teacher(), List.of());
         progress.accept(String.format("teacher %s: %d layers, width %d, vocabulary %,d", request.teacher(),
                 teacher.stored().nLayer(), teacher.stored().dModel(), teacher.stored().vocabSize()));
+        int seqLen = cfg.train().seqLen();
+        if (seqLen > teacher.stored().contextLength()) {
+            throw new IllegalArgumentException("train.seq_len: " + seqLen + " is longer than the teacher's context of "
+                    + teacher.stored().contextLength() + " tokens (" + request.teacher().resolve("config.json")
+                    + "); the teacher must see every position the student trains on: --set train.seq_len="
+                    + teacher.stored().contextLength());
+        }
+
         Files.createDirectories(runDir);
         String fingerprint = BaseModel.fingerprint(request.teacher());
         recordInputs(request, fingerprint);

@@ -203,6 +203,33 @@ class DistillRunTest {
         assertEquals(studentDir.toAbsolutePath(), Distill.Inputs.read(killed).student());
     }
 
+    @Test
+    void aFreshStudentDistillsOnSftDataWithTheTeachersTokenizerAndTooShortATeacherIsRefused(@TempDir Path tmp)
+            throws IOException {
+        Path teacherDir = chatCheckpoint(tmp.resolve("teacher"), ModelConfig.gpt2(261, 32, 1, 2, 24, 0.0));
+        Path train = Files.writeString(tmp.resolve("train.jsonl"),
+                "{\"prompt\": \"hi\", \"response\": \"hello there\"}\n{\"prompt\": \"bye\", \"response\": \"see you\"}\n");
+        DistillConfig base = studentConfig(0.5, 4, null, 6);
+        DistillConfig cfg = new DistillConfig(base.distill(), "full", base.lora(), base.sft(),
+                ModelConfig.gpt2(261, 32, 1, 2, 8, 0.0), base.optim(), new TrainingConfig(6, 0, 1, 32, 32, 3, "float32"),
+                new EvalConfig(0, 1), new CheckpointConfig(0, 1), new LogConfig(1));
+        List<StepMetrics> steps = new ArrayList<>();
+        Trainer.Result r = Distill.run(new Distill.Request(cfg, teacherDir, null, train, null, null, tmp.resolve("run"),
+                false, 0), line -> { }, steps::add);
+        assertEquals(6, r.steps());
+        assertTrue(steps.get(5).parts().get(DistillModel.KL) > 0, steps.get(5).toString());
+        assertEquals(ai.stratum.tokenizer.Tokenizer.load(teacherDir).fingerprint(),
+                ai.stratum.tokenizer.Tokenizer.load(r.lastCheckpoint()).fingerprint(), "the teacher's tokenizer");
+
+        DistillConfig longer = new DistillConfig(base.distill(), "full", base.lora(), base.sft(),
+                ModelConfig.gpt2(261, 64, 1, 2, 8, 0.0), base.optim(), new TrainingConfig(6, 0, 1, 64, 64, 3, "float32"),
+                new EvalConfig(0, 1), new CheckpointConfig(0, 1), new LogConfig(1));
+        var e = assertThrows(IllegalArgumentException.class, () -> Distill.run(new Distill.Request(longer, teacherDir,
+                null, train, null, null, tmp.resolve("run2"), false, 0), line -> { }, m -> { }));
+        assertTrue(e.getMessage().startsWith("train.seq_len: 64 is longer than the teacher's context of 32"),
+                e.getMessage());
+    }
+
     /** Each logged step's loss, parts and gradient norm (not its timing). */
     private static List<String> comparable(List<JsonNode> lines) {
         List<String> out = new ArrayList<>();
