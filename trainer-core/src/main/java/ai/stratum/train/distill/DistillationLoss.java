@@ -68,12 +68,11 @@ public record DistillationLoss(double temperature, double alpha) {
         if (logits.length < (long) rows * vocab || dlogits.length < (long) rows * vocab || targets.length < rows) {
             throw new IllegalArgumentException("rows: arrays are shorter than " + rows + " rows of " + vocab);
         }
-        Scratch s = new Scratch(vocab);
-        for (int r = 0; r < rows; r++) {
+        return rows(rows, vocab, targets, teacher, (s, r) -> {
             int off = r * vocab;
             if (targets[r] < 0) {
                 java.util.Arrays.fill(dlogits, off, off + vocab, 0f);
-                continue;
+                return false;
             }
             for (int i = 0; i < vocab; i++) {
                 s.z[i] = logits[off + i];
@@ -82,8 +81,8 @@ public record DistillationLoss(double temperature, double alpha) {
             for (int i = 0; i < vocab; i++) {
                 dlogits[off + i] = (float) s.g[i];
             }
-        }
-        return s.sums();
+            return true;
+        });
     }
 
     /** {@link #forwardBackward(float[], float[], int, int, int[], Teacher)} for a float64 student (gradient checks). */
@@ -92,21 +91,72 @@ public record DistillationLoss(double temperature, double alpha) {
         if (logits.length < (long) rows * vocab || dlogits.length < (long) rows * vocab || targets.length < rows) {
             throw new IllegalArgumentException("rows: arrays are shorter than " + rows + " rows of " + vocab);
         }
-        Scratch s = new Scratch(vocab);
-        for (int r = 0; r < rows; r++) {
+        return rows(rows, vocab, targets, teacher, (s, r) -> {
             int off = r * vocab;
             if (targets[r] < 0) {
                 java.util.Arrays.fill(dlogits, off, off + vocab, 0.0);
-                continue;
+                return false;
             }
             System.arraycopy(logits, off, s.z, 0, vocab);
             row(s, r, vocab, targets[r], teacher);
             System.arraycopy(s.g, 0, dlogits, off, vocab);
-        }
-        return s.sums();
+            return true;
+        });
     }
 
-    /** One row's student logits in, its gradient out, and the running sums. */
+    /** Rows of at least this many logits in all are split over the available cores. */
+    private static final long PARALLEL_ELEMENTS = 1 << 16;
+
+    /** One row in, its gradient out: false for a masked row. */
+    private interface RowStep {
+        boolean apply(Scratch s, int r);
+    }
+
+    /**
+     * Runs every row, in contiguous ranges on the available cores when there is enough work, and sums the rows'
+     * losses in row order: the sums do not depend on the number of threads.
+     */
+    private Sums rows(int rows, int vocab, int[] targets, Teacher teacher, RowStep step) {
+        double[] loss = new double[rows];
+        double[] ce = new double[rows];
+        double[] kl = new double[rows];
+        boolean[] counted = new boolean[rows];
+        int threads = (long) rows * vocab < PARALLEL_ELEMENTS ? 1
+                : Math.min(rows, Runtime.getRuntime().availableProcessors());
+        java.util.function.IntConsumer range = p -> {
+            Scratch s = new Scratch(vocab);
+            int from = (int) ((long) rows * p / threads);
+            int to = (int) ((long) rows * (p + 1) / threads);
+            for (int r = from; r < to; r++) {
+                if (step.apply(s, r)) {
+                    counted[r] = true;
+                    loss[r] = s.loss;
+                    ce[r] = s.ce;
+                    kl[r] = s.kl;
+                }
+            }
+        };
+        if (threads == 1) {
+            range.accept(0);
+        } else {
+            java.util.stream.IntStream.range(0, threads).parallel().forEach(range);
+        }
+        double lossSum = 0;
+        double ceSum = 0;
+        double klSum = 0;
+        int n = 0;
+        for (int r = 0; r < rows; r++) {
+            if (counted[r]) {
+                lossSum += loss[r];
+                ceSum += ce[r];
+                klSum += kl[r];
+                n++;
+            }
+        }
+        return new Sums(lossSum, ceSum, klSum, n);
+    }
+
+    /** One row's student logits in, its gradient and its losses out. */
     private static final class Scratch {
         final double[] z;
         final double[] g;
@@ -115,7 +165,6 @@ public record DistillationLoss(double temperature, double alpha) {
         double loss;
         double ce;
         double kl;
-        int counted;
 
         Scratch(int vocab) {
             z = new double[vocab];
@@ -123,13 +172,9 @@ public record DistillationLoss(double temperature, double alpha) {
             ps = new double[vocab];
             pt = new double[vocab];
         }
-
-        Sums sums() {
-            return new Sums(loss, ce, kl, counted);
-        }
     }
 
-    /** Row r (student logits in s.z, target y >= 0): its gradient into s.g, its losses added to the sums. */
+    /** Row r (student logits in s.z, target y >= 0): its gradient into s.g, its losses into s.loss, s.ce, s.kl. */
     private void row(Scratch s, int r, int vocab, int y, Teacher teacher) {
         if (y >= vocab) {
             throw new IllegalArgumentException("targets: id " + y + " at row " + r + " is outside the vocabulary "
@@ -139,7 +184,6 @@ public record DistillationLoss(double temperature, double alpha) {
         double[] ps = s.ps;
         double[] pt = s.pt;
         double t = temperature;
-        s.counted++;
         // student at T = 1 (hard CE) and at T
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < vocab; i++) {
@@ -170,9 +214,9 @@ public record DistillationLoss(double temperature, double alpha) {
             }
         }
         double soft = (1 - alpha) * t * t;
-        s.loss += alpha * ce + soft * kl;
-        s.ce += ce;
-        s.kl += kl;
+        s.loss = alpha * ce + soft * kl;
+        s.ce = ce;
+        s.kl = kl;
         for (int i = 0; i < vocab; i++) {
             double p1 = e1[i] / sum1;
             double pT = ps[i] / sumT;
