@@ -127,6 +127,10 @@ public final class Distill {
         BaseModel teacher = BaseModel.open(request.teacher(), List.of());
         progress.accept(String.format("teacher %s: %d layers, width %d, vocabulary %,d", request.teacher(),
                 teacher.stored().nLayer(), teacher.stored().dModel(), teacher.stored().vocabSize()));
+        if (request.student() != null) {
+            checkSameTokenizer(request.teacher(), request.student(), "student's");
+            checkVocab(request, teacher, ai.stratum.hf.HfConfig.read(request.student()).vocabSize());
+        }
         int seqLen = cfg.train().seqLen();
         if (seqLen > teacher.stored().contextLength()) {
             throw new IllegalArgumentException("train.seq_len: " + seqLen + " is longer than the teacher's context of "
@@ -142,8 +146,6 @@ public final class Distill {
         Trainer.Run run;
         ModelFactory inner;
         if (request.student() != null) {
-            checkSameTokenizer(request.teacher(), request.student(), "student's");
-            checkVocab(request, teacher, ai.stratum.hf.HfConfig.read(request.student()).vocabSize());
             if (request.sft()) {
                 Finetune.Prepared fp = Finetune.prepare(new Finetune.Request(cfg.finetuneConfig(), request.student(),
                         request.data(), request.val(), runDir, request.resume(), request.peakFlopsPerSecond()),
