@@ -136,4 +136,16 @@ class DistillCommandTest {
         assertEquals(Main.USER_ERROR, r.code());
         assertTrue(r.err().contains("distill.alpha"), r.err());
     }
+    @Test
+    void benchTrainTimesADistillationStepAgainstAPlainStep() {
+        TrainCommandsTest.Result r = run("bench", "train", "--preset", "tiny-cpu", "--set", "model.vocab_size=64",
+                "--set", "model.n_layer=1", "--set", "model.d_model=16", "--set", "train.seq_len=16", "--set",
+                "train.micro_batch_size=2", "--set", "train.batch_size_tokens=32", "--distill-teacher", "tiny-cpu",
+                "--distill-top-k", "8", "--steps", "2", "--warmup", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("teacher: d_model 128, 4 layers") && r.out().contains("top-8 teacher")
+                && r.out().contains("distill / plain step time:") && r.out().contains("over 2 alternating rounds"),
+                r.out());
+        assertTrue(r.err().contains("timed round 3/3: plain"), r.err());
+    }
 }
