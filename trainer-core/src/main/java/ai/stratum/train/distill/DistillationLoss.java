@@ -189,16 +189,25 @@ public record DistillationLoss(double temperature, double alpha) {
         for (int i = 0; i < vocab; i++) {
             max = Math.max(max, z0[i]);
         }
-        // s.g holds exp(z - max) until the gradient overwrites it; at T = 1 the two softmaxes share it
+        // s.g holds exp(z - max) until the gradient overwrites it. One exponential per logit serves both softmaxes
+        // when T is a small integer: exp(z) = exp(z / T)^T by T - 1 multiplications (a few ulps)
         double[] e1 = s.g;
         double sum1 = 0;
         double sumT = 0;
+        int power = t == Math.rint(t) && t <= 4 ? (int) t : 0;
         for (int i = 0; i < vocab; i++) {
             double z = z0[i] - max;
-            double e = Math.exp(z);
+            double eT = Math.exp(z / t);
+            double e = eT;
+            if (power == 0) {
+                e = Math.exp(z);
+            } else {
+                for (int p = 1; p < power; p++) {
+                    e *= eT;
+                }
+            }
             e1[i] = e;
             sum1 += e;
-            double eT = t == 1.0 ? e : Math.exp(z / t);
             ps[i] = eT;
             sumT += eT;
         }
