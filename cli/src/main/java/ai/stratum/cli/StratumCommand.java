@@ -10,6 +10,7 @@ import ai.stratum.cli.train.EvalCommand;
 import ai.stratum.cli.train.ExportCommand;
 import ai.stratum.cli.train.FinetuneCommand;
 import ai.stratum.cli.train.GenerateCommand;
+import ai.stratum.cli.train.InitCommand;
 import ai.stratum.cli.train.MergeCommand;
 import ai.stratum.cli.train.PlotCommand;
 import ai.stratum.cli.train.PretrainCommand;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Spec;
                 EnvCommand.class,
                 TokenizerCommand.class,
                 DataCommand.class,
+                InitCommand.class,
                 PretrainCommand.class,
                 FinetuneCommand.class,
                 MergeCommand.class,

@@ -284,6 +284,17 @@ public final class Decoder implements AutoCloseable {
         return new DecodeSession(this, maxTokens);
     }
 
+    /**
+     * A KV-cached decoder of {@code slots} sequences at once over this model's current parameters (and adapters),
+     * each up to {@code maxTokens} (at most the context length) tokens, taking up to {@code maxRows} rows per call
+     * (at most this decoder's max_batch * max_seq_len, the rows its adapters were built for). Independent of the
+     * training buffers and of other sessions.
+     */
+    public BatchDecodeSession newBatchSession(int slots, int maxTokens, int maxRows) {
+        checkOpen();
+        return new BatchDecodeSession(this, slots, maxTokens, maxRows, maxBatch * maxSeqLen);
+    }
+
     /** Times every following forward and backward by kind of layer into {@code profile}; null stops timing. */
     public void profile(StepProfile profile) {
         pass.profile(profile);
@@ -299,11 +310,24 @@ public final class Decoder implements AutoCloseable {
      * ({@code attn.proj}, {@code mlp.proj}) N(0, 0.02 / sqrt(2 * n_layer)), biases 0, norm weights 1.
      */
     public void initWeights(long seed) {
+        initWeights(config, params, seed);
+    }
+
+    /**
+     * {@link #initWeights(long)} into any flat buffer laid out by {@link ParameterLayout#decoder} of {@code config}
+     * (FLOAT or DOUBLE), without building a decoder: what {@code stratum init} writes to disk.
+     */
+    public static void initWeights(ModelConfig config, INDArray params, long seed) {
+        ParameterLayout layout = ParameterLayout.decoder(config);
+        if (params.length() != layout.size()) {
+            throw new IllegalArgumentException("params: " + params.length() + " elements, the layout has "
+                    + layout.size());
+        }
         SplittableRandom rng = new SplittableRandom(seed);
         double projStd = 0.02 / Math.sqrt(2.0 * config.nLayer());
         for (TensorSpec t : layout.tensors()) {
             String name = t.name();
-            INDArray v = paramViews.get(name);
+            INDArray v = Views.of(params, t.offset(), t.length());
             boolean isNorm = name.endsWith("norm.weight") || name.endsWith("norm.bias");
             if (isNorm) {
                 v.assign(name.endsWith(".weight") ? 1.0 : 0.0);
@@ -311,7 +335,7 @@ public final class Decoder implements AutoCloseable {
                 v.assign(0.0);
             } else {
                 double std = name.endsWith("attn.proj.weight") || name.endsWith("mlp.proj.weight") ? projStd : 0.02;
-                fillGaussian(t, std, rng);
+                fillGaussian(params, t, std, rng);
             }
         }
     }
@@ -320,10 +344,10 @@ public final class Decoder implements AutoCloseable {
      * Fills a tensor in slices of 1M values through one reused scratch array, so a large embedding needs neither
      * an array of its size on the heap nor a temporary native buffer per slice.
      */
-    private void fillGaussian(TensorSpec t, double std, SplittableRandom rng) {
+    private static void fillGaussian(INDArray params, TensorSpec t, double std, SplittableRandom rng) {
         long n = t.length();
         int slice = (int) Math.min(n, 1 << 20);
-        try (INDArray scratch = Nd4j.create(dtype, slice)) {
+        try (INDArray scratch = Nd4j.create(params.dataType(), slice)) {
             double[] values = new double[slice];
             for (long start = 0; start < n; start += slice) {
                 int len = (int) Math.min(slice, n - start);
@@ -571,7 +595,6 @@ public final class Decoder implements AutoCloseable {
         if (!closed) {
             closed = true;
             buffers.close();
-            embedding.close();
             if (rope != null) {
                 rope.close();
             }

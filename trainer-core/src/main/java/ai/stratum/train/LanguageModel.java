@@ -1,13 +1,8 @@
 package ai.stratum.train;
 
-import ai.stratum.hf.Family;
-import ai.stratum.hf.HfCheckpoint;
-import ai.stratum.hf.WeightMap;
-import ai.stratum.hf.Safetensors;
 import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -84,15 +79,10 @@ public interface LanguageModel extends AutoCloseable {
     void backward(float lossScale);
 
     /**
-     * Writes the weights of a checkpoint into {@code dir}: by default {@code model.safetensors} and
-     * {@code config.json} in the Hugging Face layout of the config's family ({@link Family#infer}), through the
-     * family's {@link WeightMap}.
+     * Writes the weights of a checkpoint into {@code dir}: a {@link DecoderModel} its family's Hugging Face
+     * directory, a {@link LoraModel} its PEFT adapter files.
      */
-    default void saveWeights(Path dir, int eosTokenId) throws IOException {
-        HfCheckpoint.saveModel(dir, WeightMap.of(Family.infer(config()), config()), params(), eosTokenId,
-                params().dataType() == DataType.DOUBLE ? Safetensors.Dtype.F64 : Safetensors.Dtype.F32,
-                HfCheckpoint.DEFAULT_SHARD_BYTES);
-    }
+    void saveWeights(Path dir, int eosTokenId) throws IOException;
 
     /** Checks, without loading, that {@code dir} holds weights {@link #loadWeights} can read; names what is wrong. */
     default void validateWeights(Path dir) throws IOException {
