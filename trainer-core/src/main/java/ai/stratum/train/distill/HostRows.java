@@ -8,7 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Bulk copies between a contiguous row-major array's host memory and Java arrays (one native call per copy, not
  * an element at a time): how the distillation loss, which works on Java arrays, reads the head's logits and writes
- * its dlogits.
+ * its dlogits. It reads the arrays' host memory, which is where the CPU backend keeps them; a CUDA build would need
+ * the loss as a kernel instead.
  */
 final class HostRows {
 
