@@ -22,7 +22,10 @@ import static ai.stratum.cli.train.TrainCommandsTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code stratum distill} end to end (a fresh student on shards, the teacher cache, metrics, plot, refusals) and {@code bench train --distill-teacher}. */
+/**
+ * {@code stratum distill} end to end (a fresh student on shards, the teacher cache, metrics, plot, refusals) and
+ * {@code bench train --distill-teacher}.
+ */
 class DistillCommandTest {
 
     @TempDir
