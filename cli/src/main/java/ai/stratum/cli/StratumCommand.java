@@ -5,6 +5,7 @@ import ai.stratum.cli.data.DataCommand;
 import ai.stratum.cli.env.EnvCommand;
 import ai.stratum.cli.quickstart.QuickstartCommand;
 import ai.stratum.cli.tokenizer.TokenizerCommand;
+import ai.stratum.cli.train.DistillCommand;
 import ai.stratum.cli.train.EvalCommand;
 import ai.stratum.cli.train.ExportCommand;
 import ai.stratum.cli.train.FinetuneCommand;
@@ -35,6 +36,7 @@ import picocli.CommandLine.Spec;
                 ExportCommand.class,
                 EvalCommand.class,
                 GenerateCommand.class,
+                DistillCommand.class,
                 PlotCommand.class,
                 BenchCommand.class,
         })

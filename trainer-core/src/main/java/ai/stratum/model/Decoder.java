@@ -88,6 +88,18 @@ public final class Decoder implements AutoCloseable {
      */
     public Decoder(ModelConfig config, int maxBatch, int maxSeqLen, DataType dtype, Kernels kernels,
                    boolean withGradients) {
+        this(config, maxBatch, maxSeqLen, dtype, kernels, withGradients, 0);
+    }
+
+    /**
+     * @param headChunkRows rows per LM-head chunk; 0 chooses by the memory budget (whole logits up to 256 MiB, else
+     *                      chunks of ~64 MiB). Tests set it to run the chunked path on small models.
+     */
+    public Decoder(ModelConfig config, int maxBatch, int maxSeqLen, DataType dtype, Kernels kernels,
+                   boolean withGradients, int headChunkRows) {
+        if (headChunkRows < 0) {
+            throw new IllegalArgumentException("head_chunk_rows: must be >= 0, got " + headChunkRows);
+        }
         if (maxBatch < 1) {
             throw new IllegalArgumentException("max_batch: must be at least 1, got " + maxBatch);
         }
@@ -129,7 +141,8 @@ public final class Decoder implements AutoCloseable {
         this.normStats = norm.stats(buffers, rows);
         String headName = config.tiedEmbeddings() ? "tok_embeddings.weight" : "lm_head.weight";
         long rowBytes = (long) config.vocabSize() * dtype.width();
-        int chunk = rows * rowBytes <= WHOLE_LOGITS_BYTES ? (int) rows
+        int chunk = headChunkRows > 0 ? (int) Math.min(rows, headChunkRows)
+                : rows * rowBytes <= WHOLE_LOGITS_BYTES ? (int) rows
                 : (int) Math.max(1, Math.min(rows, CHUNK_BYTES / rowBytes));
         this.head = new LmHead(p(headName), g(headName), chunk, kernels, buffers);
         this.encoded = buffers.alloc(rows * c);
@@ -372,6 +385,52 @@ public final class Decoder implements AutoCloseable {
      */
     public float forward(int[] tokens, int[] targets, int B, int T, boolean training, long dropoutSeed,
                          int[] segmentIds) {
+        INDArray h = hidden(tokens, targets, B, T, training, dropoutSeed, segmentIds);
+        double lossSum = head.forward(h, this.targets, pass);
+        forwardDone = true;
+        backwardPending = targets != null;
+        if (targets == null) {
+            targetCount = 0;
+            return Float.NaN;
+        }
+        targetCount = (int) Arrays.stream(targets).filter(t -> t >= 0).count();
+        return targetCount == 0 ? 0f : (float) (lossSum / targetCount);
+    }
+
+    /**
+     * The final norm's output (N, C) for {@code tokens} (B, T), without dropout and without the LM head: what a
+     * frozen teacher computes once per micro-batch, its logits then projected chunk by chunk with
+     * {@link #projectLogits}. The view is valid until the next forward; no backward follows.
+     */
+    public INDArray forwardHidden(int[] tokens, int B, int T, int[] segmentIds) {
+        INDArray h = hidden(tokens, null, B, T, false, 0, segmentIds);
+        forwardDone = false;
+        backwardPending = false;
+        return h;
+    }
+
+    /** out (R, V) = hidden (R, C) W_head^T: logits of rows of {@link #forwardHidden}'s output. */
+    public void projectLogits(INDArray out, INDArray hidden) {
+        head.project(out, hidden);
+    }
+
+    /** Rows per LM-head chunk (all the rows of a batch when its logits fit the memory budget). */
+    public int headChunkRows() {
+        return head.chunkRows();
+    }
+
+    /**
+     * The loss of every following forward with targets, per LM-head chunk ({@link LmHead.RowLoss}, e.g.
+     * distillation); {@code null}, the default, is cross-entropy. The forward still returns the summed loss over
+     * the rows with a target divided by their count, and the backward scales by the same count.
+     */
+    public void setLoss(LmHead.RowLoss loss) {
+        head.setLoss(loss);
+    }
+
+    /** Embedding, blocks and the final norm: the (N, C) input of the head. */
+    private INDArray hidden(int[] tokens, int[] targets, int B, int T, boolean training, long dropoutSeed,
+                            int[] segmentIds) {
         checkOpen();
         validate(tokens, targets, segmentIds, B, T);
         if (B != pass.batch() || T != pass.seqLen()) {
@@ -400,15 +459,7 @@ public final class Decoder implements AutoCloseable {
         INDArray h = buffers.view(normed, n, c);
         norm.forward(h, x, normStats);
         pass.lap(StepProfile.Kind.NORM, false);
-        double lossSum = head.forward(h, this.targets, pass);
-        forwardDone = true;
-        backwardPending = targets != null;
-        if (targets == null) {
-            targetCount = 0;
-            return Float.NaN;
-        }
-        targetCount = (int) Arrays.stream(targets).filter(t -> t >= 0).count();
-        return targetCount == 0 ? 0f : (float) (lossSum / targetCount);
+        return h;
     }
 
     /**

@@ -59,6 +59,22 @@ public interface LanguageModel extends AutoCloseable {
         return forward(tokens, targets, batch, seqLen, training, dropoutSeed, null);
     }
 
+    /**
+     * Called by the trainer before each training micro-batch's forward with the optimizer step (0-based) and the
+     * micro-step: where the micro-batch is in the run's stream (a distilled student reads its teacher's cached rows
+     * by it). Nothing by default.
+     */
+    default void beforeMicroBatch(long step, int microStep) {
+    }
+
+    /**
+     * Named parts of the last training forward's loss, in a fixed order (a distilled student's {@code loss_ce} and
+     * {@code loss_kl}), logged beside the loss; none by default.
+     */
+    default java.util.Map<String, Double> lossParts() {
+        return java.util.Map.of();
+    }
+
     /** Backpropagates the last forward's loss times {@code lossScale}, adding into {@link #grads()}. */
     void backward(float lossScale);
 
