@@ -50,6 +50,33 @@ public final class ConfigOptions {
         return ConfigLoader.loadSaved(type, saved, config, overrides);
     }
 
+    /** The {@code --preset} given, or null. */
+    public String preset() {
+        return preset;
+    }
+
+    /**
+     * Resolves a config over several presets (each merged over the ones before; the command chooses them, e.g. a
+     * distillation default under a model preset), then the file, then {@code extra} overrides (the command's own
+     * options) and {@code --set}.
+     */
+    public <T> ConfigLoader.Resolved<T> resolveLayers(Class<T> type, List<String> presets, List<String> extra) {
+        List<String> all = new ArrayList<>(extra);
+        all.addAll(overrides);
+        return ConfigLoader.loadLayers(type, presets, config, all);
+    }
+
+    /** {@link #resolveSaved} with {@code extra} overrides (the command's own options) before {@code --set}. */
+    public <T> ConfigLoader.Resolved<T> resolveSaved(Class<T> type, Path saved, List<String> extra) {
+        if (preset != null) {
+            throw new ConfigException("--preset " + preset + " with --resume: the run keeps its saved " + saved
+                    + "; change single keys with --set KEY=VALUE or --config FILE");
+        }
+        List<String> all = new ArrayList<>(extra);
+        all.addAll(overrides);
+        return ConfigLoader.loadSaved(type, saved, config, all);
+    }
+
     public boolean dryRun() {
         return dryRun;
     }

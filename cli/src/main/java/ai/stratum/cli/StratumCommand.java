@@ -5,10 +5,12 @@ import ai.stratum.cli.data.DataCommand;
 import ai.stratum.cli.env.EnvCommand;
 import ai.stratum.cli.quickstart.QuickstartCommand;
 import ai.stratum.cli.tokenizer.TokenizerCommand;
+import ai.stratum.cli.train.DistillCommand;
 import ai.stratum.cli.train.EvalCommand;
 import ai.stratum.cli.train.ExportCommand;
 import ai.stratum.cli.train.FinetuneCommand;
 import ai.stratum.cli.train.GenerateCommand;
+import ai.stratum.cli.train.InitCommand;
 import ai.stratum.cli.train.MergeCommand;
 import ai.stratum.cli.train.PlotCommand;
 import ai.stratum.cli.train.PretrainCommand;
@@ -27,12 +29,14 @@ import picocli.CommandLine.Spec;
                 EnvCommand.class,
                 TokenizerCommand.class,
                 DataCommand.class,
+                InitCommand.class,
                 PretrainCommand.class,
                 FinetuneCommand.class,
                 MergeCommand.class,
                 ExportCommand.class,
                 EvalCommand.class,
                 GenerateCommand.class,
+                DistillCommand.class,
                 PlotCommand.class,
                 BenchCommand.class,
         })

@@ -88,9 +88,15 @@ public final class ConfigLoader {
      * @param overrides {@code key.path=value} strings; the value is parsed as a YAML scalar or flow collection
      */
     public static <T> Resolved<T> load(Class<T> type, String preset, Path file, List<String> overrides) {
+        return loadLayers(type, preset == null ? List.of() : List.of(preset), file, overrides);
+    }
+
+    /** {@link #load(Class, String, Path, List)} over several presets, each merged over the ones before it. */
+    public static <T> Resolved<T> loadLayers(Class<T> type, List<String> presets, Path file,
+                                             List<String> overrides) {
         ObjectNode tree = JsonNodeFactory.instance.objectNode();
         Map<String, String> origins = new LinkedHashMap<>();
-        if (preset != null) {
+        for (String preset : presets) {
             merge(tree, readPreset(preset), "", "preset '" + preset + "'", origins);
         }
         if (file != null) {
@@ -137,6 +143,11 @@ public final class ConfigLoader {
         } catch (IOException e) {
             return List.of();
         }
+    }
+
+    /** Whether the bundled preset {@code name} has the top-level key {@code key} (which kind of config it is). */
+    public static boolean presetHas(String name, String key) {
+        return readPreset(name).has(key);
     }
 
     static ObjectNode readPreset(String name) {

@@ -197,15 +197,7 @@ sealed interface Decoder {
             }
             case "Sequence" -> {
                 JsonKeys.onlyKnown(node, where, Set.of("type", "decoders"));
-                JsonNode list = JsonKeys.array(node, "decoders", where);
-                List<Decoder> steps = new ArrayList<>();
-                for (int i = 0; i < list.size(); i++) {
-                    Decoder d = read(list.get(i), where + ".decoders[" + i + "]");
-                    if (d != null) {
-                        steps.add(d);
-                    }
-                }
-                return new Sequence(List.copyOf(steps));
+                return new Sequence(JsonKeys.components(node, "decoders", where, Decoder::read));
             }
             default -> throw new IllegalArgumentException(where + " '" + type + "' is not supported; stratum reads the "
                     + "decoders ByteLevel, Metaspace, Replace, ByteFallback, Fuse, Strip and Sequence");

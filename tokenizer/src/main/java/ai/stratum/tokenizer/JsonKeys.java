@@ -73,6 +73,23 @@ final class JsonKeys {
     }
 
     /**
+     * The components of a {@code Sequence} (normalizers, pre-tokenizers, decoders): each element of the array
+     * {@code key} read by {@code read} at {@code where.key[i]}; elements it reads as null (no-ops) are left out.
+     */
+    static <T> java.util.List<T> components(JsonNode node, String key, String where,
+                                            java.util.function.BiFunction<JsonNode, String, T> read) {
+        JsonNode list = array(node, key, where);
+        java.util.List<T> steps = new java.util.ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            T step = read.apply(list.get(i), where + "." + key + "[" + i + "]");
+            if (step != null) {
+                steps.add(step);
+            }
+        }
+        return java.util.List.copyOf(steps);
+    }
+
+    /**
      * A Split/Replace pattern: {@code {"String": s}} (literal) or {@code {"Regex": r}}, as a compiled Java regex.
      * Regexes are compiled with {@link java.util.regex.Pattern#UNICODE_CHARACTER_CLASS} since the Rust engines
      * (Oniguruma, regex) treat {@code \s \w \d} as Unicode classes.

@@ -122,15 +122,7 @@ sealed interface Normalizer {
             }
             case "Sequence" -> {
                 JsonKeys.onlyKnown(node, where, Set.of("type", "normalizers"));
-                JsonNode list = JsonKeys.array(node, "normalizers", where);
-                List<Normalizer> steps = new ArrayList<>();
-                for (int i = 0; i < list.size(); i++) {
-                    Normalizer n = read(list.get(i), where + ".normalizers[" + i + "]");
-                    if (n != null) {
-                        steps.add(n);
-                    }
-                }
-                return new Sequence(List.copyOf(steps));
+                return new Sequence(JsonKeys.components(node, "normalizers", where, Normalizer::read));
             }
             default -> throw new IllegalArgumentException(where + " '" + type + "' is not supported; stratum reads the "
                     + "normalizers NFC, NFKC, NFD, NFKD, Lowercase, Replace, Prepend, Strip and Sequence");

@@ -55,21 +55,13 @@ sealed interface PreTokenizer {
                     keep[n++] = behavior == Behavior.ISOLATED || !match[k];
                 }
             }
-            case CONTIGUOUS -> {
+            case CONTIGUOUS, MERGED_WITH_PREVIOUS -> {
                 for (int k = 0; k < spans; k++) {
-                    if (match[k] == previousMatch && n > 0) {
-                        ends[n - 1] = bounds[k + 1];
-                    } else {
-                        starts[n] = bounds[k];
-                        ends[n] = bounds[k + 1];
-                        keep[n++] = true;
-                    }
-                    previousMatch = match[k];
-                }
-            }
-            case MERGED_WITH_PREVIOUS -> {
-                for (int k = 0; k < spans; k++) {
-                    if (match[k] && !previousMatch && n > 0) {
+                    // contiguous: a span joins the previous piece when it is of the same kind (delimiter or not);
+                    // merged with previous: a delimiter joins the piece before it
+                    boolean join = behavior == Behavior.CONTIGUOUS ? match[k] == previousMatch
+                            : match[k] && !previousMatch;
+                    if (join && n > 0) {
                         ends[n - 1] = bounds[k + 1];
                     } else {
                         starts[n] = bounds[k];
@@ -347,15 +339,7 @@ sealed interface PreTokenizer {
             }
             case "Sequence" -> {
                 JsonKeys.onlyKnown(node, where, Set.of("type", "pretokenizers"));
-                JsonNode list = JsonKeys.array(node, "pretokenizers", where);
-                List<PreTokenizer> steps = new ArrayList<>();
-                for (int i = 0; i < list.size(); i++) {
-                    PreTokenizer p = read(list.get(i), where + ".pretokenizers[" + i + "]");
-                    if (p != null) {
-                        steps.add(p);
-                    }
-                }
-                return new Sequence(List.copyOf(steps));
+                return new Sequence(JsonKeys.components(node, "pretokenizers", where, PreTokenizer::read));
             }
             default -> throw new IllegalArgumentException(where + " '" + type + "' is not supported; stratum reads the "
                     + "pre-tokenizers ByteLevel, Split, Metaspace, Digits, Whitespace, WhitespaceSplit, Punctuation and Sequence");

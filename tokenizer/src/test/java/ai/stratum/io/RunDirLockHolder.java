@@ -1,5 +1,7 @@
 package ai.stratum.io;
 
+import ai.stratum.fixtures.process.ChildJvm;
+
 import java.nio.file.Path;
 
 /**
@@ -21,14 +23,6 @@ public final class RunDirLockHolder {
 
     /** Starts a holder of {@code dir} and returns once it holds the lock. */
     public static Process start(Path dir) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-                RunDirLockHolder.class.getName(), dir.toString()).redirectErrorStream(true).start();
-        String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
-        if (!"locked".equals(line)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("the lock holder did not start: " + line);
-        }
-        return p;
+        return ChildJvm.startAndAwait("locked", RunDirLockHolder.class, "64m", dir.toString());
     }
 }

@@ -1,5 +1,6 @@
 package ai.stratum.io;
 
+import ai.stratum.fixtures.process.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,9 +45,8 @@ class RunDirLockTest {
         inner.close();
         Process holder = null;
         try {
-            holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx64m", "-cp", System.getProperty("java.class.path"), RunDirLockHolder.class.getName(),
-                    dir.toString()).redirectErrorStream(true).start();
+            holder = new ProcessBuilder(ChildJvm.command(RunDirLockHolder.class, "64m", dir.toString()))
+                    .redirectErrorStream(true).start();
             assertTrue(holder.waitFor(60, TimeUnit.SECONDS), "the second process should fail at once");
             String out = new String(holder.getInputStream().readAllBytes());
             assertTrue(out.contains("pid " + ProcessHandle.current().pid()), out);

@@ -1,6 +1,7 @@
 package ai.stratum.generate;
 
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.random.RandomGenerator;
 
 /**
@@ -45,12 +46,8 @@ public final class Sampler {
             probs[argmax(logits)] = 1;
             return probs;
         }
-        Integer[] order = new Integer[v];
-        for (int i = 0; i < v; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
         int keep = settings.topK == 0 ? v : Math.min(settings.topK, v);
+        int[] order = best(logits, keep);
         double max = logits[order[0]] / settings.temperature;
         double[] sorted = new double[keep];
         double sum = 0;
@@ -75,6 +72,65 @@ public final class Sampler {
             probs[order[r]] = sorted[r] / kept;
         }
         return probs;
+    }
+
+    /**
+     * The {@code k} best ids in candidate order (logit descending, ties by id ascending): a full sort when k is the
+     * vocabulary, else a bounded heap (O(V log k), what a top-k draw over a large vocabulary needs).
+     */
+    static int[] best(float[] logits, int k) {
+        Comparator<Integer> order = (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a])
+                : Integer.compare(a, b);
+        Integer[] ids;
+        if (k >= logits.length) {
+            ids = new Integer[logits.length];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = i;
+            }
+        } else {
+            // heap[0] is the worst id kept so far
+            int[] heap = new int[k];
+            int size = 0;
+            for (int id = 0; id < logits.length; id++) {
+                if (size < k) {
+                    heap[size] = id;
+                    for (int c = size++; c > 0 && order.compare(heap[c], heap[(c - 1) / 2]) > 0; c = (c - 1) / 2) {
+                        swap(heap, c, (c - 1) / 2);
+                    }
+                } else if (order.compare(id, heap[0]) < 0) {
+                    heap[0] = id;
+                    for (int p = 0; ; ) {
+                        int worst = p;
+                        for (int c = 2 * p + 1; c <= 2 * p + 2 && c < k; c++) {
+                            if (order.compare(heap[c], heap[worst]) > 0) {
+                                worst = c;
+                            }
+                        }
+                        if (worst == p) {
+                            break;
+                        }
+                        swap(heap, p, worst);
+                        p = worst;
+                    }
+                }
+            }
+            ids = new Integer[k];
+            for (int i = 0; i < k; i++) {
+                ids[i] = heap[i];
+            }
+        }
+        Arrays.sort(ids, order);
+        int[] out = new int[ids.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ids[i];
+        }
+        return out;
+    }
+
+    private static void swap(int[] a, int i, int j) {
+        int t = a[i];
+        a[i] = a[j];
+        a[j] = t;
     }
 
     public int sample(float[] logits) {

@@ -27,13 +27,14 @@ import java.util.List;
  * whose {@code vocab_size} leaves room beyond its tokenizer) use the rows already there.
  *
  * @param dir           the base directory
+ * @param family        the family of its {@code config.json}, which a full fine-tune's checkpoints keep
  * @param stored        the base's own config (its vocabulary as stored)
  * @param tokenizer     the base tokenizer plus the special tokens
  * @param config        the config to fine-tune: {@code stored} with the vocabulary grown if needed
  * @param endOfText     the end-of-text id: the tokenizer's {@code <|endoftext|>}, else the base's
  *                      {@code eos_token_id}
  */
-public record BaseModel(Path dir, ModelConfig stored, Tokenizer tokenizer, ModelConfig config, int endOfText) {
+public record BaseModel(Path dir, Family family, ModelConfig stored, Tokenizer tokenizer, ModelConfig config, int endOfText) {
 
     /**
      * SHA-256 (hex) of a base directory's {@code config.json} and weight files ({@code model.safetensors}, or the
@@ -72,7 +73,7 @@ public record BaseModel(Path dir, ModelConfig stored, Tokenizer tokenizer, Model
         int vocab = Math.max(stored.vocabSize(), tok.vocabSize());
         ModelConfig config = stored.withVocabSize(vocab);
         int eos = tok.specialTokenId(Tokenizer.END_OF_TEXT).orElse(HfConfig.eosTokenId(dir));
-        return new BaseModel(dir, stored, tok, config, eos);
+        return new BaseModel(dir, parsed.family(), stored, tok, config, eos);
     }
 
     /** Whether the added special tokens grew the embedding. */

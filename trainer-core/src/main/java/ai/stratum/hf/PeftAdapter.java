@@ -194,7 +194,7 @@ public final class PeftAdapter {
                         + "'; list the module names instead (or use all-linear)");
             }
             // every linear layer of the blocks, whichever the family (the names of the two never collide)
-            targets.addAll(List.of("c_attn", "c_proj", "c_fc"));
+            targets.addAll(LoraConfig.GPT2_LINEARS);
             targets.addAll(LoraConfig.LLAMA_LINEARS);
         } else if (t.isArray()) {
             t.forEach(n -> targets.add(n.asText()));

@@ -88,6 +88,18 @@ public final class Decoder implements AutoCloseable {
      */
     public Decoder(ModelConfig config, int maxBatch, int maxSeqLen, DataType dtype, Kernels kernels,
                    boolean withGradients) {
+        this(config, maxBatch, maxSeqLen, dtype, kernels, withGradients, 0);
+    }
+
+    /**
+     * @param headChunkRows rows per LM-head chunk; 0 chooses by the memory budget (whole logits up to 256 MiB, else
+     *                      chunks of ~64 MiB). Tests set it to run the chunked path on small models.
+     */
+    public Decoder(ModelConfig config, int maxBatch, int maxSeqLen, DataType dtype, Kernels kernels,
+                   boolean withGradients, int headChunkRows) {
+        if (headChunkRows < 0) {
+            throw new IllegalArgumentException("head_chunk_rows: must be >= 0, got " + headChunkRows);
+        }
         if (maxBatch < 1) {
             throw new IllegalArgumentException("max_batch: must be at least 1, got " + maxBatch);
         }
@@ -129,7 +141,8 @@ public final class Decoder implements AutoCloseable {
         this.normStats = norm.stats(buffers, rows);
         String headName = config.tiedEmbeddings() ? "tok_embeddings.weight" : "lm_head.weight";
         long rowBytes = (long) config.vocabSize() * dtype.width();
-        int chunk = rows * rowBytes <= WHOLE_LOGITS_BYTES ? (int) rows
+        int chunk = headChunkRows > 0 ? (int) Math.min(rows, headChunkRows)
+                : rows * rowBytes <= WHOLE_LOGITS_BYTES ? (int) rows
                 : (int) Math.max(1, Math.min(rows, CHUNK_BYTES / rowBytes));
         this.head = new LmHead(p(headName), g(headName), chunk, kernels, buffers);
         this.encoded = buffers.alloc(rows * c);
@@ -271,6 +284,17 @@ public final class Decoder implements AutoCloseable {
         return new DecodeSession(this, maxTokens);
     }
 
+    /**
+     * A KV-cached decoder of {@code slots} sequences at once over this model's current parameters (and adapters),
+     * each up to {@code maxTokens} (at most the context length) tokens, taking up to {@code maxRows} rows per call
+     * (at most this decoder's max_batch * max_seq_len, the rows its adapters were built for). Independent of the
+     * training buffers and of other sessions.
+     */
+    public BatchDecodeSession newBatchSession(int slots, int maxTokens, int maxRows) {
+        checkOpen();
+        return new BatchDecodeSession(this, slots, maxTokens, maxRows, maxBatch * maxSeqLen);
+    }
+
     /** Times every following forward and backward by kind of layer into {@code profile}; null stops timing. */
     public void profile(StepProfile profile) {
         pass.profile(profile);
@@ -286,11 +310,24 @@ public final class Decoder implements AutoCloseable {
      * ({@code attn.proj}, {@code mlp.proj}) N(0, 0.02 / sqrt(2 * n_layer)), biases 0, norm weights 1.
      */
     public void initWeights(long seed) {
+        initWeights(config, params, seed);
+    }
+
+    /**
+     * {@link #initWeights(long)} into any flat buffer laid out by {@link ParameterLayout#decoder} of {@code config}
+     * (FLOAT or DOUBLE), without building a decoder: what {@code stratum init} writes to disk.
+     */
+    public static void initWeights(ModelConfig config, INDArray params, long seed) {
+        ParameterLayout layout = ParameterLayout.decoder(config);
+        if (params.length() != layout.size()) {
+            throw new IllegalArgumentException("params: " + params.length() + " elements, the layout has "
+                    + layout.size());
+        }
         SplittableRandom rng = new SplittableRandom(seed);
         double projStd = 0.02 / Math.sqrt(2.0 * config.nLayer());
         for (TensorSpec t : layout.tensors()) {
             String name = t.name();
-            INDArray v = paramViews.get(name);
+            INDArray v = Views.of(params, t.offset(), t.length());
             boolean isNorm = name.endsWith("norm.weight") || name.endsWith("norm.bias");
             if (isNorm) {
                 v.assign(name.endsWith(".weight") ? 1.0 : 0.0);
@@ -298,7 +335,7 @@ public final class Decoder implements AutoCloseable {
                 v.assign(0.0);
             } else {
                 double std = name.endsWith("attn.proj.weight") || name.endsWith("mlp.proj.weight") ? projStd : 0.02;
-                fillGaussian(t, std, rng);
+                fillGaussian(params, t, std, rng);
             }
         }
     }
@@ -307,10 +344,10 @@ public final class Decoder implements AutoCloseable {
      * Fills a tensor in slices of 1M values through one reused scratch array, so a large embedding needs neither
      * an array of its size on the heap nor a temporary native buffer per slice.
      */
-    private void fillGaussian(TensorSpec t, double std, SplittableRandom rng) {
+    private static void fillGaussian(INDArray params, TensorSpec t, double std, SplittableRandom rng) {
         long n = t.length();
         int slice = (int) Math.min(n, 1 << 20);
-        try (INDArray scratch = Nd4j.create(dtype, slice)) {
+        try (INDArray scratch = Nd4j.create(params.dataType(), slice)) {
             double[] values = new double[slice];
             for (long start = 0; start < n; start += slice) {
                 int len = (int) Math.min(slice, n - start);
@@ -348,6 +385,52 @@ public final class Decoder implements AutoCloseable {
      */
     public float forward(int[] tokens, int[] targets, int B, int T, boolean training, long dropoutSeed,
                          int[] segmentIds) {
+        INDArray h = hidden(tokens, targets, B, T, training, dropoutSeed, segmentIds);
+        double lossSum = head.forward(h, this.targets, pass);
+        forwardDone = true;
+        backwardPending = targets != null;
+        if (targets == null) {
+            targetCount = 0;
+            return Float.NaN;
+        }
+        targetCount = (int) Arrays.stream(targets).filter(t -> t >= 0).count();
+        return targetCount == 0 ? 0f : (float) (lossSum / targetCount);
+    }
+
+    /**
+     * The final norm's output (N, C) for {@code tokens} (B, T), without dropout and without the LM head: what a
+     * frozen teacher computes once per micro-batch, its logits then projected chunk by chunk with
+     * {@link #projectLogits}. The view is valid until the next forward; no backward follows.
+     */
+    public INDArray forwardHidden(int[] tokens, int B, int T, int[] segmentIds) {
+        INDArray h = hidden(tokens, null, B, T, false, 0, segmentIds);
+        forwardDone = false;
+        backwardPending = false;
+        return h;
+    }
+
+    /** out (R, V) = hidden (R, C) W_head^T: logits of rows of {@link #forwardHidden}'s output. */
+    public void projectLogits(INDArray out, INDArray hidden) {
+        head.project(out, hidden);
+    }
+
+    /** Rows per LM-head chunk (all the rows of a batch when its logits fit the memory budget). */
+    public int headChunkRows() {
+        return head.chunkRows();
+    }
+
+    /**
+     * The loss of every following forward with targets, per LM-head chunk ({@link LmHead.RowLoss}, e.g.
+     * distillation); {@code null}, the default, is cross-entropy. The forward still returns the summed loss over
+     * the rows with a target divided by their count, and the backward scales by the same count.
+     */
+    public void setLoss(LmHead.RowLoss loss) {
+        head.setLoss(loss);
+    }
+
+    /** Embedding, blocks and the final norm: the (N, C) input of the head. */
+    private INDArray hidden(int[] tokens, int[] targets, int B, int T, boolean training, long dropoutSeed,
+                            int[] segmentIds) {
         checkOpen();
         validate(tokens, targets, segmentIds, B, T);
         if (B != pass.batch() || T != pass.seqLen()) {
@@ -376,15 +459,7 @@ public final class Decoder implements AutoCloseable {
         INDArray h = buffers.view(normed, n, c);
         norm.forward(h, x, normStats);
         pass.lap(StepProfile.Kind.NORM, false);
-        double lossSum = head.forward(h, this.targets, pass);
-        forwardDone = true;
-        backwardPending = targets != null;
-        if (targets == null) {
-            targetCount = 0;
-            return Float.NaN;
-        }
-        targetCount = (int) Arrays.stream(targets).filter(t -> t >= 0).count();
-        return targetCount == 0 ? 0f : (float) (lossSum / targetCount);
+        return h;
     }
 
     /**
@@ -430,6 +505,28 @@ public final class Decoder implements AutoCloseable {
             throw new IllegalStateException("logits: no forward has run yet");
         }
         return head.logits().reshape(pass.batch(), pass.seqLen(), config.vocabSize());
+    }
+
+    /**
+     * Logits (V) of one position {@code (b, t)} of the last forward, projected again from the final norm's output:
+     * available whether or not the LM head ran in chunks (a prompt scorer needs only the last position's).
+     */
+    public float[] logitsAt(int b, int t) {
+        checkOpen();
+        if (!forwardDone) {
+            throw new IllegalStateException("logits: no forward has run yet");
+        }
+        if (b < 0 || b >= pass.batch() || t < 0 || t >= pass.seqLen()) {
+            throw new IllegalArgumentException("position (" + b + ", " + t + ") is outside the last forward's ("
+                    + pass.batch() + ", " + pass.seqLen() + ")");
+        }
+        int c = config.dModel();
+        long row = (long) b * pass.seqLen() + t;
+        INDArray h = buffers.view(normed, pass.rows(), c).getRow(row, true); // (1, C)
+        try (INDArray out = Nd4j.create(dtype, 1, config.vocabSize())) {  // (1, V)
+            head.project(out, h);
+            return out.toFloatVector();
+        }
     }
 
     /** A copy of {@code src} (null stays null), in {@code reuse} when that has the same length. */
@@ -520,7 +617,6 @@ public final class Decoder implements AutoCloseable {
         if (!closed) {
             closed = true;
             buffers.close();
-            embedding.close();
             if (rope != null) {
                 rope.close();
             }

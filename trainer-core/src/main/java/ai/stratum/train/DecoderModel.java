@@ -1,6 +1,10 @@
 package ai.stratum.train;
 
+import ai.stratum.hf.Family;
+import ai.stratum.hf.HfCheckpoint;
 import ai.stratum.hf.HfConfig;
+import ai.stratum.hf.Safetensors;
+import ai.stratum.hf.WeightMap;
 import ai.stratum.model.Decoder;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
@@ -12,20 +16,40 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** A {@link Decoder} of any family as the trainer sees it, every weight trainable: every call goes straight to it. */
+/**
+ * A {@link Decoder} of any family as the trainer sees it, every weight trainable: every call goes straight to it.
+ * Its checkpoints are written as {@code family}'s Hugging Face directory: the family of the base a fine-tune
+ * started from (a Mistral base without a sliding window stays {@code mistral}, though {@code llama} could hold
+ * it), or, for a model from a preset, the one {@link Family#infer} gives.
+ */
 public final class DecoderModel implements LanguageModel {
 
     private final Decoder decoder;
+    private final Family family;
 
     /** @param decoder built with gradients to train; without, {@link #grads()} is null (evaluation only) */
     public DecoderModel(Decoder decoder) {
-        this.decoder = decoder;
+        this(decoder, null);
     }
 
-    /** Decoders with the kernels of the ND4J backend in use (fused CPU kernels on CPU). */
+    /** @param family the family checkpoints are written as; null for {@link Family#infer} of the config */
+    public DecoderModel(Decoder decoder, Family family) {
+        if (family != null) {
+            WeightMap.of(family, decoder.config()); // the family can hold the model
+        }
+        this.decoder = decoder;
+        this.family = family;
+    }
+
+    /** Decoders with the kernels of the ND4J backend in use (fused CPU kernels on CPU), of the inferred family. */
     public static ModelFactory factory() {
+        return factory(null);
+    }
+
+    /** {@link #factory()} whose models are saved as {@code family} (null: inferred). */
+    public static ModelFactory factory(Family family) {
         return (config, maxBatch, maxSeqLen, dtype) ->
-                new DecoderModel(new Decoder(config, maxBatch, maxSeqLen, dtype, Kernels.forCurrentBackend()));
+                new DecoderModel(new Decoder(config, maxBatch, maxSeqLen, dtype, Kernels.forCurrentBackend()), family);
     }
 
     /**
@@ -57,6 +81,19 @@ public final class DecoderModel implements LanguageModel {
 
     public Decoder decoder() {
         return decoder;
+    }
+
+    /** The family its checkpoints are written as. */
+    public Family family() {
+        return family != null ? family : Family.infer(config());
+    }
+
+    /** {@code model.safetensors} (or shards) and {@code config.json} of {@link #family()}. */
+    @Override
+    public void saveWeights(Path dir, int eosTokenId) throws IOException {
+        HfCheckpoint.saveModel(dir, WeightMap.of(family(), config()), params(), eosTokenId,
+                params().dataType() == DataType.DOUBLE ? Safetensors.Dtype.F64 : Safetensors.Dtype.F32,
+                HfCheckpoint.DEFAULT_SHARD_BYTES);
     }
 
     @Override

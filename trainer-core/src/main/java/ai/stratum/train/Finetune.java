@@ -189,7 +189,7 @@ public final class Finetune {
             };
             init = ModelInit.fromSeed();
         } else {
-            factory = DecoderModel.factory();
+            factory = DecoderModel.factory(base.family()); // a mistral base's checkpoints stay mistral
             init = (model, seed) -> base.loadInto(model.layout(), model.params());
         }
         // LoRA trains only its adapters' tensors (h.N...lora_A.weight, lora_B.weight), never the base's

@@ -1,13 +1,8 @@
 package ai.stratum.train;
 
-import ai.stratum.hf.Family;
-import ai.stratum.hf.HfCheckpoint;
-import ai.stratum.hf.WeightMap;
-import ai.stratum.hf.Safetensors;
 import ai.stratum.train.checkpoint.Checkpoints;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -64,19 +59,30 @@ public interface LanguageModel extends AutoCloseable {
         return forward(tokens, targets, batch, seqLen, training, dropoutSeed, null);
     }
 
+    /**
+     * Called by the trainer before each training micro-batch's forward with the optimizer step (0-based) and the
+     * micro-step: where the micro-batch is in the run's stream (a distilled student reads its teacher's cached rows
+     * by it). Nothing by default.
+     */
+    default void beforeMicroBatch(long step, int microStep) {
+    }
+
+    /**
+     * Named parts of the last training forward's loss, in a fixed order (a distilled student's {@code loss_ce} and
+     * {@code loss_kl}), logged beside the loss; none by default.
+     */
+    default java.util.Map<String, Double> lossParts() {
+        return java.util.Map.of();
+    }
+
     /** Backpropagates the last forward's loss times {@code lossScale}, adding into {@link #grads()}. */
     void backward(float lossScale);
 
     /**
-     * Writes the weights of a checkpoint into {@code dir}: by default {@code model.safetensors} and
-     * {@code config.json} in the Hugging Face layout of the config's family ({@link Family#infer}), through the
-     * family's {@link WeightMap}.
+     * Writes the weights of a checkpoint into {@code dir}: a {@link DecoderModel} its family's Hugging Face
+     * directory, a {@link LoraModel} its PEFT adapter files.
      */
-    default void saveWeights(Path dir, int eosTokenId) throws IOException {
-        HfCheckpoint.saveModel(dir, WeightMap.of(Family.infer(config()), config()), params(), eosTokenId,
-                params().dataType() == DataType.DOUBLE ? Safetensors.Dtype.F64 : Safetensors.Dtype.F32,
-                HfCheckpoint.DEFAULT_SHARD_BYTES);
-    }
+    void saveWeights(Path dir, int eosTokenId) throws IOException;
 
     /** Checks, without loading, that {@code dir} holds weights {@link #loadWeights} can read; names what is wrong. */
     default void validateWeights(Path dir) throws IOException {

@@ -70,7 +70,8 @@ public final class LoraModel implements LanguageModel {
         try (LoraModel model = open(base, adapter, 1, 1)) {
             model.adapters.mergeInto(model.base, model.base.kernels());
             Files.createDirectories(out);
-            new DecoderModel(model.base).saveWeights(out, HfConfig.eosTokenId(base));
+            // the base's family, so a merged mistral stays mistral
+            new DecoderModel(model.base, HfConfig.parse(base).family()).saveWeights(out, HfConfig.eosTokenId(base));
             TokenizerFiles.copy(base, out); // tokenizer_config.json, generation_config.json... of the base
             if (Files.isRegularFile(tokenizer)) {
                 Tokenizer.load(tokenizer).save(out.resolve(Checkpoints.TOKENIZER));

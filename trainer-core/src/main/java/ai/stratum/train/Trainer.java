@@ -223,8 +223,10 @@ public final class Trainer {
                     long stepStart = System.nanoTime();
                     model.zeroGrads();
                     double lossSum = 0;
+                    java.util.Map<String, Double> parts = new java.util.LinkedHashMap<>();
                     for (int m = 0; m < micro; m++) {
                         boolean segmented = train.next(tokens, targets, segments);
+                        model.beforeMicroBatch(step, m);
                         float microLoss = model.forward(tokens, targets, batch, seqLen, true,
                                 Seeds.derive(t.seed(), step, m), segmented ? segments : null);
                         if (!Float.isFinite(microLoss)) {
@@ -232,6 +234,7 @@ public final class Trainer {
                         }
                         model.backward(1.0f / micro);
                         lossSum += microLoss;
+                        model.lossParts().forEach((name, v) -> parts.merge(name, v / micro, Double::sum));
                     }
                     loss = lossSum / micro;
                     double gradNorm = adam.clipGradients();
@@ -249,7 +252,7 @@ public final class Trainer {
                     double tokensPerSecond = (step - lastLogStep) * t.batchSizeTokens() / seconds;
                     double mfu = run.peakFlopsPerSecond() > 0
                             ? (step - lastLogStep) * flopsPerStep / seconds / run.peakFlopsPerSecond() : Double.NaN;
-                    StepMetrics sm = new StepMetrics(step, loss, lr, gradNorm, tokensPerSecond, mfu);
+                    StepMetrics sm = new StepMetrics(step, loss, lr, gradNorm, tokensPerSecond, mfu, parts);
                     onStep.accept(sm);
                     boolean last = step == totalSteps;
                     if (step % cfg.log().every() == 0 || step == 1 || last) {
@@ -309,8 +312,10 @@ public final class Trainer {
 
     static String progressLine(StepMetrics m, long totalSteps, double etaSeconds) {
         long eta = Math.round(etaSeconds);
-        return String.format("step %d/%d | loss %.4f | lr %.2e | grad norm %.3f | %,.0f tok/s | MFU %s | ETA %d:%02d:%02d",
-                m.step(), totalSteps, m.loss(), m.lr(), m.gradNorm(), m.tokensPerSecond(),
+        StringBuilder parts = new StringBuilder();
+        m.parts().forEach((name, v) -> parts.append(String.format(" (%s %.4f)", name, v)));
+        return String.format("step %d/%d | loss %.4f%s | lr %.2e | grad norm %.3f | %,.0f tok/s | MFU %s | ETA %d:%02d:%02d",
+                m.step(), totalSteps, m.loss(), parts, m.lr(), m.gradNorm(), m.tokensPerSecond(),
                 Double.isFinite(m.mfu()) ? String.format("%.1f%%", 100 * m.mfu()) : "n/a",
                 eta / 3600, eta / 60 % 60, eta % 60);
     }

@@ -65,6 +65,29 @@ class SamplerTest {
         assertTrue(java.util.Arrays.stream(a).distinct().count() > 1);
     }
 
+    /** The top-k selection by bounded heap keeps exactly the ids, in exactly the order, a full sort gives. */
+    @Test
+    void topKSelectionEqualsTheFullSortTiesIncluded() {
+        SplittableRandom rng = new SplittableRandom(3);
+        for (int round = 0; round < 20; round++) {
+            float[] logits = new float[1 + rng.nextInt(300)];
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = rng.nextInt(12) / 4f; // few distinct values: many ties
+            }
+            Integer[] all = new Integer[logits.length];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = i;
+            }
+            java.util.Arrays.sort(all, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a])
+                    : Integer.compare(a, b));
+            for (int k : new int[] {1, 2, 7, 40, logits.length}) {
+                int kk = Math.min(k, logits.length);
+                int[] expected = java.util.Arrays.stream(all).limit(kk).mapToInt(Integer::intValue).toArray();
+                assertArrayEquals(expected, Sampler.best(logits, kk), "k " + kk + " of " + logits.length);
+            }
+        }
+    }
+
     @Test
     void rejectsSettingsNamingTheOption() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new Sampler.Settings(-1, 0, 1))

@@ -244,6 +244,9 @@ class PeftAdapterTest {
     void allLinearAdaptsEveryProjectionOfEitherFamily() throws IOException {
         write("{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4, \"target_modules\": \"all-linear\"}");
         LoraConfig c = PeftAdapter.readConfig(dir);
+        // the one table of linear sites, both block shapes
+        assertEquals(java.util.Arrays.stream(ai.stratum.model.lora.LinearSite.values())
+                .map(ai.stratum.model.lora.LinearSite::peftName).toList(), c.targetModules());
         assertEquals(2 * 7, new LoraAdapters(c, LLAMA, DataType.FLOAT, 4).sites().size());
         assertEquals(2 * 4, new LoraAdapters(c, BASE, DataType.FLOAT, 4).sites().size());
     }

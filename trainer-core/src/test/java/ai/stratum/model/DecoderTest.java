@@ -140,6 +140,29 @@ class DecoderTest {
         return sum / count;
     }
 
+    /** logitsAt re-projects one position from the final norm: the same numbers as that row of logits(). */
+    @Test
+    void logitsAtEqualsTheRowOfTheLastForwardsLogits() {
+        ModelConfig config = ModelConfig.llama(64, 16, 2, 4, 2, 32, 48, 1e-5, 10000, false);
+        try (Decoder d = new Decoder(config, 2, 8, DataType.FLOAT, Kernels.forCurrentBackend(), false)) {
+            d.initWeights(4);
+            int[] tokens = randomInts(2, 2 * 7, 64);
+            d.forward(tokens, null, 2, 7, false, 0L);
+            INDArray logits = d.logits(); // (2, 7, V)
+            for (int[] at : new int[][] {{0, 0}, {0, 6}, {1, 3}, {1, 6}}) {
+                float[] want = logits.get(org.nd4j.linalg.indexing.NDArrayIndex.point(at[0]),
+                        org.nd4j.linalg.indexing.NDArrayIndex.point(at[1])).toFloatVector();
+                float[] got = d.logitsAt(at[0], at[1]);
+                assertEquals(config.vocabSize(), got.length);
+                for (int v = 0; v < want.length; v++) {
+                    assertEquals(want[v], got[v], 1e-5, "(" + at[0] + ", " + at[1] + ") token " + v);
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> d.logitsAt(2, 0));
+            assertThrows(IllegalArgumentException.class, () -> d.logitsAt(0, 7));
+        }
+    }
+
     @Test
     void lossAtInitializationIsCloseToLogVocab() {
         ModelConfig config = ModelConfig.gpt2(256, 32, 2, 4, 64, 0.0);

@@ -1,5 +1,6 @@
 package ai.stratum.train;
 
+import ai.stratum.fixtures.process.ChildJvm;
 import ai.stratum.fixtures.tokens.SyntheticShards;
 import ai.stratum.io.RunDirLock;
 import ai.stratum.train.data.ShardSet;
@@ -29,12 +30,8 @@ class KilledRunResumeTest {
     private String arch = "gpt2";
 
     private Process start(Path data, Path runDir, String mode, long stopStep) throws IOException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                ResumeRunMain.class.getName(), data.toString(), runDir.toString(), mode, Long.toString(stopStep), arch);
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(tmp.resolve(runDir.getFileName() + "-" + mode + ".log").toFile());
-        return pb.start();
+        return ChildJvm.start(tmp.resolve(runDir.getFileName() + "-" + mode + ".log"), ResumeRunMain.class, "1g",
+                data.toString(), runDir.toString(), mode, Long.toString(stopStep), arch);
     }
 
     private void finish(Process p, String what) throws Exception {

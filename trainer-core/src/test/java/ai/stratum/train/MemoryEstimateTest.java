@@ -1,5 +1,6 @@
 package ai.stratum.train;
 
+import ai.stratum.fixtures.process.ChildJvm;
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.ParameterLayout;
 import org.bytedeco.javacpp.Pointer;
@@ -23,9 +24,7 @@ class MemoryEstimateTest {
     void aFloorOfWhatTheModelReallyAllocates() throws Exception {
         ModelConfig m = ModelConfig.gpt2(4096, 128, 2, 4, 256, 0.0);
         MemoryEstimate e = MemoryEstimate.training(m, 8, 128, 4, true);
-        String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(javaBin, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                Probe.class.getName()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(ChildJvm.command(Probe.class, "512m")).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, output);
         String[] lines = output.strip().split("\n");

@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
                 TokenizerBenchCommand.class,
                 TrainBenchCommand.class,
                 DataBenchCommand.class,
+                GenerateBenchCommand.class,
         })
 public final class BenchCommand implements Runnable {
 

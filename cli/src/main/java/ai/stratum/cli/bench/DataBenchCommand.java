@@ -94,6 +94,12 @@ public final class DataBenchCommand implements Callable<Integer> {
                     + "identical text, differing pages, and the CPU time of each.")
     boolean extractors;
 
+    @Option(names = "--language-detectors",
+            description = "Also run the language step's two detectors (Optimaize's library and Stratum's "
+                    + "NgramDetector, which computes the same) on every window the step samples from the extracted "
+                    + "pages: windows with identical results, and the CPU time of each.")
+    boolean languageDetectors;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter o = spec.commandLine().getOut();
@@ -171,6 +177,9 @@ public final class DataBenchCommand implements Callable<Integer> {
             }
             if (extractors) {
                 compareExtractors(o, inputs);
+            }
+            if (languageDetectors) {
+                compareLanguageDetectors(o, inputs, base);
             }
             o.printf(Locale.ROOT, "goal %.0f MB/s end to end, judged on the cold run: %s (%.1f MB/s measured; %.1f "
                             + "MB/s if every processor were this run's alone, from MB per CPU-second%s)%n", target,
@@ -307,6 +316,36 @@ public final class DataBenchCommand implements Callable<Integer> {
                         + "jsoup %.2f (%.1fx)%n", pages.size(), pages.size() - differing, differing,
                 examples.isEmpty() ? "" : " (e.g. " + String.join(", ", examples) + ")", streamingNanos / 1e9,
                 jsoupNanos / 1e9, (double) jsoupNanos / Math.max(1, streamingNanos));
+    }
+
+    /**
+     * The language step's windows of every document (HTML pages extracted by the streaming extractor) detected by
+     * both detectors, on this thread; prints how many results are identical and the CPU seconds of each.
+     */
+    private static void compareLanguageDetectors(PrintWriter o, List<InputConfig> inputs, DataRecipe recipe)
+            throws IOException {
+        List<String> texts = new ArrayList<>();
+        HtmlTextExtractor streaming = HtmlTextExtractor.named("streaming");
+        DocumentSink collect = new DocumentSink() {
+            @Override
+            public void accept(Document doc) {
+                boolean html = HtmlExtractStep.HTML.equals(doc.metadata().get(HtmlExtractStep.CONTENT_TYPE));
+                texts.add(html ? streaming.extract(doc.text()) : doc.text());
+            }
+
+            @Override
+            public void reject(Reject reject) {
+            }
+        };
+        for (InputConfig in : inputs) {
+            Steps.reader(in).read(Path.of(in.paths().get(0)), in.name(), collect, new StepStats("read"));
+        }
+        ai.stratum.data.step.LanguageFilter.DetectorComparison c = ai.stratum.data.step.LanguageFilter
+                .compareDetectors(texts, recipe.filters().language(), recipe.seed());
+        o.printf(Locale.ROOT, "language detectors on %d windows of %d documents: %d identical, %d differing; CPU s "
+                        + "library %.2f, NgramDetector %.2f (%.2fx faster)%n", c.windows(), texts.size(), c.identical(),
+                c.windows() - c.identical(), c.libraryNanos() / 1e9, c.ngramNanos() / 1e9,
+                (double) c.libraryNanos() / Math.max(1, c.ngramNanos()));
     }
 
     /** Reads every input record once without any step; returns the raw bytes the readers counted. */

@@ -11,6 +11,7 @@ import ai.stratum.train.metrics.SgemmProbe;
 import ai.stratum.train.TrainConfig;
 import ai.stratum.train.TrainableSet;
 import ai.stratum.model.lora.LoraAdapters;
+import ai.stratum.model.lora.LinearSite;
 import ai.stratum.model.lora.LoraConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -113,8 +114,7 @@ public final class TrainBench {
             AdamW adamw;
             INDArray grads;
             if (lora) {
-                List<String> targets = model.mlp() == ModelConfig.Mlp.SWIGLU ? LoraConfig.LLAMA_LINEARS
-                        : List.of("c_attn", "c_proj", "c_fc");
+                List<String> targets = LinearSite.names(model);
                 LoraAdapters adapters = new LoraAdapters(new LoraConfig(options.loraRank(), 2.0 * options.loraRank(),
                         0.0, targets), model, dtype, b * t);
                 adapters.init(config.train().seed());

@@ -2,6 +2,7 @@ package ai.stratum.cli.bench;
 
 import ai.stratum.cli.ConfigOptions;
 import ai.stratum.config.ConfigLoader;
+import ai.stratum.model.ModelConfig;
 import ai.stratum.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,12 +41,28 @@ public final class TrainBenchCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     int loraRank;
 
+    @Option(names = "--distill-teacher", paramLabel = "PRESET", description = "Time a distillation step against a "
+            + "plain step of the same student, alternating: the teacher is the model of this preset (random weights, "
+            + "the student's vocabulary), run live.")
+    String distillTeacher;
+
+    @Option(names = "--distill-top-k", defaultValue = "0", description = "With --distill-teacher: 0 for the dense "
+            + "teacher, k for its top-k logits (default: ${DEFAULT-VALUE}).")
+    int distillTopK;
+
     @Override
     public Integer call() {
         ConfigLoader.Resolved<TrainConfig> resolved = config.resolve(TrainConfig.class, "tiny-cpu");
         PrintWriter out = spec.commandLine().getOut();
         if (config.dryRun()) {
             out.print(resolved.toYaml());
+            return 0;
+        }
+        if (distillTeacher != null) {
+            TrainConfig student = resolved.value();
+            ModelConfig teacher = ConfigLoader.load(TrainConfig.class, distillTeacher, null,
+                    java.util.List.of("model.vocab_size=" + student.model().vocabSize())).value().model();
+            DistillBench.run(student, teacher, distillTopK, warmup, steps, spec.commandLine().getErr(), out);
             return 0;
         }
         TrainBench.Result r = TrainBench.run(resolved.value(), new TrainBench.Options(warmup, steps, kernels, loraRank),

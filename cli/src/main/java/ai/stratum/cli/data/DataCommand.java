@@ -8,7 +8,8 @@ import picocli.CommandLine.Spec;
 /** {@code stratum data ...}: the data pipeline. */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Turn raw web data into clean, deduplicated, weighted llm.c token shards.",
-        subcommands = {DataPrepareCommand.class, DataStatsCommand.class, ClassifierCommand.class})
+        subcommands = {DataPrepareCommand.class, DataStatsCommand.class, ClassifierCommand.class,
+                AnnotateCommand.class, PerplexityBucketsCommand.class})
 public final class DataCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -45,13 +45,9 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Safetensors.Dtype type = switch (dtype.toLowerCase(Locale.ROOT)) {
-            case "float32", "f32", "fp32" -> Safetensors.Dtype.F32;
-            case "bfloat16", "bf16" -> Safetensors.Dtype.BF16;
-            default -> throw new ParameterException(spec.commandLine(), "--dtype: must be float32 or bfloat16, got '"
-                    + dtype + "'");
-        };
-        HfExport.Result r = HfExport.export(Models.resolve(checkpoint), out, type, bytes(maxShardSize));
+        Safetensors.Dtype type = dtype(spec, dtype);
+        HfExport.Result r = HfExport.export(Models.resolve(checkpoint), out, type, bytes(spec, "--max-shard-size",
+                maxShardSize));
         spec.commandLine().getOut().printf("exported %s as %s (%s) into %s%s%n", checkpoint,
                 r.family().modelType(), type.torchName(), out,
                 r.tokenizer().isEmpty() ? "; note: the source has no tokenizer files" : " with " + r.tokenizer());
@@ -59,11 +55,21 @@ public final class ExportCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** transformers' sizes: KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024. */
-    long bytes(String size) {
+    /** {@code --dtype}: float32 (f32, fp32) or bfloat16 (bf16). */
+    static Safetensors.Dtype dtype(CommandSpec spec, String dtype) {
+        return switch (dtype.toLowerCase(Locale.ROOT)) {
+            case "float32", "f32", "fp32" -> Safetensors.Dtype.F32;
+            case "bfloat16", "bf16" -> Safetensors.Dtype.BF16;
+            default -> throw new ParameterException(spec.commandLine(), "--dtype: must be float32 or bfloat16, got '"
+                    + dtype + "'");
+        };
+    }
+
+    /** transformers' sizes: KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024; {@code option} names the flag. */
+    static long bytes(CommandSpec spec, String option, String size) {
         Matcher m = SIZE.matcher(size.strip().toUpperCase(Locale.ROOT));
         if (!m.matches() || Long.parseLong(m.group(1)) < 1) {
-            throw new ParameterException(spec.commandLine(), "--max-shard-size: '" + size + "' is not a size such as "
+            throw new ParameterException(spec.commandLine(), option + ": '" + size + "' is not a size such as "
                     + "5GB, 500MB or 1000000");
         }
         long n = Long.parseLong(m.group(1));

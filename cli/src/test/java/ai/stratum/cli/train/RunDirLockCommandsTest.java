@@ -46,7 +46,7 @@ class RunDirLockCommandsTest {
                 "model.n_layer=1", "--set", "model.n_head=2", "--set", "model.d_model=16", "--set", "train.max_steps=2",
                 "--set", "train.micro_batch_size=2", "--set", "train.seq_len=16", "--set", "train.batch_size_tokens=32",
                 "--set", "optim.warmup_steps=1", "--set", "eval.every=0", "--set", "checkpoint.every=0"};
-        Process holder = LockHolderMain.start(runDir);
+        Process holder = ai.stratum.io.RunDirLockHolder.start(runDir);
         try {
             for (String[] args : List.of(
                     TrainCommandsTest.concat(TrainCommandsTest.concat(new String[]{"pretrain"}, tiny),

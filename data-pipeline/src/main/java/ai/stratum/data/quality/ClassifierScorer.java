@@ -48,6 +48,11 @@ public final class ClassifierScorer implements QualityScorer {
 
         @Override
         public QualityScorer open(QualityConfig config) {
+            if (!config.options().isEmpty()) {
+                throw new IllegalArgumentException("filters.quality.options." + config.options().keySet().iterator()
+                        .next() + ": the classifier scorer takes no options (its settings are in the model file); "
+                        + "remove filters.quality.options");
+            }
             if (config.model().isEmpty()) {
                 throw new IllegalArgumentException("filters.quality.model: the classifier's model file is required "
                         + "for type classifier (train one with 'stratum data classifier train')");

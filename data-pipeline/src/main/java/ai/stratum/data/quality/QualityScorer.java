@@ -15,6 +15,14 @@ public interface QualityScorer extends AutoCloseable {
 
     double score(String text);
 
+    /**
+     * A label for a score, stored beside it as {@code quality_label} (e.g. the perplexity scorer's CCNet bucket
+     * {@code head}/{@code middle}/{@code tail}); null (the default) stores none.
+     */
+    default String label(double score) {
+        return null;
+    }
+
     @Override
     default void close() {
     }

@@ -22,6 +22,8 @@ public final class QualityStep implements DocumentStep {
     public static final String SCORE = "quality_score";
     public static final String WEIGHT = "quality_weight";
     public static final String COPIES = "quality_copies";
+    /** A label the scorer derives from the score ({@link QualityScorer#label}), counted per value by data stats. */
+    public static final String LABEL = "quality_label";
     /** One scorer per configuration: every worker thread's step shares it (models are large and thread-safe). */
     private static final Map<QualityConfig, QualityScorer> SCORERS = new ConcurrentHashMap<>();
     private final QualityConfig c;
@@ -48,11 +50,16 @@ public final class QualityStep implements DocumentStep {
     public StepResult apply(Document doc, StepStats stats) {
         double score = scorer.score(doc.text());
         String s = String.format(Locale.ROOT, "%.4f", score);
+        String label = scorer.label(score);
+        if (label != null) {
+            stats.count("label_" + label, 1);
+        }
         if (c.mode().equals("filter")) {
-            if (score < c.threshold()) {
-                return StepResult.drop("quality_below_threshold", s + " < " + c.threshold());
+            if (!(score >= c.threshold())) {
+                return StepResult.drop("quality_below_threshold", s + (label == null ? "" : " (" + label + ")")
+                        + " < " + c.threshold());
             }
-            return StepResult.keep(doc.withMetadata(SCORE, s));
+            return StepResult.keep(labelled(doc.withMetadata(SCORE, s), label));
         }
         double w = c.weightFor(score);
         int whole = (int) Math.floor(w);
@@ -61,8 +68,12 @@ public final class QualityStep implements DocumentStep {
         if (copies == 0) {
             return StepResult.drop("quality_sampled_out", "score " + s + " weight " + w);
         }
-        return StepResult.keep(doc.withMetadata(SCORE, s).withMetadata(WEIGHT, Double.toString(w))
+        return StepResult.keep(labelled(doc.withMetadata(SCORE, s), label).withMetadata(WEIGHT, Double.toString(w))
                 .withMetadata(COPIES, Integer.toString(copies)));
+    }
+
+    private static Document labelled(Document doc, String label) {
+        return label == null ? doc : doc.withMetadata(LABEL, label);
     }
 
     /** The most copies the step can give one document under a configuration (1 unless it weights). */

@@ -6,6 +6,7 @@ import ai.stratum.data.StepStats;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 import java.io.CharConversionException;
 import java.io.IOException;
@@ -16,6 +17,10 @@ import java.util.TreeMap;
 /**
  * JSON Lines ({@code .jsonl}, {@code .jsonl.gz}, {@code .jsonl.zst}): one object per line, the text in a
  * configurable field; {@code id} and {@code url} are kept (a missing id becomes {@code file:line}).
+ * The field may also hold a chat {@code messages} list ({@code [{"role": ..., "content": ...}, ...]}, what
+ * {@code stratum generate --prompts} writes): the text the steps see is the contents joined by blank lines, and the
+ * list itself is kept as the metadata {@code messages} (JSON text), so the kept documents are still SFT data
+ * ({@code stratum finetune} reads them).
  * Rejects: {@code bad_json}, {@code invalid_utf8}, {@code missing_text_field}, {@code empty_text},
  * {@code truncated_input} (the rest of a damaged compressed file).
  */
@@ -94,6 +99,18 @@ public final class JsonlReader implements DocumentReader {
         JsonNode idNode = node.get(idField);
         String id = idNode != null && idNode.isValueNode() && !idNode.isNull() ? idNode.asText() : where;
         JsonNode text = node.get(textField);
+        TreeMap<String, String> meta = new TreeMap<>();
+        if (text != null && text.isArray()) {
+            String joined = conversationText(text);
+            if (joined == null) {
+                stats.dropped("missing_text_field");
+                sink.reject(new Reject(id, source, name(), "missing_text_field", where + ": '" + textField
+                        + "' is a list but not of {\"role\", \"content\"} messages with string fields", ""));
+                return;
+            }
+            meta.put("messages", text.toString());
+            text = TextNode.valueOf(joined);
+        }
         if (text == null || !text.isTextual()) {
             stats.dropped("missing_text_field");
             sink.reject(new Reject(id, source, name(), "missing_text_field",
@@ -106,7 +123,6 @@ public final class JsonlReader implements DocumentReader {
             sink.reject(new Reject(id, source, name(), "empty_text", where, ""));
             return;
         }
-        TreeMap<String, String> meta = new TreeMap<>();
         JsonNode url = node.get("url");
         if (url != null && url.isTextual()) {
             meta.put("url", url.textValue());
@@ -114,6 +130,23 @@ public final class JsonlReader implements DocumentReader {
         Document doc = new Document(id, text.textValue(), source, meta);
         stats.kept(doc.utf8Length());
         sink.accept(doc);
+    }
+
+    /** The contents of a messages list joined by blank lines; null when it is not such a list. */
+    private static String conversationText(JsonNode messages) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode m : messages) {
+            JsonNode role = m.get("role");
+            JsonNode content = m.get("content");
+            if (role == null || !role.isTextual() || content == null || !content.isTextual()) {
+                return null;
+            }
+            if (sb.length() > 0) {
+                sb.append("\n\n");
+            }
+            sb.append(content.textValue());
+        }
+        return sb.toString();
     }
 
     private static boolean isBlank(byte[] b, int n) {

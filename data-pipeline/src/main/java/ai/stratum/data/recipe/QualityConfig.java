@@ -1,6 +1,8 @@
 package ai.stratum.data.recipe;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code quality} step (after the heuristic filters): a scorer of {@code type} ({@code classifier}: a model
@@ -14,9 +16,18 @@ import java.util.List;
  *       probability {@code weight - floor(weight)}, drawn from a hash of the recipe seed and the document id (so
  *       reruns and resumed runs decide the same). Zero copies drops it as {@code quality_sampled_out}.</li>
  * </ul>
+ * {@code options} holds the settings of scorer types other than {@code classifier} (which takes none), e.g. the
+ * perplexity scorer's window length and bucket thresholds; each provider checks them and refuses a key it does not
+ * know by name ({@code filters.quality.options.KEY}).
  */
 public record QualityConfig(boolean enabled, String type, String model, String mode, double threshold,
-                            List<List<Double>> weights) {
+                            List<List<Double>> weights, Map<String, Object> options) {
+    /** No scorer options. */
+    public QualityConfig(boolean enabled, String type, String model, String mode, double threshold,
+                         List<List<Double>> weights) {
+        this(enabled, type, model, mode, threshold, weights, Map.of());
+    }
+
     public QualityConfig {
         if (type == null || type.isBlank()) {
             throw new IllegalArgumentException("filters.quality.type: name a scorer type, e.g. classifier");
@@ -52,11 +63,12 @@ public record QualityConfig(boolean enabled, String type, String model, String m
             last = w.get(0);
         }
         weights = weights.stream().map(List::copyOf).toList();
+        options = options == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(options));
     }
 
     public static QualityConfig defaults() {
         return new QualityConfig(false, "classifier", "", "filter", 0.5,
-                List.of(List.of(0.0, 0.5), List.of(0.5, 1.0), List.of(0.8, 2.0)));
+                List.of(List.of(0.0, 0.5), List.of(0.5, 1.0), List.of(0.8, 2.0)), Map.of());
     }
 
     /** The sampling weight of a score ({@code weight} mode). */

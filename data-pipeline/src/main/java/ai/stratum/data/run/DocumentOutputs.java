@@ -44,13 +44,17 @@ import java.util.TreeSet;
  * </ul>
  *
  * <p>It also counts, into the {@code tokenize} step's counters, kept documents per source
- * ({@code kept_source.<source>}), per metadata key ({@code metadata.<key>}) and per score bucket
- * ({@code score.<key>.<bucket>}) for {@code stratum data stats}.
+ * ({@code kept_source.<source>}), per metadata key ({@code metadata.<key>}), per score bucket
+ * ({@code score.<key>.<bucket>}) and per value of a label with few values ({@link #LABELS}:
+ * {@code label.<key>.<value>}) for {@code stratum data stats}.
  */
 public final class DocumentOutputs {
     static final String SOURCE = "kept_source.";
     static final String METADATA = "metadata.";
     static final String SCORE = "score.";
+    static final String LABEL = "label.";
+    /** Metadata keys whose values are labels from a small set (a quality scorer's bucket), counted per value. */
+    static final List<String> LABELS = List.of(ai.stratum.data.quality.QualityStep.LABEL);
     private static final List<String> FIXED = List.of("id", "source", "text", "split", "copies");
 
     private final RunContext ctx;
@@ -104,6 +108,10 @@ public final class DocumentOutputs {
         tokenize.count(SOURCE + doc.source(), 1);
         for (Map.Entry<String, String> e : doc.metadata().entrySet()) {
             tokenize.count(METADATA + e.getKey(), 1);
+            if (LABELS.contains(e.getKey())) {
+                tokenize.count(LABEL + e.getKey() + "." + e.getValue(), 1);
+                continue;
+            }
             String bucket = scoreBucket(e.getValue());
             if (bucket != null) {
                 tokenize.count(SCORE + e.getKey() + "." + bucket, 1);

@@ -72,11 +72,20 @@ public final class StatsTable {
         }
         Map<String, Long> sources = new java.util.TreeMap<>();
         Map<String, Map<String, Long>> scores = new java.util.TreeMap<>();
+        Map<String, Map<String, Long>> labels = new java.util.TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = tokenize.get("counters").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String k = e.getKey();
             if (k.startsWith(DocumentOutputs.SOURCE)) {
                 sources.put(k.substring(DocumentOutputs.SOURCE.length()), e.getValue().asLong());
+            } else if (k.startsWith(DocumentOutputs.LABEL)) {
+                String rest = k.substring(DocumentOutputs.LABEL.length());
+                for (String key : DocumentOutputs.LABELS) {
+                    if (rest.startsWith(key + ".")) {
+                        labels.computeIfAbsent(key, x -> new java.util.TreeMap<>())
+                                .put(rest.substring(key.length() + 1), e.getValue().asLong());
+                    }
+                }
             } else if (k.startsWith(DocumentOutputs.SCORE)) {
                 String rest = k.substring(DocumentOutputs.SCORE.length());
                 int dot = bucketStart(rest);
@@ -90,6 +99,11 @@ public final class StatsTable {
             sources.forEach((k, v) -> sb.append(' ').append(k).append(' ').append(v));
             sb.append(String.format("%n"));
         }
+        labels.forEach((key, values) -> {
+            sb.append("kept documents by ").append(key).append(':');
+            values.forEach((v, n) -> sb.append(' ').append(v).append(' ').append(n));
+            sb.append(String.format("%n"));
+        });
         scores.forEach((key, buckets) -> {
             sb.append("kept documents by ").append(key).append(':');
             buckets.forEach((b, n) -> sb.append(' ').append(b).append(' ').append(n));

@@ -55,8 +55,8 @@ public final class LanguageFilter implements DocumentStep {
             .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build();
     private static volatile List<LanguageProfile> profiles;
     /** Detectors are immutable and thread-safe but take a second to build: one per seed. */
-    private static final Map<Long, LanguageDetector> DETECTORS = new ConcurrentHashMap<>();
-    private final LanguageDetector detector;
+    private static final Map<Long, NgramDetector> DETECTORS = new ConcurrentHashMap<>();
+    private final NgramDetector detector;
     private final TextObjectFactory texts;
     private final Set<String> allowed;
     private final LanguageConfig c;
@@ -64,10 +64,7 @@ public final class LanguageFilter implements DocumentStep {
     public LanguageFilter(LanguageConfig config, long seed) {
         this.c = config;
         this.allowed = new HashSet<>(config.languages());
-        this.detector = DETECTORS.computeIfAbsent(seed, s -> LanguageDetectorBuilder.create(NgramExtractors.standard())
-                .withProfiles(builtInProfiles())
-                .seed(s)
-                .build());
+        this.detector = DETECTORS.computeIfAbsent(seed, s -> new NgramDetector(builtInProfiles(), s));
         // no URL/e-mail cleaning filters: they cost more than detection itself on web text
         this.texts = new TextObjectFactoryBuilder().maxTextLength(2 * config.windowChars()).build();
         Set<String> known = new HashSet<>();
@@ -82,7 +79,13 @@ public final class LanguageFilter implements DocumentStep {
         }
     }
 
-    private static List<LanguageProfile> builtInProfiles() {
+    /** The library's detector: the reference {@link NgramDetector} equals. */
+    static LanguageDetector libraryDetector(long seed) {
+        return LanguageDetectorBuilder.create(NgramExtractors.standard()).withProfiles(builtInProfiles()).seed(seed)
+                .build();
+    }
+
+    static List<LanguageProfile> builtInProfiles() {
         if (profiles == null) {
             synchronized (LanguageFilter.class) {
                 if (profiles == null) {
@@ -223,6 +226,64 @@ public final class LanguageFilter implements DocumentStep {
             }
         }
         return sum;
+    }
+
+    /**
+     * What {@code stratum bench data --language-detectors} reports: every window this configuration samples from
+     * {@code texts}, detected by the library's detector and by {@link NgramDetector} (alternating which goes first),
+     * how many results are identical (same languages, same probabilities) and the CPU nanoseconds of each.
+     */
+    public record DetectorComparison(int windows, int identical, long libraryNanos, long ngramNanos) {
+    }
+
+    public static DetectorComparison compareDetectors(List<String> texts, LanguageConfig config, long seed) {
+        LanguageDetector library = libraryDetector(seed);
+        NgramDetector ours = new NgramDetector(builtInProfiles(), seed);
+        TextObjectFactory factory = new TextObjectFactoryBuilder().maxTextLength(2 * config.windowChars()).build();
+        int windows = 0;
+        int identical = 0;
+        long libraryNanos = 0;
+        long oursNanos = 0;
+        for (String text : texts) {
+            for (int[] span : windows(text, config.windows(), config.windowChars())) {
+                com.optimaize.langdetect.text.TextObject t = factory.forText(text.subSequence(span[0], span[1]));
+                List<DetectedLanguage> a;
+                List<DetectedLanguage> b;
+                if (windows % 2 == 0) {
+                    long c0 = ai.stratum.data.CpuClock.nanos();
+                    a = library.getProbabilities(t);
+                    long c1 = ai.stratum.data.CpuClock.nanos();
+                    b = ours.getProbabilities(t);
+                    long c2 = ai.stratum.data.CpuClock.nanos();
+                    libraryNanos += c1 - c0;
+                    oursNanos += c2 - c1;
+                } else {
+                    long c0 = ai.stratum.data.CpuClock.nanos();
+                    b = ours.getProbabilities(t);
+                    long c1 = ai.stratum.data.CpuClock.nanos();
+                    a = library.getProbabilities(t);
+                    long c2 = ai.stratum.data.CpuClock.nanos();
+                    oursNanos += c1 - c0;
+                    libraryNanos += c2 - c1;
+                }
+                windows++;
+                identical += same(a, b) ? 1 : 0;
+            }
+        }
+        return new DetectorComparison(windows, identical, libraryNanos, oursNanos);
+    }
+
+    private static boolean same(List<DetectedLanguage> a, List<DetectedLanguage> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).getLocale().equals(b.get(i).getLocale())
+                    || a.get(i).getProbability() != b.get(i).getProbability()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private List<DetectedLanguage> detect(String text, int[] span) {

@@ -56,6 +56,20 @@ class JsonlReaderTest {
         }
     }
 
+    /** Generated SFT data: the messages' contents are the text, the list itself is kept as metadata. */
+    @Test
+    void aMessagesListIsReadAsItsJoinedContentsAndKeptAsMetadata() throws IOException {
+        String messages = "[{\"role\":\"user\",\"content\":\"sky?\"},{\"role\":\"assistant\",\"content\":\"blue\"}]";
+        Path file = Files.writeString(dir.resolve("gen.jsonl"), "{\"id\": 1, \"messages\": " + messages
+                + ", \"generator\": {\"seed\": 3}}\n{\"id\": 2, \"messages\": [{\"role\": \"user\"}]}\n");
+        Collected c = read(file, "messages");
+        assertEquals(List.of("sky?\n\nblue"), c.texts());
+        assertEquals(messages, c.docs.get(0).metadata().get("messages"));
+        assertEquals(List.of("missing_text_field"), c.reasons());
+        assertTrue(c.rejects.get(0).detail().contains("gen.jsonl:2: 'messages' is a list but not of"),
+                c.rejects.get(0).detail());
+    }
+
     @Test
     void eachMalformedLineIsACountedRejectAndReadingGoesOn() throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();

@@ -2,6 +2,7 @@ package ai.stratum.data.run;
 
 import ai.stratum.data.recipe.DataRecipe;
 import ai.stratum.data.shard.ByteLevelEncoder;
+import ai.stratum.fixtures.process.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,10 +38,8 @@ class KillTest {
         new DataPipeline(recipe(in), new ByteLevelEncoder(), null, null).run(clean);
 
         Path out = tmp.resolve("killed");
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
-                KillMain.class.getName(), in.toString(), out.toString(), "400")
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+        Process child = ChildJvm.start(tmp.resolve("child.log"), KillMain.class, null, in.toString(), out.toString(),
+                "400");
         Path marker = out.resolve("work").resolve("filter").resolve("000001.done");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!Files.exists(marker) && child.isAlive() && System.nanoTime() < deadline) {

@@ -11,6 +11,7 @@ import ai.stratum.data.run.DataPipeline;
 import ai.stratum.data.run.Executor;
 import ai.stratum.data.run.RecipeJson;
 import ai.stratum.data.shard.ByteLevelEncoder;
+import ai.stratum.fixtures.process.ChildJvm;
 import ai.stratum.fixtures.web.SyntheticWeb;
 import ai.stratum.fixtures.web.WordLists;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -215,15 +216,8 @@ class SparkExecutorTest {
         Path in = corpus(tmp.resolve("in"), 8);
         new DataPipeline(recipe(in), new ByteLevelEncoder(), null, null).run(tmp.resolve("local"));
         Path out = tmp.resolve("killed");
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens") || a.startsWith("-XX:+Ignore") || a.startsWith("-Djdk"))
-                .toList());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkKillMain.class.getName(),
-                in.toString(), out.toString(), "300"));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("child.log").toFile()).start();
+        Process child = ChildJvm.start(tmp.resolve("child.log"), SparkKillMain.class, null, in.toString(),
+                out.toString(), "300");
         Path marker = out.resolve("work").resolve("filter").resolve("000001.done");
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(180);
         while (!Files.exists(marker) && child.isAlive() && System.nanoTime() < deadline) {

@@ -672,11 +672,11 @@ public final class CpuKernels implements Kernels {
      * a few vector products per head).
      */
     @Override
-    public void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] len, int nHead,
-                                int nKvHead, int headDim, double scale, int window) {
-        Heads.checkDecode(out, q, kCache, vCache, len, nHead, nKvHead, headDim);
+    public void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] slots, int[] len,
+                                int nHead, int nKvHead, int headDim, double scale, int window) {
+        Heads.checkDecode(out, q, kCache, vCache, slots, len, nHead, nKvHead, headDim);
         if (!isFloat(out, q, kCache, vCache)) {
-            fallback.attentionDecode(out, q, kCache, vCache, len, nHead, nKvHead, headDim, scale, window);
+            fallback.attentionDecode(out, q, kCache, vCache, slots, len, nHead, nKvHead, headDim, scale, window);
             return;
         }
         int maxLen = (int) kCache.size(1);
@@ -705,10 +705,11 @@ public final class CpuKernels implements Kernels {
                 int kvAt = (h / group) * headDim;
                 int first = window > 0 ? Math.max(0, len[b] - window) : 0;
                 int keys = len[b] - first;
+                int cache = slots[b] * maxLen + first;
                 x.get(xb + b * xs + h * headDim, qr, 0, headDim);
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < keys; j++) {
-                    k.get(kb + (b * maxLen + first + j) * kvWidth + kvAt, kr, 0, headDim);
+                    k.get(kb + (cache + j) * kvWidth + kvAt, kr, 0, headDim);
                     scores[j] = fscale * dot(qr, kr, headDim);
                     max = Math.max(max, scores[j]);
                 }
@@ -719,7 +720,7 @@ public final class CpuKernels implements Kernels {
                 float inv = 1f / sum(scores, keys);
                 java.util.Arrays.fill(acc, 0, headDim, 0f);
                 for (int j = 0; j < keys; j++) {
-                    v.get(vb + (b * maxLen + first + j) * kvWidth + kvAt, kr, 0, headDim);
+                    v.get(vb + (cache + j) * kvWidth + kvAt, kr, 0, headDim);
                     float p = scores[j] * inv;
                     for (int d = 0; d < headDim; d++) {
                         acc[d] += p * kr[d];
@@ -728,6 +729,31 @@ public final class CpuKernels implements Kernels {
                 o.put(ob + b * os + h * headDim, acc, 0, headDim);
             }
         });
+    }
+
+    @Override
+    public void kvCacheWrite(INDArray kCache, INDArray vCache, INDArray qkv, int nHead, int nKvHead, int headDim,
+                             int[] slots, int[] positions) {
+        Heads.checkCacheWrite(kCache, vCache, qkv, nHead, nKvHead, headDim, slots, positions);
+        if (!isFloat(kCache, vCache, qkv)) {
+            fallback.kvCacheWrite(kCache, vCache, qkv, nHead, nKvHead, headDim, slots, positions);
+            return;
+        }
+        int maxLen = (int) kCache.size(1);
+        int kvWidth = nKvHead * headDim;
+        int qWidth = nHead * headDim;
+        FloatBuffer x = rowsBuf(qkv);
+        FloatBuffer k = buf(kCache);
+        FloatBuffer v = buf(vCache);
+        int xb = base(qkv);
+        int xs = rowStride(qkv);
+        float[] row = callerScratch.floats(0, 2 * kvWidth);
+        for (int n = 0; n < slots.length; n++) {
+            x.get(xb + n * xs + qWidth, row, 0, 2 * kvWidth);
+            int at = (slots[n] * maxLen + positions[n]) * kvWidth;
+            k.put(base(kCache) + at, row, 0, kvWidth);
+            v.put(base(vCache) + at, row, kvWidth, kvWidth);
+        }
     }
 
     // ---- GELU -------------------------------------------------------------------------------------------------

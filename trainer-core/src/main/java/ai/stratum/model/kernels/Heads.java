@@ -24,8 +24,8 @@ final class Heads {
     }
 
     /** Checks the arguments of {@link Kernels#attentionDecode}. */
-    static void checkDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] len, int nHead,
-                            int nKvHead, int headDim) {
+    static void checkDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] slots, int[] len,
+                            int nHead, int nKvHead, int headDim) {
         if (nHead < 1 || nKvHead < 1 || nHead % nKvHead != 0) {
             throw new IllegalArgumentException("n_kv_head: must divide n_head=" + nHead + ", got " + nKvHead);
         }
@@ -36,17 +36,44 @@ final class Heads {
             throw new IllegalArgumentException("q: expected q and out (" + b + ", " + width + "), got q "
                     + java.util.Arrays.toString(q.shape()) + ", out " + java.util.Arrays.toString(out.shape()));
         }
+        checkCaches(kCache, vCache, nKvHead, headDim);
+        checkSlots(kCache, slots, len, "len", 1, kCache.size(1));
+    }
+
+    /** Checks the arguments of {@link Kernels#kvCacheWrite}. */
+    static void checkCacheWrite(INDArray kCache, INDArray vCache, INDArray qkv, int nHead, int nKvHead, int headDim,
+                                int[] slots, int[] positions) {
+        check(qkv, nHead, nKvHead, headDim);
+        checkCaches(kCache, vCache, nKvHead, headDim);
+        if (positions.length != qkv.size(0)) {
+            throw new IllegalArgumentException("positions: " + positions.length + " for " + qkv.size(0) + " rows");
+        }
+        checkSlots(kCache, slots, positions, "positions", 0, kCache.size(1) - 1);
+    }
+
+    private static void checkCaches(INDArray kCache, INDArray vCache, int nKvHead, int headDim) {
         long kvWidth = (long) nKvHead * headDim;
-        if (kCache.rank() != 3 || kCache.size(0) != b || kCache.size(2) != kvWidth
-                || !java.util.Arrays.equals(kCache.shape(), vCache.shape())) {
-            throw new IllegalArgumentException("kv_cache: expected k and v caches (" + b + ", maxLen, " + kvWidth
+        if (kCache.rank() != 3 || kCache.size(2) != kvWidth || !java.util.Arrays.equals(kCache.shape(),
+                vCache.shape())) {
+            throw new IllegalArgumentException("kv_cache: expected k and v caches (slots, maxLen, " + kvWidth
                     + "), got " + java.util.Arrays.toString(kCache.shape()) + " and "
                     + java.util.Arrays.toString(vCache.shape()));
         }
-        for (int i = 0; i < len.length; i++) {
-            if (len[i] < 1 || len[i] > kCache.size(1)) {
-                throw new IllegalArgumentException("len: sequence " + i + " must hold 1 to " + kCache.size(1)
-                        + " positions, got " + len[i]);
+    }
+
+    /** Each row's slot in [0, S) and its value (a length or a position) in [min, max]. */
+    private static void checkSlots(INDArray kCache, int[] slots, int[] values, String what, long min, long max) {
+        if (slots.length != values.length) {
+            throw new IllegalArgumentException("slots: " + slots.length + " for " + values.length + " rows");
+        }
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] < 0 || slots[i] >= kCache.size(0)) {
+                throw new IllegalArgumentException("slots: row " + i + " names cache slot " + slots[i]
+                        + ", outside [0, " + kCache.size(0) + ")");
+            }
+            if (values[i] < min || values[i] > max) {
+                throw new IllegalArgumentException(what + ": row " + i + " must be in [" + min + ", " + max
+                        + "], got " + values[i]);
             }
         }
     }

@@ -34,13 +34,13 @@ public interface Kernels {
 
     /**
      * out (N, C) = wte[tokens[n]] + wpe[positions[n]]; tokens and positions (N). wpe may be null (no learned
-     * positions, as with RoPE): out = wte[tokens[n]], positions unused.
+     * positions, as with RoPE): out = wte[tokens[n]], and positions is then unused (may be null).
      */
     void embeddingForward(INDArray out, int[] tokens, int[] positions, INDArray wte, INDArray wpe);
 
     /**
      * dwte (V, C) += rows of dout (N, C) scattered by token; dwpe (T', C) += the same rows scattered by position,
-     * unless dwpe is null (no learned positions).
+     * unless dwpe is null (no learned positions; positions is then unused and may be null).
      */
     void embeddingBackward(INDArray dwte, INDArray dwpe, INDArray dout, int[] tokens, int[] positions);
 
@@ -114,13 +114,23 @@ public interface Kernels {
                            int headDim, double scale, int window, double dropout, long seed, long stream);
 
     /**
-     * One new query row per sequence against a key/value cache (decoding): out (B, nHead * headDim) from q
-     * (B, nHead * headDim) and kCache, vCache (B, maxLen, nKvHead * headDim), attending to the positions
-     * [max(0, len[b] - window), len[b]) of sequence b (all of [0, len[b]) when window is 0); len[b] counts the new
-     * position, already written to the caches. The scores are scale * q.k as in {@link #attentionForward}.
+     * Query rows against key/value caches (decoding one new position per sequence, or a prompt's chunk of
+     * positions): out (N, nHead * headDim) from q (N, nHead * headDim) and kCache, vCache (S, maxLen,
+     * nKvHead * headDim). Row n belongs to the sequence in cache slot {@code slots[n]} and attends to its positions
+     * [max(0, len[n] - window), len[n]) (all of [0, len[n]) when window is 0); len[n] counts the row's own
+     * position, already written to the caches ({@link #kvCacheWrite}). The scores are scale * q.k as in
+     * {@link #attentionForward}.
      */
-    void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] len, int nHead,
-                         int nKvHead, int headDim, double scale, int window);
+    void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] slots, int[] len,
+                         int nHead, int nKvHead, int headDim, double scale, int window);
+
+    /**
+     * Stores each row's key and value heads in the caches: for row n of qkv (N, (nHead + 2 nKvHead) * headDim)
+     * (q and k already normed and rotated), kCache[slots[n], positions[n]] = its key heads and
+     * vCache[slots[n], positions[n]] = its value heads; kCache, vCache (S, maxLen, nKvHead * headDim) contiguous.
+     */
+    void kvCacheWrite(INDArray kCache, INDArray vCache, INDArray qkv, int nHead, int nKvHead, int headDim,
+                      int[] slots, int[] positions);
 
     /** dbias (C) += the column sums of dout (N, C): a linear layer's bias gradient. */
     void biasGradient(INDArray dbias, INDArray dout);

@@ -429,9 +429,9 @@ public final class NaiveKernels implements Kernels {
     }
 
     @Override
-    public void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] len, int nHead,
-                                int nKvHead, int headDim, double scale, int window) {
-        Heads.checkDecode(out, q, kCache, vCache, len, nHead, nKvHead, headDim);
+    public void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] slots, int[] len,
+                                int nHead, int nKvHead, int headDim, double scale, int window) {
+        Heads.checkDecode(out, q, kCache, vCache, slots, len, nHead, nKvHead, headDim);
         int b = (int) q.size(0);
         int maxLen = (int) kCache.size(1);
         int kvWidth = nKvHead * headDim;
@@ -442,13 +442,14 @@ public final class NaiveKernels implements Kernels {
         double[] o = new double[b * nHead * headDim];
         for (int bi = 0; bi < b; bi++) {
             int from = window > 0 ? Math.max(0, len[bi] - window) : 0;
+            int cache = slots[bi] * maxLen;
             for (int h = 0; h < nHead; h++) {
                 int kv = (h / group) * headDim;
                 double[] s = new double[len[bi]];
                 double max = Double.NEGATIVE_INFINITY;
                 for (int j = from; j < len[bi]; j++) {
                     for (int d = 0; d < headDim; d++) {
-                        s[j] += x[(bi * nHead + h) * headDim + d] * k[(bi * maxLen + j) * kvWidth + kv + d];
+                        s[j] += x[(bi * nHead + h) * headDim + d] * k[(cache + j) * kvWidth + kv + d];
                     }
                     s[j] *= scale;
                     max = Math.max(max, s[j]);
@@ -460,12 +461,34 @@ public final class NaiveKernels implements Kernels {
                 }
                 for (int j = from; j < len[bi]; j++) {
                     for (int d = 0; d < headDim; d++) {
-                        o[(bi * nHead + h) * headDim + d] += s[j] / sum * v[(bi * maxLen + j) * kvWidth + kv + d];
+                        o[(bi * nHead + h) * headDim + d] += s[j] / sum * v[(cache + j) * kvWidth + kv + d];
                     }
                 }
             }
         }
         write(out, o);
+    }
+
+    @Override
+    public void kvCacheWrite(INDArray kCache, INDArray vCache, INDArray qkv, int nHead, int nKvHead, int headDim,
+                             int[] slots, int[] positions) {
+        Heads.checkCacheWrite(kCache, vCache, qkv, nHead, nKvHead, headDim, slots, positions);
+        int maxLen = (int) kCache.size(1);
+        int kvWidth = nKvHead * headDim;
+        int width = (nHead + 2 * nKvHead) * headDim;
+        int qWidth = nHead * headDim;
+        double[] x = read(qkv);
+        double[] k = read(kCache);
+        double[] v = read(vCache);
+        for (int n = 0; n < slots.length; n++) {
+            int at = (slots[n] * maxLen + positions[n]) * kvWidth;
+            for (int i = 0; i < kvWidth; i++) {
+                k[at + i] = x[n * width + qWidth + i];
+                v[at + i] = x[n * width + qWidth + kvWidth + i];
+            }
+        }
+        write(kCache, k);
+        write(vCache, v);
     }
 
     @Override

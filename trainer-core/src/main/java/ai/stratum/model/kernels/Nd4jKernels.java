@@ -364,23 +364,48 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
-    public void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] len, int nHead,
-                                int nKvHead, int headDim, double scale, int window) {
-        Heads.checkDecode(out, q, kCache, vCache, len, nHead, nKvHead, headDim);
+    public void attentionDecode(INDArray out, INDArray q, INDArray kCache, INDArray vCache, int[] slots, int[] len,
+                                int nHead, int nKvHead, int headDim, double scale, int window) {
+        Heads.checkDecode(out, q, kCache, vCache, slots, len, nHead, nKvHead, headDim);
         int group = nHead / nKvHead;
         for (int b = 0; b < len.length; b++) {
             int first = window > 0 ? Math.max(0, len[b] - window) : 0;
             int keys = len[b] - first;
             // per key/value head: scores (KV, G, L) = q (KV, G, hs) @ k (KV, L, hs)^T, softmax over L, @ v (KV, L, hs)
-            INDArray qb = q.get(NDArrayIndex.point(b), NDArrayIndex.all()).reshape(nKvHead, group, headDim);
-            INDArray kb = kCache.get(NDArrayIndex.point(b), NDArrayIndex.interval(first, len[b]), NDArrayIndex.all())
-                    .reshape(keys, nKvHead, headDim).permute(1, 0, 2).dup('c');
-            INDArray vb = vCache.get(NDArrayIndex.point(b), NDArrayIndex.interval(first, len[b]), NDArrayIndex.all())
-                    .reshape(keys, nKvHead, headDim).permute(1, 0, 2).dup('c');
+            INDArray qb = row(q, b).reshape(nKvHead, group, headDim);
+            INDArray kb = kCache.get(NDArrayIndex.point(slots[b]), NDArrayIndex.interval(first, len[b]),
+                    NDArrayIndex.all()).reshape(keys, nKvHead, headDim).permute(1, 0, 2).dup('c');
+            INDArray vb = vCache.get(NDArrayIndex.point(slots[b]), NDArrayIndex.interval(first, len[b]),
+                    NDArrayIndex.all()).reshape(keys, nKvHead, headDim).permute(1, 0, 2).dup('c');
             INDArray scores = Nd4j.matmul(qb.dup('c'), kb, null, false, true, false).muli(scale);
             Nd4j.exec(new SoftMax(scores, scores, 2));
             INDArray y = Nd4j.matmul(scores, vb, null, false, false, false);              // (KV, G, hs)
-            out.get(NDArrayIndex.point(b), NDArrayIndex.all()).assign(y.reshape(nHead * headDim));
+            row(out, b).assign(y.reshape(nHead * headDim));
+        }
+    }
+
+    /**
+     * Row r (W) of a 2-D array whose rows may be spaced wider than W (a column slice): ND4J's own
+     * {@code get(point(r), all())} of such a slice with three or more rows returns an array without data.
+     */
+    private static INDArray row(INDArray a, int r) {
+        long rowStride = a.size(0) > 1 ? a.stride(0) : a.size(1);
+        return Nd4j.create(a.data(), new long[] {a.size(1)}, new long[] {1}, a.offset() + r * rowStride, 'c',
+                a.dataType());
+    }
+
+    @Override
+    public void kvCacheWrite(INDArray kCache, INDArray vCache, INDArray qkv, int nHead, int nKvHead, int headDim,
+                             int[] slots, int[] positions) {
+        Heads.checkCacheWrite(kCache, vCache, qkv, nHead, nKvHead, headDim, slots, positions);
+        long qWidth = (long) nHead * headDim;
+        long kvWidth = (long) nKvHead * headDim;
+        for (int n = 0; n < slots.length; n++) {
+            INDArray row = row(qkv, n);
+            kCache.get(NDArrayIndex.point(slots[n]), NDArrayIndex.point(positions[n]), NDArrayIndex.all())
+                    .assign(row.get(NDArrayIndex.interval(qWidth, qWidth + kvWidth)));
+            vCache.get(NDArrayIndex.point(slots[n]), NDArrayIndex.point(positions[n]), NDArrayIndex.all())
+                    .assign(row.get(NDArrayIndex.interval(qWidth + kvWidth, qWidth + 2 * kvWidth)));
         }
     }
 

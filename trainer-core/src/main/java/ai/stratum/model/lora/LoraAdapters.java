@@ -53,8 +53,7 @@ public final class LoraAdapters {
         this.model = model;
         this.sites = sites(model).stream().filter(s -> config.targets(s.hfModule())).toList();
         if (sites.isEmpty()) {
-            List<String> names = sites(model).stream().map(s -> s.hfModule().substring(s.hfModule().lastIndexOf('.') + 1))
-                    .distinct().toList();
+            List<String> names = LinearSite.names(model);
             throw new IllegalArgumentException("target_modules: " + config.targetModules()
                     + " matched no linear layer of this model; its linear layers are " + names);
         }
@@ -80,34 +79,17 @@ public final class LoraAdapters {
     }
 
     /**
-     * Every adapter site of a model of {@code config}. GPT-2's (GELU MLP) are its four Conv1D modules as PEFT sees
-     * them ({@code c_attn}, {@code attn.c_proj}, {@code c_fc}, {@code mlp.c_proj}); the Llama family's are its seven
-     * projections, q/k/v as row slices of attn.qkv and gate/up as row slices of mlp.fc.
+     * Every adapter site of a model of {@code config}: the {@link LinearSite}s of its block shape in every layer
+     * (GPT-2's four Conv1D modules; the Llama family's seven projections, q/k/v as row slices of attn.qkv and
+     * gate/up as row slices of mlp.fc).
      */
     public static List<Site> sites(ModelConfig config) {
         List<Site> out = new ArrayList<>();
-        int c = config.dModel();
-        int q = config.nHead() * config.headDim();
-        int kv = config.nKvHead() * config.headDim();
-        int inner = config.mlpDim();
-        boolean gpt2 = config.mlp() == ModelConfig.Mlp.GELU_TANH;
         for (int l = 0; l < config.nLayer(); l++) {
             String p = "layers." + l + ".";
-            if (gpt2) {
-                String h = "transformer.h." + l + ".";
-                out.add(new Site(p + "attn.qkv", p + "attn.qkv", 0, config.qkvDim(), c, h + "attn.c_attn"));
-                out.add(new Site(p + "attn.proj", p + "attn.proj", 0, c, q, h + "attn.c_proj"));
-                out.add(new Site(p + "mlp.fc", p + "mlp.fc", 0, inner, c, h + "mlp.c_fc"));
-                out.add(new Site(p + "mlp.proj", p + "mlp.proj", 0, c, inner, h + "mlp.c_proj"));
-            } else {
-                String h = "model.layers." + l + ".";
-                out.add(new Site(p + "attn.q", p + "attn.qkv", 0, q, c, h + "self_attn.q_proj"));
-                out.add(new Site(p + "attn.k", p + "attn.qkv", q, q + kv, c, h + "self_attn.k_proj"));
-                out.add(new Site(p + "attn.v", p + "attn.qkv", q + kv, q + 2 * kv, c, h + "self_attn.v_proj"));
-                out.add(new Site(p + "attn.proj", p + "attn.proj", 0, c, q, h + "self_attn.o_proj"));
-                out.add(new Site(p + "mlp.gate", p + "mlp.fc", 0, inner, c, h + "mlp.gate_proj"));
-                out.add(new Site(p + "mlp.up", p + "mlp.fc", inner, 2 * inner, c, h + "mlp.up_proj"));
-                out.add(new Site(p + "mlp.proj", p + "mlp.proj", 0, c, inner, h + "mlp.down_proj"));
+            for (LinearSite s : LinearSite.of(config)) {
+                int[] rows = s.rows(config);
+                out.add(new Site(p + s.site(), p + s.module(), rows[0], rows[1], s.in(config), s.hfModule(l)));
             }
         }
         return out;

@@ -25,12 +25,11 @@ import java.util.regex.PatternSyntaxException;
 public record LoraConfig(int r, double alpha, double dropout, List<String> targetModules, boolean useRslora,
                          Map<String, Integer> rankPattern, Map<String, Double> alphaPattern) {
 
-    /** The four kinds of linear layer in a GPT-2 block. */
-    public static final List<String> GPT2_LINEARS = List.of("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj");
+    /** The four kinds of linear layer in a GPT-2 block ({@link LinearSite}). */
+    public static final List<String> GPT2_LINEARS = LinearSite.gpt2Names();
 
-    /** The linear layers of a Llama-family block (Llama, Mistral, Qwen2, Qwen3) as PEFT names them. */
-    public static final List<String> LLAMA_LINEARS = List.of("self_attn.q_proj", "self_attn.k_proj",
-            "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj");
+    /** The linear layers of a Llama-family block (Llama, Mistral, Qwen2, Qwen3) as PEFT names them ({@link LinearSite}). */
+    public static final List<String> LLAMA_LINEARS = LinearSite.llamaNames();
 
     /** Attention only, as the default. */
     public static final List<String> DEFAULT_TARGETS = List.of("c_attn", "attn.c_proj");

@@ -2,7 +2,6 @@ package ai.stratum.model.nn;
 
 import ai.stratum.model.ModelConfig;
 import ai.stratum.model.StepProfile;
-import ai.stratum.model.Views;
 import ai.stratum.model.kernels.Kernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -175,24 +174,26 @@ public final class Attention {
     }
 
     /**
-     * The KV-cached decode of one new position per sequence: branch (1, C) from x (1, C) at {@code position};
-     * writes this position's k and v into row {@code position} of the caches (maxLen, nKvHead hd) and attends to
-     * the cached rows [max(0, position + 1 - window), position].
+     * The KV-cached decode of N rows, each a new position of some sequence: branch (N, C) from x (N, C); row n
+     * belongs to cache slot {@code slots[n]} at {@code positions[n]}. Writes every row's k and v into the caches
+     * (S, maxLen, nKvHead hd) first, so rows of one sequence at consecutive positions (a prompt's chunk) see each
+     * other, then attends each row to its slot's cached rows [max(0, position + 1 - window), position].
      */
-    public void decode(INDArray branch, INDArray x, Acts a, INDArray kCache, INDArray vCache, int position, Pass p) {
+    public void decode(INDArray branch, INDArray x, Acts a, INDArray kCache, INDArray vCache, int[] slots,
+                       int[] positions, Pass p) {
+        int n = (int) x.size(0);
         Buffers b = a.buffers();
-        INDArray qkv = b.view(a.qkv(), 1, qkvDim);
+        INDArray qkv = b.view(a.qkv(), n, qkvDim);
         linears[0].forward(qkv, x, p);
-        normAndRotate(a, 1, new int[] {position});
-        long maxLen = kCache.length() / kvWidth();
-        Views.of(kCache, position * kvWidth(), 1, kvWidth()).assign(b.columns(a.qkv(), 1, qkvDim, qWidth(),
-                qWidth() + kvWidth()));
-        Views.of(vCache, position * kvWidth(), 1, kvWidth()).assign(b.columns(a.qkv(), 1, qkvDim,
-                qWidth() + kvWidth(), qkvDim));
-        INDArray out = b.view(a.out(), 1, qWidth());
-        kernels.attentionDecode(out, b.columns(a.qkv(), 1, qkvDim, 0, qWidth()), b.view(kCache, 1, maxLen, kvWidth()),
-                b.view(vCache, 1, maxLen, kvWidth()), new int[] {position + 1}, nHead, nKvHead, headDim, scale,
-                window);
+        normAndRotate(a, n, positions);
+        kernels.kvCacheWrite(kCache, vCache, qkv, nHead, nKvHead, headDim, slots, positions);
+        int[] len = new int[n];
+        for (int i = 0; i < n; i++) {
+            len[i] = positions[i] + 1;
+        }
+        INDArray out = b.view(a.out(), n, qWidth());
+        kernels.attentionDecode(out, b.columns(a.qkv(), n, qkvDim, 0, qWidth()), kCache, vCache, slots, len, nHead,
+                nKvHead, headDim, scale, window);
         linears[1].forward(branch, out, p);
     }
 }

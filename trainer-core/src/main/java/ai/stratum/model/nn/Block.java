@@ -41,9 +41,12 @@ public final class Block {
         return mlp;
     }
 
-    /** Activations for (maxBatch, maxSeqLen); {@code maxSeqLen} 0 sizes them for one decoded row. */
+    /**
+     * Activations for (maxBatch, maxSeqLen); {@code maxSeqLen} 0 sizes them for {@code maxBatch} decoded rows (no
+     * attention probabilities).
+     */
     public Acts acts(Buffers b, int maxBatch, int maxSeqLen) {
-        long rows = maxSeqLen == 0 ? 1 : (long) maxBatch * maxSeqLen;
+        long rows = maxSeqLen == 0 ? maxBatch : (long) maxBatch * maxSeqLen;
         return new Acts(b, b.alloc(rows * width), attnNorm.stats(b, rows),
                 attention.acts(b, maxBatch, maxSeqLen, (int) rows), b.alloc(rows * width), b.alloc(rows * width),
                 mlpNorm.stats(b, rows), mlp.acts(b, rows), b.alloc(rows * width));
@@ -108,15 +111,19 @@ public final class Block {
         }
     }
 
-    /** The KV-cached decode of one row x (1, C) at {@code position}, in place. */
-    public void decode(INDArray x, Acts a, INDArray kCache, INDArray vCache, int position, Pass p) {
+    /**
+     * The KV-cached decode of rows x (N, C) in place, row n at {@code positions[n]} of the sequence in cache slot
+     * {@code slots[n]} ({@link Attention#decode}); caches (S, maxLen, nKvHead hd).
+     */
+    public void decode(INDArray x, Acts a, INDArray kCache, INDArray vCache, int[] slots, int[] positions, Pass p) {
+        int n = (int) x.size(0);
         Buffers b = a.buffers();
-        INDArray branch = b.view(b.shared("block.branch", width), 1, width);
-        INDArray h = b.view(a.attnNormed(), 1, width);
+        INDArray branch = b.view(b.shared("block.branch", (long) n * width), n, width);
+        INDArray h = b.view(a.attnNormed(), n, width);
         attnNorm.forward(h, x, a.attnStats());
-        attention.decode(branch, h, a.attn(), kCache, vCache, position, p);
+        attention.decode(branch, h, a.attn(), kCache, vCache, slots, positions, p);
         kernels.add(x, x, branch);
-        h = b.view(a.mlpNormed(), 1, width);
+        h = b.view(a.mlpNormed(), n, width);
         mlpNorm.forward(h, x, a.mlpStats());
         mlp.forward(branch, h, a.mlp(), p);
         kernels.add(x, x, branch);

@@ -3,21 +3,18 @@ package ai.stratum.model.nn;
 import ai.stratum.model.StepProfile;
 import ai.stratum.model.kernels.Kernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Token embedding, plus learned positions when the model has them (GPT-2's wpe). Without learned positions (RoPE
- * models) the kernel's position table is a single zero row that every row looks up, so one kernel serves both.
+ * models, whose positions enter in attention) the kernels get a null position table and read no position ids.
  */
-public final class Embedding implements AutoCloseable {
+public final class Embedding {
 
     private final INDArray tokens;
     private final INDArray dtokens;
     private final INDArray positions;
     private final INDArray dpositions;
-    private final boolean learnedPositions;
     private final Kernels kernels;
-    private int[] zeros = new int[0];
 
     /**
      * @param tokens     [V, C]
@@ -26,27 +23,24 @@ public final class Embedding implements AutoCloseable {
      * @param dpositions [contextLength, C] or null (frozen, or no learned positions)
      */
     public Embedding(INDArray tokens, INDArray dtokens, INDArray positions, INDArray dpositions, Kernels kernels) {
+        if (positions == null && dpositions != null) {
+            throw new IllegalArgumentException("dpositions: a position gradient needs a position table");
+        }
         this.tokens = tokens;
         this.dtokens = dtokens;
-        this.learnedPositions = positions != null;
-        this.positions = learnedPositions ? positions : Nd4j.zeros(tokens.dataType(), 1, tokens.size(1));
-        this.dpositions = learnedPositions ? dpositions : Nd4j.zeros(tokens.dataType(), 1, tokens.size(1));
+        this.positions = positions;
+        this.dpositions = dpositions;
         this.kernels = kernels;
     }
 
-    private int[] positionIndex(int[] pos, int n) {
-        if (learnedPositions) {
-            return pos;
-        }
-        if (zeros.length < n) {
-            zeros = new int[n];
-        }
-        return zeros.length == n ? zeros : java.util.Arrays.copyOf(zeros, n);
+    /** Whether the model adds learned position rows (else {@code pos} is not read). */
+    public boolean learnedPositions() {
+        return positions != null;
     }
 
-    /** out (N, C) = tok[ids[n]] (+ pos[positions[n]]). */
+    /** out (N, C) = tok[ids[n]] (+ pos[positions[n]] with learned positions). */
     public void forward(INDArray out, int[] ids, int[] pos, Pass p) {
-        kernels.embeddingForward(out, ids, positionIndex(pos, ids.length), tokens, positions);
+        kernels.embeddingForward(out, ids, positions == null ? null : pos, tokens, positions);
         p.lap(StepProfile.Kind.EMBEDDING, false);
     }
 
@@ -55,15 +49,7 @@ public final class Embedding implements AutoCloseable {
         if (dtokens == null) {
             return;
         }
-        kernels.embeddingBackward(dtokens, dpositions, dout, ids, positionIndex(pos, ids.length));
+        kernels.embeddingBackward(dtokens, dpositions, dout, ids, dpositions == null ? null : pos);
         p.lap(StepProfile.Kind.EMBEDDING, true);
-    }
-
-    @Override
-    public void close() {
-        if (!learnedPositions) {
-            positions.close();
-            dpositions.close();
-        }
     }
 }

@@ -25,6 +25,23 @@ public final class LmHead {
     private final Buffers buffers;
     private int rows;
     private boolean single;
+    private RowLoss loss;
+
+    /**
+     * A loss over a chunk of rows used instead of cross-entropy (e.g. distillation against a teacher's logits for
+     * exactly those rows): writes {@code dlogits} (R, V) = d(sum of the rows' losses)/d logits, 0 on rows whose
+     * target is negative, and returns that sum.
+     */
+    @FunctionalInterface
+    public interface RowLoss {
+        /**
+         * @param firstRow  the chunk's first row in the forward's (N, C) input
+         * @param targets   the chunk's R targets
+         * @param recompute true when the backward recomputes a chunk the forward already scored (chunked head):
+         *                  the same gradient is wanted, and the sum must not be counted twice
+         */
+        double apply(INDArray dlogits, INDArray logits, int firstRow, int[] targets, boolean recompute);
+    }
 
     /**
      * @param weight    [V, C]
@@ -46,6 +63,16 @@ public final class LmHead {
         return chunkRows;
     }
 
+    /** The loss of every following forward with targets: {@code null} (the default) is cross-entropy. */
+    public void setLoss(RowLoss rowLoss) {
+        this.loss = rowLoss;
+    }
+
+    /** Chunk rows [r0, r0 + r): the loss's sum and dlogits. */
+    private double score(INDArray dl, INDArray lg, int r0, int[] targets, boolean recompute) {
+        return loss == null ? kernels.crossEntropy(dl, lg, targets) : loss.apply(dl, lg, r0, targets, recompute);
+    }
+
     /**
      * Logits of x (N, C) and, with targets, the summed cross-entropy over rows whose target is >= 0 (the caller
      * divides by their count). Returns NaN without targets.
@@ -58,7 +85,7 @@ public final class LmHead {
             int r = Math.min(chunkRows, rows - r0);
             INDArray lg = chunkLogits(x, r0, r);
             if (targets != null) {
-                sum += kernels.crossEntropy(buffers.view(dlogits, r, vocab), lg, slice(targets, r0, r));
+                sum += score(buffers.view(dlogits, r, vocab), lg, r0, slice(targets, r0, r), false);
             }
         }
         p.lap(StepProfile.Kind.LM_HEAD, false);
@@ -103,7 +130,7 @@ public final class LmHead {
             int r = Math.min(chunkRows, rows - r0);
             INDArray dl = buffers.view(dlogits, r, vocab);
             if (!single) {
-                kernels.crossEntropy(dl, chunkLogits(x, r0, r), slice(targets, r0, r));
+                score(dl, chunkLogits(x, r0, r), r0, slice(targets, r0, r), true);
             }
             INDArray xr = rowsOf(x, r0, r);
             if (dweight != null) {

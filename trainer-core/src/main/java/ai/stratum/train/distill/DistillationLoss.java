@@ -23,10 +23,10 @@ public record DistillationLoss(double temperature, double alpha) {
 
     public DistillationLoss {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("distill.temperature: must be positive, got " + temperature);
+            throw new IllegalArgumentException("temperature: must be positive, got " + temperature);
         }
         if (!(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException("distill.alpha: must be in [0, 1], got " + alpha);
+            throw new IllegalArgumentException("alpha: must be in [0, 1], got " + alpha);
         }
     }
 
@@ -68,62 +68,169 @@ public record DistillationLoss(double temperature, double alpha) {
         if (logits.length < (long) rows * vocab || dlogits.length < (long) rows * vocab || targets.length < rows) {
             throw new IllegalArgumentException("rows: arrays are shorter than " + rows + " rows of " + vocab);
         }
-        double t = temperature;
-        double[] ps = new double[vocab];
-        double[] pt = new double[vocab];
+        return rows(rows, vocab, targets, teacher, (s, r) -> {
+            int off = r * vocab;
+            if (targets[r] < 0) {
+                java.util.Arrays.fill(dlogits, off, off + vocab, 0f);
+                return false;
+            }
+            for (int i = 0; i < vocab; i++) {
+                s.z[i] = logits[off + i];
+            }
+            row(s, r, vocab, targets[r], teacher);
+            for (int i = 0; i < vocab; i++) {
+                dlogits[off + i] = (float) s.g[i];
+            }
+            return true;
+        });
+    }
+
+    /** {@link #forwardBackward(float[], float[], int, int, int[], Teacher)} for a float64 student (gradient checks). */
+    public Sums forwardBackward(double[] dlogits, double[] logits, int rows, int vocab, int[] targets,
+                                Teacher teacher) {
+        if (logits.length < (long) rows * vocab || dlogits.length < (long) rows * vocab || targets.length < rows) {
+            throw new IllegalArgumentException("rows: arrays are shorter than " + rows + " rows of " + vocab);
+        }
+        return rows(rows, vocab, targets, teacher, (s, r) -> {
+            int off = r * vocab;
+            if (targets[r] < 0) {
+                java.util.Arrays.fill(dlogits, off, off + vocab, 0.0);
+                return false;
+            }
+            System.arraycopy(logits, off, s.z, 0, vocab);
+            row(s, r, vocab, targets[r], teacher);
+            System.arraycopy(s.g, 0, dlogits, off, vocab);
+            return true;
+        });
+    }
+
+    /** Rows of at least this many logits in all are split over the available cores. */
+    private static final long PARALLEL_ELEMENTS = 1 << 16;
+
+    /** One row in, its gradient out: false for a masked row. */
+    private interface RowStep {
+        boolean apply(Scratch s, int r);
+    }
+
+    /**
+     * Runs every row, in contiguous ranges on the available cores when there is enough work, and sums the rows'
+     * losses in row order: the sums do not depend on the number of threads.
+     */
+    private Sums rows(int rows, int vocab, int[] targets, Teacher teacher, RowStep step) {
+        double[] loss = new double[rows];
+        double[] ce = new double[rows];
+        double[] kl = new double[rows];
+        boolean[] counted = new boolean[rows];
+        int threads = (long) rows * vocab < PARALLEL_ELEMENTS ? 1
+                : Math.min(rows, Runtime.getRuntime().availableProcessors());
+        java.util.function.IntConsumer range = p -> {
+            Scratch s = new Scratch(vocab);
+            int from = (int) ((long) rows * p / threads);
+            int to = (int) ((long) rows * (p + 1) / threads);
+            for (int r = from; r < to; r++) {
+                if (step.apply(s, r)) {
+                    counted[r] = true;
+                    loss[r] = s.loss;
+                    ce[r] = s.ce;
+                    kl[r] = s.kl;
+                }
+            }
+        };
+        if (threads == 1) {
+            range.accept(0);
+        } else {
+            java.util.stream.IntStream.range(0, threads).parallel().forEach(range);
+        }
         double lossSum = 0;
         double ceSum = 0;
         double klSum = 0;
-        int counted = 0;
+        int n = 0;
         for (int r = 0; r < rows; r++) {
-            int off = r * vocab;
-            int y = targets[r];
-            if (y < 0) {
-                java.util.Arrays.fill(dlogits, off, off + vocab, 0f);
-                continue;
-            }
-            if (y >= vocab) {
-                throw new IllegalArgumentException("targets: id " + y + " at row " + r + " is outside the vocabulary "
-                        + "of " + vocab);
-            }
-            counted++;
-            // student at T = 1 (hard CE) and at T
-            double max = Double.NEGATIVE_INFINITY;
-            for (int i = 0; i < vocab; i++) {
-                max = Math.max(max, logits[off + i]);
-            }
-            double sum1 = 0;
-            double sumT = 0;
-            for (int i = 0; i < vocab; i++) {
-                double z = logits[off + i] - max;
-                sum1 += Math.exp(z);
-                double e = Math.exp(z / t);
-                ps[i] = e;
-                sumT += e;
-            }
-            double logSum1 = Math.log(sum1);
-            double logSumT = Math.log(sumT);
-            double ce = logSum1 - (logits[off + y] - max);
-            // teacher at T over the vocabulary (dense) or its top-k (renormalized)
-            double kl = teacherProbabilities(teacher, r, vocab, pt);
-            // kl so far holds sum p_t log p_t; subtract sum p_t log p_s
-            for (int i = 0; i < vocab; i++) {
-                if (pt[i] > 0) {
-                    kl -= pt[i] * ((logits[off + i] - max) / t - logSumT);
-                }
-            }
-            double soft = (1 - alpha) * t * t;
-            lossSum += alpha * ce + soft * kl;
-            ceSum += ce;
-            klSum += kl;
-            for (int i = 0; i < vocab; i++) {
-                double p1 = Math.exp(logits[off + i] - max - logSum1);
-                double pT = ps[i] / sumT;
-                double g = alpha * (p1 - (i == y ? 1.0 : 0.0)) + (1 - alpha) * t * (pT - pt[i]);
-                dlogits[off + i] = (float) g;
+            if (counted[r]) {
+                lossSum += loss[r];
+                ceSum += ce[r];
+                klSum += kl[r];
+                n++;
             }
         }
-        return new Sums(lossSum, ceSum, klSum, counted);
+        return new Sums(lossSum, ceSum, klSum, n);
+    }
+
+    /** One row's student logits in, its gradient and its losses out. */
+    private static final class Scratch {
+        final double[] z;
+        final double[] g;
+        final double[] ps;
+        final double[] pt;
+        double loss;
+        double ce;
+        double kl;
+
+        Scratch(int vocab) {
+            z = new double[vocab];
+            g = new double[vocab];
+            ps = new double[vocab];
+            pt = new double[vocab];
+        }
+    }
+
+    /** Row r (student logits in s.z, target y >= 0): its gradient into s.g, its losses into s.loss, s.ce, s.kl. */
+    private void row(Scratch s, int r, int vocab, int y, Teacher teacher) {
+        if (y >= vocab) {
+            throw new IllegalArgumentException("targets: id " + y + " at row " + r + " is outside the vocabulary "
+                    + "of " + vocab);
+        }
+        double[] z0 = s.z;
+        double[] ps = s.ps;
+        double[] pt = s.pt;
+        double t = temperature;
+        // student at T = 1 (hard CE) and at T
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            max = Math.max(max, z0[i]);
+        }
+        // s.g holds exp(z - max) until the gradient overwrites it. One exponential per logit serves both softmaxes
+        // when T is a small integer: exp(z) = exp(z / T)^T by T - 1 multiplications (a few ulps)
+        double[] e1 = s.g;
+        double sum1 = 0;
+        double sumT = 0;
+        int power = t == Math.rint(t) && t <= 4 ? (int) t : 0;
+        for (int i = 0; i < vocab; i++) {
+            double z = z0[i] - max;
+            double eT = Math.exp(z / t);
+            double e = eT;
+            if (power == 0) {
+                e = Math.exp(z);
+            } else {
+                for (int p = 1; p < power; p++) {
+                    e *= eT;
+                }
+            }
+            e1[i] = e;
+            sum1 += e;
+            ps[i] = eT;
+            sumT += eT;
+        }
+        double logSum1 = Math.log(sum1);
+        double logSumT = Math.log(sumT);
+        double ce = logSum1 - (z0[y] - max);
+        // teacher at T over the vocabulary (dense) or its top-k (renormalized)
+        double kl = teacherProbabilities(teacher, r, vocab, pt);
+        // kl so far holds sum p_t log p_t; subtract sum p_t log p_s
+        for (int i = 0; i < vocab; i++) {
+            if (pt[i] > 0) {
+                kl -= pt[i] * ((z0[i] - max) / t - logSumT);
+            }
+        }
+        double soft = (1 - alpha) * t * t;
+        s.loss = alpha * ce + soft * kl;
+        s.ce = ce;
+        s.kl = kl;
+        for (int i = 0; i < vocab; i++) {
+            double p1 = e1[i] / sum1;
+            double pT = ps[i] / sumT;
+            s.g[i] = alpha * (p1 - (i == y ? 1.0 : 0.0)) + (1 - alpha) * t * (pT - pt[i]);
+        }
     }
 
     /** Fills pt (vocab) with row r's teacher probabilities at T and returns sum p_t log p_t. */

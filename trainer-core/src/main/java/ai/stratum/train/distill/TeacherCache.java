@@ -22,12 +22,16 @@ import java.nio.file.StandardOpenOption;
  * 12      4           vocabulary size of the teacher (ids are below it)
  * 16      8           first row: the index of this block's first row in the run's row stream
  * 24      4           row count
- * 28      4           reserved, 0
+ * 28      4           token checksum: CRC-32 of the block's input token ids, then its attention segment ids when the
+ *                     rows pack several examples, each as int32 little-endian ({@link #tokenChecksum}); 0 = not recorded
  * 32      rows*k*4    ids, int32, row-major (row r's k ids best-first; -1 pads a row with fewer entries)
  * ...     rows*k*4    logits, float32, same order (the teacher's raw logits at temperature 1)
  * </pre>
- * A row is one trained position: its index in the run's row stream is its order of use (step, micro-batch,
- * sequence, position), which a seeded run reproduces exactly. Files are written atomically (temp, fsync, rename);
+ * A row is one position of a micro-batch (masked positions included, so a block is one whole micro-batch of
+ * B * T rows): its index in the run's row stream is its order of use ((step * micro-steps + micro-step) * B * T +
+ * sequence * T + position), which a seeded run reproduces exactly. The directory's {@code cache.json} records what
+ * the rows were computed from (teacher, data, seed, shapes, k); a run whose inputs differ refuses the cache, and a
+ * block whose token checksum differs from the micro-batch it is read for is refused by name. Files are written atomically (temp, fsync, rename);
  * reading checks the magic, version, k, vocabulary and that the size is exactly what the header promises, naming
  * the file on any mismatch.
  */
@@ -41,7 +45,12 @@ public final class TeacherCache {
     }
 
     /** One block of cached rows. */
-    public record Block(int vocab, long firstRow, DistillationLoss.TopK rows) {
+    public record Block(int vocab, long firstRow, DistillationLoss.TopK rows, int tokenChecksum) {
+        /** A block without a token checksum. */
+        public Block(int vocab, long firstRow, DistillationLoss.TopK rows) {
+            this(vocab, firstRow, rows, 0);
+        }
+
         public int rowCount() {
             return rows.ids().length / rows.k();
         }
@@ -53,7 +62,7 @@ public final class TeacherCache {
         int entries = t.ids().length;
         ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES + entries * 8).order(ByteOrder.LITTLE_ENDIAN);
         buf.putInt(MAGIC).putInt(VERSION).putInt(t.k()).putInt(block.vocab()).putLong(block.firstRow())
-                .putInt(block.rowCount()).putInt(0);
+                .putInt(block.rowCount()).putInt(block.tokenChecksum());
         for (int id : t.ids()) {
             if (id < -1 || id >= block.vocab()) {
                 throw new IllegalArgumentException("ids: " + id + " is outside the teacher vocabulary of "
@@ -102,7 +111,7 @@ public final class TeacherCache {
         int fileVocab = buf.getInt();
         long firstRow = buf.getLong();
         int rows = buf.getInt();
-        buf.getInt();
+        int checksum = buf.getInt();
         if (magic != MAGIC) {
             throw new IOException(file + ": not a teacher-cache block (magic " + Integer.toHexString(magic)
                     + ", expected " + Integer.toHexString(MAGIC) + ")");
@@ -141,7 +150,27 @@ public final class TeacherCache {
         for (int i = 0; i < entries; i++) {
             logits[i] = buf.getFloat();
         }
-        return new Block(fileVocab, firstRow, new DistillationLoss.TopK(fileK, ids, logits));
+        return new Block(fileVocab, firstRow, new DistillationLoss.TopK(fileK, ids, logits), checksum);
+    }
+
+    /**
+     * CRC-32 of {@code tokens} then {@code segments} (when not null), each id as int32 little-endian: what a block's
+     * header records of the micro-batch it was computed on.
+     */
+    public static int tokenChecksum(int[] tokens, int[] segments) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        ByteBuffer b = ByteBuffer.allocate(4 * (tokens.length + (segments == null ? 0 : segments.length)))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        for (int t : tokens) {
+            b.putInt(t);
+        }
+        if (segments != null) {
+            for (int s : segments) {
+                b.putInt(s);
+            }
+        }
+        crc.update(b.array());
+        return (int) crc.getValue();
     }
 
     /** The block file for the block starting at {@code firstRow} in a cache directory. */

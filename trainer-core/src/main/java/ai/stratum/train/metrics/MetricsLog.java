@@ -17,7 +17,8 @@ import java.util.List;
 
 /**
  * {@code metrics.jsonl}: one JSON object per line, each with a {@code step}. Training lines carry
- * {@code loss, lr, grad_norm, tokens_per_s, mfu}; evaluation lines {@code val_loss, val_ppl}.
+ * {@code loss, lr, grad_norm, tokens_per_s, mfu} (a distillation run also {@code loss_ce, loss_kl} after
+ * {@code loss}); evaluation lines {@code val_loss, val_ppl}.
  */
 public final class MetricsLog implements AutoCloseable {
 
@@ -97,6 +98,7 @@ public final class MetricsLog implements AutoCloseable {
         ObjectNode n = JSON.createObjectNode();
         n.put("step", m.step());
         n.put("loss", m.loss());
+        m.parts().forEach(n::put);
         n.put("lr", m.lr());
         n.put("grad_norm", m.gradNorm());
         n.put("tokens_per_s", m.tokensPerSecond());

@@ -21,8 +21,10 @@ import java.util.List;
 
 /**
  * Reads SFT examples from JSONL: one object per line, either {@code {"prompt": ..., "response": ...}} or
- * {@code {"messages": [{"role": "user", "content": ...}, ...]}}. Blank lines are skipped. A malformed line is
- * an error that names the file and line and says what was expected.
+ * {@code {"messages": [{"role": "user", "content": ...}, ...]}}, or a data-pipeline kept document whose
+ * {@code metadata.messages} holds that list as JSON text (generated data that went through {@code stratum data
+ * prepare}). Other keys are ignored. Blank lines are skipped. A malformed line is an error that names the file and
+ * line and says what was expected.
  */
 public final class SftJsonl {
 
@@ -101,6 +103,14 @@ public final class SftJsonl {
         return chars.flip().toString();
     }
 
+    private static JsonNode readKept(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("metadata.messages is not a JSON list: " + e.getOriginalMessage());
+        }
+    }
+
     static SftExample parse(Path file, long lineNo, String line) {
         JsonNode node;
         try {
@@ -112,8 +122,9 @@ public final class SftJsonl {
             throw new FormatException(file, lineNo, "expected a JSON object per line");
         }
         try {
-            if (node.has("messages")) {
-                JsonNode messages = node.get("messages");
+            JsonNode kept = node.path("metadata").path("messages");
+            if (node.has("messages") || kept.isTextual()) {
+                JsonNode messages = node.has("messages") ? node.get("messages") : readKept(kept.textValue());
                 if (!messages.isArray()) {
                     throw new IllegalArgumentException("'messages' must be a list of {\"role\", \"content\"} objects");
                 }

@@ -17,6 +17,7 @@ import static ai.stratum.model.TestArrays.random;
 import static ai.stratum.model.TestArrays.randomInts;
 import static ai.stratum.model.TestArrays.zeros;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every kernel implementation against {@link NaiveKernels}; the naive backwards against finite differences. */
@@ -331,8 +332,10 @@ class KernelsTest {
     }
 
     /**
-     * Decoding position p of each sequence against caches filled from a qkv buffer gives the forward's output row
-     * p; the two sequences stand at different lengths, with and without a window.
+     * Caches filled by kvCacheWrite hold each row's key and value heads at (slot, position); decoding position p of
+     * each sequence against them gives the forward's output row p, with the two sequences at different lengths in
+     * slots other than their row order, with and without a window; a whole sequence's rows in one call (a
+     * prompt's prefill) give its forward rows too.
      */
     @ParameterizedTest
     @MethodSource("implementations")
@@ -343,17 +346,30 @@ class KernelsTest {
         int kv = 2;
         int hd = 3;
         int maxLen = 9;
+        int[] slotOf = {2, 0};
         INDArray qkv = random(type, 93, 2, b * t, (nh + 2 * kv) * hd);
-        INDArray kCache = zeros(type, b, maxLen, kv * hd);
-        INDArray vCache = zeros(type, b, maxLen, kv * hd);
+        INDArray kCache = zeros(type, 3, maxLen, kv * hd);
+        INDArray vCache = zeros(type, 3, maxLen, kv * hd);
+        int[] rowSlots = new int[b * t];
+        int[] rowPositions = new int[b * t];
+        for (int s = 0; s < b; s++) {
+            for (int p = 0; p < t; p++) {
+                rowSlots[s * t + p] = slotOf[s];
+                rowPositions[s * t + p] = p;
+            }
+        }
+        k.kvCacheWrite(kCache, vCache, qkv, nh, kv, hd, rowSlots, rowPositions);
         for (int s = 0; s < b; s++) {
             for (int p = 0; p < t; p++) {
                 for (int i = 0; i < kv * hd; i++) {
-                    kCache.putScalar(new long[] {s, p, i}, qkv.getDouble(s * t + p, nh * hd + i));
-                    vCache.putScalar(new long[] {s, p, i}, qkv.getDouble(s * t + p, (nh + kv) * hd + i));
+                    assertEquals(qkv.getDouble(s * t + p, nh * hd + i), kCache.getDouble(slotOf[s], p, i), 0.0,
+                            "key of sequence " + s + " position " + p);
+                    assertEquals(qkv.getDouble(s * t + p, (nh + kv) * hd + i), vCache.getDouble(slotOf[s], p, i),
+                            0.0, "value of sequence " + s + " position " + p);
                 }
             }
         }
+        assertEquals(0.0, kCache.getDouble(1, 0, 0), 0.0, "slot 1 is untouched");
         for (int window : new int[] {0, 3}) {
             INDArray out = zeros(type, b * t, nh * hd);
             NAIVE.attentionForward(out, zeros(type, b, nh, t, t), qkv, nh, kv, hd, 0.6, window, null, 0.0, 0, 0);
@@ -367,10 +383,30 @@ class KernelsTest {
                     expected.getRow(s).assign(out.getRow(s * t + len[s] - 1));
                 }
                 INDArray actual = sliced(type, 94, 1, b, nh * hd); // overwritten
-                k.attentionDecode(actual, q, kCache, vCache, len, nh, kv, hd, 0.6, window);
+                k.attentionDecode(actual, q, kCache, vCache, slotOf, len, nh, kv, hd, 0.6, window);
                 assertClose(expected, actual, tolerance(type), "decode at " + p + " window " + window);
             }
+            INDArray q = zeros(type, t, nh * hd);
+            INDArray expected = zeros(type, t, nh * hd);
+            int[] slots = new int[t];
+            int[] len = new int[t];
+            for (int p = 0; p < t; p++) {
+                q.getRow(p).assign(qkv.get(org.nd4j.linalg.indexing.NDArrayIndex.point(t + p),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, nh * hd)));
+                expected.getRow(p).assign(out.getRow(t + p));
+                slots[p] = slotOf[1];
+                len[p] = p + 1;
+            }
+            INDArray actual = sliced(type, 95, 1, t, nh * hd);
+            k.attentionDecode(actual, q, kCache, vCache, slots, len, nh, kv, hd, 0.6, window);
+            assertClose(expected, actual, tolerance(type), "a sequence's rows in one call, window " + window);
         }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> k.kvCacheWrite(kCache,
+                vCache, qkv, nh, kv, hd, new int[b * t], new int[b * t - 1]));
+        assertTrue(e.getMessage().startsWith("positions:"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> k.attentionDecode(zeros(type, 1, nh * hd),
+                zeros(type, 1, nh * hd), kCache, vCache, new int[] {3}, new int[] {1}, nh, kv, hd, 0.6, 0));
+        assertTrue(e.getMessage().contains("cache slot 3"), e.getMessage());
     }
 
     /** Grouped-query attention is multi-head attention with each key/value head repeated over its query heads. */

@@ -182,9 +182,9 @@ class DistillationLossTest {
     @Test
     void badInputIsRefusedByName() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new DistillationLoss(0, 0.5)).getMessage()
-                .startsWith("distill.temperature"));
+                .startsWith("temperature"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new DistillationLoss(1, 1.5)).getMessage()
-                .startsWith("distill.alpha"));
+                .startsWith("alpha"));
         DistillationLoss.TopK outside = new DistillationLoss.TopK(2, new int[]{1, 12}, new float[]{1, 2});
         var e = assertThrows(IllegalArgumentException.class, () -> new DistillationLoss(1, 0).forwardBackward(
                 new float[10], new float[10], 1, 10, new int[]{0}, outside));

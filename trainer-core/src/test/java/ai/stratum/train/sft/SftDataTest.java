@@ -59,6 +59,18 @@ class SftDataTest {
         assertEquals("Hello", examples.get(1).messages().get(2).content());
     }
 
+    /** A data-pipeline kept document of generated data: the conversation is its metadata.messages (JSON text). */
+    @Test
+    void readsTheMessagesOfAKeptDocument() throws IOException {
+        Path p = jsonl("{\"id\": \"7\", \"source\": \"generated\", \"text\": \"Hi\\n\\nHello\", \"metadata\": "
+                + "{\"messages\": \"[{\\\"role\\\":\\\"user\\\",\\\"content\\\":\\\"Hi\\\"},"
+                + "{\\\"role\\\":\\\"assistant\\\",\\\"content\\\":\\\"Hello\\\"}]\"}}",
+                "{\"id\": \"8\", \"text\": \"x\", \"metadata\": {\"messages\": \"[not json\"}}");
+        assertMessage(p, "data.jsonl:2:", "metadata.messages is not a JSON list");
+        Files.writeString(p, Files.readAllLines(p).get(0));
+        assertEquals(List.of(SftExample.of("Hi", "Hello")), SftJsonl.read(p));
+    }
+
     @Test
     void malformedLinesNameFileAndLine() throws IOException {
         assertMessage(jsonl("{\"prompt\": \"a\", \"response\": \"b\"}", "{not json"), "data.jsonl:2:", "not valid JSON");
