@@ -188,6 +188,14 @@ def check_export(exports, out):
             adapted = PeftModel.from_pretrained(load_base(os.path.join(out, name, "model")), d).eval()
             ok &= compare(name + "-adapter (peft)", logits(adapted, tokens), golden["logits_adapter"], TOL_F32)
             checked += 1
+    d = os.path.join(exports, "byte-level-tokenizer")
+    if os.path.isdir(d):   # TokenizerFiles.writeByteLevel, as stratum init / pretrain write it
+        from tokenizers import Tokenizer
+        ids = Tokenizer.from_file(os.path.join(d, "tokenizer.json")).encode("hi \u00f6<|endoftext|>").ids
+        same = ids == [104, 105, 32, 195, 182, 256]
+        print("%-28s ids %s %s" % ("byte-level tokenizer.json", ids, "ok" if same else "MISMATCH"))
+        ok &= same
+        checked += 1
     if checked == 0:
         print("check-export: nothing to check in %s" % exports)
         return False

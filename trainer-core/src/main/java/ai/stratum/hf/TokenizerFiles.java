@@ -88,7 +88,10 @@ public final class TokenizerFiles {
 
     /**
      * Writes the byte-level {@code tokenizer.json} equal to the data pipeline's byte encoding: the 256 byte tokens
-     * (id = byte value, in GPT-2's byte-to-unicode spelling), no merges, and {@code <|endoftext|>} = 256.
+     * (id = byte value, in GPT-2's byte-to-unicode spelling), no merges, and {@code <|endoftext|>} = 256. Every
+     * field Hugging Face's {@code tokenizers} requires is written (an added token's {@code single_word},
+     * {@code lstrip}, {@code rstrip}, {@code normalized}; ByteLevel's {@code trim_offsets}), so
+     * {@code AutoTokenizer} loads it.
      */
     public static Path writeByteLevel(Path file) throws IOException {
         ObjectNode root = JSON.createObjectNode();
@@ -96,13 +99,22 @@ public final class TokenizerFiles {
         ObjectNode eot = root.putArray("added_tokens").addObject();
         eot.put("id", 256);
         eot.put("content", Tokenizer.END_OF_TEXT);
+        eot.put("single_word", false);
+        eot.put("lstrip", false);
+        eot.put("rstrip", false);
+        eot.put("normalized", false);
         eot.put("special", true);
         root.putNull("normalizer");
         ObjectNode pre = root.putObject("pre_tokenizer");
         pre.put("type", "ByteLevel");
         pre.put("add_prefix_space", false);
+        pre.put("trim_offsets", true);
         pre.put("use_regex", true);
-        root.putObject("decoder").put("type", "ByteLevel");
+        ObjectNode decoder = root.putObject("decoder");
+        decoder.put("type", "ByteLevel");
+        decoder.put("add_prefix_space", true);
+        decoder.put("trim_offsets", true);
+        decoder.put("use_regex", true);
         ObjectNode model = root.putObject("model");
         model.put("type", "BPE");
         ObjectNode vocab = model.putObject("vocab");

@@ -195,6 +195,28 @@ class HfInteropTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void theByteLevelTokenizerHasEveryFieldHuggingFaceTokenizersRequires() throws IOException {
+        // tokenizers' serde has no defaults for these: a file without them fails AutoTokenizer ("missing field
+        // `single_word`", then "`trim_offsets`"); hf_interop.py --check-export loads this file with tokenizers
+        Path dir = exportDir("byte-level-tokenizer") != null ? Files.createDirectories(
+                exportDir("byte-level-tokenizer")) : tmp;
+        JsonNode t = JSON.readTree(TokenizerFiles.writeByteLevel(dir.resolve("tokenizer.json")).toFile());
+        for (JsonNode added : t.get("added_tokens")) {
+            for (String key : List.of("id", "content", "single_word", "lstrip", "rstrip", "normalized", "special")) {
+                assertTrue(added.has(key), "added token without '" + key + "': " + added);
+            }
+        }
+        for (String part : List.of("pre_tokenizer", "decoder")) {
+            for (String key : List.of("type", "add_prefix_space", "trim_offsets", "use_regex")) {
+                assertTrue(t.get(part).has(key), part + " without '" + key + "'");
+            }
+        }
+        ai.stratum.tokenizer.Tokenizer tok = ai.stratum.tokenizer.Tokenizer.load(dir.resolve("tokenizer.json"));
+        assertArrayEquals(new int[] {104, 105, 32, 195, 182, 256}, tok.encode("hi \u00f6<|endoftext|>",
+                java.util.Set.of("<|endoftext|>")));
+    }
+
     /** The config values transformers builds the model from: equal, or equal after 4.x/5.x renames. */
     static void assertSameConfig(JsonNode theirs, JsonNode ours, String name) {
         for (String key : List.of("architectures", "model_type", "vocab_size", "hidden_size", "intermediate_size",
