@@ -9,7 +9,11 @@ import ai.stratum.train.metrics.SgemmProbe;
 import ai.stratum.train.data.ShardSet;
 import ai.stratum.train.TrainConfig;
 import ai.stratum.train.Trainer;
+import ai.stratum.io.AtomicFiles;
 import ai.stratum.io.RunDirLock;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,7 +49,8 @@ public final class PretrainCommand implements Callable<Integer> {
     Path runDir;
 
     @Option(names = "--resume", description = "Continue from the newest valid checkpoint in --run-dir with the "
-            + "run's saved config.yaml; --config and --set change only the keys they name.")
+            + "run's saved config.yaml and data (inputs.json); --config, --set, --data and --tokenizer change only "
+            + "what they name.")
     boolean resume;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
@@ -68,11 +73,56 @@ public final class PretrainCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        if (data == null || runDir == null) {
+        if (runDir == null || (data == null && !resume)) {
             throw new ParameterException(spec.commandLine(), "pretrain needs --data DIR and --run-dir DIR");
         }
         try (RunDirLock lock = RunDirLock.acquire(runDir)) {
+            if (resume && (data == null || Files.isRegularFile(runDir.resolve(Inputs.FILE)))) {
+                // a resume keeps what the run started on unless --data/--tokenizer name something else
+                Inputs saved = Inputs.read(runDir);
+                data = data != null ? data : saved.data();
+                tokenizer = tokenizer != null ? tokenizer : saved.tokenizer();
+            }
             return train(resolved, out, err);
+        }
+    }
+
+    /**
+     * What a pretraining run was started on, saved as {@code inputs.json} in its directory (absolute paths) so that
+     * {@code --resume} needs only {@code --run-dir}.
+     *
+     * @param data      the token shards
+     * @param tokenizer the --tokenizer given, or null (then it came from the data)
+     */
+    record Inputs(Path data, Path tokenizer) {
+        static final String FILE = "inputs.json";
+        private static final ObjectMapper JSON = new ObjectMapper();
+
+        static Inputs read(Path runDir) throws IOException {
+            Path file = runDir.resolve(FILE);
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException(file + ": not found, so the run's data is unknown (the run "
+                        + "started before runs recorded it); pass --data as when the run started");
+            }
+            JsonNode n;
+            try {
+                n = JSON.readTree(file.toFile());
+            } catch (IOException e) {
+                throw new IllegalArgumentException(file + ": not valid JSON (" + e.getMessage() + "); pass --data "
+                        + "to resume", e);
+            }
+            if (n == null || !n.path("data").isTextual()) {
+                throw new IllegalArgumentException(file + ": needs the string 'data'; pass --data to resume");
+            }
+            return new Inputs(Path.of(n.get("data").asText()),
+                    n.path("tokenizer").isTextual() ? Path.of(n.get("tokenizer").asText()) : null);
+        }
+
+        void write(Path runDir) throws IOException {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("data", data.toAbsolutePath().toString());
+            n.put("tokenizer", tokenizer == null ? null : tokenizer.toAbsolutePath().toString());
+            AtomicFiles.writeString(runDir.resolve(FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
         }
     }
 
@@ -101,6 +151,9 @@ public final class PretrainCommand implements Callable<Integer> {
                     .anyMatch(o -> !o.startsWith("the run's saved ")) ? " and the keys --config/--set change" : ""));
         }
         resolved.writeTo(saved);
+        if (!resume || !Files.isRegularFile(runDir.resolve(Inputs.FILE))) {
+            new Inputs(data, tokenizer).write(runDir);
+        }
 
         double peakGflops = SgemmProbe.measure().peakGflops();
         err.printf("sgemm peak %.0f GFLOP/s (MFU is measured against it)%n", peakGflops);

@@ -89,9 +89,9 @@ class TrainCommandsTest {
                 "--run-dir", runDir.toString()));
         assertEquals(Main.USER_ERROR, again.code());
         assertTrue(again.err().contains("already holds checkpoints; pass --resume"), again.err());
-        // --set on resume changes only the key it names: the run keeps its own model and every other override
-        Result resumed = run("pretrain", "--data", data.toString(), "--run-dir", runDir.toString(), "--resume",
-                "--set", "train.max_steps=7");
+        // --set on resume changes only the key it names: the run keeps its own model, data and every other override
+        assertTrue(Files.readString(runDir.resolve("inputs.json")).contains(data.toAbsolutePath().toString()));
+        Result resumed = run("pretrain", "--run-dir", runDir.toString(), "--resume", "--set", "train.max_steps=7");
         assertEquals(0, resumed.code(), resumed.err());
         assertTrue(resumed.err().contains("resuming with the run's saved " + runDir.resolve("config.yaml")
                 + " and the keys --config/--set change")
@@ -101,6 +101,12 @@ class TrainCommandsTest {
         assertEquals(saved.model(), after.model());
         assertEquals(saved.eval(), after.eval());
         assertEquals(saved.checkpoint(), after.checkpoint());
+        // a run directory without inputs.json (from before runs recorded it) needs --data, and says so
+        Files.delete(runDir.resolve("inputs.json"));
+        Result noInputs = run("pretrain", "--run-dir", runDir.toString(), "--resume");
+        assertEquals(Main.USER_ERROR, noInputs.code());
+        assertTrue(noInputs.err().contains(runDir.resolve("inputs.json") + ": not found")
+                && noInputs.err().contains("pass --data"), noInputs.err());
         Result preset = run("pretrain", "--preset", "tiny-cpu", "--data", data.toString(), "--run-dir",
                 runDir.toString(), "--resume");
         assertEquals(Main.USER_ERROR, preset.code());
