@@ -12,6 +12,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/demo.sh
+. "$ROOT/scripts/lib/demo.sh"
 OUT=""
 TEACHER_STEPS=300
 STEPS=150
@@ -38,21 +40,10 @@ mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 S="$ROOT/stratum"
 
-logged() { # LOG command...: output to LOG; on failure show its end and stop
-  local log="$1"; shift
-  if ! "$@" >"$log" 2>&1; then
-    echo "distill-demo: failed: $*" >&2
-    tail -n 20 "$log" >&2
-    exit 1
-  fi
-}
-
-# The launcher builds the CLI when needed; then the fixtures' generator is on its classpath.
-"$S" --version >/dev/null
-export STRATUM_SKIP_BUILD=1
+build_once
 rm -rf "$OUT/data" "$OUT/runs"
 echo "== 1. synthetic shards (vocabulary $VOCAB, seed $SEED)"
-java -cp "$ROOT/cli/target/stratum.jar:$ROOT/cli/target/lib/*" ai.stratum.fixtures.tokens.SyntheticShards \
+fixtures ai.stratum.fixtures.tokens.SyntheticShards \
   "$OUT/data" "$VOCAB" 400000 20000 "$SEED"
 
 COMMON=(--set "model.vocab_size=$VOCAB" --set eval.every=25 --set eval.steps=8 --set log.every=5)

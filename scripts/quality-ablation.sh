@@ -13,6 +13,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/demo.sh
+. "$ROOT/scripts/lib/demo.sh"
 OUT=""
 SEED=1
 STEPS=300
@@ -41,20 +43,10 @@ mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 S="$ROOT/stratum"
 
-logged() { # LOG command...: output to LOG; on failure show its end and stop
-  local log="$1"; shift
-  if ! "$@" >"$log" 2>&1; then
-    echo "quality-ablation: failed: $*" >&2
-    tail -n 20 "$log" >&2
-    exit 1
-  fi
-}
-
-# 1. Corpora. The launcher builds the CLI when needed; then the fixtures' generator is on its classpath.
-"$S" --version >/dev/null
-export STRATUM_SKIP_BUILD=1
+# 1. Corpora.
+build_once
 echo "== 1. generate corpora (seed $SEED)"
-java -cp "$ROOT/cli/target/stratum.jar:$ROOT/cli/target/lib/*" ai.stratum.fixtures.web.QualityAblationCorpus \
+fixtures ai.stratum.fixtures.web.QualityAblationCorpus \
   "$OUT/raw" "$SEED" "$WORLD_DOCS" "$WEB_DOCS" "$CLASSIFIER_DOCS" "$HELDOUT_DOCS"
 
 # 2. Classifier: reference (world) text = hq, random low-quality web = web; disjoint from the pretraining sample.
