@@ -6,6 +6,7 @@ import ai.stratum.quality.EduAnnotator;
 import ai.stratum.quality.PromptTemplate;
 import ai.stratum.quality.ScoringModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -46,9 +47,8 @@ public final class AnnotateCommand implements Callable<Integer> {
                     + "(default: the bundled " + DEFAULT_TEMPLATE + ").")
     Path template;
 
-    @Option(names = "--in", paramLabel = "FILE", required = true,
-            description = "Documents as JSONL (.gz/.zst too) with an id and a text, e.g. a run's documents/*.jsonl.")
-    Path in;
+    @Mixin
+    DocumentInput input;
 
     @Option(names = "--out", paramLabel = "FILE", required = true, description = "Labelled JSONL to write or resume.")
     Path out;
@@ -56,9 +56,6 @@ public final class AnnotateCommand implements Callable<Integer> {
     @Option(names = "--sample", paramLabel = "N", defaultValue = "0",
             description = "Annotate N documents chosen by a seeded hash of their ids (default: 0 = all).")
     int sample;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the sample (default: ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(names = "--threshold", paramLabel = "SCORE",
             description = "Label 1 when the score is at least SCORE, else 0 (FineWeb-Edu used 3); default: the "
@@ -74,22 +71,14 @@ public final class AnnotateCommand implements Callable<Integer> {
             description = "The model's window for the prompt (default: 0 = its context length, at most 2048).")
     int seqLen;
 
-    @Option(names = "--text-field", defaultValue = "text", description = "JSON field of the text (default: text).")
-    String textField;
-
-    @Option(names = "--id-field", defaultValue = "id", description = "JSON field of the id (default: id).")
-    String idField;
-
     @Override
     public Integer call() throws IOException {
-        if (!Files.isRegularFile(in)) {
-            throw new UserException("--in " + in + ": no such file");
-        }
+        input.requireFile();
         if (threshold != null && !(threshold >= 0 && threshold <= 5)) {
             throw new UserException("--threshold: a score between 0 and 5, got " + threshold);
         }
         PromptTemplate prompt = readTemplate();
-        List<DocumentSample.Doc> docs = DocumentSample.read(in, idField, textField, sample, seed);
+        List<DocumentSample.Doc> docs = input.read(sample);
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (ScoringModel m = ScoringModel.open(model, 1, seqLen)) {

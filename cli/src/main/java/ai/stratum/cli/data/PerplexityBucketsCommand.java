@@ -6,13 +6,13 @@ import ai.stratum.quality.PerplexityOptions;
 import ai.stratum.quality.PerplexityScorer;
 import ai.stratum.quality.ScoringModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -35,16 +35,12 @@ public final class PerplexityBucketsCommand implements Callable<Integer> {
             description = "The checkpoint (or run directory) the recipe's perplexity step will use.")
     Path model;
 
-    @Option(names = "--in", paramLabel = "FILE", required = true,
-            description = "Reference documents as JSONL (.gz/.zst too) with an id and a text.")
-    Path in;
+    @Mixin
+    DocumentInput input;
 
     @Option(names = "--sample", paramLabel = "N", defaultValue = "1000",
             description = "Documents to score, chosen by a seeded hash of their ids (default: ${DEFAULT-VALUE}; 0 = all).")
     int sample;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the sample (default: ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(names = "--seq-len", paramLabel = "N", defaultValue = "0",
             description = "Window length, as the recipe's options.seq_len (default: 0 = the model's context, at most 2048).")
@@ -54,25 +50,17 @@ public final class PerplexityBucketsCommand implements Callable<Integer> {
             description = "Windows per forward, as options.batch (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--text-field", defaultValue = "text", description = "JSON field of the text (default: text).")
-    String textField;
-
-    @Option(names = "--id-field", defaultValue = "id", description = "JSON field of the id (default: id).")
-    String idField;
-
     @Override
     public Integer call() throws IOException {
-        if (!Files.isRegularFile(in)) {
-            throw new UserException("--in " + in + ": no such file");
-        }
-        List<DocumentSample.Doc> docs = DocumentSample.read(in, idField, textField, sample, seed);
+        input.requireFile();
+        List<DocumentSample.Doc> docs = input.read(sample);
         PerplexityOptions options = new PerplexityOptions(seqLen, batch, new double[0]);
         double[] scores;
         try (PerplexityScorer scorer = new PerplexityScorer(ScoringModel.open(model, batch, seqLen), options)) {
             scores = docs.stream().mapToDouble(d -> scorer.score(d.text())).filter(Double::isFinite).toArray();
         }
         if (scores.length < 3) {
-            throw new UserException("--in " + in + ": " + scores.length + " documents with text; the percentiles "
+            throw new UserException("--in " + input.file() + ": " + scores.length + " documents with text; the percentiles "
                     + "need at least 3");
         }
         Arrays.sort(scores);
