@@ -1,6 +1,7 @@
 package ai.stratum.train;
 
 import ai.stratum.hf.BaseModel;
+import ai.stratum.train.checkpoint.RunInputs;
 import ai.stratum.train.data.BatchSource;
 import ai.stratum.train.metrics.StepMetrics;
 import ai.stratum.io.AtomicFiles;
@@ -93,35 +94,18 @@ public final class Finetune {
 
         /** The inputs saved in {@code runDir}; the error says what to pass when there are none. */
         public static Inputs read(Path runDir) throws IOException {
-            Path file = runDir.resolve(FILE);
-            if (!Files.isRegularFile(file)) {
-                throw new IOException(file + ": not found, so the run's base and data are unknown; pass --base and "
-                        + "--data as when the run started");
-            }
-            var json = new com.fasterxml.jackson.databind.ObjectMapper();
-            com.fasterxml.jackson.databind.JsonNode n;
-            try {
-                n = json.readTree(file.toFile());
-            } catch (IOException e) {
-                throw new IOException(file + ": not valid JSON (" + e.getMessage() + "); pass --base and --data "
-                        + "to resume", e);
-            }
-            if (!n.path("base").isTextual() || !n.path("train").isTextual()) {
-                throw new IOException(file + ": needs the strings 'base' and 'train'; pass --base and --data to resume");
-            }
-            return new Inputs(Path.of(n.get("base").asText()), Path.of(n.get("train").asText()),
-                    n.path("val").isTextual() ? Path.of(n.get("val").asText()) : null);
+            var n = RunInputs.read(runDir, FILE, "base and data are", "pass --base and --data", "base", "train");
+            return new Inputs(RunInputs.path(n, "base"), RunInputs.path(n, "train"), RunInputs.path(n, "val"));
         }
 
         void write(Path runDir) throws IOException {
-            var json = new com.fasterxml.jackson.databind.ObjectMapper();
-            var n = json.createObjectNode();
-            n.put("base", base.toAbsolutePath().toString());
-            n.put("train", train.toAbsolutePath().toString());
+            var values = new java.util.LinkedHashMap<String, Path>();
+            values.put("base", base);
+            values.put("train", train);
             if (val != null) {
-                n.put("val", val.toAbsolutePath().toString());
+                values.put("val", val);
             }
-            AtomicFiles.writeString(runDir.resolve(FILE), json.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+            RunInputs.write(runDir, FILE, values);
         }
     }
 

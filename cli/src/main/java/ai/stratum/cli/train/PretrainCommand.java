@@ -8,12 +8,9 @@ import ai.stratum.train.DecoderModel;
 import ai.stratum.train.metrics.SgemmProbe;
 import ai.stratum.train.data.ShardSet;
 import ai.stratum.train.TrainConfig;
+import ai.stratum.train.checkpoint.RunInputs;
 import ai.stratum.train.Trainer;
-import ai.stratum.io.AtomicFiles;
 import ai.stratum.io.RunDirLock;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -96,33 +93,17 @@ public final class PretrainCommand implements Callable<Integer> {
      */
     record Inputs(Path data, Path tokenizer) {
         static final String FILE = "inputs.json";
-        private static final ObjectMapper JSON = new ObjectMapper();
 
         static Inputs read(Path runDir) throws IOException {
-            Path file = runDir.resolve(FILE);
-            if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException(file + ": not found, so the run's data is unknown (the run "
-                        + "started before runs recorded it); pass --data as when the run started");
-            }
-            JsonNode n;
-            try {
-                n = JSON.readTree(file.toFile());
-            } catch (IOException e) {
-                throw new IllegalArgumentException(file + ": not valid JSON (" + e.getMessage() + "); pass --data "
-                        + "to resume", e);
-            }
-            if (n == null || !n.path("data").isTextual()) {
-                throw new IllegalArgumentException(file + ": needs the string 'data'; pass --data to resume");
-            }
-            return new Inputs(Path.of(n.get("data").asText()),
-                    n.path("tokenizer").isTextual() ? Path.of(n.get("tokenizer").asText()) : null);
+            var n = RunInputs.read(runDir, FILE, "data is", "pass --data", "data");
+            return new Inputs(RunInputs.path(n, "data"), RunInputs.path(n, "tokenizer"));
         }
 
         void write(Path runDir) throws IOException {
-            ObjectNode n = JSON.createObjectNode();
-            n.put("data", data.toAbsolutePath().toString());
-            n.put("tokenizer", tokenizer == null ? null : tokenizer.toAbsolutePath().toString());
-            AtomicFiles.writeString(runDir.resolve(FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+            var values = new java.util.LinkedHashMap<String, Path>();
+            values.put("data", data);
+            values.put("tokenizer", tokenizer);
+            RunInputs.write(runDir, FILE, values);
         }
     }
 

@@ -17,6 +17,7 @@ import ai.stratum.train.ModelInit;
 import ai.stratum.train.TrainConfig;
 import ai.stratum.train.Trainer;
 import ai.stratum.train.TrainingConfig;
+import ai.stratum.train.checkpoint.RunInputs;
 import ai.stratum.train.data.BatchSource;
 import ai.stratum.train.data.DataPosition;
 import ai.stratum.train.data.ShardData;
@@ -319,38 +320,22 @@ public final class Distill {
     public record Inputs(Path teacher, String teacherFingerprint, Path student, Path data, Path val, Path tokenizer) {
 
         public static Inputs read(Path runDir) throws IOException {
-            Path file = runDir.resolve(INPUTS);
-            if (!Files.isRegularFile(file)) {
-                throw new IOException(file + ": not found, so the run's teacher, student and data are unknown; pass "
-                        + "--teacher, --student and --data as when the run started");
-            }
-            JsonNode n;
-            try {
-                n = JSON.readTree(file.toFile());
-            } catch (IOException e) {
-                throw new IOException(file + ": not valid JSON (" + e.getMessage() + ")", e);
-            }
-            if (!n.path("teacher").isTextual() || !n.path("data").isTextual()
-                    || !n.path("teacher_fingerprint").isTextual()) {
-                throw new IOException(file + ": needs the strings 'teacher', 'teacher_fingerprint' and 'data'");
-            }
-            return new Inputs(Path.of(n.get("teacher").asText()), n.get("teacher_fingerprint").asText(),
-                    path(n, "student"), Path.of(n.get("data").asText()), path(n, "val"), path(n, "tokenizer"));
-        }
-
-        private static Path path(JsonNode n, String key) {
-            return n.path(key).isTextual() ? Path.of(n.get(key).asText()) : null;
+            JsonNode n = RunInputs.read(runDir, INPUTS, "teacher, student and data are",
+                    "pass --teacher, --student and --data", "teacher", "teacher_fingerprint", "data");
+            return new Inputs(RunInputs.path(n, "teacher"), n.get("teacher_fingerprint").asText(),
+                    RunInputs.path(n, "student"), RunInputs.path(n, "data"), RunInputs.path(n, "val"),
+                    RunInputs.path(n, "tokenizer"));
         }
 
         void write(Path runDir) throws IOException {
-            ObjectNode n = JSON.createObjectNode();
-            n.put("teacher", teacher.toString());
-            n.put("teacher_fingerprint", teacherFingerprint);
-            n.put("student", student == null ? null : student.toString());
-            n.put("data", data.toString());
-            n.put("val", val == null ? null : val.toString());
-            n.put("tokenizer", tokenizer == null ? null : tokenizer.toString());
-            AtomicFiles.writeString(runDir.resolve(INPUTS), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+            var values = new java.util.LinkedHashMap<String, Object>();
+            values.put("teacher", teacher);
+            values.put("teacher_fingerprint", teacherFingerprint);
+            values.put("student", student);
+            values.put("data", data);
+            values.put("val", val);
+            values.put("tokenizer", tokenizer);
+            RunInputs.write(runDir, INPUTS, values);
         }
     }
 
