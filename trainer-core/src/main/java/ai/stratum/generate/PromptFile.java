@@ -127,15 +127,7 @@ public final class PromptFile {
                     throw new IllegalArgumentException("'messages' must be a non-empty list of {\"role\", "
                             + "\"content\"} objects");
                 }
-                list = new ArrayList<>();
-                for (JsonNode m : messages) {
-                    JsonNode role = m.get("role");
-                    JsonNode content = m.get("content");
-                    if (role == null || !role.isTextual() || content == null || !content.isTextual()) {
-                        throw new IllegalArgumentException("each message needs string fields 'role' and 'content'");
-                    }
-                    list.add(new Message(Message.Role.parse(role.asText()), content.asText()));
-                }
+                list = SftJsonl.messages(messages);
                 if (list.get(list.size() - 1).role() == Message.Role.ASSISTANT) {
                     throw new IllegalArgumentException("the last message is the assistant's; a request ends with "
                             + "the turn to answer (user or system)");

@@ -207,6 +207,8 @@ class GeneratePromptsCommandTest {
                 good + "{\"id\": 2, \"prompt\": \"b\"\n", ":2: not valid JSON",
                 good + "{\"id\": 2, \"prompt\": \"b\", \"temprature\": 1}\n", ":2: unknown key 'temprature'",
                 good + "{\"id\": 2, \"prompt\": \"b\", \"top_p\": 2}\n", ":2: top_p: must be in (0, 1]",
+                good + "{\"id\": 2, \"messages\": [{\"role\": \"user\", \"content\": \"b\", \"name\": \"x\"}]}\n",
+                ":2: message 1: key 'name' is not supported",
                 good + "{\"id\": 2, \"prompt\": \"b\", \"messages\": []}\n", ":2: expected a string 'prompt' or a "
                         + "'messages' list, not both");
         int i = 0;

@@ -23,12 +23,17 @@ import java.util.List;
  * Reads SFT examples from JSONL: one object per line, either {@code {"prompt": ..., "response": ...}} or
  * {@code {"messages": [{"role": "user", "content": ...}, ...]}}, or a data-pipeline kept document whose
  * {@code metadata.messages} holds that list as JSON text (generated data that went through {@code stratum data
- * prepare}). Other keys are ignored. Blank lines are skipped. A malformed line is an error that names the file and
- * line and says what was expected.
+ * prepare}). Other top-level keys (an id, a source, the generator's record) are ignored, except those a chat
+ * template reads ({@code tools}, {@code documents}): they would change the rendered text, and are refused by
+ * name, as is any message key besides {@code role} and {@code content} ({@code tool_calls},
+ * {@code reasoning_content}, a per-message weight...). Blank lines are skipped. A malformed line is an error that
+ * names the file and line and says what was expected.
  */
 public final class SftJsonl {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Top-level keys that Hugging Face chat templates read besides the messages. */
+    private static final List<String> TEMPLATE_INPUTS = List.of("tools", "documents");
 
     private SftJsonl() {
     }
@@ -111,6 +116,37 @@ public final class SftJsonl {
         }
     }
 
+    /**
+     * A {@code messages} list: {@code {"role", "content"}} objects with string values and a known role. Any other
+     * message key ({@code tool_calls}, {@code reasoning_content}, {@code name}, a weight...) is refused by name: a
+     * chat template would render it or a trainer would weigh by it, and dropping it would change the example.
+     */
+    public static List<Message> messages(JsonNode messages) {
+        if (!messages.isArray()) {
+            throw new IllegalArgumentException("'messages' must be a list of {\"role\", \"content\"} objects");
+        }
+        List<Message> list = new ArrayList<>();
+        for (JsonNode m : messages) {
+            if (m.isObject()) {
+                for (java.util.Iterator<String> keys = m.fieldNames(); keys.hasNext(); ) {
+                    String key = keys.next();
+                    if (!key.equals("role") && !key.equals("content")) {
+                        throw new IllegalArgumentException("message " + (list.size() + 1) + ": key '" + key
+                                + "' is not supported (a message is {\"role\", \"content\"}; the chat template "
+                                + "would read it); remove it");
+                    }
+                }
+            }
+            JsonNode role = m.get("role");
+            JsonNode content = m.get("content");
+            if (role == null || !role.isTextual() || content == null || !content.isTextual()) {
+                throw new IllegalArgumentException("each message needs string fields 'role' and 'content'");
+            }
+            list.add(new Message(Message.Role.parse(role.asText()), content.asText()));
+        }
+        return list;
+    }
+
     static SftExample parse(Path file, long lineNo, String line) {
         JsonNode node;
         try {
@@ -122,22 +158,16 @@ public final class SftJsonl {
             throw new FormatException(file, lineNo, "expected a JSON object per line");
         }
         try {
+            for (String key : TEMPLATE_INPUTS) {
+                if (node.hasNonNull(key)) {
+                    throw new IllegalArgumentException("key '" + key + "' is not supported: the chat template "
+                            + "would render it, and examples are rendered from their messages alone; remove it");
+                }
+            }
             JsonNode kept = node.path("metadata").path("messages");
             if (node.has("messages") || kept.isTextual()) {
                 JsonNode messages = node.has("messages") ? node.get("messages") : readKept(kept.textValue());
-                if (!messages.isArray()) {
-                    throw new IllegalArgumentException("'messages' must be a list of {\"role\", \"content\"} objects");
-                }
-                List<Message> list = new ArrayList<>();
-                for (JsonNode m : messages) {
-                    JsonNode role = m.get("role");
-                    JsonNode content = m.get("content");
-                    if (role == null || !role.isTextual() || content == null || !content.isTextual()) {
-                        throw new IllegalArgumentException("each message needs string fields 'role' and 'content'");
-                    }
-                    list.add(new Message(Message.Role.parse(role.asText()), content.asText()));
-                }
-                return new SftExample(list);
+                return new SftExample(messages(messages));
             }
             JsonNode prompt = node.get("prompt");
             JsonNode response = node.get("response");

@@ -81,6 +81,14 @@ class SftDataTest {
         assertMessage(jsonl("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}]}"), "data.jsonl:1:",
                 "assistant message");
         assertMessage(jsonl("", "  "), "no examples");
+        // what a chat template would render besides role and content is refused by name, not dropped
+        String chat = "\"messages\": [{\"role\": \"user\", \"content\": \"x\"}, "
+                + "{\"role\": \"assistant\", \"content\": \"y\"";
+        assertMessage(jsonl("{" + chat + "}], \"tools\": [{\"type\": \"function\"}]}"), "data.jsonl:1:",
+                "key 'tools' is not supported");
+        assertMessage(jsonl("{" + chat + ", \"tool_calls\": []}]}"), "data.jsonl:1:", "message 2: key 'tool_calls'");
+        assertEquals(List.of(SftExample.of("x", "y")), SftJsonl.read(jsonl("{" + chat + "}], \"id\": \"a1\", "
+                + "\"tools\": null}")), "an id and a null tools are no change to the rendering");
         Path bad = dir.resolve("latin1.jsonl");
         Files.write(bad, new byte[] {'{', '"', 'p', (byte) 0xE9, '"', '}', '\n'});
         assertMessage(bad, "latin1.jsonl:1:", "UTF-8");
