@@ -169,7 +169,7 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         var teacher = SyntheticData.teacher(base, adapter, encoder == null ? "none (raw continuation)"
                 : encoder.describe());
-        try (LanguageModel model = Models.openChecked(checkpoint, adapter, 1, rows, keys)) {
+        try (LanguageModel model = Models.openFinite(checkpoint, adapter, 1, rows)) {   // memory checked above
             long cache = BatchGenerator.cacheBytes(model.config(), prepared.requests(), batch, Float.BYTES);
             long available = MemoryEstimate.available();
             if (cache > available) {

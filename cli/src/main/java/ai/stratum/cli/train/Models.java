@@ -79,6 +79,14 @@ final class Models {
     static LanguageModel openChecked(Path checkpoint, Path adapter, int batch, int seqLen, MemoryEstimate.Keys keys)
             throws IOException {
         checkMemory(checkpoint, adapter, batch, seqLen, keys);
+        return openFinite(checkpoint, adapter, batch, seqLen);
+    }
+
+    /**
+     * {@link #open}, refused after loading when its weights hold NaN or infinities; for a caller that ran
+     * {@link #checkMemory} on the same shape already.
+     */
+    static LanguageModel openFinite(Path checkpoint, Path adapter, int batch, int seqLen) throws IOException {
         LanguageModel model = open(checkpoint, adapter, batch, seqLen);
         long badBase = NonFinite.count(model instanceof LoraModel lora ? lora.base().params() : model.params());
         long badAdapter = adapter == null ? 0 : NonFinite.count(model.params());
