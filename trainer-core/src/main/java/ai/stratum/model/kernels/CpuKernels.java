@@ -244,20 +244,25 @@ public final class CpuKernels implements Kernels {
         Rows d = Rows.of(dout);
         Rows e = Rows.of(dwte);
         Rows p = dwpe == null ? null : Rows.of(dwpe);
-        // rows may repeat a token, so threads split the channels rather than the rows
+        // rows may repeat a token, so threads split the channels rather than the rows; each adds its columns of
+        // the rows in row order
         parallel(c, (scratch, from, to) -> {
+            int width = to - from;
+            float[] g = scratch.floats(0, width);
+            float[] row = scratch.floats(1, width);
             for (int r = 0; r < n; r++) {
-                int src = d.at(r);
-                int te = e.at(tokens[r]);
-                for (int i = from; i < to; i++) {
-                    float g = d.get(src + i);
-                    e.put(te + i, e.get(te + i) + g);
+                d.get(r, from, g, width);
+                e.get(tokens[r], from, row, width);
+                for (int i = 0; i < width; i++) {
+                    row[i] += g[i];
                 }
+                e.put(tokens[r], from, row, width);
                 if (p != null) {
-                    int tp = p.at(positions[r]);
-                    for (int i = from; i < to; i++) {
-                        p.put(tp + i, p.get(tp + i) + d.get(src + i));
+                    p.get(positions[r], from, row, width);
+                    for (int i = 0; i < width; i++) {
+                        row[i] += g[i];
                     }
+                    p.put(positions[r], from, row, width);
                 }
             }
         });
