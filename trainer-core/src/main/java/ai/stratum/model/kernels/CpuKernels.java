@@ -104,10 +104,15 @@ public final class CpuKernels implements Kernels {
         void run(Scratch scratch, int from, int to);
     }
 
-    /** Runs {@code body} over [0, n) split into one contiguous range per thread, each with its own scratch. */
+    /** How many ranges {@link #parallel} splits n rows into: range p computes with partScratch[p]. */
+    private int parts(int n) {
+        return Math.max(1, Math.min(threads, n));
+    }
+
+    /** Runs {@code body} over [0, n) split into {@link #parts} contiguous ranges, each with its own scratch. */
     private void parallel(int n, RowRange body) {
-        int parts = Math.min(threads, n);
-        if (parts <= 1) {
+        int parts = parts(n);
+        if (parts == 1) {
             body.run(partScratch[0], 0, n);
             return;
         }
@@ -124,37 +129,11 @@ public final class CpuKernels implements Kernels {
         return true;
     }
 
-    /**
-     * The direct buffer over {@code a}'s own memory; element i of {@code a} is at {@code base(a) + i}. The buffer
-     * starts at {@code a}'s first element rather than at its data buffer's, so a view deep inside a flat buffer of
-     * more than 2^31 bytes (a 1B model's parameters) is reachable, which an NIO view of the whole buffer is not.
-     */
-    private static FloatBuffer buf(INDArray a) {
-        long expected = 1;
-        for (int d = a.rank() - 1; d >= 0; d--) {
-            if (a.size(d) > 1 && a.stride(d) != expected) {
-                throw new IllegalArgumentException("array: CpuKernels needs row-major contiguous arrays, got shape "
-                        + java.util.Arrays.toString(a.shape()) + " strides " + java.util.Arrays.toString(a.stride()));
-            }
-            expected *= a.size(d);
-        }
-        return window(a);
-    }
-
-    /** A direct buffer from {@code a}'s first element to one past its last (any strides). */
-    private static FloatBuffer window(INDArray a) {
-        long extent = 1;
-        for (int d = 0; d < a.rank(); d++) {
-            extent += (a.size(d) - 1) * a.stride(d);
-        }
-        // a view's data buffer may itself start inside the original one (at data().offset()), as its address does
-        long start = a.offset() - a.data().offset();
-        return new FloatPointer(a.data().addressPointer()).getPointer(start).limit(extent).asBuffer();
-    }
-
-    /** Where {@code a}'s first element is in {@link #buf}, {@link #rowsBuf} and {@link #pointer}: always 0. */
-    private static int base(INDArray a) {
-        return 0;
+    /** The first c elements of a vector (a norm's weight, a bias) copied into the caller's scratch slot. */
+    private float[] vector(int slot, INDArray a, int c) {
+        float[] v = callerScratch.floats(slot, c);
+        Rows.of(a).get(0, v, c);
+        return v;
     }
 
     // ---- matmul -----------------------------------------------------------------------------------------------
@@ -175,8 +154,8 @@ public final class CpuKernels implements Kernels {
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
                 transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
                 transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans, (int) c.size(0), n, k,
-                (float) alpha, pointer(a).position(base(a)), (int) a.size(1), pointer(b).position(base(b)),
-                (int) b.size(1), (float) beta, pointer(c).position(base(c)), n);
+                (float) alpha, Rows.pointer(a), (int) a.size(1), Rows.pointer(b), (int) b.size(1), (float) beta,
+                Rows.pointer(c), n);
     }
 
     // ---- bias and residual ------------------------------------------------------------------------------------
@@ -188,18 +167,16 @@ public final class CpuKernels implements Kernels {
             return;
         }
         int c = (int) out.size(1);
-        FloatBuffer o = buf(out);
-        int ob = base(out);
-        float[] b = callerScratch.floats(0, c);
-        buf(bias).get(base(bias), b, 0, c);
+        Rows o = Rows.of(out);
+        float[] b = vector(0, bias, c);
         parallel((int) out.size(0), (scratch, from, to) -> {
             float[] row = scratch.floats(0, c);
             for (int r = from; r < to; r++) {
-                o.get(ob + r * c, row, 0, c);
+                o.get(r, row, c);
                 for (int i = 0; i < c; i++) {
                     row[i] += b[i];
                 }
-                o.put(ob + r * c, row, 0, c);
+                o.put(r, row, c);
             }
         });
     }
@@ -211,22 +188,19 @@ public final class CpuKernels implements Kernels {
             return;
         }
         int c = (int) out.size(1);
-        FloatBuffer o = buf(out);
-        FloatBuffer x = buf(a);
-        FloatBuffer y = buf(b);
-        int ob = base(out);
-        int xb = base(a);
-        int yb = base(b);
+        Rows o = Rows.of(out);
+        Rows x = Rows.of(a);
+        Rows y = Rows.of(b);
         parallel((int) out.size(0), (scratch, from, to) -> {
             float[] row = scratch.floats(0, c);
             float[] other = scratch.floats(1, c);
             for (int r = from; r < to; r++) {
-                x.get(xb + r * c, row, 0, c);
-                y.get(yb + r * c, other, 0, c);
+                x.get(r, row, c);
+                y.get(r, other, c);
                 for (int i = 0; i < c; i++) {
                     row[i] += other[i];
                 }
-                o.put(ob + r * c, row, 0, c);
+                o.put(r, row, c);
             }
         });
     }
@@ -240,24 +214,21 @@ public final class CpuKernels implements Kernels {
             return;
         }
         int c = (int) out.size(1);
-        FloatBuffer o = buf(out);
-        FloatBuffer e = buf(wte);
-        FloatBuffer p = wpe == null ? null : buf(wpe);
-        int ob = base(out);
-        int eb = base(wte);
-        int pb = wpe == null ? 0 : base(wpe);
+        Rows o = Rows.of(out);
+        Rows e = Rows.of(wte);
+        Rows p = wpe == null ? null : Rows.of(wpe);
         parallel((int) out.size(0), (scratch, from, to) -> {
             float[] row = scratch.floats(0, c);
             float[] pos = scratch.floats(1, c);
             for (int n = from; n < to; n++) {
-                e.get(eb + tokens[n] * c, row, 0, c);
+                e.get(tokens[n], row, c);
                 if (p != null) {
-                    p.get(pb + positions[n] * c, pos, 0, c);
+                    p.get(positions[n], pos, c);
                     for (int i = 0; i < c; i++) {
                         row[i] += pos[i];
                     }
                 }
-                o.put(ob + n * c, row, 0, c);
+                o.put(n, row, c);
             }
         });
     }
@@ -270,26 +241,28 @@ public final class CpuKernels implements Kernels {
         }
         int c = (int) dout.size(1);
         int n = (int) dout.size(0);
-        FloatBuffer d = buf(dout);
-        FloatBuffer e = buf(dwte);
-        FloatBuffer p = dwpe == null ? null : buf(dwpe);
-        int db = base(dout);
-        int eb = base(dwte);
-        int pb = dwpe == null ? 0 : base(dwpe);
-        // rows may repeat a token, so threads split the channels rather than the rows
+        Rows d = Rows.of(dout);
+        Rows e = Rows.of(dwte);
+        Rows p = dwpe == null ? null : Rows.of(dwpe);
+        // rows may repeat a token, so threads split the channels rather than the rows; each adds its columns of
+        // the rows in row order
         parallel(c, (scratch, from, to) -> {
+            int width = to - from;
+            float[] g = scratch.floats(0, width);
+            float[] row = scratch.floats(1, width);
             for (int r = 0; r < n; r++) {
-                int src = db + r * c;
-                int te = eb + tokens[r] * c;
-                for (int i = from; i < to; i++) {
-                    float g = d.get(src + i);
-                    e.put(te + i, e.get(te + i) + g);
+                d.get(r, from, g, width);
+                e.get(tokens[r], from, row, width);
+                for (int i = 0; i < width; i++) {
+                    row[i] += g[i];
                 }
+                e.put(tokens[r], from, row, width);
                 if (p != null) {
-                    int tp = pb + positions[r] * c;
-                    for (int i = from; i < to; i++) {
-                        p.put(tp + i, p.get(tp + i) + d.get(src + i));
+                    p.get(positions[r], from, row, width);
+                    for (int i = 0; i < width; i++) {
+                        row[i] += g[i];
                     }
+                    p.put(positions[r], from, row, width);
                 }
             }
         });
@@ -305,23 +278,17 @@ public final class CpuKernels implements Kernels {
             return;
         }
         int c = (int) inp.size(1);
-        FloatBuffer x = buf(inp);
-        FloatBuffer o = buf(out);
-        FloatBuffer m = buf(mean);
-        FloatBuffer r = buf(rstd);
-        int xb = base(inp);
-        int ob = base(out);
-        int mb = base(mean);
-        int rb = base(rstd);
-        float[] w = callerScratch.floats(0, c);
-        float[] b = callerScratch.floats(1, c);
-        buf(weight).get(base(weight), w, 0, c);
-        buf(bias).get(base(bias), b, 0, c);
+        Rows x = Rows.of(inp);
+        Rows o = Rows.of(out);
+        Rows m = Rows.of(mean);
+        Rows r = Rows.of(rstd);
+        float[] w = vector(0, weight, c);
+        float[] b = vector(1, bias, c);
         parallel((int) inp.size(0), (scratch, from, to) -> {
             float[] row = scratch.floats(0, c);
             float[] centred = scratch.floats(1, c);
             for (int n = from; n < to; n++) {
-                x.get(xb + n * c, row, 0, c);
+                x.get(n, row, c);
                 // the two sums run in element order, as ND4J's mean does: the forward stays bit-identical to
                 // Nd4jKernels' (HfImportTest compares a model exported under one with its import under the other)
                 float sum = 0;
@@ -340,9 +307,9 @@ public final class CpuKernels implements Kernels {
                 for (int i = 0; i < c; i++) {
                     row[i] = centred[i] * rs * w[i] + b[i];
                 }
-                o.put(ob + n * c, row, 0, c);
-                m.put(mb + n, mu);
-                r.put(rb + n, rs);
+                o.put(n, row, c);
+                m.put(n, mu);
+                r.put(n, rs);
             }
         });
     }
@@ -356,23 +323,13 @@ public final class CpuKernels implements Kernels {
         }
         int n = (int) inp.size(0);
         int c = (int) inp.size(1);
-        FloatBuffer dx = buf(dinp);
-        FloatBuffer dy = buf(dout);
-        FloatBuffer x = buf(inp);
-        FloatBuffer m = buf(mean);
-        FloatBuffer r = buf(rstd);
-        int dxb = base(dinp);
-        int dyb = base(dout);
-        int xb = base(inp);
-        int mb = base(mean);
-        int rb = base(rstd);
-        float[] w = callerScratch.floats(0, c);
-        buf(weight).get(base(weight), w, 0, c);
-        int parts = Math.max(1, Math.min(threads, n));
-        IntStream.range(0, parts).parallel().forEach(part -> {
-            int from = (int) ((long) n * part / parts);
-            int to = (int) ((long) n * (part + 1) / parts);
-            Scratch scratch = partScratch[part];
+        Rows dx = Rows.of(dinp);
+        Rows dy = Rows.of(dout);
+        Rows x = Rows.of(inp);
+        Rows m = Rows.of(mean);
+        Rows r = Rows.of(rstd);
+        float[] w = vector(0, weight, c);
+        parallel(n, (scratch, from, to) -> {
             float[] xhat = scratch.floats(0, c);
             float[] dyr = scratch.floats(1, c);
             float[] dxr = scratch.floats(2, c);
@@ -381,11 +338,11 @@ public final class CpuKernels implements Kernels {
             float[] db = scratch.zeros(5, c);
             // short loops, so the JIT vectorizes the element-wise ones; the two reductions use four partial sums
             for (int row = from; row < to; row++) {
-                x.get(xb + row * c, xhat, 0, c);
-                dy.get(dyb + row * c, dyr, 0, c);
-                dx.get(dxb + row * c, dxr, 0, c);
-                float mu = m.get(mb + row);
-                float rs = r.get(rb + row);
+                x.get(row, xhat, c);
+                dy.get(row, dyr, c);
+                dx.get(row, dxr, c);
+                float mu = m.get(row);
+                float rs = r.get(row);
                 for (int i = 0; i < c; i++) {
                     xhat[i] = (xhat[i] - mu) * rs;
                 }
@@ -403,41 +360,23 @@ public final class CpuKernels implements Kernels {
                 for (int i = 0; i < c; i++) {
                     dxr[i] += rs * (dnorm[i] - dnormMean - xhat[i] * dnormXhatMean);
                 }
-                dx.put(dxb + row * c, dxr, 0, c);
+                dx.put(row, dxr, c);
             }
         });
-        addParts(dweight, c, parts, 4);
-        addParts(dbias, c, parts, 5);
+        addParts(dweight, c, parts(n), 4);
+        addParts(dbias, c, parts(n), 5);
     }
 
     /** target (C) += the sum of the partial sums that parts [0, parts) left in their scratch slot. */
     private void addParts(INDArray target, int c, int parts, int slot) {
-        FloatBuffer t = buf(target);
-        int tb = base(target);
+        Rows t = Rows.of(target);
         for (int i = 0; i < c; i++) {
-            float s = t.get(tb + i);
+            float s = t.get(i);
             for (int p = 0; p < parts; p++) {
                 s += partScratch[p].floats(slot, c)[i];
             }
-            t.put(tb + i, s);
+            t.put(i, s);
         }
-    }
-
-    /**
-     * The buffer behind a 2-D array whose rows may be spaced wider than their width (a column slice): element
-     * (r, i) is at {@code base(a) + r * rowStride(a) + i}.
-     */
-    private static FloatBuffer rowsBuf(INDArray a) {
-        if (a.rank() != 2 || (a.size(1) > 1 && a.stride(1) != 1)) {
-            throw new IllegalArgumentException("array: CpuKernels needs 2-D arrays with unit column stride, got "
-                    + "shape " + java.util.Arrays.toString(a.shape()) + " strides "
-                    + java.util.Arrays.toString(a.stride()));
-        }
-        return window(a);
-    }
-
-    private static int rowStride(INDArray a) {
-        return a.size(0) > 1 ? Math.toIntExact(a.stride(0)) : (int) a.size(1);
     }
 
     // ---- RMS norm -----------------------------------------------------------------------------------------------
@@ -449,27 +388,21 @@ public final class CpuKernels implements Kernels {
             return;
         }
         int c = (int) inp.size(1);
-        FloatBuffer x = rowsBuf(inp);
-        FloatBuffer o = rowsBuf(out);
-        FloatBuffer r = buf(rstd);
-        int xb = base(inp);
-        int ob = base(out);
-        int rb = base(rstd);
-        int xs = rowStride(inp);
-        int os = rowStride(out);
-        float[] w = callerScratch.floats(0, c);
-        buf(weight).get(base(weight), w, 0, c);
+        Rows x = Rows.ofColumns(inp);
+        Rows o = Rows.ofColumns(out);
+        Rows r = Rows.of(rstd);
+        float[] w = vector(0, weight, c);
         parallel((int) inp.size(0), (scratch, from, to) -> {
             float[] row = scratch.floats(0, c);
             for (int n = from; n < to; n++) {
-                x.get(xb + n * xs, row, 0, c);
+                x.get(n, row, c);
                 // mean of squares in float with four partial sums, the rsqrt in double (HF: fp32 throughout)
                 float rs = (float) (1.0 / Math.sqrt(dot(row, row, c) / c + eps));
                 for (int i = 0; i < c; i++) {
                     row[i] = row[i] * rs * w[i];
                 }
-                o.put(ob + n * os, row, 0, c);
-                r.put(rb + n, rs);
+                o.put(n, row, c);
+                r.put(n, rs);
             }
         });
     }
@@ -483,32 +416,22 @@ public final class CpuKernels implements Kernels {
         }
         int n = (int) inp.size(0);
         int c = (int) inp.size(1);
-        FloatBuffer dx = rowsBuf(dinp);
-        FloatBuffer dy = rowsBuf(dout);
-        FloatBuffer x = rowsBuf(inp);
-        FloatBuffer r = buf(rstd);
-        int dxb = base(dinp);
-        int dyb = base(dout);
-        int xb = base(inp);
-        int rb = base(rstd);
-        int dxs = rowStride(dinp);
-        int dys = rowStride(dout);
-        int xs = rowStride(inp);
-        float[] w = callerScratch.floats(0, c);
-        buf(weight).get(base(weight), w, 0, c);
-        int parts = Math.max(1, Math.min(threads, n));
-        IntStream.range(0, parts).parallel().forEach(part -> {
-            Scratch scratch = partScratch[part];
+        Rows dx = Rows.ofColumns(dinp);
+        Rows dy = Rows.ofColumns(dout);
+        Rows x = Rows.ofColumns(inp);
+        Rows r = Rows.of(rstd);
+        float[] w = vector(0, weight, c);
+        parallel(n, (scratch, from, to) -> {
             float[] xr = scratch.floats(0, c);
             float[] dyr = scratch.floats(1, c);
             float[] dxr = scratch.floats(2, c);
             float[] dyw = scratch.floats(3, c);
             float[] dw = scratch.zeros(4, c);
-            for (int row = (int) ((long) n * part / parts); row < (int) ((long) n * (part + 1) / parts); row++) {
-                x.get(xb + row * xs, xr, 0, c);
-                dy.get(dyb + row * dys, dyr, 0, c);
-                dx.get(dxb + row * dxs, dxr, 0, c);
-                float rs = r.get(rb + row);
+            for (int row = from; row < to; row++) {
+                x.get(row, xr, c);
+                dy.get(row, dyr, c);
+                dx.get(row, dxr, c);
+                float rs = r.get(row);
                 for (int i = 0; i < c; i++) {
                     dyw[i] = dyr[i] * w[i];
                 }
@@ -520,10 +443,10 @@ public final class CpuKernels implements Kernels {
                 for (int i = 0; i < c; i++) {
                     dw[i] += dyr[i] * xr[i] * rs;
                 }
-                dx.put(dxb + row * dxs, dxr, 0, c);
+                dx.put(row, dxr, c);
             }
         });
-        addParts(dweight, c, parts, 4);
+        addParts(dweight, c, parts(n), 4);
     }
 
     // ---- RoPE ---------------------------------------------------------------------------------------------------
@@ -553,23 +476,17 @@ public final class CpuKernels implements Kernels {
         Heads.checkRope(x, nHeads, headDim, positions, cos, sin);
         int width = nHeads * headDim;
         int half = headDim / 2;
-        FloatBuffer a = rowsBuf(x);
-        FloatBuffer co = rowsBuf(cos);
-        FloatBuffer si = rowsBuf(sin);
-        int ab = base(x);
-        int as = rowStride(x);
-        int cb = base(cos);
-        int cs = rowStride(cos);
-        int sb = base(sin);
-        int ss = rowStride(sin);
+        Rows a = Rows.ofColumns(x);
+        Rows co = Rows.ofColumns(cos);
+        Rows si = Rows.ofColumns(sin);
         parallel((int) x.size(0), (scratch, from, to) -> {
             float[] row = scratch.floats(0, width);
             float[] c = scratch.floats(1, half);
             float[] s = scratch.floats(2, half);
             for (int n = from; n < to; n++) {
-                a.get(ab + n * as, row, 0, width);
-                co.get(cb + positions[n] * cs, c, 0, half);
-                si.get(sb + positions[n] * ss, s, 0, half);
+                a.get(n, row, width);
+                co.get(positions[n], c, half);
+                si.get(positions[n], s, half);
                 for (int i = 0; i < half; i++) {
                     s[i] *= sign;
                 }
@@ -581,7 +498,7 @@ public final class CpuKernels implements Kernels {
                         row[h + half + i] = x2 * c[i] + x1 * s[i];
                     }
                 }
-                a.put(ab + n * as, row, 0, width);
+                a.put(n, row, width);
             }
         });
     }
@@ -595,24 +512,20 @@ public final class CpuKernels implements Kernels {
             return;
         }
         int inter = (int) out.size(1);
-        FloatBuffer gu = rowsBuf(gateUp);
-        FloatBuffer o = rowsBuf(out);
-        int gb = base(gateUp);
-        int gs = rowStride(gateUp);
-        int ob = base(out);
-        int os = rowStride(out);
+        Rows gu = Rows.ofColumns(gateUp);
+        Rows o = Rows.ofColumns(out);
         parallel((int) out.size(0), (scratch, from, to) -> {
             float[] row = scratch.floats(0, 2 * inter);
             float[] e = scratch.floats(1, inter);
             float[] tmp = scratch.floats(2, inter);
             for (int n = from; n < to; n++) {
-                gu.get(gb + n * gs, row, 0, 2 * inter);
+                gu.get(n, row, 2 * inter);
                 sigmoidDenominators(row, e, tmp, inter);
                 // silu(g) u = g u / (1 + e^-g)
                 for (int i = 0; i < inter; i++) {
                     e[i] = row[i] * row[inter + i] / e[i];
                 }
-                o.put(ob + n * os, e, 0, inter);
+                o.put(n, e, inter);
             }
         });
     }
@@ -624,15 +537,9 @@ public final class CpuKernels implements Kernels {
             return;
         }
         int inter = (int) dout.size(1);
-        FloatBuffer gu = rowsBuf(gateUp);
-        FloatBuffer dy = rowsBuf(dout);
-        FloatBuffer d = rowsBuf(dGateUp);
-        int gb = base(gateUp);
-        int gs = rowStride(gateUp);
-        int yb = base(dout);
-        int ys = rowStride(dout);
-        int db = base(dGateUp);
-        int ds = rowStride(dGateUp);
+        Rows gu = Rows.ofColumns(gateUp);
+        Rows dy = Rows.ofColumns(dout);
+        Rows d = Rows.ofColumns(dGateUp);
         parallel((int) dout.size(0), (scratch, from, to) -> {
             float[] row = scratch.floats(0, 2 * inter);
             float[] e = scratch.floats(1, inter);
@@ -640,8 +547,8 @@ public final class CpuKernels implements Kernels {
             float[] g = scratch.floats(3, inter);
             float[] grad = scratch.floats(4, 2 * inter);
             for (int n = from; n < to; n++) {
-                gu.get(gb + n * gs, row, 0, 2 * inter);
-                dy.get(yb + n * ys, g, 0, inter);
+                gu.get(n, row, 2 * inter);
+                dy.get(n, g, inter);
                 sigmoidDenominators(row, e, tmp, inter);
                 // with s = sigmoid(gate): d gate = dy u (s + gate s (1 - s)), d up = dy gate s
                 for (int i = 0; i < inter; i++) {
@@ -650,7 +557,7 @@ public final class CpuKernels implements Kernels {
                     grad[i] = g[i] * row[inter + i] * (s + gate * s * (1f - s));
                     grad[inter + i] = g[i] * gate * s;
                 }
-                d.put(db + n * ds, grad, 0, 2 * inter);
+                d.put(n, grad, 2 * inter);
             }
         });
     }
@@ -683,16 +590,10 @@ public final class CpuKernels implements Kernels {
         int kvWidth = nKvHead * headDim;
         int group = nHead / nKvHead;
         float fscale = (float) scale;
-        FloatBuffer x = rowsBuf(q);
-        FloatBuffer o = rowsBuf(out);
-        FloatBuffer k = buf(kCache);
-        FloatBuffer v = buf(vCache);
-        int xb = base(q);
-        int xs = rowStride(q);
-        int ob = base(out);
-        int os = rowStride(out);
-        int kb = base(kCache);
-        int vb = base(vCache);
+        Rows x = Rows.ofColumns(q);
+        Rows o = Rows.ofColumns(out);
+        Rows k = Rows.of(kCache);
+        Rows v = Rows.of(vCache);
         parallel(len.length * nHead, (scratch, from, to) -> {
             float[] qr = scratch.floats(0, headDim);
             float[] kr = scratch.floats(1, headDim);
@@ -706,10 +607,10 @@ public final class CpuKernels implements Kernels {
                 int first = window > 0 ? Math.max(0, len[b] - window) : 0;
                 int keys = len[b] - first;
                 int cache = slots[b] * maxLen + first;
-                x.get(xb + b * xs + h * headDim, qr, 0, headDim);
+                x.get(b, h * headDim, qr, headDim);
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < keys; j++) {
-                    k.get(kb + (cache + j) * kvWidth + kvAt, kr, 0, headDim);
+                    k.get(cache + j, kvAt, kr, headDim);
                     scores[j] = fscale * dot(qr, kr, headDim);
                     max = Math.max(max, scores[j]);
                 }
@@ -720,13 +621,13 @@ public final class CpuKernels implements Kernels {
                 float inv = 1f / sum(scores, keys);
                 java.util.Arrays.fill(acc, 0, headDim, 0f);
                 for (int j = 0; j < keys; j++) {
-                    v.get(vb + (cache + j) * kvWidth + kvAt, kr, 0, headDim);
+                    v.get(cache + j, kvAt, kr, headDim);
                     float p = scores[j] * inv;
                     for (int d = 0; d < headDim; d++) {
                         acc[d] += p * kr[d];
                     }
                 }
-                o.put(ob + b * os + h * headDim, acc, 0, headDim);
+                o.put(b, h * headDim, acc, headDim);
             }
         });
     }
@@ -742,17 +643,16 @@ public final class CpuKernels implements Kernels {
         int maxLen = (int) kCache.size(1);
         int kvWidth = nKvHead * headDim;
         int qWidth = nHead * headDim;
-        FloatBuffer x = rowsBuf(qkv);
-        FloatBuffer k = buf(kCache);
-        FloatBuffer v = buf(vCache);
-        int xb = base(qkv);
-        int xs = rowStride(qkv);
-        float[] row = callerScratch.floats(0, 2 * kvWidth);
+        Rows x = Rows.ofColumns(qkv);
+        Rows k = Rows.of(kCache);
+        Rows v = Rows.of(vCache);
+        float[] row = callerScratch.floats(0, kvWidth);
         for (int n = 0; n < slots.length; n++) {
-            x.get(xb + n * xs + qWidth, row, 0, 2 * kvWidth);
-            int at = (slots[n] * maxLen + positions[n]) * kvWidth;
-            k.put(base(kCache) + at, row, 0, kvWidth);
-            v.put(base(vCache) + at, row, kvWidth, kvWidth);
+            int at = slots[n] * maxLen + positions[n];
+            x.get(n, qWidth, row, kvWidth);
+            k.put(at, row, kvWidth);
+            x.get(n, qWidth + kvWidth, row, kvWidth);
+            v.put(at, row, kvWidth);
         }
     }
 
@@ -767,10 +667,8 @@ public final class CpuKernels implements Kernels {
             fallback.geluForward(out, inp);
             return;
         }
-        FloatBuffer x = buf(inp);
-        FloatBuffer o = buf(out);
-        int xb = base(inp);
-        int ob = base(out);
+        Rows x = Rows.of(inp);
+        Rows o = Rows.of(out);
         int len = (int) inp.length();
         parallel((len + GELU_CHUNK - 1) / GELU_CHUNK, (buffers, from, to) -> {
             float[] v = buffers.floats(0, GELU_CHUNK);
@@ -779,13 +677,13 @@ public final class CpuKernels implements Kernels {
             for (int ch = from; ch < to; ch++) {
                 int start = ch * GELU_CHUNK;
                 int size = Math.min(GELU_CHUNK, len - start);
-                x.get(xb + start, v, 0, size);
+                x.getFlat(start, v, size);
                 geluExp(v, e, scratch, size);
                 // 0.5 x (1 + tanh(u)) = x * sigmoid(2u) = x / (1 + e^(-2u))
                 for (int i = 0; i < size; i++) {
                     e[i] = v[i] / (1f + e[i]);
                 }
-                o.put(ob + start, e, 0, size);
+                o.putFlat(start, e, size);
             }
         });
     }
@@ -796,12 +694,9 @@ public final class CpuKernels implements Kernels {
             fallback.geluBackward(dinp, dout, inp);
             return;
         }
-        FloatBuffer x = buf(inp);
-        FloatBuffer dy = buf(dout);
-        FloatBuffer dx = buf(dinp);
-        int xb = base(inp);
-        int dyb = base(dout);
-        int dxb = base(dinp);
+        Rows x = Rows.of(inp);
+        Rows dy = Rows.of(dout);
+        Rows dx = Rows.of(dinp);
         int len = (int) inp.length();
         parallel((len + GELU_CHUNK - 1) / GELU_CHUNK, (buffers, from, to) -> {
             float[] v = buffers.floats(0, GELU_CHUNK);
@@ -811,8 +706,8 @@ public final class CpuKernels implements Kernels {
             for (int ch = from; ch < to; ch++) {
                 int start = ch * GELU_CHUNK;
                 int size = Math.min(GELU_CHUNK, len - start);
-                x.get(xb + start, v, 0, size);
-                dy.get(dyb + start, g, 0, size);
+                x.getFlat(start, v, size);
+                dy.getFlat(start, g, size);
                 geluExp(v, e, scratch, size);
                 // with s = sigmoid(2u) = 1 / (1 + e^(-2u)): d/dx = s + 2 x s (1 - s) k (1 + 3 * 0.044715 x^2)
                 for (int i = 0; i < size; i++) {
@@ -820,7 +715,7 @@ public final class CpuKernels implements Kernels {
                     float s = 1f / (1f + e[i]);
                     g[i] *= s + 2f * GELU_K * xi * s * (1f - s) * (1f + 3f * GELU_CUBIC * xi * xi);
                 }
-                dx.put(dxb + start, g, 0, size);
+                dx.putFlat(start, g, size);
             }
         });
     }
@@ -858,15 +753,6 @@ public final class CpuKernels implements Kernels {
             current.close();
         }
         return org.nd4j.linalg.factory.Nd4j.create(DataType.FLOAT, length);
-    }
-
-    /**
-     * A pointer to element 0 of the buffer behind {@code a}; add {@code base(a)} for the array's first element.
-     * (From a duplicate at position 0: JavaCPP misplaces the address of a buffer whose position is not 0, and a
-     * view's buffer starts at its offset.) Callers check the layout first ({@link #buf}, {@link #rowsBuf}).
-     */
-    private static FloatPointer pointer(INDArray a) {
-        return new FloatPointer(window(a));
     }
 
     /**
@@ -924,54 +810,48 @@ public final class CpuKernels implements Kernels {
         int block = blockRows(t, hs);
         float fscale = (float) scale;
         float keepScale = (float) (1.0 / (1.0 - dropout));
-        rowsBuf(qkv);
-        rowsBuf(out);
-        int w = rowStride(qkv);
-        int oc = rowStride(out);
-        long xb = base(qkv);
-        long ab = base(att);
-        long ob = base(out);
-        FloatBuffer a = buf(att);
+        int w = Rows.ofColumns(qkv).stride();
+        int oc = Rows.ofColumns(out).stride();
+        Rows a = Rows.of(att);
         if (dropout > 0) {
             attentionDropped = scratch(attentionDropped, (long) pairs * t * t);
         }
         FloatBuffer d = dropout > 0 ? attentionDropped.data().asNioFloat() : null;
         parallel(pairs, (scratch, fromPair, toPair) -> {
-            FloatPointer q = pointer(qkv);
-            FloatPointer k = pointer(qkv);
-            FloatPointer v = pointer(qkv);
-            FloatPointer probs = pointer(att);
-            FloatPointer used = d == null ? pointer(att) : pointer(attentionDropped);
-            long usedBase = d == null ? ab : 0;
-            FloatPointer o = pointer(out);
+            FloatPointer q = Rows.pointer(qkv);
+            FloatPointer k = Rows.pointer(qkv);
+            FloatPointer v = Rows.pointer(qkv);
+            FloatPointer probs = Rows.pointer(att);
+            FloatPointer used = Rows.pointer(d == null ? att : attentionDropped);
+            FloatPointer o = Rows.pointer(out);
             float[] row = scratch.floats(0, t);
             float[] exps = scratch.floats(1, t);
             for (int pair = fromPair; pair < toPair; pair++) {
                 int b = pair / nHead;
                 int h = pair % nHead;
-                long rows = xb + (long) b * t * w;
+                long rows = (long) b * t * w;
                 long qAt = rows + (long) h * hs;
                 long kAt = rows + (long) (nHead + h / group) * hs;
                 long vAt = rows + (long) (nHead + nKvHead + h / group) * hs;
-                long oAt = ob + (long) b * t * oc + (long) h * hs;
+                long oAt = (long) b * t * oc + (long) h * hs;
                 long square = (long) pair * t * t;
                 for (int from = 0; from < t; from += block) {
                     int to = Math.min(t, from + block);
                     int lo = firstKey(from, window);
                     gemm(false, true, to - from, to - lo, hs, fscale, q, qAt + (long) from * w, w, k,
-                            kAt + (long) lo * w, w, 0f, probs, ab + square + (long) from * t + lo, t);
+                            kAt + (long) lo * w, w, 0f, probs, square + (long) from * t + lo, t);
                     for (int query = from; query < to; query++) {
                         int first = firstKey(query, window);
                         int keys = query + 1;
                         long at = square + (long) query * t;
-                        a.get((int) (ab + at + first), row, 0, keys - first);
+                        a.getFlat((int) (at + first), row, keys - first);
                         maskedSoftmax(row, exps, first, keys, segmentIds, b * t, query);
                         if (first > 0) {
                             System.arraycopy(row, 0, row, first, keys - first);
                             java.util.Arrays.fill(row, 0, first, 0f);
                         }
                         java.util.Arrays.fill(row, keys, t, 0f);
-                        a.put((int) (ab + at), row, 0, t);
+                        a.putFlat((int) at, row, t);
                         if (d != null) {
                             for (int j = first; j < keys; j++) {
                                 row[j] = Dropout.keep(seed, stream, at + j, dropout) ? row[j] * keepScale : 0f;
@@ -979,8 +859,8 @@ public final class CpuKernels implements Kernels {
                             d.put((int) at, row, 0, t);
                         }
                     }
-                    gemm(false, false, to - from, hs, to - lo, 1f, used, usedBase + square + (long) from * t + lo,
-                            t, v, vAt + (long) lo * w, w, 0f, o, oAt + (long) from * oc, oc);
+                    gemm(false, false, to - from, hs, to - lo, 1f, used, square + (long) from * t + lo, t, v,
+                            vAt + (long) lo * w, w, 0f, o, oAt + (long) from * oc, oc);
                 }
             }
         });
@@ -1010,17 +890,10 @@ public final class CpuKernels implements Kernels {
         int block = blockRows(t, hs);
         float fscale = (float) scale;
         float keepScale = (float) (1.0 / (1.0 - dropout));
-        rowsBuf(qkv);
-        rowsBuf(dqkv);
-        rowsBuf(dout);
-        int w = rowStride(qkv);
-        int gw = rowStride(dqkv);
-        int ys = rowStride(dout);
-        long xb = base(qkv);
-        long ab = base(att);
-        long yb = base(dout);
-        long gb = base(dqkv);
-        FloatBuffer a = buf(att);
+        int w = Rows.ofColumns(qkv).stride();
+        int gw = Rows.ofColumns(dqkv).stride();
+        int ys = Rows.ofColumns(dout).stride();
+        Rows a = Rows.of(att);
         attentionGrad = scratch(attentionGrad, (long) pairs * t * t);
         FloatBuffer g = attentionGrad.data().asNioFloat();
         if (dropout > 0) {
@@ -1028,20 +901,19 @@ public final class CpuKernels implements Kernels {
         }
         FloatBuffer d = dropout > 0 ? attentionDropped.data().asNioFloat() : null;
         parallel(batch * nKvHead, (scratch, fromPair, toPair) -> {
-            FloatPointer x = pointer(qkv);
-            FloatPointer k = pointer(qkv);
-            FloatPointer dy = pointer(dout);
-            FloatPointer ds = pointer(attentionGrad);
-            FloatPointer used = d == null ? pointer(att) : pointer(attentionDropped);
-            long usedBase = d == null ? ab : 0;
-            FloatPointer dx = pointer(dqkv);
+            FloatPointer x = Rows.pointer(qkv);
+            FloatPointer k = Rows.pointer(qkv);
+            FloatPointer dy = Rows.pointer(dout);
+            FloatPointer ds = Rows.pointer(attentionGrad);
+            FloatPointer used = Rows.pointer(d == null ? att : attentionDropped);
+            FloatPointer dx = Rows.pointer(dqkv);
             float[] p = scratch.floats(0, t);
             float[] dp = scratch.floats(1, t);
             for (int kvPair = fromPair; kvPair < toPair; kvPair++) {
                 int b = kvPair / nKvHead;
                 int kv = kvPair % nKvHead;
-                long rows = xb + (long) b * t * w;
-                long gradRows = gb + (long) b * t * gw;
+                long rows = (long) b * t * w;
+                long gradRows = (long) b * t * gw;
                 long kAt = rows + (long) (nHead + kv) * hs;
                 long vAt = rows + (long) (nHead + nKvHead + kv) * hs;
                 long dkAt = gradRows + (long) (nHead + kv) * hs;
@@ -1051,7 +923,7 @@ public final class CpuKernels implements Kernels {
                     int pair = b * nHead + h;
                     long qAt = rows + (long) h * hs;
                     long dqAt = gradRows + (long) h * hs;
-                    long dyAt = yb + (long) b * t * ys + (long) h * hs;
+                    long dyAt = (long) b * t * ys + (long) h * hs;
                     long square = (long) pair * t * t;
                     for (int from = 0; from < t; from += block) {
                         int to = Math.min(t, from + block);
@@ -1063,7 +935,7 @@ public final class CpuKernels implements Kernels {
                             int keys = query + 1;
                             int n = keys - first;
                             long at = square + (long) query * t;
-                            a.get((int) (ab + at + first), p, 0, n);
+                            a.getFlat((int) (at + first), p, n);
                             g.get((int) (at + first), dp, 0, n);
                             if (d != null) {
                                 for (int j = 0; j < n; j++) {
@@ -1072,7 +944,7 @@ public final class CpuKernels implements Kernels {
                                     p[j] *= m;
                                 }
                                 putRow(d, (int) at, p, first, keys, t);
-                                a.get((int) (ab + at + first), p, 0, n);
+                                a.getFlat((int) (at + first), p, n);
                             }
                             float dot = dot(p, dp, n);
                             for (int j = 0; j < n; j++) {
@@ -1091,9 +963,8 @@ public final class CpuKernels implements Kernels {
                         int hi = window > 0 ? Math.min(t, to - 1 + window) : t;
                         gemm(true, false, to - from, hs, hi - from, 1f, ds, square + (long) from * t + from, t, x,
                                 qAt + (long) from * w, w, beta, dx, dkAt + (long) from * gw, gw);
-                        gemm(true, false, to - from, hs, hi - from, 1f, used,
-                                usedBase + square + (long) from * t + from, t, dy, dyAt + (long) from * ys, ys, beta,
-                                dx, dvAt + (long) from * gw, gw);
+                        gemm(true, false, to - from, hs, hi - from, 1f, used, square + (long) from * t + from, t,
+                                dy, dyAt + (long) from * ys, ys, beta, dx, dvAt + (long) from * gw, gw);
                     }
                 }
             }
@@ -1200,20 +1071,18 @@ public final class CpuKernels implements Kernels {
         }
         int n = (int) dout.size(0);
         int c = (int) dout.size(1);
-        FloatBuffer d = buf(dout);
-        int dbs = base(dout);
-        int parts = Math.max(1, Math.min(threads, n));
-        IntStream.range(0, parts).parallel().forEach(part -> {
-            float[] row = partScratch[part].floats(0, c);
-            float[] sum = partScratch[part].zeros(4, c);
-            for (int r = (int) ((long) n * part / parts); r < (int) ((long) n * (part + 1) / parts); r++) {
-                d.get(dbs + r * c, row, 0, c);
+        Rows d = Rows.of(dout);
+        parallel(n, (scratch, from, to) -> {
+            float[] row = scratch.floats(0, c);
+            float[] sum = scratch.zeros(4, c);
+            for (int r = from; r < to; r++) {
+                d.get(r, row, c);
                 for (int i = 0; i < c; i++) {
                     sum[i] += row[i];
                 }
             }
         });
-        addParts(dbias, c, parts, 4);
+        addParts(dbias, c, parts(n), 4);
     }
 
     // ---- cross-entropy ----------------------------------------------------------------------------------------
@@ -1225,10 +1094,8 @@ public final class CpuKernels implements Kernels {
         }
         int v = (int) logits.size(1);
         int n = (int) logits.size(0);
-        FloatBuffer z = buf(logits);
-        FloatBuffer d = buf(dlogits);
-        int zb = base(logits);
-        int db = base(dlogits);
+        Rows z = Rows.of(logits);
+        Rows d = Rows.of(dlogits);
         double[] rowLoss = callerScratch.doubles(n);
         java.util.Arrays.fill(rowLoss, 0, n, 0.0);
         parallel(n, (buffers, from, to) -> {
@@ -1238,10 +1105,10 @@ public final class CpuKernels implements Kernels {
                 int target = targets[r];
                 if (target < 0) {
                     java.util.Arrays.fill(row, 0, v, 0f);
-                    d.put(db + r * v, row, 0, v);
+                    d.put(r, row, v);
                     continue;
                 }
-                z.get(zb + r * v, row, 0, v);
+                z.get(r, row, v);
                 float max = Float.NEGATIVE_INFINITY;
                 for (int i = 0; i < v; i++) {
                     max = Math.max(max, row[i]);
@@ -1257,7 +1124,7 @@ public final class CpuKernels implements Kernels {
                     row[i] *= inv;
                 }
                 row[target] -= 1f;
-                d.put(db + r * v, row, 0, v);
+                d.put(r, row, v);
                 // -log p[target] = log(sum e^(z - max)) - (z[target] - max): no underflow for unlikely targets
                 rowLoss[r] = Math.log(total) - ((double) targetLogit - max);
             }
@@ -1277,12 +1144,11 @@ public final class CpuKernels implements Kernels {
             fallback.dropout(x, p, seed, stream);
             return;
         }
-        FloatBuffer a = buf(x);
-        int ab = base(x);
+        Rows a = Rows.of(x);
         float scale = (float) (1.0 / (1.0 - p));
         parallel((int) x.length(), (scratch, from, to) -> {
             for (int i = from; i < to; i++) {
-                a.put(ab + i, Dropout.keep(seed, stream, i, p) ? a.get(ab + i) * scale : 0f);
+                a.put(i, Dropout.keep(seed, stream, i, p) ? a.get(i) * scale : 0f);
             }
         });
     }
@@ -1320,17 +1186,13 @@ public final class CpuKernels implements Kernels {
         return true;
     }
 
-    /** The direct buffers of 1-D arrays and their first elements' indices, looked up once per call. */
-    private record Flat(FloatBuffer[] buffers, int[] bases) {
-        static Flat of(INDArray[] xs) {
-            FloatBuffer[] buffers = new FloatBuffer[xs.length];
-            int[] bases = new int[xs.length];
-            for (int i = 0; i < xs.length; i++) {
-                buffers[i] = buf(xs[i]);
-                bases[i] = base(xs[i]);
-            }
-            return new Flat(buffers, bases);
+    /** The buffers of 1-D arrays, looked up once per call. */
+    private static Rows[] flat(INDArray[] xs) {
+        Rows[] rows = new Rows[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            rows[i] = Rows.of(xs[i]);
         }
+        return rows;
     }
 
     @FunctionalInterface
@@ -1357,19 +1219,19 @@ public final class CpuKernels implements Kernels {
             return fallback.sumOfSquares(xs);
         }
         Chunk[] chunks = chunks(xs);
-        Flat flat = Flat.of(xs);
+        Rows[] flat = flat(xs);
         double[] partial = new double[chunks.length];
         forEachChunk(chunks, (chunk, index, scratch) -> {
             float[] x = scratch.floats(0, BLOCK);
-            FloatBuffer b = flat.buffers()[chunk.tensor()];
-            int base = flat.bases()[chunk.tensor()] + chunk.from();
+            Rows b = flat[chunk.tensor()];
+            int end = chunk.from() + chunk.length();
             double s0 = 0;
             double s1 = 0;
             double s2 = 0;
             double s3 = 0;
-            for (int at = 0; at < chunk.length(); at += BLOCK) {
-                int n = Math.min(BLOCK, chunk.length() - at);
-                b.get(base + at, x, 0, n);
+            for (int at = chunk.from(); at < end; at += BLOCK) {
+                int n = Math.min(BLOCK, end - at);
+                b.getFlat(at, x, n);
                 int i = 0;
                 for (; i + 4 <= n; i += 4) {
                     s0 += (double) x[i] * x[i];
@@ -1397,18 +1259,18 @@ public final class CpuKernels implements Kernels {
             return;
         }
         float f = (float) s;
-        Flat flat = Flat.of(xs);
+        Rows[] flat = flat(xs);
         forEachChunk(chunks(xs), (chunk, index, scratch) -> {
             float[] x = scratch.floats(0, BLOCK);
-            FloatBuffer b = flat.buffers()[chunk.tensor()];
-            int base = flat.bases()[chunk.tensor()] + chunk.from();
-            for (int at = 0; at < chunk.length(); at += BLOCK) {
-                int n = Math.min(BLOCK, chunk.length() - at);
-                b.get(base + at, x, 0, n);
+            Rows b = flat[chunk.tensor()];
+            int end = chunk.from() + chunk.length();
+            for (int at = chunk.from(); at < end; at += BLOCK) {
+                int n = Math.min(BLOCK, end - at);
+                b.getFlat(at, x, n);
                 for (int i = 0; i < n; i++) {
                     x[i] *= f;
                 }
-                b.put(base + at, x, 0, n);
+                b.putFlat(at, x, n);
             }
         });
     }
@@ -1432,10 +1294,10 @@ public final class CpuKernels implements Kernels {
         float bc2 = (float) biasCorrection2;
         float feps = (float) eps;
         float step = (float) stepSize;
-        Flat pf = Flat.of(params);
-        Flat gf = Flat.of(grads);
-        Flat mf = Flat.of(m);
-        Flat vf = Flat.of(v);
+        Rows[] pf = flat(params);
+        Rows[] gf = flat(grads);
+        Rows[] mf = flat(m);
+        Rows[] vf = flat(v);
         forEachChunk(chunks(params), (chunk, index, scratch) -> {
             int t = chunk.tensor();
             float[] pr = scratch.floats(0, BLOCK);
@@ -1443,21 +1305,18 @@ public final class CpuKernels implements Kernels {
             float[] mr = scratch.floats(2, BLOCK);
             float[] vr = scratch.floats(3, BLOCK);
             float[] d = scratch.floats(4, BLOCK);
-            FloatBuffer p = pf.buffers()[t];
-            FloatBuffer g = gf.buffers()[t];
-            FloatBuffer mb = mf.buffers()[t];
-            FloatBuffer vb = vf.buffers()[t];
-            int pBase = pf.bases()[t] + chunk.from();
-            int gBase = gf.bases()[t] + chunk.from();
-            int mBase = mf.bases()[t] + chunk.from();
-            int vBase = vf.bases()[t] + chunk.from();
+            Rows p = pf[t];
+            Rows g = gf[t];
+            Rows mb = mf[t];
+            Rows vb = vf[t];
+            int end = chunk.from() + chunk.length();
             boolean decaysHere = decays[t] && fdecay != 1f;
-            for (int at = 0; at < chunk.length(); at += BLOCK) {
-                int n = Math.min(BLOCK, chunk.length() - at);
-                p.get(pBase + at, pr, 0, n);
-                g.get(gBase + at, gr, 0, n);
-                mb.get(mBase + at, mr, 0, n);
-                vb.get(vBase + at, vr, 0, n);
+            for (int at = chunk.from(); at < end; at += BLOCK) {
+                int n = Math.min(BLOCK, end - at);
+                p.getFlat(at, pr, n);
+                g.getFlat(at, gr, n);
+                mb.getFlat(at, mr, n);
+                vb.getFlat(at, vr, n);
                 for (int i = 0; i < n; i++) {
                     mr[i] = mr[i] * b1 + gr[i] * oneMinusB1;
                 }
@@ -1475,9 +1334,9 @@ public final class CpuKernels implements Kernels {
                 for (int i = 0; i < n; i++) {
                     pr[i] -= mr[i] / d[i] * step;
                 }
-                p.put(pBase + at, pr, 0, n);
-                mb.put(mBase + at, mr, 0, n);
-                vb.put(vBase + at, vr, 0, n);
+                p.putFlat(at, pr, n);
+                mb.putFlat(at, mr, n);
+                vb.putFlat(at, vr, n);
             }
         });
     }
