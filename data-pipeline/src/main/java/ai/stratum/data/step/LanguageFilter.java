@@ -11,6 +11,7 @@ import com.optimaize.langdetect.profiles.LanguageProfile;
 import com.optimaize.langdetect.profiles.LanguageProfileReader;
 import com.optimaize.langdetect.text.TextObjectFactoryBuilder;
 import com.optimaize.langdetect.text.TextObjectFactory;
+import com.optimaize.langdetect.cybozu.util.CharNormalizer;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -57,7 +58,6 @@ public final class LanguageFilter implements DocumentStep {
     /** Detectors are immutable and thread-safe but take a second to build: one per seed. */
     private static final Map<Long, NgramDetector> DETECTORS = new ConcurrentHashMap<>();
     private final NgramDetector detector;
-    private final TextObjectFactory texts;
     private final Set<String> allowed;
     private final LanguageConfig c;
 
@@ -65,8 +65,6 @@ public final class LanguageFilter implements DocumentStep {
         this.c = config;
         this.allowed = new HashSet<>(config.languages());
         this.detector = DETECTORS.computeIfAbsent(seed, s -> new NgramDetector(builtInProfiles(), s));
-        // no URL/e-mail cleaning filters: they cost more than detection itself on web text
-        this.texts = new TextObjectFactoryBuilder().maxTextLength(2 * config.windowChars()).build();
         Set<String> known = new HashSet<>();
         for (LanguageProfile p : builtInProfiles()) {
             known.add(p.getLocale().getLanguage());
@@ -287,7 +285,39 @@ public final class LanguageFilter implements DocumentStep {
     }
 
     private List<DetectedLanguage> detect(String text, int[] span) {
-        return detector.getProbabilities(texts.forText(text.subSequence(span[0], span[1])));
+        return detector.getProbabilities(windowText(text, span[0], span[1], 2 * c.windowChars()));
+    }
+
+    /**
+     * What the library's {@code TextObjectFactory} (built without filters: the URL/e-mail ones cost more than
+     * detection itself on web text) makes of {@code text[from, to)} with this length limit: each char through
+     * {@code CharNormalizer.normalize}, a space after a space left out, at most {@code maxLength} chars; without
+     * its per-char lookup of the Unicode block and its string builders ({@code LanguageFilterTest}).
+     */
+    static String windowText(String text, int from, int to, int maxLength) {
+        char[] normalized = Normalized.CHARS;
+        char[] out = new char[Math.min(to - from, maxLength)];
+        int n = 0;
+        char pre = 0;
+        for (int i = from; i < to && n < maxLength; i++) {
+            char ch = normalized[text.charAt(i)];
+            if (ch != ' ' || pre != ' ') {
+                out[n++] = ch;
+            }
+            pre = ch;
+        }
+        return new String(out, 0, n);
+    }
+
+    /** The library's {@code CharNormalizer.normalize} of every char, computed once. */
+    private static final class Normalized {
+        static final char[] CHARS = new char[Character.MAX_VALUE + 1];
+
+        static {
+            for (int ch = 0; ch <= Character.MAX_VALUE; ch++) {
+                CHARS[ch] = CharNormalizer.normalize((char) ch);
+            }
+        }
     }
 
     /**
