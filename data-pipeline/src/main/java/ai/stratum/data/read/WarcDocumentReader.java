@@ -17,6 +17,7 @@ import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -40,6 +41,7 @@ public final class WarcDocumentReader implements DocumentReader {
     @Override
     public void read(Path file, String source, DocumentSink sink, StepStats stats) throws IOException {
         String label = file.getFileName().toString();
+        Buffers buffers = new Buffers();
         try (WarcReader reader = new WarcReader(file)) {
             while (true) {
                 long offset = reader.position();
@@ -61,12 +63,60 @@ public final class WarcDocumentReader implements DocumentReader {
                     }
                     return;
                 }
-                readRecord(next.get(), label + "@" + offset, source, sink, stats);
+                readRecord(next.get(), label + "@" + offset, source, sink, stats, buffers);
             }
         }
     }
 
-    private void readRecord(WarcRecord record, String where, String source, DocumentSink sink, StepStats stats) {
+    /** Scratch space of one {@link #read} call, reused from record to record: the payload's bytes and chars. */
+    private static final class Buffers {
+        byte[] bytes = new byte[1 << 16];
+        char[] chars = new char[0];
+
+        /** Reads the stream to its end into {@link #bytes} (grown as needed; presized to {@code size} if known). */
+        int readAll(InputStream in, long size) throws IOException {
+            if (size >= bytes.length && size < Integer.MAX_VALUE - 16) {
+                bytes = new byte[(int) size + 1];
+            }
+            int n = 0;
+            while (true) {
+                if (n == bytes.length) {
+                    if (n >= Integer.MAX_VALUE - 16) {
+                        throw new IOException("payload larger than 2 GB");
+                    }
+                    bytes = Arrays.copyOf(bytes, (int) Math.min(Integer.MAX_VALUE - 16, 2L * n));
+                }
+                int r = in.read(bytes, n, bytes.length - n);
+                if (r < 0) {
+                    return n;
+                }
+                n += r;
+            }
+        }
+
+        /**
+         * {@code bytes[0, n)} decoded with {@code cs}; the UTF-8 length of the text goes to {@code utf8[0]} when the
+         * bytes were valid UTF-8 (then it is {@code n}), else -1 (unknown).
+         */
+        String decode(int n, Charset cs, long[] utf8) {
+            if (cs.equals(StandardCharsets.UTF_8)) {
+                if (chars.length < n) {
+                    chars = new char[Math.max(n, chars.length + (chars.length >> 1))];
+                }
+                int len = Utf8Decoder.decode(bytes, n, chars);
+                if (len >= 0) {
+                    utf8[0] = n;
+                    return new String(chars, 0, len);
+                }
+            }
+            String text = new String(bytes, 0, n, cs);
+            utf8[0] = validUtf8Length(n, cs, text);
+            return text;
+        }
+    }
+
+    private void readRecord(WarcRecord record, String where, String source, DocumentSink sink, StepStats stats,
+                            Buffers buffers) {
         if (!(record instanceof WarcResponse || record instanceof WarcResource || record instanceof WarcConversion)) {
             stats.count("skipped_" + record.type(), 1);
             return;
@@ -93,17 +143,18 @@ public final class WarcDocumentReader implements DocumentReader {
             }
             stats.in(size);
             String base = type.base().toString();
+            long[] length = new long[1];
             if (record instanceof WarcConversion || base.equals("text/plain")) {
-                byte[] bytes = body.readAllBytes();
+                int n = buffers.readAll(body, size);
                 Charset cs = charset(type.parameters().get("charset"));
-                text = new String(bytes, cs);
-                utf8 = validUtf8Length(bytes, cs, text);
+                text = buffers.decode(n, cs, length);
+                utf8 = length[0];
             } else if (base.equals("text/html") || base.equals("application/xhtml+xml")) {
-                byte[] html = body.readAllBytes();
+                int n = buffers.readAll(body, size);
                 String declared = type.parameters().get("charset");
-                Charset cs = charset(declared != null ? declared : sniffCharset(html));
-                text = new String(html, cs);
-                utf8 = validUtf8Length(html, cs, text);
+                Charset cs = charset(declared != null ? declared : sniffCharset(buffers.bytes, n));
+                text = buffers.decode(n, cs, length);
+                utf8 = length[0];
                 meta.put(HtmlExtractStep.CONTENT_TYPE, HtmlExtractStep.HTML);
             } else {
                 stats.dropped("not_html");
@@ -131,13 +182,13 @@ public final class WarcDocumentReader implements DocumentReader {
      * The UTF-8 length of {@code text} if it was decoded from {@code bytes} as valid UTF-8 (no replacement character
      * came out, so every byte was part of a well-formed sequence): then it is the byte count; else -1 (unknown).
      */
-    static long validUtf8Length(byte[] bytes, Charset cs, String text) {
-        return cs.equals(StandardCharsets.UTF_8) && text.indexOf('\uFFFD') < 0 ? bytes.length : -1;
+    static long validUtf8Length(int bytes, Charset cs, String text) {
+        return cs.equals(StandardCharsets.UTF_8) && text.indexOf('\uFFFD') < 0 ? bytes : -1;
     }
 
-    /** The value of the first {@code charset=} in the first 2 KB (an HTML meta tag), or null. */
-    static String sniffCharset(byte[] html) {
-        String head = new String(html, 0, Math.min(html.length, 2048), StandardCharsets.ISO_8859_1);
+    /** The value of the first {@code charset=} in the first 2 KB of {@code html[0, n)} (an HTML meta tag), or null. */
+    static String sniffCharset(byte[] html, int n) {
+        String head = new String(html, 0, Math.min(n, 2048), StandardCharsets.ISO_8859_1);
         int at = head.toLowerCase(java.util.Locale.ROOT).indexOf("charset=");
         if (at < 0) {
             return null;
