@@ -1,5 +1,6 @@
 package ai.stratum.data.read;
 
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 
@@ -65,6 +66,52 @@ final class ExtractionRules {
             }
         }
         return false;
+    }
+
+    /** {@link #BOILERPLATE_WORDS} as {@link #letterCode}s, sorted. */
+    private static final long[] BOILERPLATE_CODES = BOILERPLATE_WORDS.stream()
+            .mapToLong(w -> letterCode(w.toCharArray(), 0, w.length())).sorted().toArray();
+
+    /**
+     * {@link #namesBoilerplate} of {@code name[from, to)}, which must be ASCII: the same tokens, compared as codes
+     * of their letters instead of as lowercased substrings.
+     */
+    static boolean namesBoilerplateAscii(char[] name, int from, int to) {
+        int i = from;
+        while (i < to) {
+            while (i < to && isNameSeparator(name[i])) {
+                i++;
+            }
+            int start = i;
+            while (i < to && !isNameSeparator(name[i])) {
+                i++;
+            }
+            int len = i - start;
+            if (len >= 2 && len <= LONGEST_BOILERPLATE_WORD) {
+                long code = letterCode(name, start, i);
+                if (code >= 0 && Arrays.binarySearch(BOILERPLATE_CODES, code) >= 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The ASCII letters of {@code s[from, to)} (at most 12) lowercased, 5 bits each: equal codes for equal
+     * lowercased words; -1 if a character is not an ASCII letter (no boilerplate word has one).
+     */
+    private static long letterCode(char[] s, int from, int to) {
+        long code = 0;
+        for (int i = from; i < to; i++) {
+            char c = s[i];
+            int letter = (c >= 'A' && c <= 'Z') ? c - 'A' + 1 : (c >= 'a' && c <= 'z') ? c - 'a' + 1 : 0;
+            if (letter == 0) {
+                return -1;
+            }
+            code = (code << 5) | letter;
+        }
+        return code;
     }
 
     private static boolean isNameSeparator(char c) {
