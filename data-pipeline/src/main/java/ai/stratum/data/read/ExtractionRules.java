@@ -1,6 +1,5 @@
 package ai.stratum.data.read;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 
@@ -68,9 +67,35 @@ final class ExtractionRules {
         return false;
     }
 
-    /** {@link #BOILERPLATE_WORDS} as {@link #letterCode}s, sorted. */
-    private static final long[] BOILERPLATE_CODES = BOILERPLATE_WORDS.stream()
-            .mapToLong(w -> letterCode(w.toCharArray(), 0, w.length())).sorted().toArray();
+    /** {@link #BOILERPLATE_WORDS} as {@link #letterCode}s in an open-addressing table (0: empty slot). */
+    private static final long[] BOILERPLATE_CODES = new long[128];
+
+    static {
+        for (String w : BOILERPLATE_WORDS) {
+            long code = letterCode(w.toCharArray(), 0, w.length());
+            int slot = slot(code);
+            while (BOILERPLATE_CODES[slot] != 0) {
+                slot = (slot + 1) & (BOILERPLATE_CODES.length - 1);
+            }
+            BOILERPLATE_CODES[slot] = code;
+        }
+    }
+
+    private static int slot(long code) {
+        return (int) (code ^ (code >>> 7) ^ (code >>> 19) ^ (code >>> 37)) & (BOILERPLATE_CODES.length - 1);
+    }
+
+    private static boolean isBoilerplateCode(long code) {
+        for (int slot = slot(code); ; slot = (slot + 1) & (BOILERPLATE_CODES.length - 1)) {
+            long c = BOILERPLATE_CODES[slot];
+            if (c == code) {
+                return true;
+            }
+            if (c == 0) {
+                return false;
+            }
+        }
+    }
 
     /**
      * {@link #namesBoilerplate} of {@code name[from, to)}, which must be ASCII: the same tokens, compared as codes
@@ -79,17 +104,17 @@ final class ExtractionRules {
     static boolean namesBoilerplateAscii(char[] name, int from, int to) {
         int i = from;
         while (i < to) {
-            while (i < to && isNameSeparator(name[i])) {
+            while (i < to && isAsciiNameSeparator(name[i])) {
                 i++;
             }
             int start = i;
-            while (i < to && !isNameSeparator(name[i])) {
+            while (i < to && !isAsciiNameSeparator(name[i])) {
                 i++;
             }
             int len = i - start;
             if (len >= 2 && len <= LONGEST_BOILERPLATE_WORD) {
                 long code = letterCode(name, start, i);
-                if (code >= 0 && Arrays.binarySearch(BOILERPLATE_CODES, code) >= 0) {
+                if (code > 0 && isBoilerplateCode(code)) {
                     return true;
                 }
             }
@@ -112,6 +137,11 @@ final class ExtractionRules {
             code = (code << 5) | letter;
         }
         return code;
+    }
+
+    /** {@link #isNameSeparator} of an ASCII char: the ASCII whitespace of {@link Character#isWhitespace}. */
+    private static boolean isAsciiNameSeparator(char c) {
+        return c == '-' || c == '_' || c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\u001c' && c <= '\u001f');
     }
 
     private static boolean isNameSeparator(char c) {
@@ -141,9 +171,8 @@ final class ExtractionRules {
         return lines(chars, chars.length);
     }
 
-    /** {@link #lines(CharSequence)} of {@code raw[0, n)}. */
+    /** {@link #lines(CharSequence)} of {@code raw[0, n)}, compacted in place (the result never runs ahead of it). */
     static String lines(char[] raw, int n) {
-        char[] clean = new char[n];
         int len = 0;
         int start = 0;
         while (start <= n) {
@@ -161,13 +190,13 @@ final class ExtractionRules {
             }
             if (b > a) {
                 if (len > 0) {
-                    clean[len++] = '\n';
+                    raw[len++] = '\n';
                 }
-                System.arraycopy(raw, a, clean, len, b - a);
+                System.arraycopy(raw, a, raw, len, b - a);
                 len += b - a;
             }
             start = end + 1;
         }
-        return new String(clean, 0, len);
+        return new String(raw, 0, len);
     }
 }

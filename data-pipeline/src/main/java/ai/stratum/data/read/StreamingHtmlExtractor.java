@@ -205,6 +205,16 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
         add("td", CELL);
         add("th", CELL);
         add("pre", PRE);
+        // other HTML and SVG elements common on the web: no flags, listed so that their names are found in the table
+        // rather than made into strings
+        for (String t : new String[] {"span", "abbr", "acronym", "bdi", "bdo", "cite", "data", "del", "dfn", "ins",
+                "kbd", "label", "mark", "q", "rp", "rt", "ruby", "samp", "sub", "sup", "time", "var", "audio", "video",
+                "picture", "map", "legend", "datalist", "output", "progress", "meter", "dialog", "slot", "search",
+                "math", "mi", "mo", "mn", "msup", "mrow", "g", "path", "rect", "circle", "ellipse", "line", "polyline",
+                "polygon", "use", "defs", "symbol", "clippath", "lineargradient", "stop", "tspan", "text", "desc",
+                "mask", "pattern", "filter", "foreignobject"}) {
+            add(t, 0);
+        }
         add("a", LINK);
         for (String t : new String[] {"base", "basefont", "bgsound", "link", "meta"}) {
             add(t, HEAD_ONLY);
@@ -274,13 +284,34 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
 
     @Override
     public String extract(String html) {
-        return new Pass(html).run();
+        Scratch scratch = SCRATCH.get();
+        Pass pass = new Pass(html, scratch);
+        String text = pass.run();
+        if (pass.out.length <= Scratch.KEPT) {
+            scratch.out = pass.out;
+        }
+        return text;
     }
+
+    /**
+     * Arrays a thread reuses from page to page instead of allocating (and zeroing) them per page: the page's
+     * characters and the text written; up to {@link #KEPT} chars each are kept.
+     */
+    private static final class Scratch {
+        static final int KEPT = 1 << 22;
+        char[] page = new char[0];
+        char[] out = new char[1024];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** The state of one extraction. */
     private static final class Pass {
         private final String s;
-        /** The page's characters: array reads stay cheap before the JIT has optimized String.charAt. */
+        /**
+         * The page's characters in {@code cs[0, n)} (the array is reused and may be longer): array reads stay cheap
+         * before the JIT has optimized String.charAt, and the compiled code has no Latin-1/UTF-16 variants.
+         */
         private final char[] cs;
         private final int n;
         private int pos;
@@ -343,11 +374,19 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
         private boolean attrHiddenSeen;
         private boolean selfClosing;
 
-        Pass(String html) {
+        Pass(String html, Scratch scratch) {
             this.s = html;
             this.n = html.length();
-            this.cs = html.toCharArray();
-            this.out = new char[Math.max(16, n / 4)];
+            char[] page = scratch.page;
+            if (page.length < n) {
+                page = new char[n + (n >> 3)];
+                if (page.length <= Scratch.KEPT) {
+                    scratch.page = page;
+                }
+            }
+            html.getChars(0, n, page, 0);
+            this.cs = page;
+            this.out = scratch.out;
         }
 
         String run() {
@@ -629,24 +668,24 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
         /** Records where the value of an attribute the rules look at is (its first occurrence). */
         private void keepAttribute(int nameStart, int nameEnd, int valueStart, int valueEnd) {
             int len = nameEnd - nameStart;
-            if (len == 2 && attributeNameIs(nameStart, "id")) {
+            if (len == 2 && regionIs(nameStart, "id")) {
                 if (idFrom == ABSENT) {
                     idFrom = valueStart;
                     idTo = valueEnd;
                 }
-            } else if (len == 5 && attributeNameIs(nameStart, "class")) {
+            } else if (len == 5 && regionIs(nameStart, "class")) {
                 if (classFrom == ABSENT) {
                     classFrom = valueStart;
                     classTo = valueEnd;
                 }
-            } else if (len == 4 && attributeNameIs(nameStart, "role")) {
+            } else if (len == 4 && regionIs(nameStart, "role")) {
                 if (roleFrom == ABSENT) {
                     roleFrom = valueStart;
                     roleTo = valueEnd;
                 }
-            } else if (len == 6 && attributeNameIs(nameStart, "hidden")) {
+            } else if (len == 6 && regionIs(nameStart, "hidden")) {
                 attrHiddenSeen = true;
-            } else if (len == 11 && attributeNameIs(nameStart, "aria-hidden")) {
+            } else if (len == 11 && regionIs(nameStart, "aria-hidden")) {
                 if (ariaHiddenFrom == ABSENT) {
                     ariaHiddenFrom = valueStart;
                     ariaHiddenTo = valueEnd;
@@ -655,10 +694,11 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
         }
 
         /**
-         * Whether the attribute name at {@code at} is {@code name} ignoring case as {@link String#regionMatches}
-         * does; ASCII is compared here, a name with other characters by regionMatches itself.
+         * Whether the page at {@code at} (with at least {@code name.length()} chars left) starts with the lowercase
+         * ASCII {@code name} ignoring case as {@link String#regionMatches} does; ASCII is compared here, a region with
+         * other characters by regionMatches itself.
          */
-        private boolean attributeNameIs(int at, String name) {
+        private boolean regionIs(int at, String name) {
             for (int k = 0; k < name.length(); k++) {
                 char c = cs[at + k];
                 if (c >= 128) {
@@ -732,16 +772,20 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             int i = pos;
             int len = name.length();
             while (true) {
-                int lt = s.indexOf("</", i);
+                int lt = s.indexOf('<', i);
                 if (lt < 0) {
                     return n;
                 }
-                int after = lt + 2 + len;
-                if (s.regionMatches(true, lt + 2, name, 0, len) && after < n && (isSpace(cs[after])
-                        || cs[after] == '/' || cs[after] == '>')) {
-                    return lt;
+                if (lt + 1 < n && cs[lt + 1] == '/') {
+                    int after = lt + 2 + len;
+                    if (after < n && regionIs(lt + 2, name) && (isSpace(cs[after]) || cs[after] == '/'
+                            || cs[after] == '>')) {
+                        return lt;
+                    }
+                    i = lt + 2;
+                } else {
+                    i = lt + 1;
                 }
-                i = lt + 2;
             }
         }
 

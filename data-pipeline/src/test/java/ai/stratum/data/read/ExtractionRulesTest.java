@@ -36,4 +36,23 @@ class ExtractionRulesTest {
         }
         assertTrue(boilerplate > 2000 && boilerplate < 18000, "both outcomes are exercised: " + boilerplate);
     }
+
+    @Test
+    void linesCompactedInPlaceEqualSplitStripJoin() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        char[] alphabet = {'a', 'b', ' ', ' ', '\n', '\n', '\t', '\u00a0', '\u2003', '\r', 'x', '\u00e9'};
+        for (int t = 0; t < 5000; t++) {
+            StringBuilder sb = new StringBuilder();
+            int len = rnd.nextInt(40);
+            for (int i = 0; i < len; i++) {
+                sb.append(alphabet[rnd.nextInt(alphabet.length)]);
+            }
+            String raw = sb.toString();
+            String expected = java.util.Arrays.stream(raw.split("\n", -1)).map(String::strip)
+                    .filter(l -> !l.isEmpty()).collect(java.util.stream.Collectors.joining("\n"));
+            char[] chars = (raw + "junk").toCharArray();
+            assertEquals(expected, ExtractionRules.lines(chars, raw.length()), raw);
+            assertEquals(expected, ExtractionRules.lines(raw), raw);
+        }
+    }
 }

@@ -109,7 +109,11 @@ class StreamingHtmlExtractorTest {
                 "<TABLE><TR><TD>a<TD>b</TABLE><UL><LI>c<LI>d</UL>",
                 "<SCRIPT>x</SCRIPT><STYLE>y</style><Title>t</TITLE><p>q",
                 "<p>a<IMAGE src=x>b<BR>c</P><H1>h<H2>i</H1>",
-                "<A href=1 CLASS=share>x</A><p><a class=related href=2>y</a> z");
+                "<A href=1 CLASS=share>x</A><p><a class=related href=2>y</a> z",
+                "<p>a<script>x</scriptx>< /script></ScRiPt >b<style>p{}</style/>c<script><</script>d",
+                "<p>a<textarea>x</textareax>y</TEXTAREA>z<title>t</title",
+                "<p>big first page to grow the reused arrays " + "word ".repeat(5000) + "</p>",
+                "<p>then a small one</p>");
         for (String page : pages) {
             assertEquals(jsoup.extract(page), streaming.extract(page), page);
         }
