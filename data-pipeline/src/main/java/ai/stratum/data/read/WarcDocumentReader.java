@@ -68,6 +68,88 @@ public final class WarcDocumentReader implements DocumentReader {
         }
     }
 
+    /**
+     * What the reader needs of a media type: {@code type/subtype} as written, and the first {@code charset}
+     * parameter (name matched ignoring case) or null.
+     *
+     * @param base    type and subtype, e.g. {@code text/html}
+     * @param charset the charset parameter's value, or null
+     */
+    record ContentType(String base, String charset) {
+        ContentType {
+            java.util.Objects.requireNonNull(base, "base");
+        }
+
+        static ContentType of(MediaType type) {
+            return new ContentType(type.base().toString(), type.parameters().get("charset"));
+        }
+
+        /**
+         * The media type of a header value in the plain form {@code token/token} followed by any number of
+         * {@code ;name=token} (spaces and tabs after the semicolons; jwarc counts those before one as part of the
+         * subtype or value, so that form is left to it), read without jwarc's media type parser (a
+         * large state machine the JIT compiles several times in a cold run); null for any other form (quoted
+         * values, stray characters, no header), which the caller hands to that parser. On the plain form both
+         * give the same base and parameters.
+         */
+        static ContentType of(String value) {
+            if (value == null) {
+                return null;
+            }
+            int n = value.length();
+            int slash = tokenEnd(value, 0);
+            if (slash == 0 || slash >= n || value.charAt(slash) != '/') {
+                return null;
+            }
+            int end = tokenEnd(value, slash + 1);
+            if (end == slash + 1) {
+                return null;
+            }
+            String base = value.substring(0, end);
+            String charset = null;
+            int i = end;
+            while (i < n) {
+                if (value.charAt(i) != ';') {
+                    return null;
+                }
+                i = skipBlanks(value, i + 1);
+                int nameEnd = tokenEnd(value, i);
+                if (nameEnd == i || nameEnd >= n || value.charAt(nameEnd) != '=') {
+                    return null;
+                }
+                int valueEnd = tokenEnd(value, nameEnd + 1);
+                if (valueEnd == nameEnd + 1) {
+                    return null;
+                }
+                if (charset == null && nameEnd - i == 7 && value.regionMatches(true, i, "charset", 0, 7)) {
+                    charset = value.substring(nameEnd + 1, valueEnd);
+                }
+                i = valueEnd;
+            }
+            return new ContentType(base, charset);
+        }
+
+        private static int tokenEnd(String s, int i) {
+            while (i < s.length() && isTokenChar(s.charAt(i))) {
+                i++;
+            }
+            return i;
+        }
+
+        private static int skipBlanks(String s, int i) {
+            while (i < s.length() && (s.charAt(i) == ' ' || s.charAt(i) == '\t')) {
+                i++;
+            }
+            return i;
+        }
+
+        /** HTTP's tchar: ASCII letters, digits and {@code !#$%&'*+-.^_`|~}. */
+        private static boolean isTokenChar(char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        }
+    }
+
     /** Scratch space of one {@link #read} call, reused from record to record: the payload's bytes and chars. */
     private static final class Buffers {
         byte[] bytes = new byte[1 << 16];
@@ -128,30 +210,33 @@ public final class WarcDocumentReader implements DocumentReader {
         String text;
         long utf8;
         try {
-            MediaType type;
+            ContentType type;
             InputStream body;
             long size;
             if (record instanceof WarcResponse response) {
                 HttpResponse http = response.http();
-                type = http.contentType();
+                type = ContentType.of(http.headers().first("Content-Type").orElse(null));
+                if (type == null) {
+                    type = ContentType.of(http.contentType());
+                }
                 body = http.body().stream();
                 size = http.body().size();
             } else {
-                type = target.contentType();
+                type = ContentType.of(target.contentType());
                 body = target.body().stream();
                 size = target.body().size();
             }
             stats.in(size);
-            String base = type.base().toString();
+            String base = type.base();
             long[] length = new long[1];
             if (record instanceof WarcConversion || base.equals("text/plain")) {
                 int n = buffers.readAll(body, size);
-                Charset cs = charset(type.parameters().get("charset"));
+                Charset cs = charset(type.charset());
                 text = buffers.decode(n, cs, length);
                 utf8 = length[0];
             } else if (base.equals("text/html") || base.equals("application/xhtml+xml")) {
                 int n = buffers.readAll(body, size);
-                String declared = type.parameters().get("charset");
+                String declared = type.charset();
                 Charset cs = charset(declared != null ? declared : sniffCharset(buffers.bytes, n));
                 text = buffers.decode(n, cs, length);
                 utf8 = length[0];
