@@ -1164,20 +1164,8 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
          */
         private boolean startInTable(int name, int table) {
             switch (name) {
-                case T_CAPTION -> {
-                    popTo(table);
-                    push(name, flagsOf(name), ownBoilerplate(flagsOf(name)));
-                    afeAdd(-1, 0, 0, false);
-                }
-                case T_COLGROUP, T_COL -> popTo(table);
-                case T_TBODY, T_THEAD, T_TFOOT -> {
-                    popTo(table);
-                    push(name, flagsOf(name), ownBoilerplate(flagsOf(name)));
-                }
-                case T_TR -> {
-                    openSection(table);
-                    push(name, flagsOf(name), ownBoilerplate(flagsOf(name)));
-                }
+                case T_CAPTION, T_TBODY, T_THEAD, T_TFOOT -> popTo(table);
+                case T_TR -> openSection(table);
                 case T_TD, T_TH -> {
                     int row = above(table, T_TR);
                     if (row >= 0) {
@@ -1186,11 +1174,9 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                         openSection(table);
                         push(T_TR, FLAGS[T_TR], false);
                     }
-                    push(name, flagsOf(name), ownBoilerplate(flagsOf(name)));
-                    afeAdd(-1, 0, 0, false);
-                    if (selfClosing) {
-                        pop();
-                    }
+                }
+                case T_COLGROUP, T_COL -> {
+                    popTo(table);
                     return true;
                 }
                 case T_TABLE -> {
@@ -1200,6 +1186,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                     popTo(table);
                     pop();
                     startElement(name, flagsOf(name));
+                    return true;
                 }
                 case T_FORM -> {
                     if (inCellOrCaption(table)) {
@@ -1208,9 +1195,19 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                     if (formPointer == 0) {
                         formPointer = -1;
                     }
+                    return true;
                 }
                 default -> {
                     return false;
+                }
+            }
+            // one push for every table part (a single copy of push and the attribute rules in the compiled code)
+            int f = flagsOf(name);
+            push(name, f, ownBoilerplate(f));
+            if (name == T_CAPTION || name == T_TD || name == T_TH) {
+                afeAdd(-1, 0, 0, false);
+                if (name != T_CAPTION && selfClosing) {
+                    pop();
                 }
             }
             return true;
