@@ -67,6 +67,83 @@ final class ExtractionRules {
         return false;
     }
 
+    /** {@link #BOILERPLATE_WORDS} as {@link #letterCode}s in an open-addressing table (0: empty slot). */
+    private static final long[] BOILERPLATE_CODES = new long[128];
+
+    static {
+        for (String w : BOILERPLATE_WORDS) {
+            long code = letterCode(w.toCharArray(), 0, w.length());
+            int slot = slot(code);
+            while (BOILERPLATE_CODES[slot] != 0) {
+                slot = (slot + 1) & (BOILERPLATE_CODES.length - 1);
+            }
+            BOILERPLATE_CODES[slot] = code;
+        }
+    }
+
+    private static int slot(long code) {
+        return (int) (code ^ (code >>> 7) ^ (code >>> 19) ^ (code >>> 37)) & (BOILERPLATE_CODES.length - 1);
+    }
+
+    private static boolean isBoilerplateCode(long code) {
+        for (int slot = slot(code); ; slot = (slot + 1) & (BOILERPLATE_CODES.length - 1)) {
+            long c = BOILERPLATE_CODES[slot];
+            if (c == code) {
+                return true;
+            }
+            if (c == 0) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * {@link #namesBoilerplate} of {@code name[from, to)}, which must be ASCII: the same tokens, compared as codes
+     * of their letters instead of as lowercased substrings.
+     */
+    static boolean namesBoilerplateAscii(char[] name, int from, int to) {
+        int i = from;
+        while (i < to) {
+            while (i < to && isAsciiNameSeparator(name[i])) {
+                i++;
+            }
+            int start = i;
+            while (i < to && !isAsciiNameSeparator(name[i])) {
+                i++;
+            }
+            int len = i - start;
+            if (len >= 2 && len <= LONGEST_BOILERPLATE_WORD) {
+                long code = letterCode(name, start, i);
+                if (code > 0 && isBoilerplateCode(code)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The ASCII letters of {@code s[from, to)} (at most 12) lowercased, 5 bits each: equal codes for equal
+     * lowercased words; -1 if a character is not an ASCII letter (no boilerplate word has one).
+     */
+    private static long letterCode(char[] s, int from, int to) {
+        long code = 0;
+        for (int i = from; i < to; i++) {
+            char c = s[i];
+            int letter = (c >= 'A' && c <= 'Z') ? c - 'A' + 1 : (c >= 'a' && c <= 'z') ? c - 'a' + 1 : 0;
+            if (letter == 0) {
+                return -1;
+            }
+            code = (code << 5) | letter;
+        }
+        return code;
+    }
+
+    /** {@link #isNameSeparator} of an ASCII char: the ASCII whitespace of {@link Character#isWhitespace}. */
+    private static boolean isAsciiNameSeparator(char c) {
+        return c == '-' || c == '_' || c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\u001c' && c <= '\u001f');
+    }
+
     private static boolean isNameSeparator(char c) {
         return c == '-' || c == '_' || Character.isWhitespace(c);
     }
@@ -94,9 +171,8 @@ final class ExtractionRules {
         return lines(chars, chars.length);
     }
 
-    /** {@link #lines(CharSequence)} of {@code raw[0, n)}. */
+    /** {@link #lines(CharSequence)} of {@code raw[0, n)}, compacted in place (the result never runs ahead of it). */
     static String lines(char[] raw, int n) {
-        char[] clean = new char[n];
         int len = 0;
         int start = 0;
         while (start <= n) {
@@ -114,13 +190,13 @@ final class ExtractionRules {
             }
             if (b > a) {
                 if (len > 0) {
-                    clean[len++] = '\n';
+                    raw[len++] = '\n';
                 }
-                System.arraycopy(raw, a, clean, len, b - a);
+                System.arraycopy(raw, a, raw, len, b - a);
                 len += b - a;
             }
             start = end + 1;
         }
-        return new String(clean, 0, len);
+        return new String(raw, 0, len);
     }
 }

@@ -4,8 +4,10 @@ import org.jsoup.nodes.Entities;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -52,10 +54,89 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
     private static final int CELL = 1 << 17;
     private static final int HEAD_ONLY = 1 << 18;
     private static final int IMPLIED_END = 1 << 19;
+    /** No such attribute on the tag being read. */
+    private static final int ABSENT = -2;
 
-    private static final Map<String, Integer> TAGS = new HashMap<>();
+    // tag ids: the names the tree builder tests, then (from 1 + 56) the other names with flags, then
+    // (per page) names it does not know
+    private static final int T_HTML = 1;
+    private static final int T_HEAD = 2;
+    private static final int T_BODY = 3;
+    private static final int T_TITLE = 4;
+    private static final int T_SCRIPT = 5;
+    private static final int T_STYLE = 6;
+    private static final int T_NOFRAMES = 7;
+    private static final int T_NOSCRIPT = 8;
+    private static final int T_TEMPLATE = 9;
+    private static final int T_FRAMESET = 10;
+    private static final int T_CAPTION = 11;
+    private static final int T_COL = 12;
+    private static final int T_COLGROUP = 13;
+    private static final int T_FRAME = 14;
+    private static final int T_TBODY = 15;
+    private static final int T_TD = 16;
+    private static final int T_TFOOT = 17;
+    private static final int T_TH = 18;
+    private static final int T_THEAD = 19;
+    private static final int T_TR = 20;
+    private static final int T_LI = 21;
+    private static final int T_DD = 22;
+    private static final int T_DT = 23;
+    private static final int T_A = 24;
+    private static final int T_NOBR = 25;
+    private static final int T_BUTTON = 26;
+    private static final int T_OPTION = 27;
+    private static final int T_OPTGROUP = 28;
+    private static final int T_FORM = 29;
+    private static final int T_IMAGE = 30;
+    private static final int T_IMG = 31;
+    private static final int T_PRE = 32;
+    private static final int T_LISTING = 33;
+    private static final int T_PLAINTEXT = 34;
+    private static final int T_TABLE = 35;
+    private static final int T_HR = 36;
+    private static final int T_XMP = 37;
+    private static final int T_SELECT = 38;
+    private static final int T_INPUT = 39;
+    private static final int T_KEYGEN = 40;
+    private static final int T_TEXTAREA = 41;
+    private static final int T_P = 42;
+    private static final int T_H1 = 43;
+    private static final int T_H2 = 44;
+    private static final int T_H3 = 45;
+    private static final int T_H4 = 46;
+    private static final int T_H5 = 47;
+    private static final int T_H6 = 48;
+    private static final int T_APPLET = 49;
+    private static final int T_MARQUEE = 50;
+    private static final int T_OBJECT = 51;
+    private static final int T_BR = 52;
+    private static final int T_ADDRESS = 53;
+    private static final int T_DIV = 54;
+    private static final int T_OL = 55;
+    private static final int T_UL = 56;
+    private static final int FIRST_OTHER = 57;
+
+    /** Tag names by id (index 0 unused). */
+    private static final List<String> NAMES = new ArrayList<>(List.of("",
+            "html", "head", "body", "title", "script", "style", "noframes", "noscript", "template", "frameset",
+            "caption", "col", "colgroup", "frame", "tbody", "td", "tfoot", "th", "thead", "tr", "li", "dd", "dt", "a",
+            "nobr", "button", "option", "optgroup", "form", "image", "img", "pre", "listing", "plaintext", "table",
+            "hr", "xmp", "select", "input", "keygen", "textarea", "p", "h1", "h2", "h3", "h4", "h5", "h6", "applet",
+            "marquee", "object", "br", "address", "div", "ol", "ul"));
+    /** Ids of the known tag names. */
+    private static final Map<String, Integer> IDS = new HashMap<>();
+    /** Flags by id; ids of names the table does not know have none. */
+    private static int[] FLAGS = new int[128];
+    /** Open addressing from the hash of a lowercase ASCII name to its id (0: empty). */
+    private static final int[] TABLE = new int[512];
+    private static final char[][] NAME_CHARS;
+    private static final int LONGEST_NAME;
 
     static {
+        for (int i = 1; i < NAMES.size(); i++) {
+            IDS.put(NAMES.get(i), i);
+        }
         for (String t : ExtractionRules.NEVER_TEXT) {
             add(t, NEVER);
         }
@@ -124,6 +205,16 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
         add("td", CELL);
         add("th", CELL);
         add("pre", PRE);
+        // other HTML and SVG elements common on the web: no flags, listed so that their names are found in the table
+        // rather than made into strings
+        for (String t : new String[] {"span", "abbr", "acronym", "bdi", "bdo", "cite", "data", "del", "dfn", "ins",
+                "kbd", "label", "mark", "q", "rp", "rt", "ruby", "samp", "sub", "sup", "time", "var", "audio", "video",
+                "picture", "map", "legend", "datalist", "output", "progress", "meter", "dialog", "slot", "search",
+                "math", "mi", "mo", "mn", "msup", "mrow", "g", "path", "rect", "circle", "ellipse", "line", "polyline",
+                "polygon", "use", "defs", "symbol", "clippath", "lineargradient", "stop", "tspan", "text", "desc",
+                "mask", "pattern", "filter", "foreignobject"}) {
+            add(t, 0);
+        }
         add("a", LINK);
         for (String t : new String[] {"base", "basefont", "bgsound", "link", "meta"}) {
             add(t, HEAD_ONLY);
@@ -134,7 +225,50 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
     }
 
     private static void add(String tag, int flag) {
-        TAGS.merge(tag, flag, (a, b) -> a | b);
+        int id = IDS.computeIfAbsent(tag, t -> {
+            NAMES.add(t);
+            return NAMES.size() - 1;
+        });
+        if (id >= FLAGS.length) {
+            FLAGS = Arrays.copyOf(FLAGS, 2 * id);
+        }
+        FLAGS[id] |= flag;
+    }
+
+    static {
+        NAME_CHARS = new char[NAMES.size()][];
+        int longest = 0;
+        for (int id = 1; id < NAMES.size(); id++) {
+            char[] name = NAMES.get(id).toCharArray();
+            NAME_CHARS[id] = name;
+            longest = Math.max(longest, name.length);
+            int h = 0;
+            for (char c : name) {
+                h = 31 * h + c;
+            }
+            int slot = mix(h);
+            while (TABLE[slot] != 0) {
+                slot = (slot + 1) & (TABLE.length - 1);
+            }
+            TABLE[slot] = id;
+        }
+        LONGEST_NAME = longest;
+        FLAGS = Arrays.copyOf(FLAGS, NAMES.size());
+    }
+
+    private static int mix(int h) {
+        return (h ^ (h >>> 9) ^ (h >>> 17)) & (TABLE.length - 1);
+    }
+
+    /** The id of a known lowercase tag name, or 0. */
+    private static int knownId(String name) {
+        Integer id = IDS.get(name);
+        return id == null ? 0 : id;
+    }
+
+    /** Flags of a tag id (none for a name the table does not know). */
+    private static int flagsOf(int id) {
+        return id < FLAGS.length ? FLAGS[id] : 0;
     }
 
     /** jsoup maps numeric references 0x80-0x9F to windows-1252's characters where that code page defines one. */
@@ -150,13 +284,34 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
 
     @Override
     public String extract(String html) {
-        return new Pass(html).run();
+        Scratch scratch = SCRATCH.get();
+        Pass pass = new Pass(html, scratch);
+        String text = pass.run();
+        if (pass.out.length <= Scratch.KEPT) {
+            scratch.out = pass.out;
+        }
+        return text;
     }
+
+    /**
+     * Arrays a thread reuses from page to page instead of allocating (and zeroing) them per page: the page's
+     * characters and the text written; up to {@link #KEPT} chars each are kept.
+     */
+    private static final class Scratch {
+        static final int KEPT = 1 << 22;
+        char[] page = new char[0];
+        char[] out = new char[1024];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** The state of one extraction. */
     private static final class Pass {
         private final String s;
-        /** The page's characters: array reads stay cheap before the JIT has optimized String.charAt. */
+        /**
+         * The page's characters in {@code cs[0, n)} (the array is reused and may be longer): array reads stay cheap
+         * before the JIT has optimized String.charAt, and the compiled code has no Latin-1/UTF-16 variants.
+         */
         private final char[] cs;
         private final int n;
         private int pos;
@@ -172,7 +327,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
 
         // the element stack, one entry per open element; index 0 is body once the body has started
         private int depth;
-        private String[] names = new String[32];
+        private int[] names = new int[32];
         private int[] flags = new int[32];
         private boolean[] hidden = new boolean[32];
         private int[] text = new int[32];
@@ -195,27 +350,43 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
          * from here before the next text, with the same attributes.
          */
         private int[] afeSerial = new int[8];
-        private String[] afeName = new String[8];
+        private int[] afeName = new int[8];
         private int[] afeFlags = new int[8];
         private boolean[] afeOwn = new boolean[8];
         private int afeSize;
         /** Serial of the form element pointer, 0 when there is none (-1: a form that was never on the stack). */
         private int formPointer;
         private int selectDepth = -1;
+        /** Ids of the tag names on this page that the table does not know, from {@code NAME_CHARS.length} on. */
+        private Map<String, Integer> otherIds;
 
         // attributes of the tag being read
-        private String attrRole;
-        private String attrAriaHidden;
-        private String attrId;
-        private String attrClass;
+        // [from, to) of each kept attribute's value; from is ABSENT when the tag has no such attribute, -1 (an empty
+        // value) when it has one without a value
+        private int roleFrom = ABSENT;
+        private int roleTo;
+        private int ariaHiddenFrom = ABSENT;
+        private int ariaHiddenTo;
+        private int idFrom = ABSENT;
+        private int idTo;
+        private int classFrom = ABSENT;
+        private int classTo;
         private boolean attrHiddenSeen;
         private boolean selfClosing;
 
-        Pass(String html) {
+        Pass(String html, Scratch scratch) {
             this.s = html;
             this.n = html.length();
-            this.cs = html.toCharArray();
-            this.out = new char[Math.max(16, n / 4)];
+            char[] page = scratch.page;
+            if (page.length < n) {
+                page = new char[n + (n >> 3)];
+                if (page.length <= Scratch.KEPT) {
+                    scratch.page = page;
+                }
+            }
+            html.getChars(0, n, page, 0);
+            this.cs = page;
+            this.out = scratch.out;
         }
 
         String run() {
@@ -322,18 +493,17 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             while (i < n && !endsTagName(cs[i])) {
                 i++;
             }
-            String name = tagName(at, i);
+            int id = tagId(at, i);
             int end = attributes(i, start);
             if (end < 0) {
                 pos = n;
                 return;
             }
             pos = end;
-            Integer f = TAGS.get(name);
             if (start) {
-                startElement(name, f == null ? 0 : f);
+                startElement(id, flagsOf(id));
             } else {
-                endElement(name, f == null ? 0 : f);
+                endElement(id, flagsOf(id));
             }
         }
 
@@ -343,6 +513,59 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
 
         private static boolean isAsciiLetter(char c) {
             return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        }
+
+        /**
+         * The id of the tag name {@code cs[from, to)}, lowercased: looked up in the table of known names without
+         * making a string when it is ASCII (HTML's case-insensitivity is ASCII's); other names go through
+         * {@link #otherTagId}.
+         */
+        private int tagId(int from, int to) {
+            int len = to - from;
+            if (len > LONGEST_NAME) {
+                return otherTagId(from, to);
+            }
+            int h = 0;
+            for (int i = from; i < to; i++) {
+                char c = cs[i];
+                if (c >= 128) {
+                    return otherTagId(from, to);
+                }
+                h = 31 * h + (c >= 'A' && c <= 'Z' ? c + 32 : c);
+            }
+            for (int slot = mix(h); ; slot = (slot + 1) & (TABLE.length - 1)) {
+                int id = TABLE[slot];
+                if (id == 0) {
+                    return otherTagId(from, to);
+                }
+                char[] name = NAME_CHARS[id];
+                if (name.length == len && sameLowercase(name, from)) {
+                    return id;
+                }
+            }
+        }
+
+        private boolean sameLowercase(char[] name, int from) {
+            for (int k = 0; k < name.length; k++) {
+                char c = cs[from + k];
+                if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != name[k]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** A name not in the table (or not ASCII): lowercased as a string, a known id or one given for this page. */
+        private int otherTagId(int from, int to) {
+            String name = tagName(from, to);
+            int id = knownId(name);
+            if (id != 0) {
+                return id;
+            }
+            if (otherIds == null) {
+                otherIds = new HashMap<>();
+            }
+            return otherIds.computeIfAbsent(name, k -> NAME_CHARS.length + otherIds.size());
         }
 
         private String tagName(int from, int to) {
@@ -361,12 +584,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
          * {@code <} ends the tag there. Keeps the attributes the rules look at (first occurrence wins).
          */
         private int attributes(int i, boolean keep) {
-            attrRole = null;
-            attrAriaHidden = null;
-            attrId = null;
-            attrClass = null;
-            attrHiddenSeen = false;
-            selfClosing = false;
+            clearAttributes();
             if (i < n && cs[i] == '<') {
                 return i;
             }
@@ -438,27 +656,89 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             }
         }
 
+        private void clearAttributes() {
+            roleFrom = ABSENT;
+            ariaHiddenFrom = ABSENT;
+            idFrom = ABSENT;
+            classFrom = ABSENT;
+            attrHiddenSeen = false;
+            selfClosing = false;
+        }
+
+        /** Records where the value of an attribute the rules look at is (its first occurrence). */
         private void keepAttribute(int nameStart, int nameEnd, int valueStart, int valueEnd) {
             int len = nameEnd - nameStart;
-            if (len == 2 && s.regionMatches(true, nameStart, "id", 0, 2)) {
-                if (attrId == null) {
-                    attrId = value(valueStart, valueEnd);
+            if (len == 2 && regionIs(nameStart, "id")) {
+                if (idFrom == ABSENT) {
+                    idFrom = valueStart;
+                    idTo = valueEnd;
                 }
-            } else if (len == 5 && s.regionMatches(true, nameStart, "class", 0, 5)) {
-                if (attrClass == null) {
-                    attrClass = value(valueStart, valueEnd);
+            } else if (len == 5 && regionIs(nameStart, "class")) {
+                if (classFrom == ABSENT) {
+                    classFrom = valueStart;
+                    classTo = valueEnd;
                 }
-            } else if (len == 4 && s.regionMatches(true, nameStart, "role", 0, 4)) {
-                if (attrRole == null) {
-                    attrRole = value(valueStart, valueEnd);
+            } else if (len == 4 && regionIs(nameStart, "role")) {
+                if (roleFrom == ABSENT) {
+                    roleFrom = valueStart;
+                    roleTo = valueEnd;
                 }
-            } else if (len == 6 && s.regionMatches(true, nameStart, "hidden", 0, 6)) {
+            } else if (len == 6 && regionIs(nameStart, "hidden")) {
                 attrHiddenSeen = true;
-            } else if (len == 11 && s.regionMatches(true, nameStart, "aria-hidden", 0, 11)) {
-                if (attrAriaHidden == null) {
-                    attrAriaHidden = value(valueStart, valueEnd);
+            } else if (len == 11 && regionIs(nameStart, "aria-hidden")) {
+                if (ariaHiddenFrom == ABSENT) {
+                    ariaHiddenFrom = valueStart;
+                    ariaHiddenTo = valueEnd;
                 }
             }
+        }
+
+        /**
+         * Whether the page at {@code at} (with at least {@code name.length()} chars left) starts with the lowercase
+         * ASCII {@code name} ignoring case as {@link String#regionMatches} does; ASCII is compared here, a region with
+         * other characters by regionMatches itself.
+         */
+        private boolean regionIs(int at, String name) {
+            for (int k = 0; k < name.length(); k++) {
+                char c = cs[at + k];
+                if (c >= 128) {
+                    return s.regionMatches(true, at, name, 0, name.length());
+                }
+                if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != name.charAt(k)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** The value of a kept attribute, or null if absent. */
+        private String attributeValue(int from, int to) {
+            return from == ABSENT ? null : value(from, to);
+        }
+
+        /** {@link ExtractionRules#boilerplateAttributes} of the tag just read; id and class are read in place. */
+        private boolean attributesBoilerplate() {
+            if ((roleFrom != ABSENT || attrHiddenSeen || ariaHiddenFrom != ABSENT)
+                    && ExtractionRules.boilerplateAttributes(attributeValue(roleFrom, roleTo), attrHiddenSeen,
+                    attributeValue(ariaHiddenFrom, ariaHiddenTo), null, null)) {
+                return true;
+            }
+            return (idFrom != ABSENT && namesBoilerplate(idFrom, idTo))
+                    || (classFrom != ABSENT && namesBoilerplate(classFrom, classTo));
+        }
+
+        /** {@link ExtractionRules#namesBoilerplate} of an attribute value, without a string when it is plain ASCII. */
+        private boolean namesBoilerplate(int from, int to) {
+            if (from < 0) {
+                return false;
+            }
+            for (int i = from; i < to; i++) {
+                char c = cs[i];
+                if (c >= 128 || c == '&') {
+                    return ExtractionRules.namesBoilerplate(value(from, to));
+                }
+            }
+            return ExtractionRules.namesBoilerplateAscii(cs, from, to);
         }
 
         private String value(int start, int end) {
@@ -492,21 +772,26 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             int i = pos;
             int len = name.length();
             while (true) {
-                int lt = s.indexOf("</", i);
+                int lt = s.indexOf('<', i);
                 if (lt < 0) {
                     return n;
                 }
-                int after = lt + 2 + len;
-                if (s.regionMatches(true, lt + 2, name, 0, len) && after < n && (isSpace(cs[after])
-                        || cs[after] == '/' || cs[after] == '>')) {
-                    return lt;
+                if (lt + 1 < n && cs[lt + 1] == '/') {
+                    int after = lt + 2 + len;
+                    if (after < n && regionIs(lt + 2, name) && (isSpace(cs[after]) || cs[after] == '/'
+                            || cs[after] == '>')) {
+                        return lt;
+                    }
+                    i = lt + 2;
+                } else {
+                    i = lt + 1;
                 }
-                i = lt + 2;
             }
         }
 
         /** Consumes a raw-text or RCDATA element's content and end tag; returns [start, end) of the content. */
-        private long rawContent(String name) {
+        private long rawContent(int id) {
+            String name = NAMES.get(id);
             int start = pos;
             int end = rawContentEnd(name);
             if (end >= n) {
@@ -710,21 +995,21 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
 
         private void startBody() {
             inBody = true;
-            push("body", TAGS.get("body"), false);
+            push(T_BODY, FLAGS[T_BODY], false);
         }
 
         /** A start tag before the body: head elements stay in the head, anything else starts the body. */
-        private void startElementBeforeBody(String name, int f) {
+        private void startElementBeforeBody(int name, int f) {
             switch (name) {
-                case "html", "head" -> {
+                case T_HTML, T_HEAD -> {
                 }
-                case "body" -> startBody();
-                case "title", "script", "style", "noframes", "noscript" -> {
+                case T_BODY -> startBody();
+                case T_TITLE, T_SCRIPT, T_STYLE, T_NOFRAMES, T_NOSCRIPT -> {
                     if (!selfClosing) {
                         rawContent(name);
                     }
                 }
-                case "template" -> {
+                case T_TEMPLATE -> {
                     if (!selfClosing) {
                         rawContent(name);
                     }
@@ -738,7 +1023,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             }
         }
 
-        private void startElement(String name, int f) {
+        private void startElement(int name, int f) {
             if (!inBody) {
                 startElementBeforeBody(name, f);
                 return;
@@ -752,46 +1037,46 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 return;
             }
             switch (name) {
-                case "html", "body", "head", "frameset", "caption", "col", "colgroup", "frame", "tbody", "td",
-                        "tfoot", "th", "thead", "tr" -> {
+                case T_HTML, T_BODY, T_HEAD, T_FRAMESET, T_CAPTION, T_COL, T_COLGROUP, T_FRAME, T_TBODY, T_TD,
+                        T_TFOOT, T_TH, T_THEAD, T_TR -> {
                     return;
                 }
-                case "li" -> closeListItem(false);
-                case "dd", "dt" -> closeListItem(true);
-                case "a" -> closeOpenLink();
-                case "nobr" -> {
+                case T_LI -> closeListItem(false);
+                case T_DD, T_DT -> closeListItem(true);
+                case T_A -> closeOpenLink();
+                case T_NOBR -> {
                     reconstruct();
-                    if (inScope("nobr", 0)) {
-                        adoptionAgency("nobr");
+                    if (inScope(T_NOBR, 0)) {
+                        adoptionAgency(T_NOBR);
                     }
                 }
-                case "button" -> {
-                    if (inScope("button", 0)) {
-                        popUntil("button");
+                case T_BUTTON -> {
+                    if (inScope(T_BUTTON, 0)) {
+                        popUntil(T_BUTTON);
                     }
                 }
-                case "option" -> {
-                    if ("option".equals(names[depth - 1])) {
+                case T_OPTION -> {
+                    if (names[depth - 1] == T_OPTION) {
                         pop();
                     }
                 }
-                case "optgroup" -> {
-                    if ("option".equals(names[depth - 1])) {
+                case T_OPTGROUP -> {
+                    if (names[depth - 1] == T_OPTION) {
                         pop();
                     }
                 }
-                case "form" -> {
+                case T_FORM -> {
                     if (formPointer != 0) {
                         return;
                     }
                 }
-                case "image" -> name = "img";
+                case T_IMAGE -> name = T_IMG;
                 default -> {
                 }
             }
-            if ((f & (CLOSES_P | HEADING)) != 0 || name.equals("pre") || name.equals("listing")
-                    || name.equals("form") || name.equals("li") || name.equals("dd") || name.equals("dt")
-                    || name.equals("plaintext") || name.equals("table") || name.equals("hr") || name.equals("xmp")) {
+            if ((f & (CLOSES_P | HEADING)) != 0 || name == T_PRE || name == T_LISTING
+                    || name == T_FORM || name == T_LI || name == T_DD || name == T_DT
+                    || name == T_PLAINTEXT || name == T_TABLE || name == T_HR || name == T_XMP) {
                 closeParagraph();
             }
             if ((f & HEADING) != 0 && (flags[depth - 1] & HEADING) != 0) {
@@ -805,11 +1090,11 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             if ((f & (LINK | FORMATTING)) != 0) {
                 afeAdd(serial[depth - 1], name, f, own);
             } else if ((f & MARKER) != 0) {
-                afeAdd(-1, null, 0, false);
+                afeAdd(-1, 0, 0, false);
             }
-            if (name.equals("form")) {
+            if (name == T_FORM) {
                 formPointer = serial[depth - 1];
-            } else if (name.equals("select")) {
+            } else if (name == T_SELECT) {
                 selectDepth = depth - 1;
             }
             if ((f & VOID) != 0 || selfClosing) {
@@ -830,7 +1115,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                     }
                 }
                 pop();
-            } else if (name.equals("plaintext")) {
+            } else if (name == T_PLAINTEXT) {
                 if (!hidden[depth - 1]) {
                     write(cs, pos, n);
                 }
@@ -839,29 +1124,29 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
         }
 
         /** In a select only options, option groups and the select's own end matter; other tags are ignored. */
-        private void startInSelect(String name, int f) {
+        private void startInSelect(int name, int f) {
             switch (name) {
-                case "option" -> {
-                    if ("option".equals(names[depth - 1])) {
+                case T_OPTION -> {
+                    if (names[depth - 1] == T_OPTION) {
                         pop();
                     }
                     push(name, f, false);
                 }
-                case "optgroup" -> {
-                    if ("option".equals(names[depth - 1])) {
+                case T_OPTGROUP -> {
+                    if (names[depth - 1] == T_OPTION) {
                         pop();
                     }
-                    if ("optgroup".equals(names[depth - 1])) {
+                    if (names[depth - 1] == T_OPTGROUP) {
                         pop();
                     }
                     push(name, f, false);
                 }
-                case "select" -> popUntil("select");
-                case "input", "keygen", "textarea" -> {
-                    popUntil("select");
+                case T_SELECT -> popUntil(T_SELECT);
+                case T_INPUT, T_KEYGEN, T_TEXTAREA -> {
+                    popUntil(T_SELECT);
                     startElement(name, f);
                 }
-                case "script", "template" -> {
+                case T_SCRIPT, T_TEMPLATE -> {
                     push(name, f, false);
                     if (!selfClosing) {
                         rawContent(name);
@@ -877,55 +1162,52 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
          * Table structure inside the nearest open table (at stack index {@code table}): implied tbody, tr, and
          * cells closed by the next cell or row. Returns false for tags that follow the body's rules.
          */
-        private boolean startInTable(String name, int table) {
+        private boolean startInTable(int name, int table) {
             switch (name) {
-                case "caption" -> {
-                    popTo(table);
-                    push(name, TAGS.get(name), ownBoilerplate(TAGS.get(name)));
-                    afeAdd(-1, null, 0, false);
-                }
-                case "colgroup", "col" -> popTo(table);
-                case "tbody", "thead", "tfoot" -> {
-                    popTo(table);
-                    push(name, TAGS.get(name), ownBoilerplate(TAGS.get(name)));
-                }
-                case "tr" -> {
-                    openSection(table);
-                    push(name, TAGS.get(name), ownBoilerplate(TAGS.get(name)));
-                }
-                case "td", "th" -> {
-                    int row = above(table, "tr");
+                case T_CAPTION, T_TBODY, T_THEAD, T_TFOOT -> popTo(table);
+                case T_TR -> openSection(table);
+                case T_TD, T_TH -> {
+                    int row = above(table, T_TR);
                     if (row >= 0) {
                         popTo(row);
                     } else {
                         openSection(table);
-                        push("tr", TAGS.get("tr"), false);
+                        push(T_TR, FLAGS[T_TR], false);
                     }
-                    push(name, TAGS.get(name), ownBoilerplate(TAGS.get(name)));
-                    afeAdd(-1, null, 0, false);
-                    if (selfClosing) {
-                        pop();
-                    }
+                }
+                case T_COLGROUP, T_COL -> {
+                    popTo(table);
                     return true;
                 }
-                case "table" -> {
+                case T_TABLE -> {
                     if (inCellOrCaption(table)) {
                         return false;
                     }
                     popTo(table);
                     pop();
-                    startElement(name, TAGS.get(name));
+                    startElement(name, flagsOf(name));
+                    return true;
                 }
-                case "form" -> {
+                case T_FORM -> {
                     if (inCellOrCaption(table)) {
                         return false;
                     }
                     if (formPointer == 0) {
                         formPointer = -1;
                     }
+                    return true;
                 }
                 default -> {
                     return false;
+                }
+            }
+            // one push for every table part (a single copy of push and the attribute rules in the compiled code)
+            int f = flagsOf(name);
+            push(name, f, ownBoilerplate(f));
+            if (name == T_CAPTION || name == T_TD || name == T_TH) {
+                afeAdd(-1, 0, 0, false);
+                if (name != T_CAPTION && selfClosing) {
+                    pop();
                 }
             }
             return true;
@@ -947,16 +1229,16 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 popTo(section);
             } else {
                 popTo(table);
-                push("tbody", TAGS.get("tbody"), false);
+                push(T_TBODY, FLAGS[T_TBODY], false);
             }
         }
 
-        private int above(int table, String name) {
+        private int above(int table, int name) {
             for (int i = depth - 1; i > table; i--) {
                 if (detached[i]) {
                     continue;
                 }
-                if (name.equals(names[i])) {
+                if (name == names[i]) {
                     return i;
                 }
             }
@@ -968,7 +1250,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 if (detached[i]) {
                     continue;
                 }
-                if ((flags[i] & CELL) != 0 || "caption".equals(names[i])) {
+                if ((flags[i] & CELL) != 0 || names[i] == T_CAPTION) {
                     return true;
                 }
             }
@@ -984,10 +1266,10 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 if (detached[i]) {
                     continue;
                 }
-                if ("table".equals(names[i])) {
+                if (names[i] == T_TABLE) {
                     return i;
                 }
-                if ("template".equals(names[i])) {
+                if (names[i] == T_TEMPLATE) {
                     return -1;
                 }
             }
@@ -999,14 +1281,14 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 if (detached[i]) {
                     continue;
                 }
-                String name = names[i];
-                if (definition ? name.equals("dd") || name.equals("dt") : name.equals("li")) {
+                int name = names[i];
+                if (definition ? name == T_DD || name == T_DT : name == T_LI) {
                     popTo(i);
                     pop();
                     break;
                 }
-                if ((flags[i] & SPECIAL) != 0 && !name.equals("address") && !name.equals("div")
-                        && !name.equals("p")) {
+                if ((flags[i] & SPECIAL) != 0 && name != T_ADDRESS && name != T_DIV
+                        && name != T_P) {
                     break;
                 }
             }
@@ -1018,18 +1300,17 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
          */
         private boolean ownBoilerplate(int f) {
             return (f & NEVER) == 0 && (!hidden[depth - 1] || (f & LINK) != 0)
-                    && ExtractionRules.boilerplateAttributes(attrRole, attrHiddenSeen, attrAriaHidden, attrId,
-                    attrClass);
+                    && attributesBoilerplate();
         }
 
         /** A new link first closes a link still open, as jsoup does: the adoption agency, then off the stack. */
         private void closeOpenLink() {
-            if (afeLast("a") < 0) {
+            if (afeLast(T_A) < 0) {
                 return;
             }
-            adoptionAgency("a");
+            adoptionAgency(T_A);
             for (int i = depth - 1; i > 0; i--) {
-                if (!detached[i] && names[i].equals("a")) {
+                if (!detached[i] && names[i] == T_A) {
                     int k = afeIndexOf(serial[i]);
                     if (k >= 0) {
                         afeRemove(k);
@@ -1041,16 +1322,16 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
         }
 
         private void closeParagraph() {
-            if (inScope("p", 1)) {
-                popUntil("p");
+            if (inScope(T_P, 1)) {
+                popUntil(T_P);
             }
         }
 
-        private void endElement(String name, int f) {
+        private void endElement(int name, int f) {
             if (!inBody) {
-                if (name.equals("body") || name.equals("html") || name.equals("br")) {
+                if (name == T_BODY || name == T_HTML || name == T_BR) {
                     startBody();
-                    if (name.equals("br")) {
+                    if (name == T_BR) {
                         endElement(name, f);
                     }
                 }
@@ -1058,9 +1339,9 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             }
             if (selectDepth >= 0) {
                 switch (name) {
-                    case "select" -> popUntil("select");
-                    case "option", "optgroup" -> {
-                        if (name.equals(names[depth - 1])) {
+                    case T_SELECT -> popUntil(T_SELECT);
+                    case T_OPTION, T_OPTGROUP -> {
+                        if (name == names[depth - 1]) {
                             pop();
                         }
                     }
@@ -1070,33 +1351,28 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 return;
             }
             switch (name) {
-                case "body", "html" -> {
+                case T_BODY, T_HTML -> {
                 }
-                case "p" -> {
-                    if (inScope("p", 1)) {
-                        popUntil("p");
+                case T_P -> {
+                    if (inScope(T_P, 1)) {
+                        popUntil(T_P);
                     } else {
-                        selfClosing = false;
-                        attrRole = null;
-                        attrAriaHidden = null;
-                        attrId = null;
-                        attrClass = null;
-                        attrHiddenSeen = false;
-                        push("p", f, false);
+                        clearAttributes();
+                        push(T_P, f, false);
                         pop();
                     }
                 }
-                case "li" -> {
-                    if (inScope("li", 2)) {
-                        popUntil("li");
+                case T_LI -> {
+                    if (inScope(T_LI, 2)) {
+                        popUntil(T_LI);
                     }
                 }
-                case "dd", "dt" -> {
+                case T_DD, T_DT -> {
                     if (inScope(name, 0)) {
                         popUntil(name);
                     }
                 }
-                case "h1", "h2", "h3", "h4", "h5", "h6" -> {
+                case T_H1, T_H2, T_H3, T_H4, T_H5, T_H6 -> {
                     if (headingInScope()) {
                         while (depth > 1) {
                             boolean heading = (flags[depth - 1] & HEADING) != 0;
@@ -1107,18 +1383,18 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                         }
                     }
                 }
-                case "form" -> closeForm();
-                case "br" -> {
+                case T_FORM -> closeForm();
+                case T_BR -> {
                     reconstruct();
-                    push("br", f, false);
+                    push(T_BR, f, false);
                     pop();
                 }
-                case "td", "th", "tr", "tbody", "thead", "tfoot", "caption", "table" -> {
+                case T_TD, T_TH, T_TR, T_TBODY, T_THEAD, T_TFOOT, T_CAPTION, T_TABLE -> {
                     if (inTableScope(name)) {
                         popUntil(name);
                     }
                 }
-                case "applet", "marquee", "object" -> {
+                case T_APPLET, T_MARQUEE, T_OBJECT -> {
                     if (inScope(name, 0)) {
                         popUntil(name);
                     }
@@ -1142,9 +1418,9 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
          * opened inside it ends there, the block moves out next to it and gets a copy of the formatting element
          * around its content (so text already inside the block becomes link text if the element was a link).
          */
-        private void adoptionAgency(String subject) {
+        private void adoptionAgency(int subject) {
             int top = depth - 1;
-            if (names[top].equals(subject) && afeIndexOf(serial[top]) < 0) {
+            if (names[top] == subject && afeIndexOf(serial[top]) < 0) {
                 pop();
                 return;
             }
@@ -1190,7 +1466,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             int above = depth - block - 1;
             // frames above the block keep their state; save them
             int saveFrom = block + 1;
-            String[] sNames = Arrays.copyOfRange(names, saveFrom, depth);
+            int[] sNames = Arrays.copyOfRange(names, saveFrom, depth);
             int[] sFlags = Arrays.copyOfRange(flags, saveFrom, depth);
             boolean[] sHidden = Arrays.copyOfRange(hidden, saveFrom, depth);
             int[] sText = Arrays.copyOfRange(text, saveFrom, depth);
@@ -1200,7 +1476,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             int[] sSerial = Arrays.copyOfRange(serial, saveFrom, depth);
             boolean[] sOwn = Arrays.copyOfRange(own, saveFrom, depth);
             boolean[] sDetached = Arrays.copyOfRange(detached, saveFrom, depth);
-            String blockName = names[block];
+            int blockName = names[block];
             int blockFlags = flags[block];
             boolean blockHidden = hidden[block];
             boolean blockOwn = own[block];
@@ -1213,7 +1489,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             for (int i = at + 1; i < block; i++) {
                 cloneOf[i - at] = !detached[i] && afeIndexOf(serial[i]) >= 0;
             }
-            String[] midNames = Arrays.copyOfRange(names, at, block);
+            int[] midNames = Arrays.copyOfRange(names, at, block);
             int[] midFlags = Arrays.copyOfRange(flags, at, block);
             boolean[] midOwn = Arrays.copyOfRange(own, at, block);
             int[] midSerial = Arrays.copyOfRange(serial, at, block);
@@ -1291,16 +1567,16 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
                 }
             }
             if (selectDepth >= 0) {
-                selectDepth = stackIndexOfAny("select");
+                selectDepth = stackIndexOfAny(T_SELECT);
             }
         }
 
-        private void anyOtherEnd(String name) {
+        private void anyOtherEnd(int name) {
             for (int i = depth - 1; i > 0; i--) {
                 if (detached[i]) {
                     continue;
                 }
-                if (name.equals(names[i])) {
+                if (name == names[i]) {
                     popTo(i);
                     pop();
                     return;
@@ -1345,17 +1621,17 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
          * Whether an element named {@code name} is open in scope: {@code extra} 1 adds button to the boundaries
          * (button scope), 2 adds ol and ul (list item scope).
          */
-        private boolean inScope(String name, int extra) {
+        private boolean inScope(int name, int extra) {
             for (int i = depth - 1; i > 0; i--) {
                 if (detached[i]) {
                     continue;
                 }
-                String el = names[i];
-                if (name.equals(el)) {
+                int el = names[i];
+                if (name == el) {
                     return true;
                 }
-                if ((flags[i] & SCOPE) != 0 || (extra == 1 && el.equals("button"))
-                        || (extra == 2 && (el.equals("ol") || el.equals("ul")))) {
+                if ((flags[i] & SCOPE) != 0 || (extra == 1 && el == T_BUTTON)
+                        || (extra == 2 && (el == T_OL || el == T_UL))) {
                     return false;
                 }
             }
@@ -1377,16 +1653,16 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             return false;
         }
 
-        private boolean inTableScope(String name) {
+        private boolean inTableScope(int name) {
             for (int i = depth - 1; i > 0; i--) {
                 if (detached[i]) {
                     continue;
                 }
-                String el = names[i];
-                if (name.equals(el)) {
+                int el = names[i];
+                if (name == el) {
                     return true;
                 }
-                if (el.equals("table") || el.equals("template")) {
+                if (el == T_TABLE || el == T_TEMPLATE) {
                     return false;
                 }
             }
@@ -1395,14 +1671,14 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
 
         // ---------------------------------------------------------------- the stack and the output
 
-        private void push(String name, int f, boolean removedByAttributes) {
+        private void push(int name, int f, boolean removedByAttributes) {
             if (depth == names.length) {
                 grow();
             }
             int d = depth++;
             boolean h = (d > 0 && hidden[d - 1]) || (f & NEVER) != 0 || removedByAttributes;
             names[d] = name;
-            if (name.equals("table")) {
+            if (name == T_TABLE) {
                 openTables++;
             }
             flags[d] = f;
@@ -1433,7 +1709,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
 
         private void popOne() {
             int d = --depth;
-            if (names[d].equals("table")) {
+            if (names[d] == T_TABLE) {
                 openTables--;
             }
             int f = flags[d];
@@ -1473,9 +1749,9 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             }
         }
 
-        private void popUntil(String name) {
+        private void popUntil(int name) {
             while (depth > 1) {
-                boolean found = name.equals(names[depth - 1]);
+                boolean found = name == names[depth - 1];
                 pop();
                 if (found) {
                     return;
@@ -1495,9 +1771,9 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
             }
         }
 
-        private int stackIndexOfAny(String name) {
+        private int stackIndexOfAny(int name) {
             for (int i = depth - 1; i > 0; i--) {
-                if (!detached[i] && names[i].equals(name)) {
+                if (!detached[i] && names[i] == name) {
                     return i;
                 }
             }
@@ -1532,7 +1808,7 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
 
         // ---------------------------------------------------------------- links closed implicitly
 
-        private void afeAdd(int ser, String name, int f, boolean ownMark) {
+        private void afeAdd(int ser, int name, int f, boolean ownMark) {
             if (afeSize == afeSerial.length) {
                 afeSerial = Arrays.copyOf(afeSerial, afeSize * 2);
                 afeName = Arrays.copyOf(afeName, afeSize * 2);
@@ -1547,9 +1823,9 @@ public final class StreamingHtmlExtractor implements HtmlTextExtractor {
         }
 
         /** The last entry named {@code name} after the last marker, or -1. */
-        private int afeLast(String name) {
+        private int afeLast(int name) {
             for (int k = afeSize - 1; k >= 0 && afeSerial[k] != -1; k--) {
-                if (afeName[k].equals(name)) {
+                if (afeName[k] == name) {
                     return k;
                 }
             }

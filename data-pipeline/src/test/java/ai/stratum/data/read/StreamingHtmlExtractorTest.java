@@ -92,6 +92,33 @@ class StreamingHtmlExtractorTest {
         }
     }
 
+    /** Tag names resolved to ids and id/class values read in place, in every case and spelling that matters. */
+    @Test
+    void tagNamesAndAttributesReadInPlaceGiveTheSameText() {
+        List<String> pages = List.of(
+                "<DIV CLASS=NavBar><P>gone</DIV><P>kept</P>",
+                "<Div Class='site-Footer x'>a</Div><p>b",
+                "<div class=\"s&#105;debar\">a</div><p>b",
+                "<div class=\"side&amp;bar x\">a</div><p>b",
+                "<div class=\"men\u00fc\">a</div><div class='coo\u212Aie'>b</div><p>c",
+                "<div class=\"\tbread_crumbs-x  \">a</div><div class=a1-nav2>b</div><p>c",
+                "<div ID=nav>a</div><div id>b</div><div class=>c</div><p>d",
+                "<div ARIA-HIDDEN=TRUE>x</div><div Role=BANNER>y</div><div HIDDEN>z</div><p>w",
+                "<X-Widget>a<p>b</X-WIDGET>c<mytag>d</MyTag>e",
+                "<averyveryverylongtagname>x<p>y</averyveryverylongtagname>z",
+                "<TABLE><TR><TD>a<TD>b</TABLE><UL><LI>c<LI>d</UL>",
+                "<SCRIPT>x</SCRIPT><STYLE>y</style><Title>t</TITLE><p>q",
+                "<p>a<IMAGE src=x>b<BR>c</P><H1>h<H2>i</H1>",
+                "<A href=1 CLASS=share>x</A><p><a class=related href=2>y</a> z",
+                "<p>a<script>x</scriptx>< /script></ScRiPt >b<style>p{}</style/>c<script><</script>d",
+                "<p>a<textarea>x</textareax>y</TEXTAREA>z<title>t</title",
+                "<p>big first page to grow the reused arrays " + "word ".repeat(5000) + "</p>",
+                "<p>then a small one</p>");
+        for (String page : pages) {
+            assertEquals(jsoup.extract(page), streaming.extract(page), page);
+        }
+    }
+
     @Test
     void keepsParagraphsAndDropsBoilerplate() {
         assertEquals("keep this\nand  this", streaming.extract(
