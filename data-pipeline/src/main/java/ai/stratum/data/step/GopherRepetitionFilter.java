@@ -97,6 +97,9 @@ public final class GopherRepetitionFilter implements DocumentStep {
                 }
             }
         }
+        if (dupRulesCannotFire(grams, lengths, ids.length, counts, length)) {
+            return null;
+        }
         // if no n-gram repeats, no longer one does (it would contain a repeated n-gram): skip those rules
         int noRepeatsFrom = Integer.MAX_VALUE;
         for (int r = 0; r < dupN.length; r++) {
@@ -113,6 +116,49 @@ public final class GopherRepetitionFilter implements DocumentStep {
             }
         }
         return null;
+    }
+
+    /**
+     * True when no duplicate n-gram rule can fire, found in one pass instead of one per rule. With m the smallest n
+     * of the active rules: an n-gram (n >= m) that a rule counts as repeated at word i occurred before at some j <
+     * i, so each of its m-grams occurred before too; its words all lie in m-grams that occurred before. The counted
+     * n-grams do not overlap, so every rule's count is at most the characters (spaces excluded) of the words covered
+     * by an m-gram that occurred before. When that bound passes every rule, they all pass.
+     */
+    private boolean dupRulesCannotFire(long[][] grams, int[] lengths, int words, LongHashing.Counts counts,
+                                       double length) {
+        int m = Integer.MAX_VALUE;
+        for (int r = 0; r < dupN.length; r++) {
+            if (dupFrac[r] > 0 && words >= dupN[r]) {
+                m = Math.min(m, dupN[r]);
+            }
+        }
+        if (m == Integer.MAX_VALUE) {
+            return true;
+        }
+        counts.clear();
+        long bound = coveredByRepeats(grams[m], lengths, m, counts);
+        for (int r = 0; r < dupN.length; r++) {
+            if (dupFrac[r] > 0 && words >= dupN[r] && bound / length > dupFrac[r]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Characters (spaces excluded) of the words inside some n-gram that occurred earlier in the text. */
+    static long coveredByRepeats(long[] hashes, int[] lengths, int n, LongHashing.Counts seen) {
+        long chars = 0;
+        int coveredTo = 0; // words before this index are counted
+        for (int i = 0; i < hashes.length; i++) {
+            if (seen.increment(hashes[i]) > 1) {
+                for (int k = Math.max(i, coveredTo); k < i + n; k++) {
+                    chars += lengths[k];
+                }
+                coveredTo = i + n;
+            }
+        }
+        return chars;
     }
 
     /**

@@ -119,6 +119,13 @@ class GopherRepetitionFilterTest {
                         "top " + n);
                 assertEquals(naiveAllDuplicates(words, n), GopherRepetitionFilter.duplicateNGramChars(grams[n], lengths, n,
                         new LongHashing.Counts(ids.length)), "dup " + n);
+                // the one-pass bound that lets the filter skip the duplicate rules holds for every longer n-gram
+                long bound = GopherRepetitionFilter.coveredByRepeats(grams[n], lengths, n,
+                        new LongHashing.Counts(ids.length));
+                for (int longer = n; longer <= 10 && longer <= ids.length; longer++) {
+                    org.junit.jupiter.api.Assertions.assertTrue(naiveAllDuplicates(words, longer) <= bound,
+                            n + " bounds " + longer);
+                }
             }
         }
     }
