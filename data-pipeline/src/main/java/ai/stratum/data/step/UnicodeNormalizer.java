@@ -96,22 +96,12 @@ public final class UnicodeNormalizer implements DocumentStep {
     private static final byte[][] INERT = new byte[Normalizer.Form.values().length][Character.MAX_VALUE + 1];
 
     /**
-     * The BMP marks of combining class 0 that are a later character of some code point's canonical decomposition, so
-     * may compose with the character before them (Bengali, Oriya, Tamil, Kannada, Malayalam, Sinhala vowel and length
-     * signs, two Tibetan subjoined letters, a Myanmar and a Balinese vowel sign). Derived from the JDK's Normalizer
-     * by decomposing every code point; OtherStepsTest.inertCharactersNeitherChangeNorCompose checks it is complete.
-     */
-    static final String COMPOSING_MARKS = "\u09be\u09d7\u0b3e\u0b56\u0b57\u0bbe\u0bd7\u0cc2\u0cd5\u0cd6\u0d3e"
-            + "\u0d57\u0dcf\u0ddf\u0fb5\u0fb7\u102e\u1b35";
-
-    /**
      * True if {@code c} is in the form and can neither change nor combine with a neighbour, so that a run of such
-     * characters (after a character that is itself stable) is already normalized and needs no Normalizer call: of
-     * combining class 0 (it never reorders), not a later character of any composition (Hangul vowel and final
-     * jamo, {@link #COMPOSING_MARKS}, and every mark of non-zero class), not a surrogate, and without a
-     * decomposition (canonical, or compatibility for the K forms). Most Indic vowel signs are marks of class 0
-     * that compose with nothing: they are inert, so pages in those scripts skip the Normalizer too. Decided once
-     * per character and form (racing threads decide the same).
+     * characters (after a character that is itself stable) is already normalized and needs no Normalizer call: not
+     * a mark (every character with a non-zero combining class, and the vowel signs that compose with a preceding
+     * letter, are marks), not a Hangul jamo (its vowels and final consonants are letters that compose with the
+     * syllable before them), not a surrogate, and without a decomposition (canonical, or compatibility for the K
+     * forms). Decided once per character and form (racing threads decide the same).
      */
     static boolean inert(char c, Normalizer.Form form) {
         byte[] known = INERT[form.ordinal()];
@@ -125,30 +115,15 @@ public final class UnicodeNormalizer implements DocumentStep {
 
     private static boolean decideInert(char c, Normalizer.Form form) {
         int type = Character.getType(c);
-        if (type == Character.SURROGATE || (c >= '\u1100' && c <= '\u11ff') || (c >= '\ua960' && c <= '\ua97f')
+        if (type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+                || type == Character.ENCLOSING_MARK || type == Character.SURROGATE
+                || (c >= '\u1100' && c <= '\u11ff') || (c >= '\ua960' && c <= '\ua97f')
                 || (c >= '\ud7b0' && c <= '\ud7ff')) {
-            return false;
-        }
-        boolean mark = type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
-                || type == Character.ENCLOSING_MARK;
-        if (mark && (COMPOSING_MARKS.indexOf(c) >= 0 || !combiningClassZero(c))) {
             return false;
         }
         Normalizer.Form decomposed = form == Normalizer.Form.NFC || form == Normalizer.Form.NFD
                 ? Normalizer.Form.NFD : Normalizer.Form.NFKD;
         return Normalizer.isNormalized(String.valueOf(c), decomposed);
-    }
-
-    /**
-     * Whether a character without a decomposition has canonical combining class 0, probed with canonical
-     * reordering: a class in 1..229 moves it before U+0301 (class 230), a class of 230 or more lets U+0334 (class
-     * 1) move before it.
-     */
-    static boolean combiningClassZero(char c) {
-        String afterAcute = "a\u0301" + c;
-        String beforeOverlay = "a" + c + "\u0334";
-        return Normalizer.normalize(afterAcute, Normalizer.Form.NFD).equals(afterAcute)
-                && Normalizer.normalize(beforeOverlay, Normalizer.Form.NFD).equals(beforeOverlay);
     }
 
     static String clean(String text) {

