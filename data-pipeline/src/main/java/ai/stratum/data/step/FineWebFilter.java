@@ -4,9 +4,6 @@ import ai.stratum.data.Document;
 import ai.stratum.data.StepStats;
 import ai.stratum.data.recipe.FineWebConfig;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * datatrove's {@code FineWebQualityFilter} (fineweb_quality_filter.py, datatrove 0.10.0): over the non-blank lines
  * of {@code text.split("\n")}, the fraction ending in a {@code TERMINAL_PUNCTUATION} character (below
@@ -33,10 +30,18 @@ public final class FineWebFilter implements DocumentStep {
         return reason == null ? StepResult.keep(doc) : StepResult.drop(reason);
     }
 
+    /**
+     * The rules over the text's lines as index ranges (no line strings): duplicated lines are found by 64-bit
+     * hashes of their characters, as in {@link GopherRepetitionFilter} (two different lines of one page would have
+     * to share 64 bits to be taken for duplicates).
+     */
     String reject(String text) {
-        List<String> lines = new ArrayList<>();
+        int n = text.length();
+        int lines = 0; // non-blank lines of text.split("\n")
         int newlines = 0;
-        for (int start = 0, n = text.length(); start <= n; ) {
+        int punct = 0;
+        int shortLines = 0;
+        for (int start = 0; start <= n; ) {
             int end = text.indexOf('\n', start);
             if (end < 0) {
                 end = n;
@@ -45,33 +50,29 @@ public final class FineWebFilter implements DocumentStep {
             }
             // lines = [line for line in lines if line.strip() != ""]
             if (PyText.skipSpace(text, start, end) < end) {
-                lines.add(text.substring(start, end));
+                lines++;
+                // line.endswith(self.stop_chars), stop_chars = TERMINAL_PUNCTUATION
+                if (PyText.isTerminalPunctuation(text.codePointBefore(end))) {
+                    punct++;
+                }
+                if (text.codePointCount(start, end) <= c.shortLineLength()) {
+                    shortLines++;
+                }
             }
             start = end + 1;
         }
-        if (lines.isEmpty()) {
+        if (lines == 0) {
             return "empty";
         }
-        int punct = 0;
-        int shortLines = 0;
-        for (String line : lines) {
-            // line.endswith(self.stop_chars), stop_chars = TERMINAL_PUNCTUATION
-            if (PyText.isTerminalPunctuation(PyText.lastCodePoint(line))) {
-                punct++;
-            }
-            if (line.codePointCount(0, line.length()) <= c.shortLineLength()) {
-                shortLines++;
-            }
-        }
-        double ratio = (double) punct / lines.size();
+        double ratio = (double) punct / lines;
         if (ratio < c.linePunctThr() && !(ratio == 0 && c.linePunctExcludeZero())) {
             return "line_punct_ratio";
         }
-        if ((double) shortLines / lines.size() > c.shortLineThr()) {
+        if ((double) shortLines / lines > c.shortLineThr()) {
             return "short_line_ratio";
         }
-        long dupChars = GopherRepetitionFilter.findDuplicates(lines)[1];
-        int charsWithoutNewlines = text.length() - newlines;
+        long dupChars = duplicateLineChars(text, lines);
+        int charsWithoutNewlines = n - newlines;
         if ((double) dupChars / charsWithoutNewlines > c.charDuplicatesRatio()) {
             return "char_dup_ratio";
         }
@@ -80,5 +81,22 @@ public final class FineWebFilter implements DocumentStep {
             return "list_ratio";
         }
         return null;
+    }
+
+    /** Characters in the repeats of non-blank lines (every occurrence after the first), given how many there are. */
+    static long duplicateLineChars(String text, int lines) {
+        LongHashing.Counts seen = new LongHashing.Counts(lines);
+        long chars = 0;
+        for (int start = 0, n = text.length(); start <= n; ) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) {
+                end = n;
+            }
+            if (PyText.skipSpace(text, start, end) < end && seen.increment(LongHashing.hash(text, start, end)) > 1) {
+                chars += end - start;
+            }
+            start = end + 1;
+        }
+        return chars;
     }
 }

@@ -20,9 +20,27 @@ import java.util.Set;
  */
 public final class GopherRepetitionFilter implements DocumentStep {
     private final GopherRepetitionConfig c;
+    /** The n-gram rules unboxed, in the config's order: {@code [n, max_fraction]} pairs. */
+    private final int[] topN;
+    private final double[] topFrac;
+    private final int[] dupN;
+    private final double[] dupFrac;
+    private final int maxN;
 
     public GopherRepetitionFilter(GopherRepetitionConfig config) {
         this.c = config;
+        topN = config.topNGrams().stream().mapToInt(r -> r.get(0).intValue()).toArray();
+        topFrac = config.topNGrams().stream().mapToDouble(r -> r.get(1)).toArray();
+        dupN = config.dupNGrams().stream().mapToInt(r -> r.get(0).intValue()).toArray();
+        dupFrac = config.dupNGrams().stream().mapToDouble(r -> r.get(1)).toArray();
+        int max = 1;
+        for (int n : topN) {
+            max = Math.max(max, n);
+        }
+        for (int n : dupN) {
+            max = Math.max(max, n);
+        }
+        maxN = max;
     }
 
     @Override
@@ -38,8 +56,12 @@ public final class GopherRepetitionFilter implements DocumentStep {
 
     String reject(String text) {
         double length = Math.max(1, text.length());
-        String stripped = PyText.strip(text); // Python's str.strip (no-break spaces too)
-        long[] dup = duplicateParagraphs(stripped);
+        String reason = rejectLinesAndParagraphs(text, length);
+        return reason != null ? reason : rejectNGrams(text, length);
+    }
+
+    private String rejectLinesAndParagraphs(String text, double length) {
+        long[] dup = duplicateParagraphs(PyText.strip(text)); // Python's str.strip (no-break spaces too)
         if (c.dupParaFrac() > 0 && (double) dup[0] / dup[2] > c.dupParaFrac()) {
             return "dup_para_frac";
         }
@@ -53,6 +75,10 @@ public final class GopherRepetitionFilter implements DocumentStep {
         if (c.dupLineCharFrac() > 0 && dup[1] / length > c.dupLineCharFrac()) {
             return "dup_line_char_frac";
         }
+        return null;
+    }
+
+    private String rejectNGrams(String text, double length) {
         Words.Spans words = Words.scanShared(text);
         long[] ids = new long[words.count];
         int[] lengths = new int[words.count];
@@ -61,24 +87,27 @@ public final class GopherRepetitionFilter implements DocumentStep {
             lengths[i] = words.length(i);
         }
         LongHashing.Counts counts = new LongHashing.Counts(ids.length);
-        long[][] grams = nGramHashes(ids, maxN());
-        for (List<Double> rule : c.topNGrams()) {
-            int n = rule.get(0).intValue();
-            if (rule.get(1) > 0 && ids.length >= n) {
+        long[][] grams = nGramHashes(ids, maxN);
+        for (int r = 0; r < topN.length; r++) {
+            int n = topN[r];
+            if (topFrac[r] > 0 && ids.length >= n) {
                 counts.clear();
-                if (topNGramChars(grams[n], lengths, n, counts) / length > rule.get(1)) {
+                if (topNGramChars(grams[n], lengths, n, counts) / length > topFrac[r]) {
                     return "top_" + n + "_gram";
                 }
             }
         }
+        if (dupRulesCannotFire(grams, lengths, ids.length, counts, length)) {
+            return null;
+        }
         // if no n-gram repeats, no longer one does (it would contain a repeated n-gram): skip those rules
         int noRepeatsFrom = Integer.MAX_VALUE;
-        for (List<Double> rule : c.dupNGrams()) {
-            int n = rule.get(0).intValue();
-            if (rule.get(1) > 0 && ids.length >= n && n < noRepeatsFrom) {
+        for (int r = 0; r < dupN.length; r++) {
+            int n = dupN[r];
+            if (dupFrac[r] > 0 && ids.length >= n && n < noRepeatsFrom) {
                 counts.clear();
-                long repeated = duplicateNGramChars(grams[n], lengths, n, counts);
-                if (repeated / length > rule.get(1)) {
+                long repeated = duplicateNGramChars(grams[n], lengths, n, counts, length, dupFrac[r]);
+                if (repeated / length > dupFrac[r]) {
                     return "duplicated_" + n + "_n_grams";
                 }
                 if (repeated == 0) {
@@ -89,15 +118,47 @@ public final class GopherRepetitionFilter implements DocumentStep {
         return null;
     }
 
-    private int maxN() {
-        int max = 1;
-        for (List<Double> rule : c.topNGrams()) {
-            max = Math.max(max, rule.get(0).intValue());
+    /**
+     * True when no duplicate n-gram rule can fire, found in one pass instead of one per rule. With m the smallest n
+     * of the active rules: an n-gram (n >= m) that a rule counts as repeated at word i occurred before at some j <
+     * i, so each of its m-grams occurred before too; its words all lie in m-grams that occurred before. The counted
+     * n-grams do not overlap, so every rule's count is at most the characters (spaces excluded) of the words covered
+     * by an m-gram that occurred before. When that bound passes every rule, they all pass.
+     */
+    private boolean dupRulesCannotFire(long[][] grams, int[] lengths, int words, LongHashing.Counts counts,
+                                       double length) {
+        int m = Integer.MAX_VALUE;
+        for (int r = 0; r < dupN.length; r++) {
+            if (dupFrac[r] > 0 && words >= dupN[r]) {
+                m = Math.min(m, dupN[r]);
+            }
         }
-        for (List<Double> rule : c.dupNGrams()) {
-            max = Math.max(max, rule.get(0).intValue());
+        if (m == Integer.MAX_VALUE) {
+            return true;
         }
-        return max;
+        counts.clear();
+        long bound = coveredByRepeats(grams[m], lengths, m, counts);
+        for (int r = 0; r < dupN.length; r++) {
+            if (dupFrac[r] > 0 && words >= dupN[r] && bound / length > dupFrac[r]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Characters (spaces excluded) of the words inside some n-gram that occurred earlier in the text. */
+    static long coveredByRepeats(long[] hashes, int[] lengths, int n, LongHashing.Counts seen) {
+        long chars = 0;
+        int coveredTo = 0; // words before this index are counted
+        for (int i = 0; i < hashes.length; i++) {
+            if (seen.increment(hashes[i]) > 1) {
+                for (int k = Math.max(i, coveredTo); k < i + n; k++) {
+                    chars += lengths[k];
+                }
+                coveredTo = i + n;
+            }
+        }
+        return chars;
     }
 
     /**
@@ -120,12 +181,28 @@ public final class GopherRepetitionFilter implements DocumentStep {
 
     /** {duplicate paragraphs, their characters, paragraphs}; paragraphs are separated by 2+ newlines. */
     static long[] duplicateParagraphs(String text) {
-        List<long[]> spans = new java.util.ArrayList<>();
         int n = text.length();
+        int paragraphs = 1;
+        for (int i = 0; i + 1 < n; i++) {
+            if (text.charAt(i) == '\n' && text.charAt(i + 1) == '\n') {
+                paragraphs++;
+                while (i + 1 < n && text.charAt(i + 1) == '\n') {
+                    i++;
+                }
+            }
+        }
+        LongHashing.Counts seen = new LongHashing.Counts(paragraphs);
+        long elements = 0;
+        long chars = 0;
+        int count = 0;
         int start = 0;
         for (int i = 0; i <= n; i++) {
             if (i == n || (text.charAt(i) == '\n' && i + 1 < n && text.charAt(i + 1) == '\n')) {
-                spans.add(new long[] {start, i});
+                count++;
+                if (seen.increment(LongHashing.hash(text, start, i)) > 1) {
+                    elements++;
+                    chars += i - start;
+                }
                 if (i == n) {
                     break;
                 }
@@ -136,16 +213,7 @@ public final class GopherRepetitionFilter implements DocumentStep {
                 i--;
             }
         }
-        LongHashing.Counts seen = new LongHashing.Counts(spans.size());
-        long elements = 0;
-        long chars = 0;
-        for (long[] s : spans) {
-            if (seen.increment(LongHashing.hash(text, (int) s[0], (int) s[1])) > 1) {
-                elements++;
-                chars += s[1] - s[0];
-            }
-        }
-        return new long[] {elements, chars, spans.size()};
+        return new long[] {elements, chars, count};
     }
 
     /**
@@ -203,20 +271,20 @@ public final class GopherRepetitionFilter implements DocumentStep {
     }
 
     /**
-     * Given the n-gram hashes in order: characters of the most frequent n-gram (joined with spaces) times its count; among equally frequent n-grams
-     * the first to occur wins, as with Python's {@code Counter.most_common(1)}.
+     * Given the n-gram hashes in order: characters of the most frequent n-gram (joined with spaces) times its count;
+     * among equally frequent n-grams the first to occur wins, as with Python's {@code Counter.most_common(1)}. One
+     * pass: the leader so far is the n-gram with the highest count so far (ties: the earlier first occurrence), and
+     * only the n-gram just counted can overtake it.
      */
     static long topNGramChars(long[] hashes, int[] lengths, int n, LongHashing.Counts counts) {
-        for (long h : hashes) {
-            counts.increment(h);
-        }
         int bestCount = 0;
         int bestAt = -1;
         for (int i = 0; i < hashes.length; i++) {
-            int count = counts.get(hashes[i]);
-            if (count > bestCount) {
+            int slot = counts.add(hashes[i], i);
+            int count = counts.countAt(slot);
+            if (count > bestCount || (count == bestCount && counts.firstAt(slot) < bestAt)) {
                 bestCount = count;
-                bestAt = i;
+                bestAt = counts.firstAt(slot);
             }
         }
         return bestAt < 0 ? 0 : (long) chars(lengths, bestAt, n) * bestCount;
@@ -224,11 +292,23 @@ public final class GopherRepetitionFilter implements DocumentStep {
 
     /** Given the n-gram hashes in order: characters (spaces excluded) in repeated n-grams; a repeat skips n words. */
     static long duplicateNGramChars(long[] hashes, int[] lengths, int n, LongHashing.Counts seen) {
+        return duplicateNGramChars(hashes, lengths, n, seen, 1, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * {@link #duplicateNGramChars(long[], int[], int, LongHashing.Counts)}, but stops counting once
+     * {@code repeated / length > maxFraction} (the count only grows, so the rule's decision is already made).
+     */
+    static long duplicateNGramChars(long[] hashes, int[] lengths, int n, LongHashing.Counts seen, double length,
+                                    double maxFraction) {
         long repeated = 0;
         int i = 0;
         while (i < hashes.length) {
             if (seen.increment(hashes[i]) > 1) {
                 repeated += chars(lengths, i, n) - (n - 1);
+                if (repeated / length > maxFraction) {
+                    return repeated;
+                }
                 i += n;
             } else {
                 i++;

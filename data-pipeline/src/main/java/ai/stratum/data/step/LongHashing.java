@@ -23,47 +23,69 @@ final class LongHashing {
         return mix(h + (to - from));
     }
 
-    /** Open-addressing map from long keys to int counts; sized for a known number of insertions. */
+    /**
+     * Open-addressing map from long keys to int counts, sized for a known number of insertions. Keys must be
+     * well-mixed hashes (every caller's are: {@link #hash}, {@link #mix} or a multiplicative n-gram hash): the slot
+     * is a key's top bits, with no further mixing. A slot with count 0 is free, so there is no separate used mark,
+     * and {@link #clear} only zeroes the counts. Each key also remembers the position it was first added at.
+     */
     static final class Counts {
         private final long[] keys;
         private final int[] values;
-        private final boolean[] used;
+        private final int[] firsts;
         private final int mask;
+        private final int shift;
 
         Counts(int expected) {
             int cap = Integer.highestOneBit(Math.max(4, expected * 2 - 1)) << 1;
             keys = new long[cap];
             values = new int[cap];
-            used = new boolean[cap];
+            firsts = new int[cap];
             mask = cap - 1;
+            shift = 64 - Integer.numberOfTrailingZeros(cap);
+        }
+
+        private int slot(long key) {
+            int i = (int) (key >>> shift);
+            while (values[i] != 0 && keys[i] != key) {
+                i = (i + 1) & mask;
+            }
+            return i;
         }
 
         /** Adds one to the key's count and returns the new count. */
         int increment(long key) {
-            int i = (int) mix(key) & mask;
-            while (used[i] && keys[i] != key) {
-                i = (i + 1) & mask;
-            }
-            if (!used[i]) {
-                used[i] = true;
-                keys[i] = key;
-            }
+            int i = slot(key);
+            keys[i] = key;
             return ++values[i];
         }
 
-        int get(long key) {
-            int i = (int) mix(key) & mask;
-            while (used[i]) {
-                if (keys[i] == key) {
-                    return values[i];
-                }
-                i = (i + 1) & mask;
+        /**
+         * Adds one to the key's count, remembering {@code position} if the key is new; returns its slot, for
+         * {@link #countAt} and {@link #firstAt}.
+         */
+        int add(long key, int position) {
+            int i = slot(key);
+            if (values[i]++ == 0) {
+                keys[i] = key;
+                firsts[i] = position;
             }
-            return 0;
+            return i;
+        }
+
+        int countAt(int slot) {
+            return values[slot];
+        }
+
+        int firstAt(int slot) {
+            return firsts[slot];
+        }
+
+        int get(long key) {
+            return values[slot(key)];
         }
 
         void clear() {
-            Arrays.fill(used, false);
             Arrays.fill(values, 0);
         }
     }

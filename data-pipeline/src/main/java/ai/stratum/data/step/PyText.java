@@ -133,8 +133,21 @@ public final class PyText {
         return Arrays.binarySearch(TERMINAL_PUNCTUATION, codePoint) >= 0;
     }
 
+    /** {@link #isPunctuation} for ASCII, looked up: word scans test every token's first character. */
+    private static final boolean[] ASCII_PUNCTUATION = new boolean[128];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            ASCII_PUNCTUATION[c] = isPunctuationSet(c);
+        }
+    }
+
     /** Membership in datatrove's {@code PUNCTUATION_SET} ({@code PUNCTUATION} and {@code TERMINAL_PUNCTUATION}). */
     public static boolean isPunctuation(int codePoint) {
+        return codePoint >= 0 && codePoint < 128 ? ASCII_PUNCTUATION[codePoint] : isPunctuationSet(codePoint);
+    }
+
+    private static boolean isPunctuationSet(int codePoint) {
         if (codePoint < 9 || codePoint == 11 || codePoint == 12 || (codePoint >= 13 && codePoint < 32)
                 || (codePoint >= 127 && codePoint < 160)) {
             return true;

@@ -229,4 +229,58 @@ class C4AndFineWebFilterTest {
         assertEquals(new FineWebConfig(true, 0.12, false, 0.67, 30, 0.01, 0.3), FineWebConfig.defaults());
         assertEquals(new C4Config(true, true, true, false, 5, 3, 1000, true, true, true, true), C4Config.defaults());
     }
+
+    /** fineweb_quality_filter.py written plainly with line strings and a HashSet: the reference for the range scan. */
+    private static String naiveFineWeb(FineWebConfig c, String text) {
+        List<String> lines = new java.util.ArrayList<>();
+        for (String line : text.split("\n", -1)) {
+            if (!PyText.strip(line).isEmpty()) {
+                lines.add(line);
+            }
+        }
+        if (lines.isEmpty()) {
+            return "empty";
+        }
+        int punct = 0;
+        int shortLines = 0;
+        for (String line : lines) {
+            punct += PyText.isTerminalPunctuation(PyText.lastCodePoint(line)) ? 1 : 0;
+            shortLines += line.codePointCount(0, line.length()) <= c.shortLineLength() ? 1 : 0;
+        }
+        double ratio = (double) punct / lines.size();
+        if (ratio < c.linePunctThr() && !(ratio == 0 && c.linePunctExcludeZero())) {
+            return "line_punct_ratio";
+        }
+        if ((double) shortLines / lines.size() > c.shortLineThr()) {
+            return "short_line_ratio";
+        }
+        long newlines = text.chars().filter(ch -> ch == '\n').count();
+        if ((double) GopherRepetitionFilter.findDuplicates(lines)[1] / (text.length() - newlines)
+                > c.charDuplicatesRatio()) {
+            return "char_dup_ratio";
+        }
+        int words = Words.tokenize(text).size();
+        return words == 0 || (double) newlines / words > c.newLineRatio() ? "list_ratio" : null;
+    }
+
+    @Test
+    void fineWebMatchesAPlainImplementationOnGeneratedTexts() {
+        String[] pieces = {"word", "Stra\u00dfe", "\u0915\u093f", "\ud83d\ude00", ".", "!", "\u3002", "?", " ", " ",
+            "\u00a0", "\t", "\r", "\n", "\n", "\n\n", "\n \n", "same line.\n", "same line.\n"};
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        java.util.Map<String, Integer> reasons = new java.util.TreeMap<>();
+        for (int t = 0; t < 2000; t++) {
+            StringBuilder sb = new StringBuilder();
+            for (int k = random.nextInt(80); k > 0; k--) {
+                sb.append(pieces[random.nextInt(pieces.length)]);
+            }
+            String text = sb.toString();
+            FineWebConfig config = new FineWebConfig(true, 0.05 * (t % 5), t % 2 == 0, 0.2 + 0.15 * (t % 5),
+                    3 + t % 20, 0.05 + 0.1 * (t % 4), 0.1 + 0.2 * (t % 4));
+            String expected = naiveFineWeb(config, text);
+            assertEquals(expected, new FineWebFilter(config).reject(text), text);
+            reasons.merge(String.valueOf(expected), 1, Integer::sum);
+        }
+        assertEquals(6, reasons.size(), "every outcome occurs: " + reasons);
+    }
 }

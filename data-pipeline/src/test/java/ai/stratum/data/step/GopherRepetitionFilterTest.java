@@ -119,6 +119,13 @@ class GopherRepetitionFilterTest {
                         "top " + n);
                 assertEquals(naiveAllDuplicates(words, n), GopherRepetitionFilter.duplicateNGramChars(grams[n], lengths, n,
                         new LongHashing.Counts(ids.length)), "dup " + n);
+                // the one-pass bound that lets the filter skip the duplicate rules holds for every longer n-gram
+                long bound = GopherRepetitionFilter.coveredByRepeats(grams[n], lengths, n,
+                        new LongHashing.Counts(ids.length));
+                for (int longer = n; longer <= 10 && longer <= ids.length; longer++) {
+                    org.junit.jupiter.api.Assertions.assertTrue(naiveAllDuplicates(words, longer) <= bound,
+                            n + " bounds " + longer);
+                }
             }
         }
     }
@@ -186,5 +193,91 @@ class GopherRepetitionFilterTest {
         }
         assertEquals("dup_para_frac", f.reject(String.join("\n\n", paras)));
         assertEquals("dup_line_frac", only(0.3, 0, 0, 0).reject(String.join("\n\n", paras)));
+    }
+
+    /**
+     * The whole filter against a plain string implementation of datatrove's rules (paragraphs from
+     * {@code re.split("\n{2,}", text.strip())}, lines from {@code re.split("\n+", text)}, n-grams as joined strings
+     * in HashMaps), on generated texts with ties, non-ASCII words, {@code \r\n}, blank-line runs and long repeated
+     * passages; with thresholds spread so that every rule both fires and passes on some texts.
+     */
+    @Test
+    void wholeFilterMatchesAPlainStringImplementationOnGeneratedTexts() {
+        String[] vocab = {"the", "a", "Stra\u00dfe", "\u0928\u092e\u0938\u094d\u0924\u0947", "caf\u00e9", "\u4e2d\u6587",
+            "word.", "(x", "...", "-", "\ud83d\ude00", "end!", "b", "c", "d"};
+        String[] breaks = {" ", " ", " ", " ", "\n", "\n\n", "\n\n\n", "\r\n", "\r\n\r\n", "\t", " \u00a0"};
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        Map<String, Integer> reasons = new HashMap<>();
+        for (int t = 0; t < 600; t++) {
+            StringBuilder sb = new StringBuilder();
+            int words = 1 + random.nextInt(t % 5 == 0 ? 400 : 60);
+            List<String> passage = new ArrayList<>();
+            for (int w = 0; w < words; w++) {
+                if (!passage.isEmpty() && random.nextInt(40) == 0) {
+                    // a long repeated passage (up to 15 words) again
+                    for (String p : passage) {
+                        sb.append(p).append(' ');
+                    }
+                    continue;
+                }
+                String word = vocab[random.nextInt(t % 3 == 0 ? 4 : vocab.length)];
+                if (random.nextInt(4) == 0) {
+                    word = word + random.nextInt(30);
+                }
+                if (passage.size() < 15) {
+                    passage.add(word);
+                }
+                sb.append(word).append(breaks[random.nextInt(breaks.length)]);
+            }
+            String text = (t % 7 == 0 ? "\n\n" : "") + sb;
+            double f = 0.05 + (t % 10) * 0.05;
+            GopherRepetitionConfig config = new GopherRepetitionConfig(true, f, f, f / 2, f / 2,
+                    List.of(List.of(2.0, f), List.of(3.0, f), List.of(4.0, f * 0.8)),
+                    List.of(List.of(5.0, f), List.of(6.0, f), List.of(7.0, f * 0.9), List.of(8.0, f),
+                            List.of(9.0, f * 0.7), List.of(10.0, f * 0.5)));
+            if (t % 4 == 0) {
+                config = new GopherRepetitionConfig(true, 0, 0, 0, 0, config.topNGrams(), config.dupNGrams());
+            }
+            String expected = naiveReject(config, text);
+            assertEquals(expected, new GopherRepetitionFilter(config).reject(text), "text " + t);
+            reasons.merge(String.valueOf(expected), 1, Integer::sum);
+        }
+        for (String r : List.of("null", "dup_para_frac", "dup_line_frac", "top_2_gram", "duplicated_5_n_grams")) {
+            org.junit.jupiter.api.Assertions.assertTrue(reasons.containsKey(r), r + " in " + reasons);
+        }
+    }
+
+    private static String naiveReject(GopherRepetitionConfig c, String text) {
+        double length = Math.max(1, text.length());
+        List<String> paragraphs = List.of(PyText.strip(text).split("\n{2,}", -1));
+        long[] dup = GopherRepetitionFilter.findDuplicates(paragraphs);
+        if (c.dupParaFrac() > 0 && (double) dup[0] / paragraphs.size() > c.dupParaFrac()) {
+            return "dup_para_frac";
+        }
+        if (c.dupParaCharFrac() > 0 && dup[1] / length > c.dupParaCharFrac()) {
+            return "dup_para_char_frac";
+        }
+        List<String> lines = List.of(text.split("\n+", -1));
+        dup = GopherRepetitionFilter.findDuplicates(lines);
+        if (c.dupLineFrac() > 0 && (double) dup[0] / lines.size() > c.dupLineFrac()) {
+            return "dup_line_frac";
+        }
+        if (c.dupLineCharFrac() > 0 && dup[1] / length > c.dupLineCharFrac()) {
+            return "dup_line_char_frac";
+        }
+        List<String> words = Words.tokenize(text);
+        for (List<Double> rule : c.topNGrams()) {
+            int n = rule.get(0).intValue();
+            if (rule.get(1) > 0 && words.size() >= n && naiveTop(words, n) / length > rule.get(1)) {
+                return "top_" + n + "_gram";
+            }
+        }
+        for (List<Double> rule : c.dupNGrams()) {
+            int n = rule.get(0).intValue();
+            if (rule.get(1) > 0 && words.size() >= n && naiveAllDuplicates(words, n) / length > rule.get(1)) {
+                return "duplicated_" + n + "_n_grams";
+            }
+        }
+        return null;
     }
 }

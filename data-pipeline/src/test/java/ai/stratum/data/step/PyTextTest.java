@@ -46,4 +46,15 @@ class PyTextTest {
         assertFalse(PyText.isTerminalPunctuation(','));
         assertEquals(159, PyText.TERMINAL_PUNCTUATION.length);
     }
+
+    @Test
+    void punctuationLookupEqualsTheSetDefinition() {
+        for (int cp = 0; cp < 0x20000; cp++) {
+            boolean control = cp < 9 || cp == 11 || cp == 12 || (cp >= 13 && cp < 32) || (cp >= 127 && cp < 160);
+            boolean expected = control || (cp < 0x10000 && PyText.PUNCTUATION.indexOf(cp) >= 0)
+                    || PyText.isTerminalPunctuation(cp);
+            assertEquals(expected, PyText.isPunctuation(cp), Integer.toHexString(cp));
+        }
+        assertTrue(PyText.isPunctuation('.') && PyText.isPunctuation('\u3002') && !PyText.isPunctuation('a'));
+    }
 }
