@@ -37,7 +37,7 @@ class DataBenchCommandTest {
         DataCommandsTest.Result r = DataCommandsTest.run("bench", "data", "--input", dir.toString(), "--threads", "2");
         assertEquals(0, r.code(), r.err());
         for (String line : new String[] {"reference, reading alone:", "end to end, default recipe, cold",
-                "kept 20 of 20", "extract", "language", "goal 20 MB/s end to end, judged on the cold run:"}) {
+                "kept 20 of 20", "extract", "language", "goal 35 MB/s end to end, judged on the cold run:"}) {
             assertTrue(r.out().contains(line), line + " in\n" + r.out());
         }
         assertTrue(!r.out().contains("warm run") && !r.out().contains("extractors on"), r.out());
