@@ -49,6 +49,15 @@ public record MemoryEstimate(long parameters, long gradients, long optimizer, lo
                 activations(m, batch, seqLen) * bytesPerValue, (long) batch * seqLen * m.vocabSize() * bytesPerValue);
     }
 
+    /**
+     * A frozen distillation teacher run live over (batch, seq_len), in float: its weights and the activations its
+     * forward fills; no logits, since the teacher's rows are projected in blocks inside the student's LM head.
+     */
+    public static MemoryEstimate teacher(ModelConfig m, int batch, int seqLen) {
+        return new MemoryEstimate(ParameterLayout.decoder(m).size() * Float.BYTES, 0, 0,
+                activations(m, batch, seqLen) * Float.BYTES, 0);
+    }
+
     /** Values kept per training step for the backward, summed over layers. */
     static long activations(ModelConfig m, int batch, int seqLen) {
         long n = (long) batch * seqLen;
@@ -114,7 +123,8 @@ public record MemoryEstimate(long parameters, long gradients, long optimizer, lo
                 + " or give the JVM more memory");
     }
 
-    private static String gib(long bytes) {
+    /** Bytes as GiB with two decimals, for messages. */
+    public static String gib(long bytes) {
         return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
     }
 }

@@ -133,6 +133,15 @@ public final class Trainer {
         }
     }
 
+    /** What a step of the run needs in memory: its model, trained or frozen as the run's trainable tensors say. */
+    public static MemoryEstimate memory(Run run) {
+        TrainConfig cfg = run.config();
+        boolean trainsBase = ParameterLayout.decoder(cfg.model()).tensors().stream()
+                .anyMatch(tensor -> run.trainable().test(tensor.name()));
+        return MemoryEstimate.training(cfg.model(), cfg.train().microBatchSize(), cfg.train().seqLen(),
+                cfg.train().dtype().equals("float64") ? 8 : 4, trainsBase);
+    }
+
     private Result train() throws IOException {
         TrainConfig cfg = run.config();
         TrainingConfig t = cfg.train();
@@ -145,10 +154,7 @@ public final class Trainer {
         LrSchedule schedule = LrSchedule.of(cfg.optim(), totalSteps);
         DataType dtype = t.dtype().equals("float64") ? DataType.DOUBLE : DataType.FLOAT;
 
-        boolean trainsBase = ParameterLayout.decoder(cfg.model()).tensors().stream()
-                .anyMatch(tensor -> run.trainable().test(tensor.name()));
-        MemoryEstimate.training(cfg.model(), batch, seqLen, dtype == DataType.DOUBLE ? 8 : 4, trainsBase)
-                .check(cfg.model(), batch, seqLen, MemoryEstimate.TRAINING_KEYS);
+        memory(run).check(cfg.model(), batch, seqLen, MemoryEstimate.TRAINING_KEYS);
         try (LanguageModel model = factory.create(cfg.model(), batch, seqLen, dtype)) {
             TrainableSet trainable = new TrainableSet(model.layout(), run.trainable());
             AdamW adam = new AdamW(cfg.optim(), trainable, model.params(), model.grads());

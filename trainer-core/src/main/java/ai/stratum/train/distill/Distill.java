@@ -12,6 +12,7 @@ import ai.stratum.train.DecoderModel;
 import ai.stratum.train.Finetune;
 import ai.stratum.train.LanguageModel;
 import ai.stratum.train.LoraModel;
+import ai.stratum.train.MemoryEstimate;
 import ai.stratum.train.ModelFactory;
 import ai.stratum.train.ModelInit;
 import ai.stratum.train.TrainConfig;
@@ -214,6 +215,10 @@ public final class Distill {
 
         DistillSettings d = cfg.distill();
         Path cacheDir = d.teacherCache() == null ? null : Path.of(d.teacherCache()).toAbsolutePath();
+        if (cacheDir == null) {
+            checkMemory(Trainer.memory(run), teacher.stored(), run.config().train().microBatchSize(), seqLen,
+                    request.teacher(), MemoryEstimate.available());
+        }
         int micro = run.config().train().accumulationSteps();
         ModelFactory students = inner;
         Path teacherDir = request.teacher();
@@ -238,6 +243,26 @@ public final class Distill {
                 d.topK() == 0 ? "dense teacher, run live" : "top-" + d.topK() + " teacher logits, "
                         + (cacheDir == null ? "run live" : "read from " + cacheDir)));
         return new Prepared(run, factory, cacheDir, fingerprint);
+    }
+
+    /**
+     * Refuses, before either model is loaded, a run with a live teacher whose student step and teacher forward
+     * cannot both fit in {@code available} bytes (the student's own check in {@link Trainer} sees only the student).
+     */
+    static void checkMemory(MemoryEstimate student, ModelConfig teacher, int batch, int seqLen, Path teacherDir,
+                            long available) {
+        MemoryEstimate t = MemoryEstimate.teacher(teacher, batch, seqLen);
+        if (student.total() + t.total() <= available) {
+            return;
+        }
+        throw new IllegalArgumentException("train.micro_batch_size: the student's training step needs an estimated "
+                + MemoryEstimate.gib(student.total()) + " and the live teacher " + teacherDir + " "
+                + MemoryEstimate.gib(t.total()) + " (weights " + MemoryEstimate.gib(t.parameters()) + ", activations "
+                + MemoryEstimate.gib(t.activations()) + " for train.micro_batch_size " + batch + " x train.seq_len "
+                + seqLen + "), " + MemoryEstimate.gib(student.total() + t.total()) + " in all, but only "
+                + MemoryEstimate.gib(available) + " are available; lower train.micro_batch_size (or train.seq_len), "
+                + "or cache the teacher's top-k logits first (--set distill.teacher_cache=DIR --set distill.top_k=K) "
+                + "so that the teacher is not in memory while the student trains");
     }
 
     /** Teacher and student vocabularies must be one: the KL compares their distributions id by id. */
