@@ -41,6 +41,14 @@ public interface LanguageModel extends AutoCloseable {
         return 6;
     }
 
+    /**
+     * FLOPs per trained token that a step spends outside this model's own forward and backward (a live
+     * distillation teacher's forward), counted in MFU as model work; 0 for a plain model.
+     */
+    default double extraFlopsPerToken(int seqLen) {
+        return 0;
+    }
+
     void zeroGrads();
 
     /**

@@ -211,8 +211,9 @@ public final class Trainer {
                 run.init().initialize(model, t.seed());
             }
 
-            double flopsPerStep = flopsPerToken(cfg.model(), model.totalParameters(),
-                    model.trainingFlopsPerParameter(), seqLen) * t.batchSizeTokens();
+            double flopsPerStep = (flopsPerToken(cfg.model(), model.totalParameters(),
+                    model.trainingFlopsPerParameter(), seqLen) + model.extraFlopsPerToken(seqLen))
+                    * t.batchSizeTokens();
             Evaluation.Result val = null;
             try (MetricsLog metrics = MetricsLog.open(run.runDir(), step);
                  BatchSource train = run.data().openTrain(batch, seqLen, cfg.model().vocabSize(), t.seed(),

@@ -49,6 +49,12 @@ final class CachedTeacher implements TeacherSource {
         return TeacherSource.slice(current, row, n);
     }
 
+    /** The teacher ran when the cache was built, not during training. */
+    @Override
+    public double flopsPerToken(int seqLen) {
+        return 0;
+    }
+
     @Override
     public int blockRows() {
         return blockRows;

@@ -183,6 +183,12 @@ public final class DistillModel implements LanguageModel {
         return student.trainingFlopsPerParameter();
     }
 
+    /** A live teacher's forward; nothing for a cached one. */
+    @Override
+    public double extraFlopsPerToken(int seqLen) {
+        return teacher.flopsPerToken(seqLen);
+    }
+
     @Override
     public void zeroGrads() {
         student.zeroGrads();

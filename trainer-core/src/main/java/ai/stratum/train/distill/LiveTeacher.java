@@ -100,6 +100,17 @@ final class LiveTeacher implements TeacherSource {
         current = b;
     }
 
+    /**
+     * The teacher's forward, as PaLM's appendix B counts it (a third of training's {@code 6 N + 12 L C T}):
+     * {@code 2 N + 4 L C T} per token; recomputing a block's logits in the student's chunked backward is not model
+     * work and is not counted.
+     */
+    @Override
+    public double flopsPerToken(int seqLen) {
+        ai.stratum.model.ModelConfig m = teacher.config();
+        return 2.0 * ai.stratum.model.ParameterLayout.decoder(m).size() + 4.0 * m.nLayer() * m.dModel() * seqLen;
+    }
+
     @Override
     public int blockRows() {
         return blockRows;

@@ -27,6 +27,9 @@ interface TeacherSource extends AutoCloseable {
     /** Teacher rows are produced in aligned blocks of this many rows (the teacher's logits exist a block at a time). */
     int blockRows();
 
+    /** The teacher's model FLOPs per token of a micro-batch of sequences of {@code seqLen} (0 when it is not run). */
+    double flopsPerToken(int seqLen);
+
     @Override
     void close();
 

@@ -197,6 +197,22 @@ class DistillModelTest {
     }
 
     @Test
+    void mfuCountsALiveTeachersForwardAndNotACachedOne() throws IOException {
+        long teacherParams = ai.stratum.model.ParameterLayout.decoder(TEACHER).size();
+        try (DistillModel m = DistillModel.live(new DecoderModel(student(4)), teacher(), new DistillationLoss(2, 0.5),
+                0, 1, B, T, 5)) {
+            // 2 N + 4 L C T: the forward third of PaLM's 6 N + 12 L C T
+            assertEquals(2.0 * teacherParams + 4.0 * TEACHER.nLayer() * TEACHER.dModel() * T, m.extraFlopsPerToken(T));
+            assertEquals(6, m.trainingFlopsPerParameter(), "the student's own count is unchanged");
+        }
+        java.nio.file.Files.createDirectories(tmp.resolve("empty-cache"));
+        try (DistillModel m = DistillModel.cached(new DecoderModel(student(4)), tmp.resolve("empty-cache"),
+                new DistillationLoss(2, 0.5), 4, 1, B, T, 5)) {
+            assertEquals(0.0, m.extraFlopsPerToken(T));
+        }
+    }
+
+    @Test
     void evaluationIsPlainCrossEntropyAndAVocabularyMismatchIsRefused() {
         try (Decoder plain = student(4);
              DistillModel m = DistillModel.live(new DecoderModel(student(4)), teacher(), new DistillationLoss(2, 0.5),
