@@ -7,7 +7,6 @@ import ai.stratum.data.step.DocumentStep;
 import ai.stratum.data.step.StepResult;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -49,7 +48,7 @@ public final class QualityStep implements DocumentStep {
     @Override
     public StepResult apply(Document doc, StepStats stats) {
         double score = scorer.score(doc.text());
-        String s = String.format(Locale.ROOT, "%.4f", score);
+        String s = ai.stratum.data.Decimals.fixed(score, 4);
         String label = scorer.label(score);
         if (label != null) {
             stats.count("label_" + label, 1);

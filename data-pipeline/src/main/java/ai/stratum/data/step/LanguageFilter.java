@@ -26,7 +26,6 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -169,10 +168,10 @@ public final class LanguageFilter implements DocumentStep {
         }
         if (!(allowedBest > c.minScore())) {
             return StepResult.drop(allowed.contains(top) ? "language_low_score" : "language_not_allowed",
-                    top + " " + String.format(Locale.ROOT, "%.3f", topScore));
+                    top + " " + ai.stratum.data.Decimals.fixed(topScore, 3));
         }
         return StepResult.keep(doc.withMetadata("language", top)
-                .withMetadata("language_score", String.format(Locale.ROOT, "%.4f", topScore)));
+                .withMetadata("language_score", ai.stratum.data.Decimals.fixed(topScore, 4)));
     }
 
     /**
