@@ -1,13 +1,10 @@
 package ai.stratum.quality;
 
 import ai.stratum.data.read.Compression;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import ai.stratum.data.read.JsonlLines;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,8 +21,6 @@ import java.util.PriorityQueue;
  * unique; a line without an id is an error naming the file and line.
  */
 public final class DocumentSample {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public record Doc(String id, String text) {
     }
 
@@ -39,36 +34,21 @@ public final class DocumentSample {
         }
         List<Doc> all = new ArrayList<>();
         Map<String, Integer> lineOf = new HashMap<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(Compression.open(file),
-                StandardCharsets.UTF_8))) {
-            int lineNo = 0;
-            for (String line; (line = r.readLine()) != null; ) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode node;
-                try {
-                    node = JSON.readTree(line);
-                } catch (JsonProcessingException e) {
-                    throw new IllegalArgumentException(file + ":" + lineNo + ": not valid JSON ("
-                            + e.getOriginalMessage() + ")");
-                }
-                JsonNode id = node == null ? null : node.get(idField);
-                JsonNode text = node == null ? null : node.get(textField);
-                if (id == null || !(id.isTextual() || id.isNumber()) || text == null || !text.isTextual()) {
-                    throw new IllegalArgumentException(file + ":" + lineNo + ": expected a JSON object with a string "
-                            + "'" + textField + "' and an id '" + idField + "' (choose them with --text-field, "
-                            + "--id-field)");
-                }
-                Integer before = lineOf.putIfAbsent(id.asText(), lineNo);
-                if (before != null) {
-                    throw new IllegalArgumentException(file + ":" + lineNo + ": id '" + id.asText() + "' is already on "
-                            + "line " + before + "; ids must be unique");
-                }
-                all.add(new Doc(id.asText(), text.asText()));
+        JsonlLines.forEach(file, (lineNo, node) -> {
+            JsonNode id = node == null ? null : node.get(idField);
+            JsonNode text = node == null ? null : node.get(textField);
+            if (id == null || !(id.isTextual() || id.isNumber()) || text == null || !text.isTextual()) {
+                throw new IllegalArgumentException(file + ":" + lineNo + ": expected a JSON object with a string "
+                        + "'" + textField + "' and an id '" + idField + "' (choose them with --text-field, "
+                        + "--id-field)");
             }
-        }
+            Integer before = lineOf.putIfAbsent(id.asText(), lineNo);
+            if (before != null) {
+                throw new IllegalArgumentException(file + ":" + lineNo + ": id '" + id.asText() + "' is already on "
+                        + "line " + before + "; ids must be unique");
+            }
+            all.add(new Doc(id.asText(), text.asText()));
+        });
         if (n == 0 || n >= all.size()) {
             return all;
         }

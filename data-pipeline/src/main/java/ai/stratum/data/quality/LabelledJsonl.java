@@ -2,13 +2,10 @@ package ai.stratum.data.quality;
 
 import ai.stratum.data.quality.ClassifierTrainer.Example;
 import ai.stratum.data.read.Compression;
+import ai.stratum.data.read.JsonlLines;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,45 +16,28 @@ import java.util.List;
  * Blank lines are skipped; anything else that is not such an object is an error naming the file and line.
  */
 public final class LabelledJsonl {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private LabelledJsonl() {
     }
 
     public static List<Example> read(Path file, String textField, String labelField) throws IOException {
         List<Example> out = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(Compression.open(file),
-                StandardCharsets.UTF_8))) {
-            int lineNo = 0;
-            for (String line; (line = r.readLine()) != null; ) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode n;
-                try {
-                    n = JSON.readTree(line);
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new IllegalArgumentException(file + ":" + lineNo + ": not valid JSON ("
-                            + e.getOriginalMessage() + ")");
-                }
-                if (n == null || !n.isObject()) {
-                    throw new IllegalArgumentException(file + ":" + lineNo + ": expected a JSON object like "
-                            + "{\"" + textField + "\": \"...\", \"" + labelField + "\": \"...\"}");
-                }
-                JsonNode text = n.get(textField);
-                JsonNode label = n.get(labelField);
-                if (text == null || !text.isTextual()) {
-                    throw new IllegalArgumentException(file + ":" + lineNo + ": no string field '" + textField
-                            + "' (choose the field with --text-field)");
-                }
-                if (label == null || !(label.isTextual() || label.isNumber()) || label.asText().isEmpty()) {
-                    throw new IllegalArgumentException(file + ":" + lineNo + ": no string or number field '"
-                            + labelField + "' (choose the field with --label-field)");
-                }
-                out.add(new Example(text.asText(), label.asText()));
+        JsonlLines.forEach(file, (lineNo, n) -> {
+            if (n == null || !n.isObject()) {
+                throw new IllegalArgumentException(file + ":" + lineNo + ": expected a JSON object like "
+                        + "{\"" + textField + "\": \"...\", \"" + labelField + "\": \"...\"}");
             }
-        }
+            JsonNode text = n.get(textField);
+            JsonNode label = n.get(labelField);
+            if (text == null || !text.isTextual()) {
+                throw new IllegalArgumentException(file + ":" + lineNo + ": no string field '" + textField
+                        + "' (choose the field with --text-field)");
+            }
+            if (label == null || !(label.isTextual() || label.isNumber()) || label.asText().isEmpty()) {
+                throw new IllegalArgumentException(file + ":" + lineNo + ": no string or number field '"
+                        + labelField + "' (choose the field with --label-field)");
+            }
+            out.add(new Example(text.asText(), label.asText()));
+        });
         return out;
     }
 }
