@@ -144,7 +144,7 @@ class SparkExecutorTest {
         }
     }
 
-    private static Map<String, String> reasons(Path out) throws IOException {
+    static Map<String, String> reasons(Path out) throws IOException {
         Map<String, String> byId = new TreeMap<>();
         try (Stream<Path> files = Files.list(out.resolve("rejects"))) {
             for (Path f : files.sorted().toList()) {

@@ -126,14 +126,11 @@ class SparkQualityTest {
         return docs;
     }
 
+    /** How many documents each reason dropped (from {@link SparkExecutorTest#reasons}: id -> "reason detail"). */
     private static Map<String, Integer> rejectReasons(Path out) throws IOException {
         Map<String, Integer> counts = new TreeMap<>();
-        try (Stream<Path> files = Files.list(out.resolve("rejects"))) {
-            for (Path f : files.sorted().toList()) {
-                for (String l : Files.readAllLines(f)) {
-                    counts.merge(JSON.readTree(l).get("reason").asText(), 1, Integer::sum);
-                }
-            }
+        for (String r : SparkExecutorTest.reasons(out).values()) {
+            counts.merge(r.substring(0, r.indexOf(' ')), 1, Integer::sum);
         }
         return counts;
     }
